@@ -1,0 +1,32 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kumoup",
+		Short: "Set up, verify and watch a KumoMTA host behind nginx",
+		Long: `kumoup sets up a KumoMTA host the way the deployment guides recommend:
+kumod's HTTP listener on loopback, nginx in front with TLS and a bearer
+token, only /api/inject/v1 and /metrics exposed, and mail leaving through
+a KumoProxy SOCKS5 egress.
+
+Run with no command on a terminal: the setup wizard on a fresh host, the
+live dashboard once a deployment exists.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE:          runDefault,
+	}
+	root.AddCommand(
+		newApplyCmd(),
+		newStatusCmd(),
+		newMetricsCmd(),
+		newSetupCmd(),
+		newDashboardCmd(),
+		newDemoCmd(),
+		newFirewallCmd(),
+		newProxyCmd(),
+	)
+	return root
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one command that passes kumoup's tests on a fresh Debian 12 machine
+# with Go: installs the real components the tests start (nginx with its mail
+# module, dante-server, nftables, swaks, openssh-server, tmux), then runs
+# gofmt, go vet, staticcheck and the whole test suite. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=(nginx libnginx-mod-mail dante-server nftables swaks openssh-server tmux iproute2 openssl ca-certificates util-linux)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Debian starts nginx and danted after install where it can; tests run their own on loopback.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Tests start their own servers on loopback high ports; stop any packaged ones.
+(command -v systemctl >/dev/null && systemctl stop nginx danted ssh 2>/dev/null) || true
+pkill -x nginx 2>/dev/null || true
+
+export PATH="$PATH:$(go env GOPATH)/bin"
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@latest
+staticcheck ./...
+echo "== go test"
+go test -count=1 -timeout 25m ./... 2>&1 | tee /tmp/kumoup-test.log
