@@ -1,0 +1,101 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Check is one verification: a stable ID ("edge.inject.unauthenticated"),
+// a title, and the function that runs it.
+type Check struct {
+	ID    string
+	Title string
+	Run   func(ctx context.Context, t *Target) Result
+}
+
+// Catalogue returns every check in its fixed order: edge, tls, host,
+// network, dns.
+func Catalogue() []Check {
+	return slices.Concat(edgeChecks, tlsChecks, hostChecks, networkChecks, dnsChecks)
+}
+
+// Select filters checks: only the IDs in only (all when empty), minus the
+// IDs in ignore. An ID ending in ".*" or a family name ("edge") selects a
+// whole family. Unknown IDs are an error naming them.
+func Select(checks []Check, only, ignore []string) ([]Check, error) {
+	match := func(pat, id string) bool {
+		pat = strings.TrimSuffix(pat, ".*")
+		return id == pat || strings.HasPrefix(id, pat+".")
+	}
+	for _, pat := range slices.Concat(only, ignore) {
+		if !slices.ContainsFunc(checks, func(c Check) bool { return match(pat, c.ID) }) {
+			return nil, fmt.Errorf("unknown check %q: see `kumoup status --list` for the IDs", pat)
+		}
+	}
+	var out []Check
+	for _, c := range checks {
+		if len(only) > 0 && !slices.ContainsFunc(only, func(p string) bool { return match(p, c.ID) }) {
+			continue
+		}
+		if slices.ContainsFunc(ignore, func(p string) bool { return match(p, c.ID) }) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// DefaultTimeout is each check's own time limit.
+const DefaultTimeout = 5 * time.Second
+
+// Run runs checks concurrently, each under its own timeout (t.Timeout, or
+// DefaultTimeout) within ctx's deadline, and returns their results in the
+// order given. A check that overruns is reported as failed by timeout
+// without waiting for it; a panicking check is reported, not fatal.
+func Run(ctx context.Context, t *Target, checks []Check) []Result {
+	timeout := t.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	results := make([]Result, len(checks))
+	var wg sync.WaitGroup
+	for i, c := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runOne(ctx, t, c, timeout)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func runOne(ctx context.Context, t *Target, c Check, timeout time.Duration) Result {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	done := make(chan Result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- Fail("report this as a kumoup bug", "the check crashed: %v", p)
+			}
+		}()
+		done <- c.Run(ctx, t)
+	}()
+	var r Result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		r = Fail("check that the target answers; raise --timeout if it is just slow", "no answer within %s", timeout)
+		if ctx.Err() == context.Canceled {
+			r = Skip("cancelled")
+		}
+	}
+	r.ID, r.Title, r.Duration = c.ID, c.Title, time.Since(start)
+	return r
+}

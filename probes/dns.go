@@ -1,0 +1,4 @@
+package probes
+
+// dnsChecks are the dns family, in catalogue order.
+var dnsChecks = []Check{}

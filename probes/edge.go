@@ -1,0 +1,4 @@
+package probes
+
+// edgeChecks are the edge family, in catalogue order.
+var edgeChecks = []Check{}

@@ -1,0 +1,4 @@
+package probes
+
+// networkChecks are the network family, in catalogue order.
+var networkChecks = []Check{}

@@ -1,0 +1,4 @@
+package probes
+
+// tlsChecks are the tls family, in catalogue order.
+var tlsChecks = []Check{}
