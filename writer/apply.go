@@ -1,0 +1,265 @@
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ApplyOptions tune Plan.Apply. The zero value is right for a real host
+// as root.
+type ApplyOptions struct {
+	// Progress, when set, is called after each file with its outcome (nil
+	// error when it was written or needed nothing).
+	Progress func(Change, error)
+	// Now stamps backups; time.Now when nil.
+	Now func() time.Time
+	// SkipChown keeps the owner of written files (for --root as a
+	// non-root user); modes are still set exactly.
+	SkipChown bool
+}
+
+// Status is what happened to one file during Apply.
+type Status int
+
+// The statuses of a report. Every status but Written leaves the file (its
+// content, mode and owner) exactly as it was before Apply.
+const (
+	// Kept: nothing to do, the file was already as rendered.
+	Kept Status = iota
+	// Written: the new content (or only the mode/owner) is in place.
+	Written
+	// Failed: writing this file failed; the old file is intact.
+	Failed
+	// NotAttempted: an earlier failure (or cancellation) stopped Apply
+	// before this file; the old file is intact.
+	NotAttempted
+)
+
+func (s Status) String() string {
+	switch s {
+	case Written:
+		return "written"
+	case Failed:
+		return "FAILED (left as it was)"
+	case NotAttempted:
+		return "not attempted (left as it was)"
+	default:
+		return "unchanged"
+	}
+}
+
+// Outcome is what Apply did to one file.
+type Outcome struct {
+	Change Change
+	Status Status
+	// Backup is the path of the copy of the replaced file, if one was made.
+	Backup string
+	// Err is set for Failed.
+	Err error
+}
+
+// Report is the result of Apply: one outcome per change, in plan order.
+type Report struct {
+	Outcomes []Outcome
+	// RemovedTemps are the leftover temp files Apply deleted.
+	RemovedTemps []string
+}
+
+// Changed is the number of files written.
+func (r *Report) Changed() int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.Status == Written {
+			n++
+		}
+	}
+	return n
+}
+
+// Backups lists the backup files made.
+func (r *Report) Backups() []string {
+	var out []string
+	for _, o := range r.Outcomes {
+		if o.Backup != "" {
+			out = append(out, o.Backup)
+		}
+	}
+	return out
+}
+
+// Summary is one line: "2 changed, 4 unchanged" (and failures).
+func (r *Report) Summary() string {
+	var written, kept, untouched int
+	for _, o := range r.Outcomes {
+		switch o.Status {
+		case Written:
+			written++
+		case Kept:
+			kept++
+		default:
+			untouched++
+		}
+	}
+	s := fmt.Sprintf("%d changed, %d unchanged", written, kept)
+	if untouched > 0 {
+		s += fmt.Sprintf(", %d left as they were after a failure", untouched)
+	}
+	return s
+}
+
+// Render writes the report for a human, one line per file.
+func (r *Report) Render(w io.Writer) error {
+	var b strings.Builder
+	for _, o := range r.Outcomes {
+		fmt.Fprintf(&b, "%-9s %s\n", shortStatus(o.Status), o.Change.File.Path)
+		if o.Backup != "" {
+			fmt.Fprintf(&b, "          previous version kept as %s\n", o.Backup)
+		}
+		if o.Err != nil {
+			fmt.Fprintf(&b, "          %v\n", o.Err)
+		}
+	}
+	for _, t := range r.RemovedTemps {
+		fmt.Fprintf(&b, "removed   %s  (temp file left by an interrupted run)\n", t)
+	}
+	fmt.Fprintf(&b, "applied: %s\n", r.Summary())
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func shortStatus(s Status) string {
+	switch s {
+	case Written:
+		return "written"
+	case Failed:
+		return "FAILED"
+	case NotAttempted:
+		return "untouched"
+	default:
+		return "unchanged"
+	}
+}
+
+// Apply writes the plan's changes in order, each atomically (see the
+// package documentation), keeping a timestamped backup of every replaced
+// file, and first removes temp files an interrupted run left behind. It
+// stops at the first error: the report then says which files were written
+// and which were left as they were; every target holds either its old or
+// its new content.
+//
+// Without root, Apply refuses before touching anything unless SkipChown is
+// set (the caller checked RequireRoot for a --root tree).
+func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
+	chown := !opt.SkipChown
+	if chown && !CanChown() {
+		return nil, fmt.Errorf("%w: cannot give the files to root; run with sudo, or write under --root DIR", ErrNotRoot)
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	r := &Report{}
+	for _, c := range p.Changes {
+		r.Outcomes = append(r.Outcomes, Outcome{Change: c, Status: NotAttempted})
+	}
+	for _, t := range p.Leftovers {
+		if err := os.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return r, fmt.Errorf("remove leftover temp file %s: %w", t, err)
+		}
+		r.RemovedTemps = append(r.RemovedTemps, t)
+	}
+	for i, c := range p.Changes {
+		o := &r.Outcomes[i]
+		if err := ctx.Err(); err != nil {
+			return r, fmt.Errorf("apply stopped before %s: %w", c.File.Path, err)
+		}
+		if !c.Changed() {
+			o.Status = Kept
+			if opt.Progress != nil {
+				opt.Progress(c, nil)
+			}
+			continue
+		}
+		backup, err := applyChange(c, chown, now)
+		o.Backup = backup
+		if err != nil {
+			o.Status, o.Err = Failed, err
+			if opt.Progress != nil {
+				opt.Progress(c, err)
+			}
+			return r, fmt.Errorf("%s (%s): %w", c.File.Name, c.File.Path, err)
+		}
+		o.Status = Written
+		if opt.Progress != nil {
+			opt.Progress(c, nil)
+		}
+	}
+	return r, nil
+}
+
+func applyChange(c Change, chown bool, now func() time.Time) (backup string, err error) {
+	f := c.File
+	if err := ensureDir(filepath.Dir(f.Path), f.DirMode, f.UID, f.GID, chown); err != nil {
+		return "", err
+	}
+	if c.Action == Update && c.Diff == "" && c.ModeChange {
+		return "", fixModeInPlace(f, chown)
+	}
+	if c.Action == Update {
+		backup, err = writeBackup(c, chown, now())
+		if err != nil {
+			return "", err
+		}
+	}
+	err = writeAtomic(writeSpec{path: f.Path, content: f.Content, mode: f.Mode, uid: f.UID, gid: f.GID, chown: chown})
+	return backup, err
+}
+
+// fixModeInPlace gives an unchanged file its owner and mode (owner first:
+// a secret file leaves a stranger's hands before anything else).
+func fixModeInPlace(f File, chown bool) error {
+	if chown {
+		if err := os.Lchown(f.Path, f.UID, f.GID); err != nil {
+			return fmt.Errorf("chown %s: %w", f.Path, err)
+		}
+	}
+	if err := os.Chmod(f.Path, f.Mode); err != nil {
+		return fmt.Errorf("chmod %s to %04o: %w", f.Path, f.Mode, err)
+	}
+	return nil
+}
+
+// BackupName is the backup path of path at t: NAME.kumoup-backup-20261122T004512Z.
+func BackupName(path string, t time.Time) string {
+	return path + BackupInfix + t.UTC().Format("20060102T150405Z")
+}
+
+// writeBackup copies the file being replaced next to it, atomically, with
+// its current mode and owner (a secret's backup stays 0600). A backup
+// never overwrites another: a second one in the same second gets a suffix.
+func writeBackup(c Change, chown bool, t time.Time) (string, error) {
+	name := BackupName(c.File.Path, t)
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		name = fmt.Sprintf("%s-%d", BackupName(c.File.Path, t), i)
+	}
+	mode := c.OldMode
+	if c.File.Sensitive() || c.File.Mode&0o077 == 0 {
+		// Never looser than the file it backs up is now meant to be.
+		mode &= c.File.Mode | 0o700
+	}
+	err := writeAtomic(writeSpec{path: name, content: c.Old, mode: mode, uid: c.OldUID, gid: c.OldGID, chown: chown})
+	if err != nil {
+		return "", fmt.Errorf("back up before replacing: %w", err)
+	}
+	return name, nil
+}

@@ -1,0 +1,196 @@
+package writer
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// TempPrefix starts the name of every temp file kumoup creates; a run
+// removes those an interrupted run left in the directories it manages.
+const TempPrefix = ".kumoup-tmp-"
+
+// BackupInfix separates a file's name from the timestamp of its backup:
+// NAME.kumoup-backup-20261122T004512Z.
+const BackupInfix = ".kumoup-backup-"
+
+// Test hooks: afterTempCreate sees every temp file right after it is
+// created (its mode before anything is written); step marks each point of
+// a write where a crash test may kill the process. Nil in production.
+var (
+	afterTempCreate func(path string)
+	step            func(what string)
+)
+
+func mark(what string) {
+	if step != nil {
+		step(what)
+	}
+}
+
+// writeSpec is one atomic replacement.
+type writeSpec struct {
+	path     string
+	content  []byte
+	mode     fs.FileMode
+	uid, gid int
+	chown    bool
+}
+
+// writeAtomic replaces w.path with w.content so that the path always names
+// either the old or the new complete file. The temp file is created in the
+// same directory with O_EXCL and mode 0600, written, synced, chowned,
+// chmodded to the final mode, renamed over the target, and the directory
+// synced.
+func writeAtomic(w writeSpec) (err error) {
+	dir, base := filepath.Split(w.path)
+	tmp, f, err := createTemp(dir, base)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	mark("created")
+	const chunk = 1 << 20
+	for off := 0; off < len(w.content); off += chunk {
+		end := min(off+chunk, len(w.content))
+		if _, err := f.Write(w.content[off:end]); err != nil {
+			return fmt.Errorf("write %s: %w", tmp, err)
+		}
+		mark("wrote")
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	mark("synced")
+	if w.chown {
+		if err := f.Chown(w.uid, w.gid); err != nil {
+			return fmt.Errorf("chown %s to %d:%d: %w", tmp, w.uid, w.gid, err)
+		}
+	}
+	if err := f.Chmod(w.mode); err != nil {
+		return fmt.Errorf("chmod %s to %04o: %w", tmp, w.mode, err)
+	}
+	mark("chmodded")
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, w.path); err != nil {
+		return fmt.Errorf("rename %s over %s: %w", tmp, w.path, err)
+	}
+	mark("renamed")
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	mark("dir synced")
+	return nil
+}
+
+// createTemp creates an empty temp file for base in dir: O_EXCL, mode 0600
+// from the first instant.
+func createTemp(dir, base string) (string, *os.File, error) {
+	for range 10 {
+		var r [6]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return "", nil, fmt.Errorf("temp name: %w", err)
+		}
+		name := filepath.Join(dir, TempPrefix+base+"-"+hex.EncodeToString(r[:]))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("create temp file in %s: %w", dir, err)
+		}
+		if afterTempCreate != nil {
+			afterTempCreate(name)
+		}
+		return name, f, nil
+	}
+	return "", nil, fmt.Errorf("create temp file in %s: too many name collisions", dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open directory %s to sync it: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// leftoverTemps lists the temp files an interrupted run left in dir.
+func leftoverTemps(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s for leftover temp files: %w", dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), TempPrefix) && e.Type().IsRegular() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out, nil
+}
+
+// ensureDir creates dir (and missing parents, 0755) and, when mode is not
+// zero, gives dir exactly that mode. A directory created for a mode-0700
+// file is created 0700, never looser.
+func ensureDir(dir string, mode fs.FileMode, uid, gid int, chown bool) error {
+	create := mode
+	if create == 0 {
+		create = 0o755
+	}
+	parent := filepath.Dir(dir)
+	if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) {
+		if err := ensureDir(parent, 0, uid, gid, chown); err != nil {
+			return err
+		}
+	}
+	err := os.Mkdir(dir, create)
+	switch {
+	case err == nil:
+		if chown {
+			if err := os.Chown(dir, uid, gid); err != nil {
+				return fmt.Errorf("chown directory %s: %w", dir, err)
+			}
+		}
+		if err := os.Chmod(dir, create); err != nil { // umask may have narrowed it
+			return fmt.Errorf("chmod directory %s: %w", dir, err)
+		}
+		return syncDir(parent)
+	case errors.Is(err, fs.ErrExist):
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("directory %s: %w", dir, err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory: move it away and re-run", dir)
+		}
+		if mode != 0 && fi.Mode().Perm() != mode {
+			if err := os.Chmod(dir, mode); err != nil {
+				return fmt.Errorf("chmod directory %s to %04o: %w", dir, mode, err)
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+}

@@ -1,0 +1,267 @@
+package writer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Action is what applying a plan does to one file.
+type Action int
+
+// The actions of a plan.
+const (
+	// Unchanged: content, mode and owner already as rendered.
+	Unchanged Action = iota
+	// Create: the file does not exist yet.
+	Create
+	// Update: the content, or only the mode/owner (ModeChange), differs.
+	Update
+)
+
+func (a Action) String() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	default:
+		return "unchanged"
+	}
+}
+
+// Change is one file of a plan.
+type Change struct {
+	File   File
+	Action Action
+	// ModeChange is set when the content is the same but the mode or owner
+	// of the file (or the mode of a directory it enforces) differs; applying
+	// fixes them in place without rewriting or backing up the file.
+	ModeChange bool
+	// Old is what is on disk now (nil for Create). It may hold secrets:
+	// never print it; use Diff.
+	Old []byte
+	// OldMode, OldUID and OldGID describe the file on disk (for Update and
+	// Unchanged).
+	OldMode        fs.FileMode
+	OldUID, OldGID int
+	// Diff is the unified diff of an Update's content, every secret (old
+	// and new) masked. Empty for Create, Unchanged and mode-only changes.
+	Diff string
+}
+
+// Changed reports whether applying touches the file.
+func (c Change) Changed() bool { return c.Action != Unchanged }
+
+// Preview is the new content with every secret masked, for showing a file
+// about to be created.
+func (c Change) Preview() string {
+	return string(maskSecrets(c.File.Content, append(append([]string(nil), c.File.Secrets...), secretsIn(c.File.Content)...)))
+}
+
+// Plan is what applying rendered files would do, compared with the disk.
+type Plan struct {
+	Changes []Change
+	// Leftovers are temp files (.kumoup-tmp-*) an interrupted run left in
+	// the managed directories; Apply removes them.
+	Leftovers []string
+	// owners is set when file owners are compared (running as root).
+	owners bool
+}
+
+// NewPlan reads each file's target and decides its action. It refuses a
+// target that is not a regular file (a symlink, a directory): kumoup
+// replaces files by renaming and would silently break the link.
+func NewPlan(files []File) (*Plan, error) {
+	p := &Plan{owners: geteuid() == 0}
+	dirs := map[string]bool{}
+	for _, f := range files {
+		c, err := planFile(f, p.owners)
+		if err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, c)
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	for dir := range dirs {
+		left, err := leftoverTemps(dir)
+		if err != nil {
+			return nil, err
+		}
+		p.Leftovers = append(p.Leftovers, left...)
+	}
+	return p, nil
+}
+
+func planFile(f File, owners bool) (Change, error) {
+	c := Change{File: f}
+	dirChange, err := dirNeedsFix(f)
+	if err != nil {
+		return c, err
+	}
+	fi, err := os.Lstat(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		c.Action = Create
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("%s (%s): %w", f.Name, f.Path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return c, fmt.Errorf("%s: %s is a %s, not a regular file: kumoup replaces it by renaming and will not follow or break it; move it away and re-run", f.Name, f.Path, fileKind(fi.Mode()))
+	}
+	old, err := os.ReadFile(f.Path)
+	if err != nil {
+		return c, fmt.Errorf("read %s (%s): %w", f.Name, f.Path, err)
+	}
+	c.Old = old
+	c.OldMode = fi.Mode().Perm()
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		c.OldUID, c.OldGID = int(st.Uid), int(st.Gid)
+	}
+	modeDiffers := c.OldMode != f.Mode || dirChange || owners && (c.OldUID != f.UID || c.OldGID != f.GID)
+	switch {
+	case !bytes.Equal(old, f.Content):
+		c.Action = Update
+		c.Diff = maskedDiff(f.Path+" (now)", f.Path+" (new)", old, f.Content, f.Secrets)
+		c.ModeChange = modeDiffers
+	case modeDiffers:
+		c.Action = Update
+		c.ModeChange = true
+	}
+	return c, nil
+}
+
+// dirNeedsFix reports whether f's directory exists with a mode other than
+// the one f enforces.
+func dirNeedsFix(f File) (bool, error) {
+	if f.DirMode == 0 {
+		return false, nil
+	}
+	fi, err := os.Stat(filepath.Dir(f.Path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return fi.Mode().Perm() != f.DirMode, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m.IsDir():
+		return "directory"
+	default:
+		return "special file"
+	}
+}
+
+// Summary is one line: how many files are created, updated and unchanged.
+func (p *Plan) Summary() string {
+	var create, update, same int
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			create++
+		case Update:
+			update++
+		default:
+			same++
+		}
+	}
+	s := fmt.Sprintf("%d to create, %d to update, %d unchanged", create, update, same)
+	if create+update == 0 {
+		s = fmt.Sprintf("0 changed (%d unchanged)", same)
+	}
+	if n := len(p.Leftovers); n > 0 {
+		s += fmt.Sprintf("; %d leftover temp file(s) to remove", n)
+	}
+	return s
+}
+
+// Changed is the number of files applying would touch.
+func (p *Plan) Changed() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Changed() {
+			n++
+		}
+	}
+	return n
+}
+
+// Render writes the plan for a human: per file its action, path, mode,
+// owner and, for updates, the masked diff; then the summary.
+func (p *Plan) Render(w io.Writer) error {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		f := c.File
+		fmt.Fprintf(&b, "%-9s %s  (%s, %04o %s)\n", c.Action, f.Path, f.Name, f.Mode, owner(f.UID, f.GID))
+		switch {
+		case c.Action == Create:
+			fmt.Fprintf(&b, "          new file, %d lines%s\n", bytes.Count(f.Content, []byte("\n")), secretNote(f))
+		case c.ModeChange && c.Diff == "":
+			fmt.Fprintf(&b, "          content unchanged; mode/owner now %04o %s%s\n", c.OldMode, owner(c.OldUID, c.OldGID), dirNote(f))
+		case c.Action == Update:
+			if c.ModeChange {
+				fmt.Fprintf(&b, "          mode/owner now %04o %s%s\n", c.OldMode, owner(c.OldUID, c.OldGID), dirNote(f))
+			}
+			b.WriteString(indent(c.Diff, "          "))
+		}
+	}
+	for _, l := range p.Leftovers {
+		fmt.Fprintf(&b, "remove    %s  (temp file left by an interrupted run)\n", l)
+	}
+	fmt.Fprintf(&b, "plan: %s\n", p.Summary())
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func secretNote(f File) string {
+	if f.Sensitive() {
+		return ", holds a secret"
+	}
+	return ""
+}
+
+func dirNote(f File) string {
+	if f.DirMode != 0 {
+		return fmt.Sprintf("; directory %s enforced %04o", filepath.Dir(f.Path), f.DirMode)
+	}
+	return ""
+}
+
+func owner(uid, gid int) string {
+	if uid == 0 && gid == 0 {
+		return "root:root"
+	}
+	return fmt.Sprintf("%d:%d", uid, gid)
+}
+
+func indent(s, prefix string) string {
+	if s == "" {
+		return ""
+	}
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		b.WriteString(prefix)
+		b.WriteString(l)
+	}
+	if !strings.HasSuffix(s, "\n") {
+		b.WriteString("\n")
+	}
+	return b.String()
+}
