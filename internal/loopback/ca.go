@@ -1,0 +1,162 @@
+package loopback
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"time"
+)
+
+// CA is a throwaway certificate authority (ECDSA P-256) for loopback sites.
+type CA struct {
+	// Cert is the self-signed CA certificate.
+	Cert *x509.Certificate
+	// Key signs the certificates Issue makes.
+	Key *ecdsa.PrivateKey
+	// PEM is Cert, PEM-encoded (a CA file for curl --cacert or openssl).
+	PEM []byte
+}
+
+// NewCA makes a CA valid from an hour ago for ten years.
+func NewCA() (*CA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("loopback: generate CA key: %w", err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "kumoup loopback test CA", Organization: []string{"kumoup tests"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("loopback: self-sign CA: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("loopback: parse CA: %w", err)
+	}
+	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+}
+
+// Pool returns a certificate pool holding only the CA.
+func (ca *CA) Pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.Cert)
+	return p
+}
+
+// Issue signs a server certificate for names (DNS names or IP literals)
+// valid from notBefore to notAfter, with a fresh ECDSA P-256 key. certPEM
+// is the leaf followed by the CA (a full chain, like Let's Encrypt's
+// fullchain.pem); keyPEM is the PKCS#8 private key.
+func (ca *CA) Issue(names []string, notBefore, notAfter time.Time) (certPEM, keyPEM []byte, err error) {
+	if len(names) == 0 {
+		return nil, nil, errors.New("loopback: issue: no names: give at least one DNS name")
+	}
+	if !notAfter.After(notBefore) {
+		return nil, nil, fmt.Errorf("loopback: issue: notAfter %s is not after notBefore %s", notAfter, notBefore)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loopback: generate key: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: names[0]},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loopback: sign certificate for %v: %w", names, err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loopback: encode key: %w", err)
+	}
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	certPEM = append(certPEM, ca.PEM...)
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
+	return certPEM, keyPEM, nil
+}
+
+func serial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		// crypto/rand does not fail on Linux; a fixed serial is still valid.
+		return big.NewInt(1)
+	}
+	return n
+}
+
+// CertKind selects the server certificate a Site gets.
+type CertKind int
+
+const (
+	// CertValid is valid for the domain from an hour ago for 90 days.
+	CertValid CertKind = iota
+	// CertExpired expired a day ago (issued 91 days ago).
+	CertExpired
+	// CertExpiringSoon is valid for the domain but expires in 3 days.
+	CertExpiringSoon
+	// CertWrongName is valid but for WrongName only, not the domain.
+	CertWrongName
+)
+
+// WrongName is the only name on a CertWrongName certificate.
+const WrongName = "wrong-name.example.net"
+
+func (k CertKind) String() string {
+	switch k {
+	case CertValid:
+		return "valid"
+	case CertExpired:
+		return "expired"
+	case CertExpiringSoon:
+		return "expiring in 3 days"
+	case CertWrongName:
+		return "wrong name"
+	}
+	return fmt.Sprintf("CertKind(%d)", int(k))
+}
+
+// IssueKind issues the certificate of kind k for domain at time now.
+func (ca *CA) IssueKind(k CertKind, domain string, now time.Time) (certPEM, keyPEM []byte, err error) {
+	names := []string{domain}
+	from, to := now.Add(-time.Hour), now.AddDate(0, 0, 90)
+	switch k {
+	case CertValid:
+	case CertExpired:
+		from, to = now.AddDate(0, 0, -91), now.AddDate(0, 0, -1)
+	case CertExpiringSoon:
+		from, to = now.AddDate(0, 0, -87), now.AddDate(0, 0, 3)
+	case CertWrongName:
+		names = []string{WrongName}
+	default:
+		return nil, nil, fmt.Errorf("loopback: unknown certificate kind %d", int(k))
+	}
+	return ca.Issue(names, from, to)
+}

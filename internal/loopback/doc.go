@@ -1,0 +1,25 @@
+// Package loopback runs a whole kumoup deployment on loopback, for tests
+// and for `kumoup demo`: kumoup's rendered files under a directory of its
+// own, a real nginx on 127.0.0.1 high ports with every path in its own
+// prefix, a certificate from a throwaway CA, and a stand-in kumod
+// (package standin) behind it.
+//
+// It does not depend on package testing; tests wrap it:
+//
+//	site, err := loopback.Start(ctx, loopback.Config{Dir: t.TempDir()})
+//	if err != nil { t.Fatal(err) }
+//	t.Cleanup(func() { site.Stop() })
+//	resp, err := site.Client().Get(site.URL("/metrics"))
+//
+// The nginx configuration wraps the site file the way Debian's nginx.conf
+// does (including its permissive http-level ssl_protocols), so what is
+// tested is what a Debian host runs. When the tests run as root, nginx
+// workers run as nobody: Start makes the site's directories traversable.
+//
+// Several sites may run at once (distinct ports and prefixes). Every process
+// Start runs stops on Stop and when its context is done; nginx also gets
+// SIGTERM if the process that started it dies.
+//
+// Certificates: [NewCA] and [CA.Issue] make ECDSA P-256 certificates;
+// Config.Certificate picks a valid, expired, expiring or wrong-name one.
+package loopback

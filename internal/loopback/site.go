@@ -1,0 +1,509 @@
+package loopback
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kumoup/kumoup/internal/standin"
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// Defaults filled into Config.Deployment where it leaves a field empty.
+const (
+	DefaultDomain     = "mta.example.com"
+	DefaultWebhookURL = "https://app.example.com/kumomta/events"
+	DefaultProxyIP    = "203.0.113.10" // TEST-NET-3: a warning, not an error
+)
+
+// Config describes a loopback deployment. The zero value is a valid
+// deployment of DefaultDomain with fresh tokens, a valid certificate and a
+// stand-in kumod whose body limit matches the deployment's max_body.
+type Config struct {
+	// Deployment holds the answers. Empty fields get test defaults
+	// (DefaultDomain, generated tokens, DefaultWebhookURL, DefaultProxyIP,
+	// the certificate and ACME webroot under Dir, then model defaults).
+	// Listener is always replaced by the stand-in kumod's address.
+	Deployment model.Deployment
+	// Dir holds everything (Dir/root is the layout root, Dir/nginx the
+	// nginx prefix). Empty means a new temporary directory that Stop
+	// removes. Dir is made 0755 (nginx workers must traverse it).
+	Dir string
+	// CA signs the site's certificate; nil means a new CA per site.
+	CA *CA
+	// Certificate chooses the certificate nginx serves (CertValid by default).
+	Certificate CertKind
+	// CertPEM and KeyPEM, when both set, are served instead (Certificate
+	// and CA are then only used for the client's trust pool).
+	CertPEM, KeyPEM []byte
+	// Kumod configures the stand-in kumod Start runs. Its BodyLimit
+	// defaults to the deployment's MaxBodyBytes, as kumoup's Lua module
+	// sets request_body_limit; set it to simulate a kumod left at 2 MB.
+	Kumod standin.Config
+	// UseKumod, when set, is an already running stand-in used instead
+	// (Kumod is ignored and Stop leaves it running).
+	UseKumod *standin.Kumod
+	// Mutate, when set, sees every file before it is written (each
+	// rendered file under Dir/root, then the wrapping nginx.conf) and
+	// returns the content to write: checks tests use it to break the
+	// configuration (see the Break* helpers).
+	Mutate func(path string, content []byte) []byte
+	// NginxBinary is the nginx to run ("" finds it: see FindNginx).
+	NginxBinary string
+}
+
+// Site is a running loopback deployment: real nginx on 127.0.0.1 high
+// ports, configured with kumoup's rendered files, in front of a stand-in
+// kumod.
+type Site struct {
+	// Deployment is the final deployment (defaults filled, Listener = the
+	// stand-in's address, certificate paths under Dir/root).
+	Deployment model.Deployment
+	// Layout is the layout the files were rendered with (Root = Dir/root).
+	Layout writer.Layout
+	// Files are the rendered files as written (after Mutate).
+	Files []writer.File
+	// Dir is the site's directory.
+	Dir string
+
+	// HTTPSAddr and HTTPAddr are "127.0.0.1:port" of the two listeners.
+	HTTPSAddr, HTTPAddr string
+	// HTTPSPort and HTTPPort are their ports (the rendered listen ports).
+	HTTPSPort, HTTPPort int
+	// ConnectTo maps "<domain>:<port>" to the loopback address to dial
+	// instead, like curl --connect-to: keys are Deployment.Domain joined
+	// (net.JoinHostPort) with 443, 80, HTTPSPort and HTTPPort; values are
+	// HTTPSAddr or HTTPAddr. Usable as probes.Target.ConnectTo.
+	ConnectTo map[string]string
+
+	// CA signed the certificate; CACertPool trusts only it and CAFile is
+	// it in PEM (for curl --cacert).
+	CA         *CA
+	CACertPool *x509.CertPool
+	CAFile     string
+	// CertFile and KeyFile are the certificate chain and key nginx serves
+	// (Deployment.TLSCertificate and TLSCertificateKey).
+	CertFile, KeyFile string
+
+	// Kumod is the stand-in kumod behind nginx.
+	Kumod *standin.Kumod
+
+	// NginxBinary, NginxConf and NginxPrefix are what nginx runs with:
+	// `NginxBinary -c NginxConf -p NginxPrefix/`.
+	NginxBinary, NginxConf, NginxPrefix string
+	// ErrorLog and AccessLog are nginx's logs inside the prefix.
+	ErrorLog, AccessLog string
+
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	waitErr  error
+	stderr   *syncBuffer
+	ownKumod bool
+	ownDir   bool
+	stopOnce sync.Once
+	stopErr  error
+	stopped  chan struct{}
+}
+
+// startAttempts bounds retries when a chosen port is taken between
+// choosing it and nginx binding it.
+const startAttempts = 4
+
+// Start renders cfg's deployment, writes it under the site's directory,
+// checks it with `nginx -t` (its output is in the error) and runs nginx in
+// the foreground as a child until Stop or until ctx is done. It returns once
+// both ports accept connections.
+func Start(ctx context.Context, cfg Config) (*Site, error) {
+	bin, err := FindNginx(cfg.NginxBinary)
+	if err != nil {
+		return nil, err
+	}
+	s := &Site{NginxBinary: bin, stopped: make(chan struct{}), exited: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			s.cleanup()
+		}
+	}()
+	if err := s.prepareDir(cfg.Dir); err != nil {
+		return nil, err
+	}
+	if err := s.prepareKumod(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := s.prepareDeployment(cfg); err != nil {
+		return nil, err
+	}
+	if err := s.writeCertificates(cfg); err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.renderAndRun(ctx, cfg)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errAddrInUse) || attempt == startAttempts {
+			return nil, err
+		}
+		s.exited = make(chan struct{})
+	}
+	ok = true
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = s.Stop()
+		case <-s.stopped:
+		}
+	}()
+	return s, nil
+}
+
+func (s *Site) prepareDir(dir string) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "kumoup-loopback-")
+		if err != nil {
+			return fmt.Errorf("loopback: create a temporary directory: %w", err)
+		}
+		dir, s.ownDir = d, true
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("loopback: Dir %q: %w", dir, err)
+	}
+	s.Dir = abs
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return fmt.Errorf("loopback: create Dir %s: %w", abs, err)
+	}
+	if err := makeTraversable(abs); err != nil {
+		return err
+	}
+	s.Layout = writer.Layout{Root: filepath.Join(abs, "root")}
+	s.NginxPrefix = filepath.Join(abs, "nginx")
+	s.NginxConf = filepath.Join(s.NginxPrefix, "nginx.conf")
+	s.ErrorLog = filepath.Join(s.NginxPrefix, "logs", "error.log")
+	s.AccessLog = filepath.Join(s.NginxPrefix, "logs", "access.log")
+	return mkdirs(0o755, s.Layout.Root, s.NginxPrefix, filepath.Join(s.NginxPrefix, "logs"), filepath.Join(s.NginxPrefix, "tmp"))
+}
+
+func (s *Site) prepareKumod(ctx context.Context, cfg Config) error {
+	if cfg.UseKumod != nil {
+		s.Kumod = cfg.UseKumod
+		return nil
+	}
+	kc := cfg.Kumod
+	if kc.BodyLimit == 0 {
+		d := cfg.Deployment
+		if d.MaxBody == "" {
+			d.MaxBody = model.DefaultMaxBody
+		}
+		kc.BodyLimit = d.MaxBodyBytes()
+	}
+	k, err := standin.Start(ctx, kc)
+	if err != nil {
+		return fmt.Errorf("loopback: start the stand-in kumod: %w", err)
+	}
+	s.Kumod, s.ownKumod = k, true
+	return nil
+}
+
+func (s *Site) prepareDeployment(cfg Config) error {
+	d := cfg.Deployment
+	if d.Domain == "" {
+		d.Domain = DefaultDomain
+	}
+	for _, tok := range []*string{&d.InjectionToken, &d.WebhookToken} {
+		if *tok == "" {
+			t, err := model.NewToken()
+			if err != nil {
+				return fmt.Errorf("loopback: %w", err)
+			}
+			*tok = t
+		}
+	}
+	if d.WebhookURL == "" {
+		d.WebhookURL = DefaultWebhookURL
+	}
+	if d.ProxyHost == "" {
+		d.ProxyHost = DefaultProxyIP
+	}
+	if d.ProxyPublicIP == "" {
+		d.ProxyPublicIP = DefaultProxyIP
+	}
+	if d.HELO == "" {
+		d.HELO = d.Domain
+	}
+	if model.ValidateDomain(d.Domain) == nil {
+		if d.TLSCertificate == "" {
+			d.TLSCertificate = s.Layout.Path(model.CertificatePath(d.Domain))
+		}
+		if d.TLSCertificateKey == "" {
+			d.TLSCertificateKey = s.Layout.Path(model.CertificateKeyPath(d.Domain))
+		}
+	}
+	if d.ACMEWebroot == "" {
+		d.ACMEWebroot = s.Layout.Path(model.DefaultACMEWebroot)
+	}
+	d.Listener = s.Kumod.Addr()
+	d = d.WithDefaults()
+	if err := d.Validate().Err(); err != nil {
+		return fmt.Errorf("loopback: Config.Deployment: %w", err)
+	}
+	s.Deployment = d
+	s.CertFile, s.KeyFile = d.TLSCertificate, d.TLSCertificateKey
+	return mkdirs(0o755, d.ACMEWebroot, filepath.Join(d.ACMEWebroot, ".well-known", "acme-challenge"))
+}
+
+func (s *Site) writeCertificates(cfg Config) error {
+	ca := cfg.CA
+	if ca == nil {
+		var err error
+		if ca, err = NewCA(); err != nil {
+			return err
+		}
+	}
+	s.CA, s.CACertPool = ca, ca.Pool()
+	s.CAFile = filepath.Join(s.Dir, "ca.pem")
+	if err := os.WriteFile(s.CAFile, ca.PEM, 0o644); err != nil {
+		return fmt.Errorf("loopback: write %s: %w", s.CAFile, err)
+	}
+	certPEM, keyPEM := cfg.CertPEM, cfg.KeyPEM
+	if len(certPEM) == 0 || len(keyPEM) == 0 {
+		var err error
+		certPEM, keyPEM, err = ca.IssueKind(cfg.Certificate, s.Deployment.Domain, time.Now())
+		if err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		path    string
+		mode    os.FileMode
+		content []byte
+	}{{s.CertFile, 0o644, certPEM}, {s.KeyFile, 0o600, keyPEM}} {
+		if err := writeFile(f.path, f.mode, 0, f.content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFile writes content with mode (creating parents 0755, and enforcing
+// dirMode on the file's own directory when non-zero).
+func writeFile(path string, mode, dirMode os.FileMode, content []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("loopback: create %s: %w", dir, err)
+	}
+	if dirMode != 0 {
+		if err := os.Chmod(dir, dirMode); err != nil {
+			return fmt.Errorf("loopback: chmod %s: %w", dir, err)
+		}
+	}
+	// Create 0600 first so a secret never sits in a looser file.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("loopback: write %s: %w", path, err)
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return fmt.Errorf("loopback: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("loopback: write %s: %w", path, err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return fmt.Errorf("loopback: chmod %s: %w", path, err)
+	}
+	return nil
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+// renderAndRun picks ports, renders and writes the files and nginx.conf,
+// runs nginx -t and starts nginx.
+func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
+	httpsPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	s.setPorts(httpsPort, httpPort)
+	files, err := writer.Render(s.Deployment, writer.Options{
+		Layout:      s.Layout,
+		ListenAddrs: []string{"127.0.0.1"},
+		HTTPSPort:   httpsPort,
+		HTTPPort:    httpPort,
+	})
+	if err != nil {
+		return fmt.Errorf("loopback: %w", err)
+	}
+	for i := range files {
+		f := &files[i]
+		if cfg.Mutate != nil {
+			f.Content = cfg.Mutate(f.Path, f.Content)
+		}
+		if err := writeFile(f.Path, f.Mode, f.DirMode, f.Content); err != nil {
+			return err
+		}
+	}
+	s.Files = files
+	conf, err := renderNginxConf(s.NginxPrefix, s.Layout.Path(writer.NginxConfDir))
+	if err != nil {
+		return err
+	}
+	if cfg.Mutate != nil {
+		conf = cfg.Mutate(s.NginxConf, conf)
+	}
+	if err := writeFile(s.NginxConf, 0o644, 0, conf); err != nil {
+		return err
+	}
+	if err := TestConfig(ctx, s.NginxBinary, s.NginxConf, s.NginxPrefix); err != nil {
+		return err
+	}
+	return s.run(ctx)
+}
+
+func (s *Site) setPorts(httpsPort, httpPort int) {
+	s.HTTPSPort, s.HTTPPort = httpsPort, httpPort
+	s.HTTPSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(httpsPort))
+	s.HTTPAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort))
+	dom := s.Deployment.Domain
+	s.ConnectTo = map[string]string{
+		net.JoinHostPort(dom, "443"):                    s.HTTPSAddr,
+		net.JoinHostPort(dom, "80"):                     s.HTTPAddr,
+		net.JoinHostPort(dom, strconv.Itoa(httpsPort)): s.HTTPSAddr,
+		net.JoinHostPort(dom, strconv.Itoa(httpPort)):  s.HTTPAddr,
+	}
+}
+
+// run starts nginx in the foreground and waits until both ports accept.
+func (s *Site) run(ctx context.Context) error {
+	s.stderr = &syncBuffer{}
+	cmd := exec.Command(s.NginxBinary, "-c", s.NginxConf, "-p", s.NginxPrefix+"/", "-g", "daemon off;")
+	cmd.Stdout = s.stderr
+	cmd.Stderr = s.stderr
+	// If this process dies without Stop, nginx shuts down instead of
+	// holding the ports.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	logStart := fileSize(s.ErrorLog)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("loopback: start %s: %w", s.NginxBinary, err)
+	}
+	s.cmd = cmd
+	exited := s.exited
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(exited)
+	}()
+	deadline := time.NewTimer(15 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-exited:
+			msg := strings.TrimSpace(s.stderr.String() + "\n" + tailFrom(s.ErrorLog, logStart, 10))
+			s.cmd = nil
+			if strings.Contains(msg, "Address already in use") {
+				return fmt.Errorf("loopback: nginx exited: %w: %s", errAddrInUse, msg)
+			}
+			return fmt.Errorf("loopback: nginx exited at start (%v):\n%s", s.waitErr, msg)
+		case <-ctx.Done():
+			return fmt.Errorf("loopback: waiting for nginx to listen: %w", ctx.Err())
+		case <-deadline.C:
+			return fmt.Errorf("loopback: nginx did not accept on %s and %s within 15s:\n%s", s.HTTPSAddr, s.HTTPAddr, tail(s.ErrorLog, 10))
+		case <-tick.C:
+			if accepts(s.HTTPSAddr) && accepts(s.HTTPAddr) {
+				return nil
+			}
+		}
+	}
+}
+
+func accepts(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func tailFrom(path string, from int64, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil || int64(len(data)) < from {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data[from:]), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Pid is nginx's master process id (0 when not running).
+func (s *Site) Pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Stop shuts nginx down gracefully (SIGQUIT to its own master pid, SIGKILL
+// after 10 s), stops the stand-in kumod when Start started it, and removes
+// Dir when Start created it. It is safe to call more than once.
+func (s *Site) Stop() error {
+	s.stopOnce.Do(func() {
+		s.stopErr = s.cleanup()
+		close(s.stopped)
+	})
+	return s.stopErr
+}
+
+func (s *Site) cleanup() error {
+	var errs []error
+	if s.cmd != nil && s.cmd.Process != nil {
+		if err := s.cmd.Process.Signal(syscall.SIGQUIT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			errs = append(errs, fmt.Errorf("loopback: signal nginx %d: %w", s.cmd.Process.Pid, err))
+		}
+		select {
+		case <-s.exited:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+			errs = append(errs, fmt.Errorf("loopback: nginx %d ignored SIGQUIT for 10s and was killed", s.cmd.Process.Pid))
+		}
+	}
+	if s.ownKumod && s.Kumod != nil {
+		if err := s.Kumod.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.ownDir && s.Dir != "" {
+		if err := os.RemoveAll(s.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("loopback: remove %s: %w", s.Dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}

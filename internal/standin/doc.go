@@ -1,0 +1,34 @@
+// Package standin runs a stand-in for kumod's HTTP listener on loopback, for
+// tests and for `kumoup demo`. It is the only component of kumoup's tests
+// that is not the real thing: everything in front of it (nginx, TLS) is.
+//
+// The stand-in answers like the real listener as recorded in
+// shared/facts/kumomta.md:
+//
+//   - Any Authorization header is inspected, even from a trusted host: a
+//     Bearer header gets 401 "BearerToken Authentication Failed" (no Lua
+//     handler), a Basic header 401, a malformed one 400. This is why nginx
+//     must clear the header before proxying.
+//   - POST /api/inject/v1 takes the JSON injection request: 415 without a
+//     JSON content type, 413 "length limit exceeded" over the body limit
+//     (measured after decompression, 2 MB by default like kumod), 400 for
+//     bad JSON, 422 for shape errors such as `{}` or an unknown field, and
+//     200 with {success_count, fail_count, failed_recipients, errors} for a
+//     valid request. It never sends mail.
+//   - GET /metrics serves Prometheus text (gzip when asked), by default a
+//     real capture of an idle kumod embedded from fixtures/.
+//   - /metrics.json, /api/admin/..., /api/machine-info,
+//     /api/check-liveness/v1, /rapidoc and /api-docs/openapi.json answer
+//     200, so a proxy that exposes them is caught.
+//
+// Every request is recorded ([Kumod.Requests]) so a test can see what went
+// through the proxy: whether an Authorization header arrived, the raw URI,
+// the body length.
+//
+// Typical use:
+//
+//	k, err := standin.Start(ctx, standin.Config{BodyLimit: d.MaxBodyBytes()})
+//	...
+//	defer k.Close()
+//	d.Listener = k.Addr()
+package standin
