@@ -382,8 +382,8 @@ func (s *Site) setPorts(httpsPort, httpPort int) {
 	s.HTTPAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort))
 	dom := s.Deployment.Domain
 	s.ConnectTo = map[string]string{
-		net.JoinHostPort(dom, "443"):                    s.HTTPSAddr,
-		net.JoinHostPort(dom, "80"):                     s.HTTPAddr,
+		net.JoinHostPort(dom, "443"):                   s.HTTPSAddr,
+		net.JoinHostPort(dom, "80"):                    s.HTTPAddr,
 		net.JoinHostPort(dom, strconv.Itoa(httpsPort)): s.HTTPSAddr,
 		net.JoinHostPort(dom, strconv.Itoa(httpPort)):  s.HTTPAddr,
 	}
