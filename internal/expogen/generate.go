@@ -1,6 +1,7 @@
 package expogen
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -42,9 +43,11 @@ func GenerateShape(sh Shape, seed uint64) []byte {
 	e := &exposition{b: make([]byte, 0, 128*(7*sh.ReadyQueues+3*sh.ScheduledQueues+15*sh.Providers+fixedSeries))}
 	queues := make([]string, sh.ReadyQueues)
 	for i := range queues {
-		s, _ := site(i / max(sh.Sources, 1) % max(sh.Providers, 1))
+		// The first queues go to the providers' sites, the rest to
+		// domains of their own, each over every source.
+		s, _ := site(i / max(sh.Sources, 1))
 		if i/max(sh.Sources, 1) >= sh.Providers {
-			s, _ = site(len(sites) + i/max(sh.Sources, 1))
+			s = fmt.Sprintf("mx.d%d.example.org", i/max(sh.Sources, 1))
 		}
 		queues[i] = queueService(source(i%max(sh.Sources, 1)), s)
 	}

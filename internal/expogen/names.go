@@ -20,12 +20,25 @@ var sites = []struct{ site, provider string }{
 	{"mx1.comcast.net", "comcast"},
 }
 
-// site returns the i-th MX site name and its provider; beyond the well-known
-// ones it invents per-domain sites that are their own provider, as kumod
-// does for unconfigured providers.
+// providerSites holds one MX site per distinct provider of sites.
+var providerSites = func() (out [][2]string) {
+	seen := map[string]bool{}
+	for _, s := range sites {
+		if !seen[s.provider] {
+			seen[s.provider] = true
+			out = append(out, [2]string{s.provider, s.site})
+		}
+	}
+	return out
+}()
+
+// site returns the i-th provider's MX site name and the provider's name;
+// providers are distinct for distinct i. Beyond the well-known ones it
+// invents per-domain sites that are their own provider, as kumod does for
+// unconfigured providers.
 func site(i int) (site, provider string) {
-	if i < len(sites) {
-		return sites[i].site, sites[i].provider
+	if i < len(providerSites) {
+		return providerSites[i][1], providerSites[i][0]
 	}
 	s := fmt.Sprintf("mx%d.mail.d%d.example-hosting.net", i%3+1, i)
 	return s, s

@@ -7,5 +7,3 @@
 // Summary needs and keeps per-series state in place between scrapes; a
 // differential test and a fuzz target hold it to expfmt's values.
 package metrics
-
-import _ "github.com/prometheus/common/expfmt"

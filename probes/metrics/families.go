@@ -5,30 +5,30 @@ package metrics
 type family uint8
 
 const (
-	famNone               family = iota
-	famDelivered                 // total_messages_delivered{service}
-	famTransfail                 // total_messages_transfail{service}
-	famFailed                    // total_messages_fail{service}
-	famReceived                  // total_messages_received{service}
-	famScheduledTotal            // scheduled_count_total
-	famReady                     // ready_count{service}
-	famMessages                  // message_count
-	famResident                  // message_data_resident_count
-	famMemory                    // memory_usage
-	famMemoryLimit               // memory_limit
-	famConnections               // connection_count{service}
-	famRejections                // smtp_server_rejections{service}
-	famPoolSize                  // thread_pool_size{pool}
-	famPoolParked                // thread_pool_parked{pool}
-	famHookBacklog               // log_hook_backlog_count{logger}
-	famProxyFailures             // proxy_connection_failures
-	famSuspended                 // egress_source_health_suspended{source,reason}
-	famDiskFree                  // disk_free_percent{name}
-	famQueuedByProvider          // queued_count_by_provider{provider}
-	famDeliveredByProvider       // total_messages_delivered_by_provider{provider}
-	famTransfailByProvider       // total_messages_transfail_by_provider{provider}
-	famFailedByProvider          // total_messages_fail_by_provider{provider}
-	famConnectionsByProvider     // connection_count_by_provider{provider}
+	famNone                  family = iota
+	famDelivered                    // total_messages_delivered{service}
+	famTransfail                    // total_messages_transfail{service}
+	famFailed                       // total_messages_fail{service}
+	famReceived                     // total_messages_received{service}
+	famScheduledTotal               // scheduled_count_total
+	famReady                        // ready_count{service}
+	famMessages                     // message_count
+	famResident                     // message_data_resident_count
+	famMemory                       // memory_usage
+	famMemoryLimit                  // memory_limit
+	famConnections                  // connection_count{service}
+	famRejections                   // smtp_server_rejections{service}
+	famPoolSize                     // thread_pool_size{pool}
+	famPoolParked                   // thread_pool_parked{pool}
+	famHookBacklog                  // log_hook_backlog_count{logger}
+	famProxyFailures                // proxy_connection_failures
+	famSuspended                    // egress_source_health_suspended{source,reason}
+	famDiskFree                     // disk_free_percent{name}
+	famQueuedByProvider             // queued_count_by_provider{provider}
+	famDeliveredByProvider          // total_messages_delivered_by_provider{provider}
+	famTransfailByProvider          // total_messages_transfail_by_provider{provider}
+	famFailedByProvider             // total_messages_fail_by_provider{provider}
+	famConnectionsByProvider        // connection_count_by_provider{provider}
 	numFamilies
 )
 
