@@ -34,8 +34,10 @@ func secretsIn(content []byte) []string {
 	return out
 }
 
-// maskSecrets replaces every secret in content with model.Masked, longest
-// secret first so that one containing another is masked whole.
+// maskSecrets replaces every secret in content with model.Masked followed
+// by the secret's fingerprint ("••••••••[sha256:1a2b3c4d]"), so a diff shows
+// that a token changed without showing either. Longest secret first, so
+// that one containing another is masked whole.
 func maskSecrets(content []byte, secrets []string) []byte {
 	s := append([]string(nil), secrets...)
 	sort.Slice(s, func(i, j int) bool { return len(s[i]) > len(s[j]) })
@@ -43,7 +45,7 @@ func maskSecrets(content []byte, secrets []string) []byte {
 		if sec == "" {
 			continue
 		}
-		content = bytes.ReplaceAll(content, []byte(sec), []byte(model.Masked))
+		content = bytes.ReplaceAll(content, []byte(sec), []byte(model.Masked+"["+model.Fingerprint(sec)+"]"))
 	}
 	return content
 }
