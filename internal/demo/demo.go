@@ -1,0 +1,252 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kumoup/kumoup/internal/expogen"
+	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/standin"
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// Config says how the demo runs. The zero value is the full demo: nginx
+// when installed, the wizard first, everything removed at the end.
+type Config struct {
+	// Dir is where the demo's temporary directory is made ("" means
+	// os.TempDir()).
+	Dir string
+	// NoNginx runs without nginx even when it is installed: the dashboard
+	// then reads the stand-in kumod directly.
+	NoNginx bool
+	// NginxBinary is the nginx to run ("" finds it in PATH or /usr/sbin).
+	NginxBinary string
+	// Keep leaves the temporary directory in place after Close (nginx and
+	// the stand-in still stop).
+	Keep bool
+	// Seed seeds the simulated kumod's metrics (0 means from the clock).
+	Seed uint64
+	// Prewrite writes the demo deployment's files into the pretend host
+	// root at Start, as the wizard's apply would: for a demo that opens
+	// the dashboard directly.
+	Prewrite bool
+}
+
+// Env is a running demo.
+type Env struct {
+	// Dir is the demo's temporary directory (0755: nginx workers traverse
+	// it).
+	Dir string
+	// Layout is the pretend host the wizard writes into: Root is
+	// Dir/host. The certificate nginx serves is there at Let's Encrypt's
+	// paths, as certbot would leave it.
+	Layout writer.Layout
+	// Deployment is the demo's answers, tokens included: the wizard's
+	// prefill and what nginx runs with.
+	Deployment model.Deployment
+	// Kumod is the stand-in kumod serving the simulated metrics.
+	Kumod *standin.Kumod
+	// Site is the real nginx in front of Kumod, nil without nginx.
+	Site *loopback.Site
+	// Notes say, one line each, what the demo started and what it could
+	// not (no nginx, and what that means). They hold no secret.
+	Notes []string
+
+	cfg       Config
+	closeOnce sync.Once
+	closeErr  error
+	closed    chan struct{}
+}
+
+// hostDir is the pretend host root inside Env.Dir.
+const hostDir = "host"
+
+// Start starts the demo's servers and prepares its answers. Everything it
+// starts stops on Close or when ctx is done.
+func Start(ctx context.Context, cfg Config) (env *Env, err error) {
+	dir, err := os.MkdirTemp(cfg.Dir, "kumoup-demo-")
+	if err != nil {
+		return nil, fmt.Errorf("demo: create a temporary directory: %w", err)
+	}
+	// nginx workers run as another user and must traverse the directory.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("demo: chmod %s: %w", dir, err)
+	}
+	env = &Env{Dir: dir, Layout: writer.Layout{Root: filepath.Join(dir, hostDir)}, cfg: cfg, closed: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, env.Close())
+			env = nil
+		}
+	}()
+	if err := os.MkdirAll(env.Layout.Root, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: create %s: %w", env.Layout.Root, err)
+	}
+	if err := env.startKumod(ctx); err != nil {
+		return nil, err
+	}
+	if env.Deployment, err = answers(env.Kumod.Addr(), model.DefaultProxyPort); err != nil {
+		return nil, err
+	}
+	if err := env.startNginx(ctx); err != nil {
+		return nil, err
+	}
+	env.Notes = append(env.Notes, fmt.Sprintf("the wizard writes into %s, a pretend host root", env.Layout.Root))
+	if cfg.Prewrite {
+		if err := env.writeFiles(ctx); err != nil {
+			return nil, err
+		}
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = env.Close()
+		case <-env.closed:
+		}
+	}()
+	return env, nil
+}
+
+func (e *Env) startKumod(ctx context.Context) error {
+	seed := e.cfg.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	sim := expogen.NewSim(seed)
+	// The stand-in calls Metrics one call at a time, as Sim needs.
+	k, err := standin.Start(ctx, standin.Config{
+		BodyLimit: mustSize(model.DefaultMaxBody),
+		Metrics:   func() []byte { return sim.Next(time.Now()) },
+	})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	e.Kumod = k
+	e.Notes = append(e.Notes, fmt.Sprintf("stand-in kumod with simulated traffic on http://%s", k.Addr()))
+	return nil
+}
+
+// startNginx runs a real nginx in front of the stand-in when there is one,
+// and says why not otherwise.
+func (e *Env) startNginx(ctx context.Context) error {
+	if e.cfg.NoNginx {
+		e.Notes = append(e.Notes, "nginx: not started (--no-nginx): the dashboard reads the stand-in kumod directly; the nginx and TLS checks are skipped")
+		return nil
+	}
+	if _, err := loopback.FindNginx(e.cfg.NginxBinary); err != nil {
+		e.Notes = append(e.Notes, "nginx is not installed (apt-get install -y nginx): the dashboard reads the stand-in kumod directly; the nginx and TLS checks are skipped")
+		return nil
+	}
+	site, err := loopback.Start(ctx, loopback.Config{
+		Deployment: e.siteAnswers(),
+		Dir:        e.Dir,
+		UseKumod:   e.Kumod,
+		// The demo's name has no Let's Encrypt certificate: a throwaway
+		// CA signs one, trusted only by the dashboard's checks.
+		NginxBinary: e.cfg.NginxBinary,
+	})
+	if err != nil {
+		return fmt.Errorf("demo: start nginx in front of the stand-in kumod (run with --no-nginx to skip it): %w", err)
+	}
+	e.Site = site
+	if err := e.installCertificate(); err != nil {
+		return err
+	}
+	e.Notes = append(e.Notes, fmt.Sprintf("nginx with kumoup's configuration on https://%s (as %s, certificate from a throwaway CA)", site.HTTPSAddr, e.Deployment.Domain))
+	return nil
+}
+
+// siteAnswers are the answers nginx runs with: the demo's, with the
+// certificate and ACME paths left for loopback to place inside Dir.
+func (e *Env) siteAnswers() model.Deployment {
+	d := e.Deployment
+	d.TLSCertificate, d.TLSCertificateKey, d.ACMEWebroot = "", "", ""
+	return d
+}
+
+// installCertificate copies the certificate nginx serves into the pretend
+// host at Let's Encrypt's paths, where the deployment expects it.
+func (e *Env) installCertificate() error {
+	for _, f := range []struct {
+		from, to string
+		mode     os.FileMode
+	}{
+		{e.Site.CertFile, e.Layout.Path(e.Deployment.TLSCertificate), 0o644},
+		{e.Site.KeyFile, e.Layout.Path(e.Deployment.TLSCertificateKey), 0o600},
+	} {
+		data, err := os.ReadFile(f.from)
+		if err != nil {
+			return fmt.Errorf("demo: read the loopback certificate: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(f.to), 0o755); err != nil {
+			return fmt.Errorf("demo: create %s: %w", filepath.Dir(f.to), err)
+		}
+		if err := os.WriteFile(f.to, data, f.mode); err != nil {
+			return fmt.Errorf("demo: write %s: %w", f.to, err)
+		}
+	}
+	return nil
+}
+
+// writeFiles writes the demo deployment's files into the pretend host, as
+// the wizard's apply does.
+func (e *Env) writeFiles(ctx context.Context) error {
+	files, err := writer.Render(e.Deployment, writer.Options{Layout: e.Layout})
+	if err != nil {
+		return fmt.Errorf("demo: render the demo files: %w", err)
+	}
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		return fmt.Errorf("demo: plan the demo files: %w", err)
+	}
+	// A pretend host: files keep the running user as owner.
+	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: os.Geteuid() != 0}); err != nil {
+		return fmt.Errorf("demo: write the demo files under %s: %w", e.Layout.Root, err)
+	}
+	return nil
+}
+
+// Nginx reports whether a real nginx fronts the stand-in.
+func (e *Env) Nginx() bool { return e.Site != nil }
+
+// Close stops nginx and the stand-in kumod and removes Dir (unless
+// Config.Keep). It is safe to call more than once and from several
+// goroutines; every call returns the first call's result.
+func (e *Env) Close() error {
+	e.closeOnce.Do(func() {
+		var errs []error
+		if e.Site != nil {
+			errs = append(errs, e.Site.Stop())
+		}
+		if e.Kumod != nil {
+			errs = append(errs, e.Kumod.Close())
+		}
+		if !e.cfg.Keep {
+			if err := os.RemoveAll(e.Dir); err != nil {
+				errs = append(errs, fmt.Errorf("demo: remove %s: %w", e.Dir, err))
+			}
+		}
+		e.closeErr = errors.Join(errs...)
+		close(e.closed)
+	})
+	<-e.closed
+	return e.closeErr
+}
+
+// Done is closed once Close has finished.
+func (e *Env) Done() <-chan struct{} { return e.closed }
+
+func mustSize(s string) int64 {
+	n, err := model.ParseSize(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
