@@ -352,8 +352,8 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 	}
 	for i := range files {
 		f := &files[i]
-		if cfg.Mutate != nil {
-			f.Content = cfg.Mutate(f.Path, f.Content)
+		if f.Content, err = mutate(cfg.Mutate, f.Path, f.Content); err != nil {
+			return err
 		}
 		if err := writeFile(f.Path, f.Mode, f.DirMode, f.Content); err != nil {
 			return err
@@ -364,8 +364,8 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Mutate != nil {
-		conf = cfg.Mutate(s.NginxConf, conf)
+	if conf, err = mutate(cfg.Mutate, s.NginxConf, conf); err != nil {
+		return err
 	}
 	if err := writeFile(s.NginxConf, 0o644, 0, conf); err != nil {
 		return err
@@ -374,6 +374,19 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return s.run(ctx)
+}
+
+// mutate applies m (when set), turning its panic into an error.
+func mutate(m Mutation, path string, content []byte) (out []byte, err error) {
+	if m == nil {
+		return content, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("loopback: Config.Mutate on %s: %v", path, r)
+		}
+	}()
+	return m(path, content), nil
 }
 
 func (s *Site) setPorts(httpsPort, httpPort int) {

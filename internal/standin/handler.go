@@ -128,7 +128,11 @@ func trustedPeer(addr string) bool {
 		return false
 	}
 	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	return ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || ip == netip.IPv6Loopback()
 }
 
 func getOrHead(w http.ResponseWriter, r *http.Request) bool {
