@@ -1,0 +1,160 @@
+package writer
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// Environment variables that may carry the tokens for kumoup apply.
+const (
+	EnvInjectionToken = "KUMOUP_INJECTION_TOKEN"
+	EnvWebhookToken   = "KUMOUP_WEBHOOK_TOKEN"
+)
+
+// TokenOrigin says where a token came from.
+type TokenOrigin int
+
+// Where ResolveTokens found a token, in the order it looks.
+const (
+	FromFile        TokenOrigin = iota + 1 // injection_token_file / webhook_token_file
+	FromEnvironment                        // KUMOUP_INJECTION_TOKEN / KUMOUP_WEBHOOK_TOKEN
+	FromDisk                               // the deployment already written (a re-run)
+	Generated                              // a new random token
+)
+
+// TokenSource is where one token came from; it never holds the token.
+type TokenSource struct {
+	Origin TokenOrigin
+	// Where is the file or variable it was read from.
+	Where string
+}
+
+func (s TokenSource) String() string {
+	switch s.Origin {
+	case FromFile:
+		return "read from " + s.Where
+	case FromEnvironment:
+		return "read from $" + s.Where
+	case FromDisk:
+		return "kept from " + s.Where
+	case Generated:
+		return "generated (256 random bits)"
+	}
+	return "unknown"
+}
+
+// TokenSources says where each token came from.
+type TokenSources struct {
+	Injection, Webhook TokenSource
+}
+
+// ResolveTokens returns a's deployment with both tokens set, each from the
+// first of: its token file (a root-only file; content trimmed of one
+// trailing newline), its environment variable (looked up with getenv), the
+// deployment already on disk under l (so a re-run keeps the app's tokens),
+// or a freshly generated one. A token file readable by group or others is
+// refused with the chmod that fixes it. Tokens are not validated here;
+// model.Deployment.Validate does that.
+func ResolveTokens(a model.Answers, getenv func(string) string, l Layout) (model.Deployment, TokenSources, error) {
+	d := a.Deployment
+	var src TokenSources
+	var err error
+	d.InjectionToken, src.Injection, err = resolveToken("injection_token_file", a.InjectionTokenFile, EnvInjectionToken, getenv, func() (string, string, error) {
+		return injectionTokenOnDisk(a.Domain, l)
+	})
+	if err != nil {
+		return d, src, err
+	}
+	d.WebhookToken, src.Webhook, err = resolveToken("webhook_token_file", a.WebhookTokenFile, EnvWebhookToken, getenv, func() (string, string, error) {
+		return webhookTokenOnDisk(l)
+	})
+	return d, src, err
+}
+
+func resolveToken(field, file, envName string, getenv func(string) string, onDisk func() (string, string, error)) (string, TokenSource, error) {
+	if file != "" {
+		tok, err := readTokenFile(field, file)
+		return tok, TokenSource{FromFile, file}, err
+	}
+	if v := getenv(envName); v != "" {
+		return v, TokenSource{FromEnvironment, envName}, nil
+	}
+	tok, where, err := onDisk()
+	if err != nil {
+		return "", TokenSource{}, err
+	}
+	if tok != "" {
+		return tok, TokenSource{FromDisk, where}, nil
+	}
+	tok, err = model.NewToken()
+	return tok, TokenSource{Origin: Generated}, err
+}
+
+// readTokenFile reads a token file, refusing one others can read.
+func readTokenFile(field, path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s: %s is not a regular file", field, path)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return "", fmt.Errorf("%s: %s is readable by group or others (mode %04o): a token must be private; run chmod 600 %s", field, path, perm, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	s := string(data)
+	s = strings.TrimSuffix(s, "\n")
+	s = strings.TrimSuffix(s, "\r")
+	if s == "" {
+		return "", fmt.Errorf("%s: %s is empty: write the token into it, or drop %s to have one generated", field, path, field)
+	}
+	return s, nil
+}
+
+// injectionTokenOnDisk finds the token include of domain, or of the domain
+// kumoup.yaml names (when the domain is being changed).
+func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
+	candidates := []string{}
+	if model.ValidateDomain(domain) == nil {
+		candidates = append(candidates, domain)
+	}
+	if data, err := os.ReadFile(l.AnswersFile()); err == nil {
+		if prev, err := model.ParseAnswers(data); err == nil && prev.Domain != domain && model.ValidateDomain(prev.Domain) == nil {
+			candidates = append(candidates, prev.Domain)
+		}
+	}
+	for _, dom := range candidates {
+		path := l.TokenFile(dom)
+		tok, err := readTokenInclude(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", "", err
+		}
+		if tok != "" {
+			return tok, path, nil
+		}
+	}
+	return "", "", nil
+}
+
+func webhookTokenOnDisk(l Layout) (string, string, error) {
+	vars, err := readEnvFile(l.EnvFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return vars[model.EnvWebhookToken], l.EnvFile(), nil
+}
