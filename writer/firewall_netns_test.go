@@ -153,11 +153,18 @@ func TestFirewallInNamespacesExposesOnlyTheTablesPorts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	loadRules(t, h.mta, d, HostMTA)
-	loadRules(t, h.proxy, d, HostProxy)
 	mta := func(port int) string { return net.JoinHostPort(mtaIP, strconv.Itoa(port)) }
 	proxy := func(port int) string { return net.JoinHostPort(proxyIP, strconv.Itoa(port)) }
 	pub := func(port int) string { return net.JoinHostPort(pubIP, strconv.Itoa(port)) }
+	// Control: without rules everything listens openly, so each "cannot
+	// reach" below is the firewall's doing.
+	expect(t, []reach{
+		{"without rules public reaches 8000", h.pub, mta(8000), true},
+		{"without rules public reaches KumoProxy", h.pub, proxy(5000), true},
+		{"without rules the MTA host sends SMTP", h.mta, pub(25), true},
+	})
+	loadRules(t, h.mta, d, HostMTA)
+	loadRules(t, h.proxy, d, HostProxy)
 	expect(t, []reach{
 		{"public reaches SSH on the MTA host", h.pub, mta(22), true},
 		{"public reaches 80 (ACME, redirect)", h.pub, mta(80), true},
