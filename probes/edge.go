@@ -1,4 +1,178 @@
 package probes
 
-// edgeChecks are the edge family, in catalogue order.
-var edgeChecks = []Check{}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// edgeChecks are the edge family, in catalogue order: what the public name
+// answers over HTTPS (and HTTP on port 80), as the app and the internet see
+// it through nginx.
+var edgeChecks = []Check{
+	{ID: "edge.inject.unauthenticated", Title: "Injection without a token is refused", Run: checkInjectUnauthenticated},
+	{ID: "edge.metrics.unauthenticated", Title: "Metrics without a token are refused", Run: checkMetricsUnauthenticated},
+	{ID: "edge.token.exact", Title: "Only the exact token is accepted", Run: checkTokenExact},
+	{ID: "edge.metrics.authenticated", Title: "Metrics with the token are served", Run: checkMetricsAuthenticated},
+	{ID: "edge.inject.authenticated", Title: "Injection with the token reaches kumod", Run: checkInjectAuthenticated},
+	{ID: "edge.unknown.paths", Title: "Nothing else is reachable (admin API included)", Run: checkUnknownPaths},
+	{ID: "edge.http.redirect", Title: "Plain HTTP redirects to HTTPS", Run: checkHTTPRedirect},
+	{ID: "edge.acme.webroot", Title: "ACME challenges are served on port 80", Run: checkACMEWebroot},
+	{ID: "edge.hsts", Title: "HSTS is sent on every answer", Run: checkHSTS},
+	{ID: "edge.body.limit", Title: "nginx and kumod body limits are equal", Run: checkBodyLimit},
+}
+
+// kumodBearerRefusal is what kumod answers (401) to an Authorization header
+// it has no handler for: nginx forwarded the app's token.
+const kumodBearerRefusal = "BearerToken Authentication Failed"
+
+// edgeFetch sends r through c. When no HTTP answer came back it returns the
+// Result to report instead: a fail naming the error, or a skip when the
+// token was withheld because TLS is not verified.
+func edgeFetch(ctx context.Context, t *Target, c *http.Client, r edgeRequest, asked string) (edgeResponse, *Result) {
+	resp, err := t.edgeFetchHTTPS(ctx, c, r)
+	if err == nil {
+		return resp, nil
+	}
+	var res Result
+	switch {
+	case errors.Is(err, errTokenWithheld):
+		res = Skip("%s: not sent, %v; pass --ca-file FILE to verify a private CA instead", asked, err)
+	default:
+		res = Fail(t.edgeTransportRemedy(err), "%s: no answer: %v", asked, err)
+	}
+	return edgeResponse{}, &res
+}
+
+// The concrete fixes, with the file and line to change.
+
+func (t *Target) edgeSiteFile() string { return t.Layout.SiteFile(t.Deployment.Domain) }
+
+// authVar is the nginx variable kumoup's site file sets from the token map.
+func (t *Target) edgeAuthVar() string {
+	return "$kumoup_auth_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToLower(t.Deployment.Domain))
+}
+
+func (t *Target) edgeRemedyAuthMissing(path string) string {
+	return fmt.Sprintf("in %s, `location = %s` must start with the bearer check `if (%s = 0) { return 401; }` before proxy_pass (`kumoup apply` restores the generated file); then `nginx -t && systemctl reload nginx`",
+		t.edgeSiteFile(), path, t.edgeAuthVar())
+}
+
+func (t *Target) edgeRemedyLocationMissing(path string) string {
+	return fmt.Sprintf("add `location = %s` (bearer check, then `proxy_pass http://%s%s;`) to the 443 server in %s, or restore the file with `kumoup apply`; then `nginx -t && systemctl reload nginx`",
+		path, t.edgeUpstream(), path, t.edgeSiteFile())
+}
+
+func (t *Target) edgeRemedyAuthorizationForwarded() string {
+	return fmt.Sprintf("add `proxy_set_header Authorization \"\";` to the 443 server in %s so the token stops at nginx; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
+}
+
+func (t *Target) edgeRemedyTokenMismatch() string {
+	return fmt.Sprintf("the token kumoup read is not the one nginx accepts: check %s (or --token-file), restore it with `kumoup apply`, then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain))
+}
+
+func (t *Target) edgeRemedyKumodDown() string {
+	return fmt.Sprintf("start KumoMTA: `systemctl start kumomta`; `journalctl -u kumomta -n 50` shows why it stopped; its HTTP listener must be on %s", t.edgeUpstream())
+}
+
+func (t *Target) edgeUpstream() string {
+	if t.Deployment.Listener != "" {
+		return t.Deployment.Listener
+	}
+	return model.DefaultListener
+}
+
+// kumodRefusedBearer reports whether kumod itself (not nginx) refused the
+// request for its Authorization header.
+func kumodRefusedBearer(r edgeResponse) bool {
+	return r.Status == http.StatusUnauthorized && strings.Contains(strings.ToLower(string(r.Body)), strings.ToLower(kumodBearerRefusal))
+}
+
+func checkInjectUnauthenticated(ctx context.Context, t *Target) Result {
+	return checkRefusedWithoutToken(ctx, t, http.MethodPost, model.InjectionPath, "{}")
+}
+
+func checkMetricsUnauthenticated(ctx context.Context, t *Target) Result {
+	return checkRefusedWithoutToken(ctx, t, http.MethodGet, model.MetricsPath, "")
+}
+
+// checkRefusedWithoutToken asks path without a token and wants nginx's 401.
+func checkRefusedWithoutToken(ctx context.Context, t *Target, method, path, body string) Result {
+	c, done := t.edgeClient()
+	defer done()
+	asked := method + " " + path + " without a token"
+	resp, bad := edgeFetch(ctx, t, c, edgeRequest{Method: method, Path: path, JSONBody: body}, asked)
+	if bad != nil {
+		return *bad
+	}
+	switch {
+	case resp.Status == http.StatusUnauthorized:
+		return Pass("%s: 401", asked)
+	case resp.Status == http.StatusNotFound:
+		return Fail(t.edgeRemedyLocationMissing(path), "%s: 404 (expected 401): nginx has no location for %s", asked, path)
+	case resp.Status == http.StatusBadGateway || resp.Status == http.StatusGatewayTimeout:
+		return Fail(t.edgeRemedyAuthMissing(path), "%s: %d (expected 401): nginx passed it on to kumod without checking the token (and kumod is not answering)", asked, resp.Status)
+	default:
+		return Fail(t.edgeRemedyAuthMissing(path), "%s: %s (expected 401): the request got past nginx without a token", asked, edgeDescribeStatus(resp))
+	}
+}
+
+// edgeSwapCase returns s with the case of every ASCII letter inverted.
+func edgeSwapCase(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		case c >= 'A' && c <= 'Z':
+			b[i] = c - 'A' + 'a'
+		}
+	}
+	return string(b)
+}
+
+func checkTokenExact(ctx context.Context, t *Target) Result {
+	tok := t.Deployment.InjectionToken
+	if tok == "" {
+		return Skip("no injection token known: kumoup reads it from %s, or pass --token-file", t.Layout.TokenFile(t.Deployment.Domain))
+	}
+	type variant struct{ name, token string }
+	var variants []variant
+	if s := edgeSwapCase(tok); s != tok {
+		variants = append(variants, variant{"case changed", s})
+	}
+	variants = append(variants, variant{"truncated", tok[:len(tok)-1]})
+
+	c, done := t.edgeClient()
+	defer done()
+	var seen, accepted []string
+	remedy := ""
+	for _, v := range variants {
+		asked := "GET /metrics with the token " + v.name
+		resp, bad := edgeFetch(ctx, t, c, edgeRequest{Method: http.MethodGet, Path: model.MetricsPath, Token: v.token}, asked)
+		if bad != nil {
+			return *bad
+		}
+		seen = append(seen, fmt.Sprintf("%s: %d", v.name, resp.Status))
+		if resp.Status == http.StatusUnauthorized {
+			continue
+		}
+		accepted = append(accepted, fmt.Sprintf("%s: %d", v.name, resp.Status))
+		switch {
+		case resp.Status == http.StatusNotFound:
+			remedy = t.edgeRemedyLocationMissing(model.MetricsPath)
+		case v.name == "case changed" && remedy == "":
+			remedy = fmt.Sprintf("nginx compares plain map keys case-insensitively: in %s the key must be the case-sensitive regex `\"~^Bearer \\Q<token>\\E$\" 1;` (`kumoup apply` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain))
+		case remedy == "":
+			remedy = fmt.Sprintf("the token key in %s must match the whole header, anchored at both ends: `\"~^Bearer \\Q<token>\\E$\" 1;` (`kumoup apply` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain))
+		}
+	}
+	if len(accepted) > 0 {
+		return Fail(remedy, "GET /metrics with a wrong token, %s (expected 401 for each)", strings.Join(seen, ", "))
+	}
+	return Pass("GET /metrics with a wrong token, %s", strings.Join(seen, ", "))
+}

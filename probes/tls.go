@@ -1,4 +1,264 @@
 package probes
 
-// tlsChecks are the tls family, in catalogue order.
-var tlsChecks = []Check{}
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// tlsChecks are the tls family, in catalogue order: the certificate nginx
+// serves for the name, and the protocol versions it accepts.
+var tlsChecks = []Check{
+	{ID: "tls.certificate.name", Title: "The certificate covers the name", Run: tlsUnlessInsecure(checkCertificateName)},
+	{ID: "tls.certificate.expiry", Title: "The certificate is not about to expire", Run: tlsUnlessInsecure(checkCertificateExpiry)},
+	{ID: "tls.certificate.chain", Title: "The certificate chain verifies", Run: tlsUnlessInsecure(checkCertificateChain)},
+	{ID: "tls.protocols", Title: "Only TLS 1.2 and 1.3 are accepted", Run: tlsUnlessInsecure(checkTLSProtocols)},
+}
+
+// Certificate expiry thresholds.
+const (
+	CertificateFailBefore = 7 * 24 * time.Hour
+	CertificateWarnBefore = 21 * 24 * time.Hour
+)
+
+// tlsUnlessInsecure turns every result of a TLS check into a warning that
+// says verification was off when the target is --insecure: no TLS check
+// passes (or fails the run) unverified, and what it found is still shown.
+func tlsUnlessInsecure(run func(context.Context, *Target) Result) func(context.Context, *Target) Result {
+	return func(ctx context.Context, t *Target) Result {
+		r := run(ctx, t)
+		if !t.Insecure {
+			return r
+		}
+		found := r.Status.String()
+		if r.Status == StatusSkip {
+			found = "skipped"
+		}
+		return Warn("drop --insecure (pass --ca-file FILE to trust a private CA)",
+			"TLS verification off (--insecure), would %s: %s", found, r.Detail)
+	}
+}
+
+// tlsAddr is domain:port of the HTTPS listener, the key --connect-to maps.
+func (t *Target) tlsAddr() string {
+	return net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(t.edgeHTTPSPort()))
+}
+
+// tlsProbeHandshake dials the HTTPS port and shakes hands with cfg (ServerName
+// is set to the domain). It does not verify: the callers judge what came
+// back.
+func (t *Target) tlsProbeHandshake(ctx context.Context, cfg *tls.Config) (tls.ConnectionState, error) {
+	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
+	if err != nil {
+		return tls.ConnectionState{}, err
+	}
+	defer raw.Close()
+	cfg.ServerName = t.Deployment.Domain
+	cfg.InsecureSkipVerify = true
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return tls.ConnectionState{}, err
+	}
+	return conn.ConnectionState(), nil
+}
+
+// tlsServedChain returns the certificates nginx serves for the name, or the
+// failing Result.
+func (t *Target) tlsServedChain(ctx context.Context) ([]*x509.Certificate, *Result) {
+	st, err := t.tlsProbeHandshake(ctx, &tls.Config{MinVersion: tls.VersionTLS12})
+	if err == nil && len(st.PeerCertificates) == 0 {
+		err = errors.New("no certificate was served")
+	}
+	if err != nil {
+		r := Fail(t.edgeTransportRemedy(err), "TLS handshake with %s: %v", t.tlsAddr(), err)
+		return nil, &r
+	}
+	return st.PeerCertificates, nil
+}
+
+func (t *Target) tlsRemedyCertificate() string {
+	return fmt.Sprintf("issue a certificate for %s (`certbot certonly --webroot -w %s -d %s`) and point ssl_certificate in %s at its fullchain.pem (now %s); then `nginx -t && systemctl reload nginx`",
+		t.Deployment.Domain, t.Deployment.ACMEWebroot, t.Deployment.Domain, t.edgeSiteFile(), t.Deployment.TLSCertificate)
+}
+
+// tlsCertificateNames lists the names a certificate covers, for a detail.
+func tlsCertificateNames(c *x509.Certificate) string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 && c.Subject.CommonName != "" {
+		names = append(names, "CN="+c.Subject.CommonName)
+	}
+	if len(names) == 0 {
+		return "no name"
+	}
+	if len(names) > 4 {
+		names = append(names[:4], fmt.Sprintf("and %d more", len(names)-4))
+	}
+	return strings.Join(names, ", ")
+}
+
+func checkCertificateName(ctx context.Context, t *Target) Result {
+	chain, bad := t.tlsServedChain(ctx)
+	if bad != nil {
+		return *bad
+	}
+	leaf := chain[0]
+	if err := leaf.VerifyHostname(t.Deployment.Domain); err != nil {
+		return Fail(t.tlsRemedyCertificate(), "the certificate served for %s covers %s, not %s", t.Deployment.Domain, tlsCertificateNames(leaf), t.Deployment.Domain)
+	}
+	return Pass("the certificate served for %s covers it (%s)", t.Deployment.Domain, tlsCertificateNames(leaf))
+}
+
+func checkCertificateExpiry(ctx context.Context, t *Target) Result {
+	chain, bad := t.tlsServedChain(ctx)
+	if bad != nil {
+		return *bad
+	}
+	now := t.now()
+	// The first certificate of the served chain to expire decides.
+	first := chain[0]
+	for _, c := range chain[1:] {
+		if c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	which := "the certificate"
+	if first != chain[0] {
+		which = fmt.Sprintf("the served intermediate %q", first.Subject.CommonName)
+	}
+	left := first.NotAfter.Sub(now)
+	when := first.NotAfter.UTC().Format("2006-01-02 15:04 MST")
+	renew := fmt.Sprintf("renew it: `certbot renew`, then `systemctl reload nginx`; make sure renewals run on their own (`systemctl list-timers certbot.timer`) and reach nginx (a deploy hook that reloads it); the file is %s", t.Deployment.TLSCertificate)
+	switch {
+	case now.Before(chain[0].NotBefore):
+		return Fail(t.tlsRemedyCertificate(), "the certificate is not valid before %s (the clock says %s)", chain[0].NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	case left <= 0:
+		return Fail(renew, "%s expired on %s", which, when)
+	case left < CertificateFailBefore:
+		return Fail(renew, "%s expires on %s, in %s (fail under %d days)", which, when, tlsHumanDays(left), int(CertificateFailBefore.Hours()/24))
+	case left < CertificateWarnBefore:
+		return Warn(renew, "%s expires on %s, in %s (warn under %d days)", which, when, tlsHumanDays(left), int(CertificateWarnBefore.Hours()/24))
+	}
+	return Pass("%s expires on %s, in %s", which, when, tlsHumanDays(left))
+}
+
+// tlsHumanDays is "3 days", "1 day" or "5 hours".
+func tlsHumanDays(d time.Duration) string {
+	switch days := int(d.Hours() / 24); {
+	case days > 1:
+		return fmt.Sprintf("%d days", days)
+	case days == 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d hours", int(d.Hours()))
+}
+
+func checkCertificateChain(ctx context.Context, t *Target) Result {
+	chain, bad := t.tlsServedChain(ctx)
+	if bad != nil {
+		return *bad
+	}
+	roots := "the system roots"
+	if t.RootCAs != nil {
+		roots = "--ca-file"
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	verified, err := chain[0].Verify(x509.VerifyOptions{
+		Roots:         t.RootCAs,
+		Intermediates: inter,
+		CurrentTime:   t.now(),
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	if err != nil {
+		remedy := fmt.Sprintf("serve the full chain: ssl_certificate in %s must be fullchain.pem, not cert.pem (now %s); then `nginx -t && systemctl reload nginx`", t.edgeSiteFile(), t.Deployment.TLSCertificate)
+		var inv x509.CertificateInvalidError
+		if errors.As(err, &inv) && inv.Reason == x509.Expired {
+			remedy = "renew the certificate: `certbot renew`, then `systemctl reload nginx`"
+		}
+		if len(chain) == 1 && chain[0].Subject.String() == chain[0].Issuer.String() {
+			remedy = t.tlsRemedyCertificate() + " (a self-signed certificate verifies nowhere; for a private CA pass --ca-file)"
+		}
+		return Fail(remedy, "%d certificate(s) served, not verified against %s: %v", len(chain), roots, err)
+	}
+	root := verified[0][len(verified[0])-1]
+	return Pass("%d certificate(s) served, verified against %s up to %q", len(chain), roots, root.Subject.CommonName)
+}
+
+// tlsVersions are the versions the protocol check offers, one at a time.
+var tlsVersions = []struct {
+	v       uint16
+	name    string
+	wanted  bool
+	missing Status // the status when a wanted version is refused
+}{
+	{tls.VersionTLS10, "1.0", false, 0},
+	{tls.VersionTLS11, "1.1", false, 0},
+	{tls.VersionTLS12, "1.2", true, StatusFail},
+	{tls.VersionTLS13, "1.3", true, StatusWarn},
+}
+
+// tlsEveryCipherSuite offers every suite Go knows, insecure ones included, so
+// an old protocol a server accepts only with an old suite is still seen.
+func tlsEveryCipherSuite() []uint16 {
+	var ids []uint16
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func checkTLSProtocols(ctx context.Context, t *Target) Result {
+	var accepted, refused []string
+	status := StatusPass
+	var dialErr error
+	for _, v := range tlsVersions {
+		_, err := t.tlsProbeHandshake(ctx, &tls.Config{MinVersion: v.v, MaxVersion: v.v, CipherSuites: tlsEveryCipherSuite()})
+		var op *net.OpError
+		if err != nil && errors.As(err, &op) && op.Op == "dial" || ctx.Err() != nil {
+			dialErr = err
+			break
+		}
+		switch {
+		case err == nil:
+			accepted = append(accepted, v.name)
+			if !v.wanted {
+				status = StatusFail
+			}
+		default:
+			refused = append(refused, v.name)
+			if v.wanted && v.missing > status {
+				status = v.missing
+			}
+		}
+	}
+	if dialErr != nil {
+		return Fail(t.edgeTransportRemedy(dialErr), "TLS handshake with %s: %v", t.tlsAddr(), dialErr)
+	}
+	detail := fmt.Sprintf("TLS %s accepted; %s refused", tlsJoinOr(accepted, "none"), tlsJoinOr(refused, "none"))
+	remedy := fmt.Sprintf("`ssl_protocols TLSv1.2 TLSv1.3;` in the default 443 server of %s (nginx picks the protocol before SNI picks the server; Debian's nginx.conf enables TLSv1 and TLSv1.1 at http level); then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
+	switch status {
+	case StatusFail:
+		return Fail(remedy, "%s (want 1.2 and 1.3 only)", detail)
+	case StatusWarn:
+		return Warn(remedy, "%s (want 1.2 and 1.3 only)", detail)
+	}
+	return Pass("%s", detail)
+}
+
+func tlsJoinOr(s []string, none string) string {
+	if len(s) == 0 {
+		return none
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,87 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// MinHSTSMaxAge is the smallest Strict-Transport-Security max-age the
+// deployment guides accept (one year; kumoup sends two).
+const MinHSTSMaxAge = 31536000
+
+func checkHSTS(ctx context.Context, t *Target) Result {
+	c, done := t.edgeClient()
+	defer done()
+	remedy := fmt.Sprintf("in the 443 server of %s: `add_header Strict-Transport-Security \"max-age=63072000\" always;`, repeated in every location that has its own add_header (nginx drops the server's there); then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
+
+	asks := []struct {
+		name string
+		req  edgeRequest
+	}{
+		{"without the token", edgeRequest{Method: http.MethodGet, Path: model.MetricsPath}},
+	}
+	unchecked := ""
+	switch {
+	case t.Deployment.InjectionToken == "":
+		unchecked = " (the 200 answer was not checked: no token known)"
+	case t.Insecure:
+		unchecked = " (the 200 answer was not checked: the token is not sent with --insecure)"
+	default:
+		asks = append(asks, struct {
+			name string
+			req  edgeRequest
+		}{"with the token", edgeRequest{Method: http.MethodGet, Path: model.MetricsPath, Token: t.Deployment.InjectionToken}})
+	}
+
+	var seen []string
+	failed := false
+	for _, a := range asks {
+		asked := "GET /metrics " + a.name
+		resp, bad := edgeFetch(ctx, t, c, a.req, asked)
+		if bad != nil {
+			return *bad
+		}
+		age, verdict := hstsVerdict(resp.Header.Values("Strict-Transport-Security"))
+		if verdict != "" {
+			failed = true
+			seen = append(seen, fmt.Sprintf("%s: %d, %s", a.name, resp.Status, verdict))
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s: %d, max-age=%d", a.name, resp.Status, age))
+	}
+	detail := "Strict-Transport-Security on GET /metrics " + strings.Join(seen, "; ")
+	if failed {
+		return Fail(remedy, "%s (want max-age >= %d on every answer)%s", detail, MinHSTSMaxAge, unchecked)
+	}
+	return Pass("%s%s", detail, unchecked)
+}
+
+// hstsVerdict reads the first Strict-Transport-Security header (RFC 6797
+// says later ones are ignored). It returns the max-age, or a short reason
+// why the header does not do ("no header", "max-age=300 is too short").
+func hstsVerdict(values []string) (int64, string) {
+	if len(values) == 0 {
+		return 0, "no header"
+	}
+	for _, d := range strings.Split(values[0], ";") {
+		name, val, ok := strings.Cut(strings.TrimSpace(d), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "max-age") {
+			continue
+		}
+		val = strings.Trim(strings.TrimSpace(val), `"`)
+		age, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return 0, fmt.Sprintf("max-age=%q does not parse", val)
+		}
+		if age < MinHSTSMaxAge {
+			return age, fmt.Sprintf("max-age=%d is too short", age)
+		}
+		return age, ""
+	}
+	return 0, fmt.Sprintf("%q has no max-age", values[0])
+}

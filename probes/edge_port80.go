@@ -1,0 +1,165 @@
+package probes
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// The port 80 checks: everything there redirects to HTTPS, except the ACME
+// http-01 challenges Let's Encrypt must be able to fetch.
+
+// redirectProbePath is what the redirect check asks for on port 80.
+const redirectProbePath = "/kumoup-redirect-probe?check=1"
+
+func checkHTTPRedirect(ctx context.Context, t *Target) Result {
+	c, done := t.edgeClient()
+	defer done()
+	asked := "GET " + t.edgeOriginURL("http") + redirectProbePath
+	remedy := fmt.Sprintf("in the port 80 server of %s: `location / { return 301 https://$host$request_uri; }`; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
+	resp, err := t.edgeFetchHTTP(ctx, c, redirectProbePath)
+	if err != nil {
+		return Fail(fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s); Let's Encrypt needs it open from anywhere", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile()),
+			"%s: no answer: %v", asked, err)
+	}
+	loc := resp.Header.Get("Location")
+	if resp.Status < 300 || resp.Status > 399 || loc == "" {
+		return Fail(remedy, "%s: %s, no redirect (expected 301 to https://%s)", asked, edgeDescribeStatus(resp), t.Deployment.Domain)
+	}
+	u, err := url.Parse(loc)
+	if err != nil || u.Scheme != "https" || !strings.EqualFold(u.Hostname(), t.Deployment.Domain) {
+		return Fail(remedy, "%s: %d to %q (expected https://%s/...)", asked, resp.Status, loc, t.Deployment.Domain)
+	}
+	if resp.Status != http.StatusMovedPermanently && resp.Status != http.StatusPermanentRedirect {
+		return Warn(strings.Replace(remedy, "return 301", "return 301 (permanent)", 1),
+			"%s: %d to %s: a temporary redirect (expected 301 or 308)", asked, resp.Status, loc)
+	}
+	if u.RequestURI() != redirectProbePath {
+		return Warn(remedy, "%s: %d to %s: the path and query are dropped", asked, resp.Status, loc)
+	}
+	return Pass("%s: %d to %s", asked, resp.Status, loc)
+}
+
+// acmeChallengeDir is where certbot --webroot puts http-01 tokens.
+const acmeChallengeDir = ".well-known/acme-challenge"
+
+func checkACMEWebroot(ctx context.Context, t *Target) Result {
+	if t.Deployment.ACMEWebroot == "" {
+		return Skip("no ACME webroot in the deployment")
+	}
+	webroot := t.edgeACMEWebroot()
+	if st, err := os.Stat(webroot); err != nil || !st.IsDir() {
+		return Skip("ACME webroot %s is not a directory on this host", webroot)
+	}
+	name, content, err := acmeProbeName()
+	if err != nil {
+		return Skip("no random probe name: %v", err)
+	}
+	cleanup, err := placeACMEProbe(webroot, name, content)
+	defer cleanup()
+	if err != nil {
+		return Skip("could not place a probe file in %s (run as root): %v", webroot, err)
+	}
+
+	c, done := t.edgeClient()
+	defer done()
+	path := "/" + acmeChallengeDir + "/" + name
+	asked := "GET " + t.edgeOriginURL("http") + "/" + acmeChallengeDir + "/<probe>"
+	remedy := fmt.Sprintf("in the port 80 server of %s, before `location /`: `location ^~ /.well-known/acme-challenge/ { root %s; }`; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile(), t.Deployment.ACMEWebroot)
+	resp, err := t.edgeFetchHTTP(ctx, c, path)
+	if err != nil {
+		return Fail(fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s); Let's Encrypt needs it open from anywhere", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile()),
+			"%s: no answer: %v", asked, err)
+	}
+	switch {
+	case resp.Status == http.StatusOK && strings.TrimSpace(string(resp.Body)) == content:
+		return Pass("%s: 200 with the probe file placed in %s", asked, webroot)
+	case resp.Status == http.StatusOK:
+		return Fail(remedy, "%s: 200 but not the probe file placed in %s: nginx serves another directory", asked, webroot)
+	case resp.Status >= 300 && resp.Status <= 399:
+		return Fail(remedy, "%s: %d to %s: challenges are redirected, not served", asked, resp.Status, resp.Header.Get("Location"))
+	case resp.Status == http.StatusForbidden:
+		return Fail(fmt.Sprintf("nginx's worker user cannot read %s: `chmod 755` it and every directory above it", webroot),
+			"%s: 403", asked)
+	default:
+		return Fail(remedy, "%s: %d (expected 200 with the probe file placed in %s)", asked, resp.Status, webroot)
+	}
+}
+
+func acmeProbeName() (name, content string, err error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	return "kumoup-probe-" + hex.EncodeToString(b[:8]), hex.EncodeToString(b[8:]), nil
+}
+
+// placeACMEProbe writes webroot/.well-known/acme-challenge/name, readable by
+// nginx's workers. cleanup removes the file and any directory it created;
+// it is safe to call even when placing failed.
+func placeACMEProbe(webroot, name, content string) (cleanup func(), err error) {
+	var created []string
+	file := ""
+	cleanup = func() {
+		if file != "" {
+			os.Remove(file)
+		}
+		for i := len(created) - 1; i >= 0; i-- {
+			os.Remove(created[i])
+		}
+	}
+	dir := webroot
+	for _, part := range strings.Split(acmeChallengeDir, "/") {
+		dir = filepath.Join(dir, part)
+		err := os.Mkdir(dir, 0o755)
+		switch {
+		case err == nil:
+			created = append(created, dir)
+			if err := os.Chmod(dir, 0o755); err != nil {
+				return cleanup, err
+			}
+		case errors.Is(err, fs.ErrExist):
+		default:
+			return cleanup, err
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return cleanup, err
+	}
+	file = f.Name()
+	_, werr := f.WriteString(content)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(file, 0o644)); err != nil {
+		return cleanup, err
+	}
+	return cleanup, nil
+}
+
+// acmeRootRE finds the root of the ACME challenge location in a site file.
+var acmeRootRE = regexp.MustCompile(`location\s+\^~\s+/\.well-known/acme-challenge/\s*\{[^}]*?\broot\s+([^;\s]+)\s*;`)
+
+// acmeWebroot is the directory nginx serves challenges from: the root of
+// the challenge location in the site file on disk when there is one (that
+// is what nginx reads), else the deployment's webroot under the layout.
+func (t *Target) edgeACMEWebroot() string {
+	if site, err := os.ReadFile(t.edgeSiteFile()); err == nil {
+		if m := acmeRootRE.FindSubmatch(site); m != nil {
+			return string(m[1])
+		}
+	}
+	w := t.Deployment.ACMEWebroot
+	if root := filepath.Clean(t.Layout.Root); root != "." && root != "/" && strings.HasPrefix(w, root+"/") {
+		return w // already resolved under the layout root
+	}
+	return t.Layout.Path(w)
+}
