@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -233,6 +235,13 @@ func TestNginxForwardsA20MBInjectionBodyWholeToKumod(t *testing.T) {
 	if got, want := s.Kumod.BodyLimit(), s.Deployment.MaxBodyBytes(); got != want || want < 20<<20 {
 		t.Fatalf("stand-in body limit %d, want max_body %d (as the Lua module sets request_body_limit)", got, want)
 	}
+	lua, err := os.ReadFile(s.Layout.LuaModule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`REQUEST_BODY_LIMIT = (\d+)`).FindSubmatch(lua); m == nil || string(m[1]) != strconv.FormatInt(s.Kumod.BodyLimit(), 10) {
+		t.Fatalf("the rendered Lua module's request_body_limit (%q) is not the stand-in's %d", m, s.Kumod.BodyLimit())
+	}
 	body := `{"envelope_sender":"app@example.com","recipients":[{"email":"a@example.net"}],"content":"` + strings.Repeat("x", 20<<20) + `"}`
 	r := call(t, s, "POST", "/api/inject/v1", bearerOf(s), body)
 	if r.status != 200 {
@@ -287,6 +296,24 @@ func TestNginxPort80ServesTheACMEWebroot(t *testing.T) {
 
 func TestNginxRefusesTLS10And11AndAcceptsTLS12And13(t *testing.T) {
 	s := nginxSite(t)
+	// OpenSSL 3.0 at its default security level refuses TLS 1.0/1.1 even
+	// when nginx lists them (and the intermediate ciphers are TLS 1.2+
+	// only), so the handshakes below would pass without the site's policy.
+	// Check the policy itself too: every server block sets it, overriding
+	// Debian's http-level "ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3".
+	site, err := os.ReadFile(s.Layout.SiteFile(s.Deployment.Domain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	protocols := regexp.MustCompile(`ssl_protocols[^;]*;`).FindAllString(string(site), -1)
+	if len(protocols) == 0 {
+		t.Errorf("the site file sets no ssl_protocols: Debian's TLSv1 TLSv1.1 would apply")
+	}
+	for _, p := range protocols {
+		if p != "ssl_protocols TLSv1.2 TLSv1.3;" {
+			t.Errorf("site file has %q, want ssl_protocols TLSv1.2 TLSv1.3;", p)
+		}
+	}
 	for _, tc := range []struct {
 		v      uint16
 		accept bool

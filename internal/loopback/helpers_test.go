@@ -25,10 +25,17 @@ func needNginx(t *testing.T) {
 	}
 }
 
-func startSite(t *testing.T, cfg loopback.Config) *loopback.Site {
+// nginxTest marks a test that runs nginx: skipped under -short, parallel.
+func nginxTest(t *testing.T) {
 	t.Helper()
 	needNginx(t)
 	t.Parallel()
+}
+
+// startSite starts a site for the test (call nginxTest first) and stops it
+// when the test ends.
+func startSite(t *testing.T, cfg loopback.Config) *loopback.Site {
+	t.Helper()
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
 	}

@@ -23,6 +23,7 @@ import (
 )
 
 func TestSiteAnswersThroughRealNginxInFrontOfTheStandin(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	a := get(t, s, "GET", "/metrics", "", "")
 	if a.status != 401 || !strings.Contains(a.body, "unauthorized") {
@@ -42,6 +43,7 @@ func TestSiteAnswersThroughRealNginxInFrontOfTheStandin(t *testing.T) {
 }
 
 func TestSiteDeploymentIsCompleteAndPointsAtTheStandin(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{Deployment: model.Deployment{MaxBody: "30m"}})
 	d := s.Deployment
 	if err := d.Validate().Err(); err != nil {
@@ -87,6 +89,7 @@ func TestSiteDeploymentIsCompleteAndPointsAtTheStandin(t *testing.T) {
 }
 
 func TestSuppliedAnswersAreKept(t *testing.T) {
+	nginxTest(t)
 	const tok = "kumoup-test-injection-token-0123456789abcdef"
 	s := startSite(t, loopback.Config{Deployment: model.Deployment{Domain: "mail.kumoup.test", InjectionToken: tok}})
 	if s.Deployment.Domain != "mail.kumoup.test" || s.Deployment.InjectionToken != tok {
@@ -98,6 +101,7 @@ func TestSuppliedAnswersAreKept(t *testing.T) {
 }
 
 func TestConnectToMapsTheDomainsPortsToLoopback(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	dom := s.Deployment.Domain
 	want := map[string]string{
@@ -120,6 +124,7 @@ func TestConnectToMapsTheDomainsPortsToLoopback(t *testing.T) {
 }
 
 func TestCurlReachesTheSiteWithCurlConnectTo(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	curl, err := exec.LookPath("curl")
 	if err != nil {
@@ -133,6 +138,7 @@ func TestCurlReachesTheSiteWithCurlConnectTo(t *testing.T) {
 }
 
 func TestClientDoesNotFollowRedirects(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	req, _ := http.NewRequest("GET", s.HTTPURL("/metrics"), nil)
 	a := send(t, s.Client(), req)
@@ -145,6 +151,7 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 }
 
 func TestClientWithoutTheCAIsRefused(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	c := s.Client()
 	c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{} // system roots
@@ -156,6 +163,7 @@ func TestClientWithoutTheCAIsRefused(t *testing.T) {
 }
 
 func TestPutChallengeIsServedOnPort80(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	p, err := s.PutChallenge("tok-123", []byte("tok-123.thumbprint"))
 	if err != nil {
@@ -341,6 +349,7 @@ func TestAnInvalidDeploymentIsRefusedNamingTheField(t *testing.T) {
 }
 
 func TestMutateSeesEveryFileAndTheNginxConf(t *testing.T) {
+	nginxTest(t)
 	var mu sync.Mutex
 	var seen []string
 	s := startSite(t, loopback.Config{Mutate: func(path string, content []byte) []byte {
@@ -360,6 +369,7 @@ func TestMutateSeesEveryFileAndTheNginxConf(t *testing.T) {
 }
 
 func TestNginxConfKeepsEveryPathInThePrefix(t *testing.T) {
+	nginxTest(t)
 	s := startSite(t, loopback.Config{})
 	data, err := os.ReadFile(s.NginxConf)
 	if err != nil {
@@ -464,6 +474,7 @@ func firstCert(t *testing.T, certPEM []byte) *x509.Certificate {
 }
 
 func TestSitesServeTheChosenCertificate(t *testing.T) {
+	nginxTest(t)
 	for _, tc := range []struct {
 		kind loopback.CertKind
 		want string // in the client's error; "" means success
@@ -474,6 +485,7 @@ func TestSitesServeTheChosenCertificate(t *testing.T) {
 		{loopback.CertWrongName, "not " + loopback.DefaultDomain},
 	} {
 		t.Run(tc.kind.String(), func(t *testing.T) {
+			t.Parallel()
 			s := startSite(t, loopback.Config{Certificate: tc.kind})
 			resp, err := s.Client().Get(s.URL("/metrics"))
 			if tc.want == "" {
@@ -495,6 +507,7 @@ func TestSitesServeTheChosenCertificate(t *testing.T) {
 }
 
 func TestSuppliedCertificateIsServed(t *testing.T) {
+	nginxTest(t)
 	ca, err := loopback.NewCA()
 	if err != nil {
 		t.Fatal(err)
