@@ -1,0 +1,252 @@
+package metrics
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Scraper fetches the exposition from the metrics endpoint. It reuses one
+// connection and one body buffer between scrapes; it is not safe for
+// concurrent use (one refresh loop owns it).
+type Scraper struct {
+	cfg    Config
+	client *http.Client
+	tr     *http.Transport
+	buf    bytes.Buffer
+}
+
+// NewScraper checks cfg, fills its defaults and returns a Scraper.
+func NewScraper(cfg Config) (*Scraper, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	tlsConf := cfg.TLS
+	if tlsConf == nil {
+		tlsConf = &tls.Config{RootCAs: cfg.RootCAs, InsecureSkipVerify: cfg.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // InsecureSkipVerify only when the operator asks (--insecure)
+	} else {
+		tlsConf = tlsConf.Clone()
+	}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
+	connectTimeout := cfg.ConnectTimeout
+	tr := &http.Transport{
+		Proxy: nil, // never hand the token to a proxy from the environment
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+			defer cancel()
+			return dial(ctx, network, addr)
+		},
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   cfg.ConnectTimeout,
+		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,
+		MaxIdleConns:          1,
+		IdleConnTimeout:       max(2*cfg.Interval, 30*time.Second),
+	}
+	return &Scraper{
+		cfg: cfg,
+		tr:  tr,
+		client: &http.Client{
+			Transport: tr,
+			// A metrics endpoint never redirects: stop at the 3xx and
+			// report it, so the token is sent nowhere else.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}, nil
+}
+
+// Config returns the configuration in use, defaults filled in.
+func (s *Scraper) Config() Config { return s.cfg }
+
+// Close releases idle connections.
+func (s *Scraper) Close() { s.tr.CloseIdleConnections() }
+
+// Scrape fetches the exposition once, within the configured timeout. The
+// returned bytes (decompressed) are valid until the next call. Failures are
+// *ScrapeError; if ctx itself is cancelled, ctx's error is returned.
+func (s *Scraper) Scrape(ctx context.Context) ([]byte, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("metrics url %q: %w", s.cfg.URL, err)
+	}
+	if s.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.cfg.Token)
+	}
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	req.Header.Set("User-Agent", "kumoup")
+	// No Accept-Encoding: the Transport asks for gzip itself and then
+	// decompresses transparently, so MaxBody applies after decompression.
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if parent.Err() != nil {
+			return nil, parent.Err()
+		}
+		return nil, s.classify(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, s.statusError(resp)
+	}
+	s.buf.Reset()
+	_, err = s.buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, s.cfg.MaxBody))
+	if err != nil {
+		if parent.Err() != nil {
+			return nil, parent.Err()
+		}
+		return nil, s.bodyError(err)
+	}
+	return s.buf.Bytes(), nil
+}
+
+// Refresh scrapes once and folds the exposition into z, taking the scrape
+// time as the time the response arrived. A malformed exposition is a
+// *ScrapeError of KindMalformed with its line.
+func (s *Scraper) Refresh(ctx context.Context, z *Summarizer) (Summary, error) {
+	body, err := s.Scrape(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := z.Update(time.Now(), body)
+	if err != nil {
+		se := &ScrapeError{Kind: KindMalformed, URL: s.cfg.URL, Status: http.StatusOK, Detail: err.Error(), Err: err}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			se.Line, se.Detail = pe.Line, pe.Msg
+		}
+		return Summary{}, se
+	}
+	return sum, nil
+}
+
+// classify turns a transport error into a ScrapeError.
+func (s *Scraper) classify(err error) *ScrapeError {
+	se := &ScrapeError{URL: s.cfg.URL, Err: err}
+	var (
+		unknownCA   x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
+		invalidCert x509.CertificateInvalidError
+		verifyErr   *tls.CertificateVerificationError
+		recordErr   tls.RecordHeaderError
+		alertErr    tls.AlertError
+		opErr       *net.OpError
+		dnsErr      *net.DNSError
+	)
+	switch {
+	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		se.Kind = KindTLS
+		se.Detail = tlsReason(err)
+	case errors.As(err, &verifyErr):
+		se.Kind, se.Detail = KindTLS, verifyErr.Err.Error()
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		se.Kind, se.Detail = KindTLS, "the server did not answer with TLS (plain HTTP on this port?)"
+	case errors.As(err, &alertErr):
+		se.Kind, se.Detail = KindTLS, "the server sent TLS alert: "+alertErr.Error()
+	case errors.As(err, &dnsErr):
+		se.Kind, se.Detail = KindUnreachable, dnsErr.Error()
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		se.Kind, se.Detail = KindUnreachable, opErr.Err.Error()
+		if errors.Is(err, context.DeadlineExceeded) || opErr.Timeout() {
+			se.Detail = fmt.Sprintf("connect timed out (%v)", s.cfg.ConnectTimeout)
+		}
+	case isTimeout(err):
+		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("no complete answer within %v", s.cfg.Timeout)
+		if strings.Contains(err.Error(), "TLS handshake timeout") {
+			se.Kind, se.Detail = KindTLS, fmt.Sprintf("TLS handshake timed out (%v)", s.cfg.ConnectTimeout)
+		}
+	default:
+		se.Kind, se.Detail = KindUnreachable, err.Error()
+	}
+	return se
+}
+
+// tlsReason is the certificate verification failure in plain words.
+func tlsReason(err error) string {
+	var (
+		unknownCA   x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
+		invalidCert x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &unknownCA):
+		return unknownCA.Error()
+	case errors.As(err, &hostErr):
+		return hostErr.Error()
+	case errors.As(err, &invalidCert):
+		return invalidCert.Error()
+	}
+	return err.Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// statusError classifies a non-200 response, reading at most 4 KiB of its
+// body to tell nginx's 401 from kumod's.
+func (s *Scraper) statusError(resp *http.Response) *ScrapeError {
+	se := &ScrapeError{URL: s.cfg.URL, Status: resp.StatusCode}
+	switch code := resp.StatusCode; {
+	case code == http.StatusUnauthorized:
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		se.Kind = KindUnauthorizedByNginx
+		if bytes.Contains(head, []byte("BearerToken Authentication Failed")) {
+			se.Kind = KindRefusedByKumod
+		}
+	case code == http.StatusBadGateway || code == http.StatusGatewayTimeout:
+		se.Kind = KindUpstreamDown
+	case code >= 300 && code < 400:
+		se.Kind = KindRedirect
+		if loc := resp.Header.Get("Location"); loc != "" {
+			se.Detail = "to " + loc
+		}
+	default:
+		se.Kind = KindHTTPStatus
+	}
+	if srv := resp.Header.Get("Server"); srv != "" && se.Kind != KindRedirect {
+		se.Detail = "server " + srv
+	}
+	return se
+}
+
+// bodyError classifies a failure while reading the body.
+func (s *Scraper) bodyError(err error) *ScrapeError {
+	se := &ScrapeError{URL: s.cfg.URL, Status: http.StatusOK, Err: err}
+	var tooBig *http.MaxBytesError
+	var corrupt flate.CorruptInputError
+	switch {
+	case errors.As(err, &tooBig):
+		se.Kind = KindTooLarge
+		se.Detail = fmt.Sprintf("more than %s after decompression", sizeString(tooBig.Limit))
+	case isTimeout(err):
+		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("body not complete within %v", s.cfg.Timeout)
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt):
+		se.Kind, se.Detail = KindMalformed, "corrupt gzip body: "+err.Error()
+	default:
+		se.Kind, se.Detail = KindUnreachable, "connection broke while reading the body: "+err.Error()
+	}
+	return se
+}
+
+func sizeString(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
