@@ -1,22 +1,94 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kumoup/kumoup/ui"
+	"github.com/kumoup/kumoup/writer"
 )
 
-func newSetupCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "setup",
-		Short:  "not implemented yet",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return failure(errors.New("setup is not implemented yet"))
-		},
-	}
+// setupOptions are the flags of `kumoup setup`.
+type setupOptions struct {
+	root string
 }
 
-func runDefault(cmd *cobra.Command, args []string) error {
-	return failure(errors.New("the terminal UI is not implemented yet"))
+func newSetupCmd() *cobra.Command {
+	var o setupOptions
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Run the setup wizard (prefilled from the deployment on disk)",
+		Long: `setup runs the interactive wizard: preflight, the answers, a review of
+every file with its masked diff, the apply, the app's connection values
+and the next steps. On a host kumoup already set up, every field is
+prefilled from the files on disk and the tokens are kept unless you
+change them.
+
+Needs a terminal. For automation use kumoup apply --answers FILE.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSetup(cmd.Context(), o, ui.ScreenWizard, false)
+		},
+	}
+	cmd.Flags().StringVar(&o.root, "root", "", "write the files under `DIR` instead of /")
+	return cmd
+}
+
+// runDefault is `kumoup` with no command: the wizard on a fresh host, the
+// dashboard once a deployment exists.
+func runDefault(cmd *cobra.Command, _ []string) error {
+	return runSetup(cmd.Context(), setupOptions{}, ui.ScreenDashboard, true)
+}
+
+// runSetup loads the deployment under o.root and starts the UI: the
+// wizard, or (when start is the dashboard and a deployment exists) the
+// dashboard.
+func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) error {
+	if err := ui.CheckTTY(); err != nil {
+		return usageError(err)
+	}
+	layout := writer.Layout{Root: o.root}
+	opt := ui.Options{
+		Start:             ui.ScreenWizard,
+		Layout:            layout,
+		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
+	}
+	d, err := writer.Load(layout)
+	switch {
+	case errors.Is(err, writer.ErrNoDeployment):
+		// A fresh host: the wizard from the defaults.
+	case errors.Is(err, fs.ErrPermission):
+		return usageError(err)
+	case err != nil:
+		// Partly readable: the wizard, prefilled with what was read.
+		opt.Prefill, opt.PrefillSource = &d, fmt.Sprintf("%s (incomplete: %v)", layout.AnswersFile(), err)
+	default:
+		opt.Prefill, opt.PrefillSource = &d, layout.AnswersFile()
+		if auto || start == ui.ScreenDashboard {
+			opt.Start = ui.ScreenDashboard
+		}
+	}
+	return uiResult(ui.Run(ctx, opt))
+}
+
+// uiResult maps the UI's outcome to an exit code. Nothing secret is
+// printed: the UI ran in the alternate screen and left no trace.
+func uiResult(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ui.ErrAborted):
+		msg := err.Error()
+		if err == ui.ErrAborted {
+			msg = "aborted: nothing was written"
+		}
+		fmt.Fprintln(os.Stderr, "kumoup: "+msg)
+		return silentExit(exitInterrupted)
+	}
+	return failure(err)
 }

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// screen is what the top-level model currently shows.
+type screen int
+
+const (
+	screenPreflight  screen = iota // host facts before the wizard
+	screenWizard                   // the answers, one huh form per page
+	screenPlanning                 // tokens generated, files rendered and compared
+	screenReview                   // every file and its masked diff
+	screenApplying                 // per-file progress
+	screenApplied                  // what was written, or what failed
+	screenConnection               // the app's connection values
+	screenNextSteps                // commands to run now
+	screenDashboard                // metrics and checks
+)
+
+// Model is the top-level bubbletea model: it owns the shared state (size,
+// styles, keys, the deployment) and routes messages to the current screen.
+type Model struct {
+	ctx  context.Context
+	stop context.CancelFunc // cancels the dashboard's commands on exit
+
+	opt    Options
+	st     *Styles
+	keys   KeyMap
+	help   help.Model
+	width  int
+	height int
+	screen screen
+
+	pre  preflight
+	wiz  *wizard
+	rev  review
+	apl  applyView
+	conn connection
+	next nextSteps
+	dash *dashboard
+
+	// deployment is the answers being written, then watched.
+	deployment model.Deployment
+	written    bool // the apply wrote at least one file
+	aborted    bool // the operator quit with ctrl+c
+	err        error
+}
+
+// NewModel returns the UI's model for opt, starting at opt.Start.
+func NewModel(opt Options) Model {
+	if opt.now == nil {
+		opt.now = time.Now
+	}
+	if opt.newToken == nil {
+		opt.newToken = model.NewToken
+	}
+	if opt.senseHost == nil {
+		opt.senseHost = senseHost
+	}
+	if opt.ScrapeInterval <= 0 {
+		opt.ScrapeInterval = DefaultScrapeInterval
+	}
+	if opt.CheckInterval <= 0 {
+		opt.CheckInterval = DefaultCheckInterval
+	}
+	opt.Render.Layout = opt.Layout
+	st := NewStyles(colorWanted(os.Getenv))
+	h := help.New()
+	h.Styles = st.Help
+	m := Model{
+		ctx:    context.Background(),
+		opt:    opt,
+		st:     st,
+		keys:   DefaultKeyMap(),
+		help:   h,
+		width:  80,
+		height: 24,
+	}
+	if opt.Prefill != nil {
+		m.deployment = opt.Prefill.WithDefaults()
+	}
+	switch opt.Start {
+	case ScreenDashboard:
+		m.screen = screenDashboard
+		m.dash = newDashboard(m.dashboardConfig(), st)
+	default:
+		m.screen = screenPreflight
+		m.pre = newPreflight(opt)
+	}
+	m.setSize(m.width, m.height)
+	return m
+}
+
+// Init starts the first screen's commands.
+func (m Model) Init() tea.Cmd {
+	switch m.screen {
+	case screenDashboard:
+		return m.dash.Init(m.ctx)
+	default:
+		return senseHostCmd(m.ctx, m.opt)
+	}
+}
+
+// Update routes msg to the current screen; commands' results are handled
+// wherever they arrive.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.setSize(msg.Width, msg.Height)
+		return m, nil
+	case tea.InterruptMsg:
+		return m.quit(true)
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.keys.Quit) {
+			return m.quit(true)
+		}
+		if m.screen != screenWizard && key.Matches(msg, m.keys.Help) {
+			m.help.ShowAll = !m.help.ShowAll
+			m.setSize(m.width, m.height)
+			return m, nil
+		}
+	}
+	switch m.screen {
+	case screenPreflight:
+		return m.updatePreflight(msg)
+	case screenWizard:
+		return m.updateWizard(msg)
+	case screenPlanning:
+		return m.updatePlanning(msg)
+	case screenReview:
+		return m.updateReview(msg)
+	case screenApplying, screenApplied:
+		return m.updateApply(msg)
+	case screenConnection:
+		return m.updateConnection(msg)
+	case screenNextSteps:
+		return m.updateNextSteps(msg)
+	case screenDashboard:
+		return m.updateDashboard(msg)
+	}
+	return m, nil
+}
+
+// quit ends the program. Quitting before any file is written is an abort.
+func (m Model) quit(interrupt bool) (tea.Model, tea.Cmd) {
+	if interrupt && !m.written {
+		m.aborted = true
+	}
+	m.conn.hide()
+	return m, tea.Quit
+}
+
+// go switches to screen s and resizes it.
+func (m *Model) goTo(s screen) {
+	m.screen = s
+	m.help.ShowAll = false
+	m.setSize(m.width, m.height)
+}
+
+// headerHeight and footerHeight frame every screen's body.
+func (m Model) headerHeight() int {
+	if m.opt.Demo {
+		return 3
+	}
+	return 2
+}
+
+func (m Model) footerHeight() int {
+	return lipgloss.Height(m.helpView()) + 1
+}
+
+func (m Model) bodySize() (int, int) {
+	return max(m.width, 20), max(m.height-m.headerHeight()-m.footerHeight(), 3)
+}
+
+func (m *Model) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.help.SetWidth(w)
+	bw, bh := m.bodySize()
+	m.pre.SetSize(bw, bh)
+	if m.wiz != nil {
+		m.wiz.SetSize(bw, bh)
+	}
+	m.rev.SetSize(bw, bh)
+	m.apl.SetSize(bw, bh)
+	m.conn.SetSize(bw, bh)
+	m.next.SetSize(bw, bh)
+	if m.dash != nil {
+		m.dash.SetSize(bw, bh)
+	}
+}
+
+func (m Model) helpView() string {
+	var km help.KeyMap
+	if m.screen == screenWizard && m.wiz != nil {
+		km = m.wiz.keyMap(m.keys)
+	} else {
+		km = m.keys.For(m.screen, m.canRunSteps())
+	}
+	return m.help.View(km)
+}
+
+func (m Model) title() (string, string) {
+	switch m.screen {
+	case screenPreflight:
+		return "Setup", "preflight"
+	case screenWizard:
+		if m.wiz != nil {
+			return "Setup", m.wiz.stepLabel()
+		}
+	case screenPlanning:
+		return "Setup", "preparing the files"
+	case screenReview:
+		return "Setup", "review"
+	case screenApplying, screenApplied:
+		return "Setup", "writing the files"
+	case screenConnection:
+		return "Setup", "connection values for the app"
+	case screenNextSteps:
+		return "Setup", "next steps"
+	case screenDashboard:
+		return "Dashboard", m.deployment.Domain
+	}
+	return "kumoup", ""
+}
+
+// View draws the header, the current screen's body and the help line,
+// always exactly the window's size.
+func (m Model) View() tea.View {
+	bw, bh := m.bodySize()
+	var body string
+	switch m.screen {
+	case screenPreflight:
+		body = m.pre.View(m.st)
+	case screenWizard:
+		body = m.wiz.View()
+	case screenPlanning:
+		body = m.st.Muted.Render("Generating tokens, rendering the files and comparing them with the disk…")
+	case screenReview:
+		body = m.rev.View(m.st)
+	case screenApplying, screenApplied:
+		body = m.apl.View(m.st)
+	case screenConnection:
+		body = m.conn.View(m.st)
+	case screenNextSteps:
+		body = m.next.View(m.st)
+	case screenDashboard:
+		body = m.dash.View()
+	}
+	title, sub := m.title()
+	header := m.st.Title.Render("kumoup · "+title) + "  " + m.st.Step.Render(sub)
+	if m.opt.Demo {
+		header += "\n" + m.st.Banner.Render(" demo: nothing on this host is changed ")
+	}
+	parts := []string{fitHeight(header, m.headerHeight()-1, bw), "", fitHeight(body, bh, bw), "", m.helpView()}
+	v := tea.NewView(strings.Join(parts, "\n"))
+	v.AltScreen = true
+	v.WindowTitle = "kumoup"
+	return v
+}
+
+// fitHeight cuts or pads s to exactly h lines, each cut to w cells.
+func fitHeight(s string, h, w int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = truncate(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

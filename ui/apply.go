@@ -1,0 +1,210 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/writer"
+)
+
+// applyProgressMsg reports one file done (err nil: written or kept).
+type applyProgressMsg struct {
+	change writer.Change
+	err    error
+}
+
+// applyDoneMsg ends the apply.
+type applyDoneMsg struct {
+	report *writer.Report
+	err    error
+}
+
+// startApply writes the plan in a goroutine; its progress arrives as
+// messages read one at a time from the returned channel (see waitApply).
+func startApply(ctx context.Context, opt Options, plan *writer.Plan) (<-chan tea.Msg, tea.Cmd) {
+	events := make(chan tea.Msg, len(plan.Changes)+2)
+	go func() {
+		defer close(events)
+		report, err := plan.Apply(ctx, writer.ApplyOptions{
+			Progress: func(c writer.Change, err error) {
+				events <- applyProgressMsg{change: c, err: err}
+			},
+			Now:       opt.now,
+			SkipChown: !writer.CanChown() && !opt.Layout.IsHost(),
+		})
+		events <- applyDoneMsg{report: report, err: err}
+	}()
+	return events, waitApply(events)
+}
+
+func waitApply(events <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-events
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+// fileState is one row of the apply screen.
+type fileState struct {
+	path, name string
+	status     string // "", "written", "unchanged", "failed", "untouched"
+	backup     string
+	err        error
+}
+
+// applyView shows per-file progress, then the outcome.
+type applyView struct {
+	events <-chan tea.Msg
+	files  []fileState
+	done   bool
+	err    error
+	width  int
+	height int
+}
+
+func newApplyView(p *writer.Plan) applyView {
+	v := applyView{}
+	for _, c := range p.Changes {
+		v.files = append(v.files, fileState{path: c.File.Path, name: c.File.Name})
+	}
+	return v
+}
+
+func (a *applyView) SetSize(w, h int) { a.width, a.height = w, h }
+
+func (a *applyView) progress(c writer.Change, err error) {
+	for i := range a.files {
+		if a.files[i].path != c.File.Path {
+			continue
+		}
+		switch {
+		case err != nil:
+			a.files[i].status, a.files[i].err = "failed", err
+		case c.Changed():
+			a.files[i].status = "written"
+		default:
+			a.files[i].status = "unchanged"
+		}
+	}
+}
+
+func (a *applyView) finish(r *writer.Report, err error) {
+	a.done, a.err = true, err
+	if r == nil {
+		return
+	}
+	for _, o := range r.Outcomes {
+		for i := range a.files {
+			if a.files[i].path != o.Change.File.Path {
+				continue
+			}
+			a.files[i].backup = o.Backup
+			switch o.Status {
+			case writer.Written:
+				a.files[i].status = "written"
+			case writer.Kept:
+				a.files[i].status = "unchanged"
+			case writer.Failed:
+				a.files[i].status, a.files[i].err = "failed", o.Err
+			case writer.NotAttempted:
+				a.files[i].status = "untouched"
+			}
+		}
+	}
+}
+
+func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case applyProgressMsg:
+		m.apl.progress(msg.change, msg.err)
+		if msg.err == nil && msg.change.Changed() {
+			m.written = true
+		}
+		return m, waitApply(m.apl.events)
+	case applyDoneMsg:
+		m.apl.finish(msg.report, msg.err)
+		if msg.report != nil && msg.report.Changed() > 0 {
+			m.written = true
+		}
+		if msg.err != nil {
+			m.err = fmt.Errorf("write the files: %w", msg.err)
+		} else {
+			m.err = nil
+		}
+		m.goTo(screenApplied)
+		return m, nil
+	case tea.KeyPressMsg:
+		if m.screen != screenApplied {
+			return m, nil
+		}
+		switch {
+		case key.Matches(msg, m.keys.QuitQ):
+			return m.quit(false)
+		case key.Matches(msg, m.keys.Continue) && m.apl.err == nil:
+			m.conn = newConnection(m.deployment)
+			m.goTo(screenConnection)
+		case key.Matches(msg, m.keys.Back) && m.apl.err != nil:
+			return m.startWizard()
+		}
+	}
+	return m, nil
+}
+
+// View renders one line per file and, when done, the outcome.
+func (a applyView) View(st *Styles) string {
+	var b strings.Builder
+	for _, f := range a.files {
+		var glyph string
+		switch f.status {
+		case "written":
+			glyph = st.Pass.Render(glyphPass + " written  ")
+		case "unchanged":
+			glyph = st.Skip.Render(glyphPass + " unchanged")
+		case "failed":
+			glyph = st.Fail.Render(glyphFail + " FAILED   ")
+		case "untouched":
+			glyph = st.Skip.Render(glyphSkip + " untouched")
+		default:
+			if a.done {
+				glyph = st.Skip.Render(glyphSkip + " untouched")
+			} else {
+				glyph = st.Muted.Render(glyphPending + " waiting  ")
+			}
+		}
+		b.WriteString(glyph + " " + f.path + "\n")
+		if f.backup != "" {
+			b.WriteString(st.Muted.Render("            previous version kept as "+f.backup) + "\n")
+		}
+	}
+	b.WriteString("\n")
+	switch {
+	case !a.done:
+		b.WriteString(st.Muted.Render("Writing…"))
+	case a.err != nil:
+		b.WriteString(st.Error.Render(wrapText("Writing stopped: "+a.err.Error(), a.width)) + "\n")
+		var untouched []string
+		for _, f := range a.files {
+			if f.status == "failed" || f.status == "untouched" || f.status == "" {
+				untouched = append(untouched, f.path)
+			}
+		}
+		if len(untouched) > 0 {
+			b.WriteString(wrapText("Left exactly as they were: "+strings.Join(untouched, ", "), a.width) + "\n")
+		}
+		if errors.Is(a.err, writer.ErrNotRoot) {
+			b.WriteString("Quit and run sudo kumoup.\n")
+		}
+		b.WriteString(st.Heading.Render("esc: back to the answers · q: quit"))
+	default:
+		b.WriteString(st.Pass.Render("Every file is in place.") + " " + st.Heading.Render("Press enter for the app's connection values."))
+	}
+	return b.String()
+}

@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kumoup/kumoup/probes"
+)
+
+// checksPane lists every check with its status; the selected one's detail
+// and remedy are shown below the list. A check whose status changed since
+// the previous run is marked.
+type checksPane struct {
+	results  []probes.Result
+	changed  map[string]bool
+	selected int
+	offset   int
+	lastRun  time.Time
+	runs     int
+	running  bool
+	total    int
+}
+
+func (p *checksPane) record(results []probes.Result, at time.Time) {
+	prev := make(map[string]probes.Status, len(p.results))
+	for _, r := range p.results {
+		prev[r.ID] = r.Status
+	}
+	selID := ""
+	if p.selected < len(p.results) {
+		selID = p.results[p.selected].ID
+	}
+	p.changed = make(map[string]bool)
+	for i, r := range results {
+		if s, ok := prev[r.ID]; ok && s != r.Status {
+			p.changed[r.ID] = true
+		}
+		if r.ID == selID {
+			p.selected = i
+		}
+	}
+	p.results, p.lastRun, p.running = results, at, false
+	p.runs++
+	p.selected = min(p.selected, max(len(results)-1, 0))
+}
+
+func (p *checksPane) move(delta int) {
+	if len(p.results) == 0 {
+		return
+	}
+	p.selected = (p.selected + delta + len(p.results)) % len(p.results)
+}
+
+func (p checksPane) badge(st *Styles) string {
+	if len(p.results) == 0 {
+		return st.Muted.Render("(running)")
+	}
+	s := probes.Summarize(p.results)
+	switch {
+	case s.Fail > 0:
+		return st.Fail.Render(fmt.Sprintf("%s%d", glyphFail, s.Fail))
+	case s.Warn > 0:
+		return st.Warn.Render(fmt.Sprintf("%s%d", glyphWarn, s.Warn))
+	}
+	return st.Pass.Render(glyphPass)
+}
+
+func statusGlyph(st *Styles, s probes.Status) string {
+	switch s {
+	case probes.StatusPass:
+		return st.Pass.Render(glyphPass)
+	case probes.StatusWarn:
+		return st.Warn.Render(glyphWarn)
+	case probes.StatusFail:
+		return st.Fail.Render(glyphFail)
+	}
+	return st.Skip.Render(glyphSkip)
+}
+
+// View renders the pane in w×h cells.
+func (p *checksPane) View(st *Styles, w, h int) string {
+	var lines []string
+	head := st.Heading.Render("Checks")
+	switch {
+	case len(p.results) == 0:
+		head += st.Muted.Render(fmt.Sprintf("  running %d checks…", p.total))
+		return head
+	default:
+		s := probes.Summarize(p.results)
+		head += "  " + st.Pass.Render(fmt.Sprintf("%d%s", s.Pass, glyphPass)) + " " +
+			st.Warn.Render(fmt.Sprintf("%d%s", s.Warn, glyphWarn)) + " " +
+			st.Fail.Render(fmt.Sprintf("%d%s", s.Fail, glyphFail)) + " " +
+			st.Skip.Render(fmt.Sprintf("%d%s", s.Skip, glyphSkip))
+		when := "  run " + p.lastRun.Format("15:04:05")
+		if p.running {
+			when = "  re-running…"
+		}
+		head += st.Muted.Render(when)
+	}
+	lines = append(lines, head)
+
+	// The detail of the selected check takes what it needs (up to a
+	// third of the pane); the list gets the rest.
+	detail := p.detail(st, w)
+	detail = detail[:min(len(detail), max(h/3, 3))]
+	listH := max(h-1-len(detail)-1, 1)
+	if p.selected < p.offset {
+		p.offset = p.selected
+	}
+	if p.selected >= p.offset+listH {
+		p.offset = p.selected - listH + 1
+	}
+	p.offset = max(0, min(p.offset, max(len(p.results)-listH, 0)))
+	for i := p.offset; i < len(p.results) && i < p.offset+listH; i++ {
+		r := p.results[i]
+		mark := " "
+		if p.changed[r.ID] {
+			mark = st.Changed.Render(glyphChanged)
+		}
+		text := truncate(r.Title, max(w-4, 1))
+		if i == p.selected {
+			text = st.Selected.Render(text)
+		}
+		lines = append(lines, statusGlyph(st, r.Status)+mark+" "+text)
+	}
+	for len(lines) < 1+listH {
+		lines = append(lines, "")
+	}
+	lines = append(lines, st.Muted.Render(strings.Repeat("─", w)))
+	lines = append(lines, detail...)
+	return strings.Join(lines, "\n")
+}
+
+// detail is the selected check's ID, status, detail and remedy, wrapped.
+func (p checksPane) detail(st *Styles, w int) []string {
+	if p.selected >= len(p.results) {
+		return nil
+	}
+	r := p.results[p.selected]
+	var out []string
+	head := statusGlyph(st, r.Status) + " " + st.Heading.Render(r.ID) + st.Muted.Render(" · "+r.Status.String())
+	if p.changed[r.ID] {
+		head += st.Changed.Render(" · changed since the last run")
+	}
+	out = append(out, truncate(head, w))
+	for _, l := range strings.Split(wrapText(r.Detail, w), "\n") {
+		out = append(out, l)
+	}
+	if r.Remedy != "" {
+		label := "fix: "
+		if r.Status == probes.StatusSkip {
+			label = "why: "
+		}
+		for _, l := range strings.Split(wrapText(label+r.Remedy, w), "\n") {
+			out = append(out, st.Warn.Render(l))
+		}
+	}
+	return out
+}

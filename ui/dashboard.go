@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/probes/metrics"
+)
+
+// SideBySideWidth is the narrowest window that shows both panes side by
+// side; narrower windows show one pane at a time (tab switches).
+const SideBySideWidth = 100
+
+// dashConfig is what the dashboard watches and how often.
+type dashConfig struct {
+	d           model.Deployment
+	target      probes.Target
+	checks      []probes.Check
+	scrape      metrics.Config
+	scrapeEvery time.Duration
+	checkEvery  time.Duration
+	now         func() time.Time
+}
+
+func (m Model) dashboardConfig() dashConfig {
+	c := dashConfig{
+		d:           m.deployment,
+		checks:      m.opt.Checks,
+		scrape:      m.opt.Scrape,
+		scrapeEvery: m.opt.ScrapeInterval,
+		checkEvery:  m.opt.CheckInterval,
+		now:         m.opt.now,
+	}
+	if m.opt.Target != nil {
+		c.target = *m.opt.Target
+	}
+	c.target.Deployment = m.deployment
+	c.target.Layout = m.opt.Layout
+	if c.checks == nil {
+		c.checks = probes.Catalogue()
+	}
+	if c.scrape.URL == "" {
+		c.scrape.URL = m.deployment.MetricsURL()
+		if c.target.HTTPSPort != 0 && c.target.HTTPSPort != 443 {
+			c.scrape.URL = "https://" + m.deployment.Domain + ":" + itoa(c.target.HTTPSPort) + model.MetricsPath
+		}
+	}
+	if c.scrape.Token == "" {
+		c.scrape.Token = m.deployment.InjectionToken
+	}
+	if c.scrape.RootCAs == nil && c.scrape.TLS == nil {
+		c.scrape.RootCAs = c.target.RootCAs
+	}
+	if c.scrape.DialContext == nil && len(c.target.ConnectTo) > 0 {
+		t := c.target
+		c.scrape.DialContext = t.DialContext
+	}
+	if c.scrape.Interval == 0 {
+		c.scrape.Interval = c.scrapeEvery
+	}
+	return c
+}
+
+// Messages of the dashboard's commands.
+type (
+	scrapeMsg struct {
+		sum     metrics.Summary
+		err     error
+		latency time.Duration
+		at      time.Time
+	}
+	scrapeTickMsg struct{}
+	checksMsg     struct {
+		results []probes.Result
+		at      time.Time
+	}
+	checkTickMsg struct{ seq int }
+)
+
+// dashboard is the live view: a metrics pane and a checks pane.
+type dashboard struct {
+	cfg      dashConfig
+	st       *Styles
+	scraper  *metrics.Scraper
+	sumz     *metrics.Summarizer
+	scrapeOK bool // the scraper could be built
+
+	metrics metricsPane
+	checks  checksPane
+
+	focus    int // 0: metrics, 1: checks
+	checkSeq int
+	width    int
+	height   int
+}
+
+func newDashboard(cfg dashConfig, st *Styles) *dashboard {
+	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
+	s, err := metrics.NewScraper(cfg.scrape)
+	if err != nil {
+		d.metrics.err, d.metrics.errAt = err, cfg.now()
+	} else {
+		d.scraper, d.scrapeOK = s, true
+	}
+	d.checks.total = len(cfg.checks)
+	return d
+}
+
+// Init starts the first scrape and the first run of the checks.
+func (d *dashboard) Init(ctx context.Context) tea.Cmd {
+	d.checks.running = true
+	return tea.Batch(d.scrapeCmd(ctx), d.checksCmd(ctx))
+}
+
+// scrapeCmd scrapes and summarizes in the command's goroutine: only the
+// small Summary crosses into Update. One scrape at a time: the next is
+// scheduled when this one's result arrives.
+func (d *dashboard) scrapeCmd(ctx context.Context) tea.Cmd {
+	if !d.scrapeOK {
+		return nil
+	}
+	s, z, now := d.scraper, d.sumz, d.cfg.now
+	return func() tea.Msg {
+		start := time.Now()
+		sum, err := s.Refresh(ctx, z)
+		return scrapeMsg{sum: sum, err: err, latency: time.Since(start), at: now()}
+	}
+}
+
+func (d *dashboard) checksCmd(ctx context.Context) tea.Cmd {
+	t, checks, now := d.cfg.target, d.cfg.checks, d.cfg.now
+	return func() tea.Msg {
+		results := probes.Run(ctx, &t, checks)
+		return checksMsg{results: results, at: now()}
+	}
+}
+
+func (d *dashboard) SetSize(w, h int) {
+	d.width, d.height = w, h
+}
+
+func (m Model) openDashboard() (tea.Model, tea.Cmd) {
+	m.dash = newDashboard(m.dashboardConfig(), m.st)
+	m.goTo(screenDashboard)
+	return m, m.dash.Init(m.ctx)
+}
+
+func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
+	d := m.dash
+	switch msg := msg.(type) {
+	case scrapeMsg:
+		d.metrics.record(msg)
+		return m, tea.Tick(d.cfg.scrapeEvery, func(time.Time) tea.Msg { return scrapeTickMsg{} })
+	case scrapeTickMsg:
+		return m, d.scrapeCmd(m.ctx)
+	case checksMsg:
+		d.checks.record(msg.results, msg.at)
+		d.checkSeq++
+		seq := d.checkSeq
+		return m, tea.Tick(d.cfg.checkEvery, func(time.Time) tea.Msg { return checkTickMsg{seq: seq} })
+	case checkTickMsg:
+		if msg.seq != d.checkSeq || d.checks.running {
+			return m, nil
+		}
+		d.checks.running = true
+		return m, d.checksCmd(m.ctx)
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, m.keys.QuitQ):
+			return m.quit(false)
+		case key.Matches(msg, m.keys.SwitchPane):
+			d.focus = 1 - d.focus
+		case key.Matches(msg, m.keys.Rerun):
+			if !d.checks.running {
+				d.checks.running = true
+				d.checkSeq++ // the pending tick is superseded
+				return m, d.checksCmd(m.ctx)
+			}
+		case key.Matches(msg, m.keys.Up):
+			d.checks.move(-1)
+		case key.Matches(msg, m.keys.Down):
+			d.checks.move(1)
+		}
+	}
+	return m, nil
+}
+
+// View lays the panes out side by side when the window is wide enough,
+// else shows the focused one under a tab bar.
+func (d *dashboard) View() string {
+	st := d.st
+	if d.width >= SideBySideWidth {
+		lw := d.width / 2
+		rw := d.width - lw
+		left := d.pane(0, lw, d.height)
+		right := d.pane(1, rw, d.height)
+		return lipgloss.JoinHorizontal(lipgloss.Top, left, right)
+	}
+	tabs := []string{"Metrics " + d.metrics.badge(st), "Checks " + d.checks.badge(st)}
+	for i := range tabs {
+		if i == d.focus {
+			tabs[i] = st.Selected.Render(" " + tabs[i] + " ")
+		} else {
+			tabs[i] = " " + tabs[i] + " "
+		}
+	}
+	bar := tabs[0] + " " + tabs[1] + st.Muted.Render("  tab: switch")
+	return bar + "\n" + d.pane(d.focus, d.width, d.height-1)
+}
+
+func (d *dashboard) pane(which, w, h int) string {
+	style := d.st.Pane
+	if which == d.focus {
+		style = d.st.PaneFocused
+	}
+	iw, ih := max(w-style.GetHorizontalFrameSize(), 10), max(h-style.GetVerticalFrameSize(), 3)
+	var body string
+	if which == 0 {
+		body = d.metrics.View(d.st, iw, ih, d.cfg.now())
+	} else {
+		body = d.checks.View(d.st, iw, ih)
+	}
+	return style.Width(w).Height(h).Render(fitHeight(body, ih, iw))
+}

@@ -1,0 +1,16 @@
+// Package ui is kumoup's terminal interface: the setup wizard (preflight,
+// the answers, review, apply, the app's connection values, next steps) and
+// the live dashboard (metrics and checks).
+//
+// One top-level [Model] routes between screens. Each screen or pane lives in
+// its own file with a render function over plain state and a SetSize; key
+// bindings live in keys.go and every color and border in styles.go. Update
+// never waits: token generation, planning and applying files, scrapes,
+// checks, the clipboard and next-step commands all run as tea.Cmds that
+// return typed messages.
+//
+// Typical use, from the command line:
+//
+//	err := ui.Run(ctx, ui.Options{Start: ui.ScreenWizard, Layout: layout})
+//	if errors.Is(err, ui.ErrAborted) { os.Exit(130) }
+package ui

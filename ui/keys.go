@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap is every key binding of the UI. The help line of each screen is
+// generated from it by bubbles/help (see [KeyMap.For]), never typed by hand.
+type KeyMap struct {
+	Quit     key.Binding // ctrl+c, everywhere
+	QuitQ    key.Binding // q, where no text is typed
+	Back     key.Binding // esc
+	Continue key.Binding // enter on screens without a form
+	Apply    key.Binding // enter on the review screen
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Help     key.Binding
+
+	// Wizard form navigation (handled by huh; listed for the help line).
+	NextField key.Binding
+	PrevField key.Binding
+
+	// Connection values.
+	Reveal key.Binding
+	Copy   key.Binding
+
+	// Next steps.
+	RunSteps  key.Binding
+	Dashboard key.Binding
+
+	// Dashboard.
+	SwitchPane key.Binding
+	Rerun      key.Binding
+}
+
+// DefaultKeyMap returns the UI's key bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Quit:       b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		QuitQ:      b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Back:       b([]string{"esc"}, "esc", "back"),
+		Continue:   b([]string{"enter"}, "enter", "continue"),
+		Apply:      b([]string{"enter", "y"}, "enter", "write the files"),
+		Up:         b([]string{"up", "k"}, "↑/k", "up"),
+		Down:       b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:     b([]string{"pgup", "b"}, "pgup", "page up"),
+		PageDown:   b([]string{"pgdown", "space", "f"}, "pgdn", "page down"),
+		Top:        b([]string{"home", "g"}, "g", "top"),
+		Bottom:     b([]string{"end", "G"}, "G", "bottom"),
+		Help:       b([]string{"?"}, "?", "more keys"),
+		NextField:  b([]string{"enter", "tab"}, "enter", "next"),
+		PrevField:  b([]string{"shift+tab"}, "shift+tab", "previous field"),
+		Reveal:     b([]string{"v"}, "v", "reveal 10 s"),
+		Copy:       b([]string{"c"}, "c", "copy (OSC 52)"),
+		RunSteps:   b([]string{"r"}, "r", "run them"),
+		Dashboard:  b([]string{"d"}, "d", "dashboard"),
+		SwitchPane: b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
+		Rerun:      b([]string{"r"}, "r", "re-run checks"),
+	}
+}
+
+// bindings is a help.KeyMap for one screen.
+type bindings struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (b bindings) ShortHelp() []key.Binding  { return b.short }
+func (b bindings) FullHelp() [][]key.Binding { return b.full }
+
+// For returns the help.KeyMap of screen s. runSteps says whether the next
+// steps can be run from the UI.
+func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
+	scroll := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	switch s {
+	case screenPreflight:
+		return bindings{short: []key.Binding{k.Continue, k.Quit}}
+	case screenWizard:
+		return bindings{short: []key.Binding{k.NextField, k.PrevField, k.Back, k.Quit}}
+	case screenPlanning, screenApplying:
+		return bindings{short: []key.Binding{k.Quit}}
+	case screenReview:
+		return bindings{
+			short: []key.Binding{k.Apply, k.Back, k.Up, k.Down, k.Help, k.Quit},
+			full:  [][]key.Binding{{k.Apply, k.Back, k.Quit}, scroll},
+		}
+	case screenApplied:
+		return bindings{short: []key.Binding{k.Continue, k.Back, k.QuitQ}}
+	case screenConnection:
+		return bindings{
+			short: []key.Binding{k.Up, k.Down, k.Reveal, k.Copy, k.Continue, k.QuitQ},
+			full:  [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy}, {k.Continue, k.Back, k.QuitQ}},
+		}
+	case screenNextSteps:
+		short := []key.Binding{k.Dashboard, k.Back, k.Up, k.Down, k.QuitQ}
+		if runSteps {
+			short = append([]key.Binding{k.RunSteps}, short...)
+		}
+		return bindings{short: short, full: [][]key.Binding{short, scroll}}
+	case screenDashboard:
+		return bindings{
+			short: []key.Binding{k.SwitchPane, k.Up, k.Down, k.Rerun, k.Help, k.QuitQ},
+			full:  [][]key.Binding{{k.SwitchPane, k.Up, k.Down}, {k.Rerun, k.Help, k.QuitQ}},
+		}
+	}
+	return bindings{short: []key.Binding{k.Quit}}
+}

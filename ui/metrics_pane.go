@@ -1,0 +1,167 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kumoup/kumoup/probes/metrics"
+)
+
+// metricsPane shows the latest metrics Summary. On a scrape error it keeps
+// the last data, marked stale, with the error in place; the next good
+// scrape clears it.
+type metricsPane struct {
+	sum      metrics.Summary
+	have     bool
+	latency  time.Duration
+	lastOK   time.Time
+	err      error
+	errAt    time.Time
+	failures int // consecutive failed scrapes
+	buf      []float64
+}
+
+func (p *metricsPane) record(msg scrapeMsg) {
+	if msg.err != nil {
+		if p.err == nil {
+			p.errAt = msg.at
+		}
+		p.err = msg.err
+		p.failures++
+		return
+	}
+	p.sum, p.have, p.latency, p.lastOK = msg.sum, true, msg.latency, msg.at
+	p.err, p.failures = nil, 0
+}
+
+// badge is the pane's one-word state for the tab bar.
+func (p metricsPane) badge(st *Styles) string {
+	switch {
+	case p.err != nil && p.have:
+		return st.Stale.Render("(stale)")
+	case p.err != nil:
+		return st.Fail.Render("(error)")
+	case !p.have:
+		return st.Muted.Render("(waiting)")
+	}
+	return st.Pass.Render(glyphPass)
+}
+
+func errorText(err error) (msg, remedy string) {
+	var se *metrics.ScrapeError
+	if errors.As(err, &se) {
+		msg = se.Message()
+		if se.Detail != "" {
+			msg += ": " + se.Detail
+		}
+		return msg, se.Remedy()
+	}
+	return err.Error(), ""
+}
+
+// View renders the pane in w×h cells.
+func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
+	var lines []string
+	add := func(s ...string) { lines = append(lines, s...) }
+	head := st.Heading.Render("Metrics")
+	if p.have {
+		head += st.Muted.Render(fmt.Sprintf("  scraped %s in %s · %s samples", p.lastOK.Format("15:04:05"), roundLatency(p.latency), humanCount(float64(p.sum.Samples))))
+	}
+	add(head)
+	if p.err != nil {
+		msg, remedy := errorText(p.err)
+		what := "scrape failed"
+		if p.have {
+			what = "stale: last good scrape " + p.lastOK.Format("15:04:05")
+		}
+		add(st.Fail.Render(truncate(glyphFail+" "+what+"; failing since "+p.errAt.Format("15:04:05"), w)))
+		for _, l := range strings.Split(wrapText(msg, w-2), "\n") {
+			add(st.Error.Render("  " + l))
+		}
+		if remedy != "" {
+			for _, l := range strings.Split(wrapText("fix: "+remedy, w-2), "\n") {
+				add(st.Muted.Render("  " + l))
+			}
+		}
+	}
+	if !p.have {
+		if p.err == nil {
+			add(st.Muted.Render("waiting for the first scrape…"))
+		}
+		return strings.Join(lines, "\n")
+	}
+	s := &p.sum
+	valueStyle := st.Value
+	if p.err != nil {
+		valueStyle = st.Stale
+	}
+	const labelW, valueW = 15, 11
+	sparkW := max(w-labelW-valueW-2, 0)
+	row := func(label string, stat metrics.Stat, format func(float64) string) {
+		v := "—"
+		if stat.Known {
+			v = format(stat.Value)
+		}
+		p.buf = stat.History.AppendTo(p.buf[:0])
+		line := st.Label.Render(padRight(label, labelW)) + valueStyle.Render(fmt.Sprintf("%*s", valueW, v))
+		if sparkW > 0 && len(p.buf) > 0 {
+			line += "  " + st.Spark.Render(sparkline(p.buf, sparkW))
+		}
+		add(line)
+	}
+	rate := func(v float64) string { return humanRate(v) + "/s" }
+	row("Delivered", s.Delivered, rate)
+	row("Transient fail", s.Transfail, rate)
+	row("Failed", s.Failed, rate)
+	row("Received", s.Received, rate)
+	row("Ready", s.Ready, humanCount)
+	row("Scheduled", s.Scheduled, humanCount)
+	row("Messages", s.Messages, humanCount)
+	row("Conns out", s.OutboundConns, humanCount)
+	row("Conns in", s.InboundConns, humanCount)
+	mem := "—"
+	if s.Memory.Known {
+		mem = humanBytes(s.Memory.Value)
+		if s.MemoryLimit.Known && s.MemoryLimit.Value > 0 {
+			mem += " of " + humanBytes(s.MemoryLimit.Value)
+		}
+	}
+	add(st.Label.Render(padRight("Memory", labelW)) + valueStyle.Render(mem))
+
+	// The deployment's own concerns: the webhook backlog and the proxy.
+	if len(s.Webhooks) == 0 {
+		add(st.Label.Render(padRight("Webhook", labelW)) + st.Muted.Render("no log hook reported"))
+	}
+	for _, hk := range s.Webhooks {
+		row("Webhook backlog", hk.Total, humanCount)
+		if len(s.Webhooks) > 1 {
+			lines[len(lines)-1] += st.Muted.Render(" " + hk.Logger)
+		}
+	}
+	pf := humanRate(s.ProxyFailures.Value) + "/s"
+	add(st.Label.Render(padRight("Proxy failures", labelW)) + valueStyle.Render(fmt.Sprintf("%*s", valueW, pf)) + st.Muted.Render(fmt.Sprintf("  %s since start", humanCount(s.ProxyFailuresTotal))))
+	for _, src := range s.Suspended {
+		add(st.Warn.Render(truncate(glyphWarn+" egress source "+src.Source+" suspended: "+src.Reason, w)))
+	}
+	if room := h - len(lines) - 1; room > 0 && len(s.TopQueues) > 0 {
+		add(st.Heading.Render("Top queues"))
+		for _, q := range s.TopQueues[:min(room, len(s.TopQueues))] {
+			n := humanCount(q.Ready.Value)
+			name := truncate(q.Queue, max(w-len(n)-3, 5))
+			add("  " + padRight(name, max(w-len(n)-3, 5)) + valueStyle.Render(n))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func roundLatency(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}

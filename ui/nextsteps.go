@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/writer"
+)
+
+// StepTimeout bounds each next-step command.
+const StepTimeout = 2 * time.Minute
+
+// step is one next step: a command to run, or lines to add by hand.
+type step struct {
+	title  string
+	argv   []string // nil for a manual step
+	manual string   // what to do by hand (init.lua lines, certbot)
+
+	state  string // "", "running", "ok", "failed"
+	output string
+}
+
+// defaultSteps are the commands after writing: init.lua lines (by hand),
+// then nginx and systemd.
+func defaultSteps(l writer.Layout, cert certStatus) []step {
+	var steps []step
+	if cert.Missing() {
+		steps = append(steps, step{title: "Get the certificate (nginx -t fails until it exists)", manual: cert.CertbotCommand()})
+	}
+	lines, err := writer.InitLuaLines(l)
+	if err != nil {
+		lines = "-- " + err.Error()
+	}
+	steps = append(steps,
+		step{title: "Add these lines to " + l.PolicyInit() + " (kumoup never edits it)", manual: strings.TrimSuffix(lines, "\n")},
+		step{title: "Check the nginx configuration", argv: []string{"nginx", "-t"}},
+		step{title: "Reload nginx", argv: []string{"systemctl", "reload", "nginx"}},
+		step{title: "Load the environment file (systemd drop-in)", argv: []string{"systemctl", "daemon-reload"}},
+		step{title: "Restart KumoMTA (after editing init.lua)", argv: []string{"systemctl", "restart", "kumomta"}},
+	)
+	return steps
+}
+
+// stepDoneMsg is the result of running step i.
+type stepDoneMsg struct {
+	i      int
+	output string
+	err    error
+}
+
+func runStepCmd(ctx context.Context, i int, argv []string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, StepTimeout)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+		return stepDoneMsg{i: i, output: string(out), err: err}
+	}
+}
+
+// nextSteps lists the steps and, when allowed, runs the commands in order,
+// stopping at the first failure.
+type nextSteps struct {
+	steps   []step
+	running bool
+	canRun  bool
+	scroll  scroller
+	st      *Styles
+	width   int
+}
+
+func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSteps {
+	steps := opt.steps
+	if steps == nil {
+		steps = defaultSteps(opt.Layout, cert)
+	}
+	n := nextSteps{steps: append([]step(nil), steps...), st: st, canRun: canRun}
+	n.refresh()
+	return n
+}
+
+func (n *nextSteps) SetSize(w, h int) {
+	n.width = w
+	n.scroll.SetHeight(h - 2)
+	n.refresh()
+}
+
+func (n *nextSteps) refresh() {
+	if n.st == nil {
+		return
+	}
+	n.scroll.SetLines(n.lines())
+}
+
+func (n nextSteps) lines() []string {
+	st := n.st
+	var out []string
+	for i, s := range n.steps {
+		head := fmt.Sprintf("%d. %s", i+1, s.title)
+		switch s.state {
+		case "running":
+			head += " " + st.Muted.Render(glyphRunning+" running")
+		case "ok":
+			head += " " + st.Pass.Render(glyphPass+" done")
+		case "failed":
+			head += " " + st.Fail.Render(glyphFail+" failed")
+		}
+		out = append(out, st.Heading.Render(head))
+		if s.argv != nil {
+			out = append(out, "   "+st.Code.Render(strings.Join(s.argv, " ")))
+		} else {
+			for _, l := range strings.Split(s.manual, "\n") {
+				out = append(out, "   "+st.Code.Render(l))
+			}
+		}
+		if s.output != "" {
+			for _, l := range strings.Split(strings.TrimRight(s.output, "\n"), "\n") {
+				out = append(out, "   "+st.Muted.Render("│ "+l))
+			}
+		}
+		out = append(out, "")
+	}
+	return out
+}
+
+// firstRunnable returns the index of the first command not yet done at or
+// after i, or -1.
+func (n nextSteps) firstRunnable(i int) int {
+	for ; i < len(n.steps); i++ {
+		if n.steps[i].argv != nil && n.steps[i].state != "ok" {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m Model) canRunSteps() bool { return m.opt.AllowRunNextSteps && m.pre.facts.Root }
+
+func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
+	n := &m.next
+	switch msg := msg.(type) {
+	case stepDoneMsg:
+		s := &n.steps[msg.i]
+		s.output = msg.output
+		if msg.err != nil {
+			s.state = "failed"
+			if s.output == "" {
+				s.output = msg.err.Error()
+			}
+			n.running = false
+			n.refresh()
+			return m, nil
+		}
+		s.state = "ok"
+		n.refresh()
+		if i := n.firstRunnable(msg.i + 1); i >= 0 {
+			n.steps[i].state = "running"
+			n.refresh()
+			return m, runStepCmd(m.ctx, i, n.steps[i].argv)
+		}
+		n.running = false
+		return m, nil
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, m.keys.QuitQ):
+			return m.quit(false)
+		case key.Matches(msg, m.keys.RunSteps) && m.canRunSteps() && !n.running:
+			if i := n.firstRunnable(0); i >= 0 {
+				n.running = true
+				n.steps[i].state = "running"
+				n.refresh()
+				return m, runStepCmd(m.ctx, i, n.steps[i].argv)
+			}
+		case key.Matches(msg, m.keys.Dashboard):
+			return m.openDashboard()
+		case key.Matches(msg, m.keys.Back):
+			m.goTo(screenConnection)
+		default:
+			n.scroll.Update(msg, m.keys)
+		}
+	}
+	return m, nil
+}
+
+// View renders the steps and what the keys do here.
+func (n nextSteps) View(st *Styles) string {
+	q := "d: open the dashboard · q: quit"
+	if n.canRun {
+		q = "r: run the commands in order · " + q
+	}
+	if n.running {
+		q = "running the commands…"
+	}
+	return n.scroll.View(st) + "\n\n" + st.Heading.Render(q)
+}

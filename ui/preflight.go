@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// KumodPath is where the KumoMTA package installs kumod.
+const KumodPath = "/opt/kumomta/sbin/kumod"
+
+// hostFacts is what the preflight screen reports, sensed by a command.
+type hostFacts struct {
+	Sensed bool
+	Root   bool
+	Nginx  string // path of nginx, "" when not found
+	Kumod  string // path of kumod, "" when not found
+	// Cert is the certificate status of the prefilled domain (zero when
+	// there is no domain yet).
+	Cert certStatus
+}
+
+// certStatus says whether a deployment's certificate files exist.
+type certStatus struct {
+	Checked         bool
+	Domain, Webroot string
+	Cert, Key       string
+	CertOK, KeyOK   bool
+}
+
+// Missing reports whether a checked certificate file is missing.
+func (c certStatus) Missing() bool { return c.Checked && !(c.CertOK && c.KeyOK) }
+
+// CertbotCommand is the command that obtains the certificate through the
+// ACME webroot nginx serves.
+func (c certStatus) CertbotCommand() string {
+	return fmt.Sprintf("certbot certonly --webroot -w %s -d %s", c.Webroot, c.Domain)
+}
+
+type hostFactsMsg hostFacts
+
+// senseHost looks at the machine: root, nginx, kumod, certificates.
+func senseHost(_ context.Context, opt Options) hostFacts {
+	f := hostFacts{Sensed: true, Root: os.Geteuid() == 0}
+	if p, err := exec.LookPath("nginx"); err == nil {
+		f.Nginx = p
+	} else {
+		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
+			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				f.Nginx = p
+				break
+			}
+		}
+	}
+	if fi, err := os.Stat(KumodPath); err == nil && !fi.IsDir() {
+		f.Kumod = KumodPath
+	}
+	if opt.Prefill != nil {
+		f.Cert = checkCert(opt.Prefill.WithDefaults())
+	}
+	return f
+}
+
+// checkCert stats d's certificate files (I/O: call it from a command).
+func checkCert(d model.Deployment) certStatus {
+	if d.Domain == "" {
+		return certStatus{}
+	}
+	c := certStatus{Checked: true, Domain: d.Domain, Webroot: d.ACMEWebroot, Cert: d.TLSCertificate, Key: d.TLSCertificateKey}
+	exists := func(p string) bool {
+		_, err := os.Stat(p)
+		return err == nil || !errors.Is(err, fs.ErrNotExist)
+	}
+	c.CertOK, c.KeyOK = exists(c.Cert), exists(c.Key)
+	return c
+}
+
+func senseHostCmd(ctx context.Context, opt Options) tea.Cmd {
+	return func() tea.Msg { return hostFactsMsg(opt.senseHost(ctx, opt)) }
+}
+
+// preflight is the first wizard screen.
+type preflight struct {
+	facts         hostFacts
+	prefilled     bool
+	prefillSource string
+	layoutRoot    string
+	width, height int
+}
+
+func newPreflight(opt Options) preflight {
+	root := opt.Layout.Root
+	if root == "/" {
+		root = ""
+	}
+	return preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root}
+}
+
+func (p *preflight) SetSize(w, h int) { p.width, p.height = w, h }
+
+func (m Model) updatePreflight(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case hostFactsMsg:
+		m.pre.facts = hostFacts(msg)
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.keys.Continue) && m.pre.facts.Sensed {
+			return m.startWizard()
+		}
+	}
+	return m, nil
+}
+
+// View renders the host facts and what each means.
+func (p preflight) View(st *Styles) string {
+	if !p.facts.Sensed {
+		return st.Muted.Render("Looking at this host…")
+	}
+	f := p.facts
+	var b strings.Builder
+	line := func(glyph, text string, more ...string) {
+		b.WriteString(glyph + " " + text + "\n")
+		for _, l := range more {
+			b.WriteString("    " + l + "\n")
+		}
+	}
+	switch {
+	case p.layoutRoot != "":
+		line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot, st.Muted.Render("nothing outside that directory is written"))
+	case f.Root:
+		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and run the next steps"))
+	default:
+		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through every page, but writing is refused;"), st.Muted.Render("quit and run ")+st.Code.Render("sudo kumoup"))
+	}
+	if f.Nginx != "" {
+		line(st.Pass.Render(glyphPass), "nginx found: "+f.Nginx)
+	} else {
+		line(st.Warn.Render(glyphWarn), "nginx not found", st.Muted.Render("install it before the next steps: ")+st.Code.Render("apt-get install -y nginx"))
+	}
+	if f.Kumod != "" {
+		line(st.Pass.Render(glyphPass), "kumod found: "+f.Kumod)
+	} else {
+		line(st.Warn.Render(glyphWarn), "kumod not found at "+KumodPath, st.Muted.Render("install KumoMTA before restarting it; the files can be written now"))
+	}
+	if p.prefilled {
+		src := p.prefillSource
+		if src == "" {
+			src = "the existing deployment"
+		}
+		line(st.Pass.Render(glyphPass), "existing answers found: "+src, st.Muted.Render("every field is prefilled from them; tokens are kept unless you change them"))
+	} else {
+		line(st.Skip.Render(glyphSkip), "no existing deployment: starting from the defaults")
+	}
+	switch c := f.Cert; {
+	case !c.Checked:
+		line(st.Skip.Render(glyphSkip), "certificate: checked once you give the host name")
+	case !c.Missing():
+		line(st.Pass.Render(glyphPass), "certificate files present for "+c.Domain)
+	default:
+		line(st.Warn.Render(glyphWarn), "certificate files missing for "+c.Domain,
+			st.Muted.Render("get them before reloading nginx:"),
+			st.Code.Render(c.CertbotCommand()),
+			st.Muted.Render("you can continue: nginx -t fails until they exist"))
+	}
+	b.WriteString("\n" + st.Heading.Render("Press enter to start."))
+	return b.String()
+}

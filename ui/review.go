@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// planMsg is the result of prepareCmd: the final answers (tokens filled)
+// and the plan of the files, or why there is none.
+type planMsg struct {
+	d        model.Deployment
+	plan     *writer.Plan
+	cert     certStatus
+	warnings []model.Problem
+	rootErr  error // writing would be refused (not root on the real host)
+	err      error
+}
+
+// prepareCmd generates the tokens still missing, validates the answers,
+// renders every file and compares it with the disk.
+func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, genHook bool) tea.Cmd {
+	return func() tea.Msg {
+		var err error
+		if genInj {
+			if d.InjectionToken, err = opt.newToken(); err != nil {
+				return planMsg{err: err}
+			}
+		}
+		if genHook {
+			if d.WebhookToken, err = opt.newToken(); err != nil {
+				return planMsg{err: err}
+			}
+		}
+		d = d.WithDefaults()
+		msg := planMsg{d: d}
+		problems := d.Validate()
+		msg.warnings = problems.Warnings
+		if err := problems.Err(); err != nil {
+			msg.err = err
+			return msg
+		}
+		if err := ctx.Err(); err != nil {
+			msg.err = err
+			return msg
+		}
+		files, err := writer.Render(d, opt.Render)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		msg.plan, msg.err = writer.NewPlan(files)
+		msg.cert = checkCert(d)
+		msg.rootErr = writer.RequireRoot(opt.Layout)
+		return msg
+	}
+}
+
+// review shows every file the plan touches or keeps, with its masked diff.
+type review struct {
+	msg    planMsg
+	scroll scroller
+	width  int
+}
+
+func (r *review) SetSize(w, h int) {
+	r.width = w
+	r.scroll.SetHeight(h - 2)
+}
+
+func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if pm, ok := msg.(planMsg); ok {
+		if pm.err == nil {
+			m.deployment = pm.d
+		}
+		m.rev = review{msg: pm}
+		m.rev.scroll.SetLines(reviewLines(pm, m.st))
+		m.goTo(screenReview)
+	}
+	return m, nil
+}
+
+func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return m, nil
+	}
+	switch {
+	case key.Matches(km, m.keys.Back):
+		return m.startWizard()
+	case key.Matches(km, m.keys.Apply):
+		if m.rev.msg.err != nil || m.rev.msg.rootErr != nil || m.rev.msg.plan == nil {
+			return m, nil
+		}
+		if m.rev.msg.plan.Changed() == 0 && len(m.rev.msg.plan.Leftovers) == 0 {
+			m.conn = newConnection(m.deployment)
+			m.goTo(screenConnection)
+			return m, nil
+		}
+		m.apl = newApplyView(m.rev.msg.plan)
+		m.goTo(screenApplying)
+		var cmd tea.Cmd
+		m.apl.events, cmd = startApply(m.ctx, m.opt, m.rev.msg.plan)
+		return m, cmd
+	}
+	m.rev.scroll.Update(msg, m.keys)
+	return m, nil
+}
+
+// reviewLines renders the plan as a scrollable document.
+func reviewLines(pm planMsg, st *Styles) []string {
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
+	if pm.err != nil {
+		add(st.Error.Render("The files cannot be prepared:"))
+		for _, l := range strings.Split(pm.err.Error(), "\n") {
+			add("  " + l)
+		}
+		add("", "Press esc to change the answers.")
+		return out
+	}
+	p := pm.plan
+	add(st.Heading.Render("Plan: ") + p.Summary())
+	if pm.rootErr != nil {
+		add(st.Fail.Render(glyphFail + " " + pm.rootErr.Error()))
+	}
+	for _, w := range pm.warnings {
+		add(st.Warn.Render(glyphWarn + " " + w.Error()))
+	}
+	if pm.cert.Missing() {
+		add(st.Warn.Render(glyphWarn+" certificate files missing for "+pm.cert.Domain+": ")+st.Code.Render(pm.cert.CertbotCommand()),
+			"  you can continue; nginx -t fails until they exist")
+	}
+	for _, c := range p.Changes {
+		f := c.File
+		add("")
+		action := fmt.Sprintf("%-9s", c.Action)
+		switch c.Action {
+		case writer.Create:
+			action = st.DiffAdd.Render(action)
+		case writer.Update:
+			action = st.Warn.Render(action)
+		default:
+			action = st.Muted.Render(action)
+		}
+		desc := f.Name
+		if f.Sensitive() {
+			desc += ", holds a secret (masked below)"
+		}
+		add(action+" "+st.Heading.Render(f.Path), fmt.Sprintf("          %04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc))
+		switch {
+		case c.Action == writer.Create:
+			for _, l := range strings.Split(strings.TrimSuffix(c.Preview(), "\n"), "\n") {
+				add(st.DiffAdd.Render("          + " + l))
+			}
+		case c.Action == writer.Update && c.Diff == "":
+			add(fmt.Sprintf("          content unchanged; fixing mode/owner (now %04o %s)", c.OldMode, ownerName(c.OldUID, c.OldGID)))
+		case c.Action == writer.Update:
+			if c.ModeChange {
+				add(fmt.Sprintf("          mode/owner now %04o %s", c.OldMode, ownerName(c.OldUID, c.OldGID)))
+			}
+			for _, l := range strings.Split(strings.TrimSuffix(c.Diff, "\n"), "\n") {
+				add(diffLine(l, st))
+			}
+		}
+	}
+	for _, l := range p.Leftovers {
+		add("", "remove    "+l+"  (temp file left by an interrupted run)")
+	}
+	return out
+}
+
+func diffLine(l string, st *Styles) string {
+	s := "          " + l
+	switch {
+	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+		return st.Muted.Render(s)
+	case strings.HasPrefix(l, "@@"):
+		return st.DiffHunk.Render(s)
+	case strings.HasPrefix(l, "+"):
+		return st.DiffAdd.Render(s)
+	case strings.HasPrefix(l, "-"):
+		return st.DiffDel.Render(s)
+	}
+	return s
+}
+
+func ownerName(uid, gid int) string {
+	if uid == 0 && gid == 0 {
+		return "root:root"
+	}
+	return fmt.Sprintf("%d:%d", uid, gid)
+}
+
+// View renders the plan window and the question.
+func (r review) View(st *Styles) string {
+	var q string
+	switch {
+	case r.msg.err != nil, r.msg.plan == nil:
+		q = "esc: change the answers"
+	case r.msg.rootErr != nil:
+		q = "Writing is refused without root: quit (ctrl+c) and run sudo kumoup, or esc to change the answers."
+	case r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0:
+		q = "Nothing to write: every file is already as rendered. enter: connection values · esc: change the answers"
+	default:
+		q = fmt.Sprintf("Write %d file(s)? enter: write · esc: change the answers", r.msg.plan.Changed())
+	}
+	return r.scroll.View(st) + "\n\n" + st.Heading.Render(wrapText(q, r.width))
+}

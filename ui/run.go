@@ -1,0 +1,142 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/probes/metrics"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// Screen is where the UI starts.
+type Screen int
+
+// The two entry screens.
+const (
+	// ScreenWizard starts the setup wizard at its preflight screen.
+	ScreenWizard Screen = iota
+	// ScreenDashboard opens the live dashboard of the deployment in Prefill.
+	ScreenDashboard
+)
+
+// Options configure [Run] and [NewModel].
+type Options struct {
+	// Start is the first screen.
+	Start Screen
+	// Layout is where files are written (wizard) and read.
+	Layout writer.Layout
+	// Render tunes rendering (the demo's loopback ports); its Layout is
+	// replaced by Layout.
+	Render writer.Options
+	// Prefill fills the wizard (an existing deployment, or the demo's
+	// answers) and is the deployment the dashboard watches.
+	// PrefillSource says where it came from ("/etc/kumoup/kumoup.yaml",
+	// "demo answers").
+	Prefill       *model.Deployment
+	PrefillSource string
+	// Target is what the dashboard's checks run against (ports,
+	// ConnectTo, RootCAs); its Deployment and Layout are filled from the
+	// wizard or Prefill. Nil means the defaults of a real host.
+	Target *probes.Target
+	// Checks are the dashboard's checks; nil means probes.Catalogue().
+	Checks []probes.Check
+	// Scrape configures the dashboard's scraper. An empty URL or token is
+	// filled from the deployment (its metrics URL and injection token);
+	// RootCAs and DialContext default to Target's (RootCAs, ConnectTo).
+	Scrape metrics.Config
+	// ScrapeInterval and CheckInterval default to 2 s and 30 s.
+	ScrapeInterval, CheckInterval time.Duration
+	// AllowRunNextSteps offers to run the next-step commands (nginx -t,
+	// reloads): only for root on a real host.
+	AllowRunNextSteps bool
+	// Demo shows a banner saying nothing on this host is changed.
+	Demo bool
+	// Input and Output default to the terminal (stdin, stdout).
+	Input  io.Reader
+	Output io.Writer
+
+	// For tests: a fixed clock, fixed tokens, fixed host facts, fixed
+	// next-step commands.
+	now       func() time.Time
+	newToken  func() (string, error)
+	senseHost func(ctx context.Context, opt Options) hostFacts
+	steps     []step
+}
+
+// Default intervals.
+const (
+	DefaultScrapeInterval = 2 * time.Second
+	DefaultCheckInterval  = 30 * time.Second
+)
+
+// ErrAborted is returned by Run when the operator quit with ctrl+c before
+// any file was written (or wrapped, while files were being written).
+var ErrAborted = errors.New("aborted by the operator")
+
+// ErrNoTTY is returned by CheckTTY when there is no terminal to draw on.
+var ErrNoTTY = errors.New("no terminal: the interactive UI needs one (ssh -t, not cron or a pipe); for automation use `kumoup apply --answers FILE`, and `kumoup status` to verify a deployment")
+
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool { return f != nil && term.IsTerminal(f.Fd()) }
+
+// CheckTTY returns ErrNoTTY unless the UI can draw on stdout and read keys
+// from stdin or the controlling terminal.
+func CheckTTY() error {
+	if !IsTerminal(os.Stdout) {
+		return ErrNoTTY
+	}
+	if IsTerminal(os.Stdin) {
+		return nil
+	}
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return ErrNoTTY
+	}
+	f.Close()
+	return nil
+}
+
+// Run shows the UI until the operator quits. It returns ErrAborted when
+// the operator quit before anything was written, and an error when the
+// wizard could not write the files (the UI already showed it).
+func Run(ctx context.Context, opt Options) error {
+	m := NewModel(opt)
+	m.ctx = ctx
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opt.Input != nil {
+		popts = append(popts, tea.WithInput(opt.Input))
+	}
+	if opt.Output != nil {
+		popts = append(popts, tea.WithOutput(opt.Output))
+	}
+	final, err := tea.NewProgram(m, popts...).Run()
+	fm, _ := final.(Model)
+	if fm.stop != nil {
+		fm.stop()
+	}
+	switch {
+	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+		if fm.written {
+			return nil
+		}
+		return ErrAborted
+	case err != nil:
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	if fm.aborted && fm.screen == screenApplying {
+		return fmt.Errorf("%w while the files were being written: each holds its old or its new content; run kumoup setup again", ErrAborted)
+	}
+	if fm.aborted && !fm.written {
+		return ErrAborted
+	}
+	return fm.err
+}

@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"image/color"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// Styles holds every color and border the UI uses. Screens never build
+// their own styles: they take them from here, so the no-color variant is
+// complete by construction.
+type Styles struct {
+	Color bool
+
+	Title    lipgloss.Style // screen title in the header
+	Step     lipgloss.Style // "step 2 of 6" next to the title
+	Banner   lipgloss.Style // the demo banner
+	Heading  lipgloss.Style // a section heading inside a screen
+	Muted    lipgloss.Style // secondary text
+	Label    lipgloss.Style // left column of a key/value table
+	Value    lipgloss.Style // right column of a key/value table
+	Code     lipgloss.Style // a command the operator can type
+	Secret   lipgloss.Style // a revealed secret
+	Selected lipgloss.Style // the selected row of a list
+	Error    lipgloss.Style // an error message
+	Changed  lipgloss.Style // the "changed since the last run" mark
+	Stale    lipgloss.Style // metrics kept from an earlier scrape
+
+	Pass lipgloss.Style
+	Warn lipgloss.Style
+	Fail lipgloss.Style
+	Skip lipgloss.Style
+
+	DiffAdd  lipgloss.Style
+	DiffDel  lipgloss.Style
+	DiffHunk lipgloss.Style
+
+	Spark lipgloss.Style // sparkline bars
+
+	Pane        lipgloss.Style // a dashboard pane's border
+	PaneFocused lipgloss.Style // the focused pane's border
+
+	Help help.Styles
+	Huh  huh.Theme
+}
+
+// colorWanted reports whether the environment allows colors: NO_COLOR
+// (set and not empty) and TERM=dumb turn them off.
+func colorWanted(getenv func(string) string) bool {
+	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}
+
+// NewStyles returns the UI's styles, with colors or without. Without
+// colors every state still reads: status glyphs differ, the selection is
+// reversed, headings are bold.
+func NewStyles(withColor bool) *Styles {
+	if !withColor {
+		return noColorStyles()
+	}
+	var (
+		accent = lipgloss.Color("5") // magenta
+		green  = lipgloss.Color("2")
+		yellow = lipgloss.Color("3")
+		red    = lipgloss.Color("1")
+		cyan   = lipgloss.Color("6")
+		grey   = lipgloss.Color("8")
+	)
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	border := lipgloss.RoundedBorder()
+	return &Styles{
+		Color:       true,
+		Title:       lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Step:        fg(grey),
+		Banner:      lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(yellow),
+		Heading:     lipgloss.NewStyle().Bold(true),
+		Muted:       fg(grey),
+		Label:       fg(grey),
+		Value:       lipgloss.NewStyle(),
+		Code:        fg(cyan),
+		Secret:      lipgloss.NewStyle().Bold(true).Foreground(yellow),
+		Selected:    lipgloss.NewStyle().Reverse(true),
+		Error:       lipgloss.NewStyle().Foreground(red),
+		Changed:     lipgloss.NewStyle().Bold(true).Foreground(yellow),
+		Stale:       fg(yellow),
+		Pass:        fg(green),
+		Warn:        fg(yellow),
+		Fail:        lipgloss.NewStyle().Bold(true).Foreground(red),
+		Skip:        fg(grey),
+		DiffAdd:     fg(green),
+		DiffDel:     fg(red),
+		DiffHunk:    fg(cyan),
+		Spark:       fg(cyan),
+		Pane:        lipgloss.NewStyle().Border(border).BorderForeground(grey),
+		PaneFocused: lipgloss.NewStyle().Border(border).BorderForeground(accent),
+		Help:        help.DefaultDarkStyles(),
+		Huh:         huh.ThemeFunc(huh.ThemeCharm),
+	}
+}
+
+func noColorStyles() *Styles {
+	plain := lipgloss.NewStyle()
+	bold := lipgloss.NewStyle().Bold(true)
+	h := help.Styles{
+		Ellipsis:       plain,
+		ShortKey:       bold,
+		ShortDesc:      plain,
+		ShortSeparator: plain,
+		FullKey:        bold,
+		FullDesc:       plain,
+		FullSeparator:  plain,
+	}
+	return &Styles{
+		Title:       bold,
+		Step:        plain,
+		Banner:      lipgloss.NewStyle().Reverse(true),
+		Heading:     bold,
+		Muted:       plain,
+		Label:       plain,
+		Value:       plain,
+		Code:        plain,
+		Secret:      bold,
+		Selected:    lipgloss.NewStyle().Reverse(true),
+		Error:       bold,
+		Changed:     bold,
+		Stale:       plain,
+		Pass:        plain,
+		Warn:        plain,
+		Fail:        bold,
+		Skip:        plain,
+		DiffAdd:     plain,
+		DiffDel:     plain,
+		DiffHunk:    plain,
+		Spark:       plain,
+		Pane:        lipgloss.NewStyle().Border(lipgloss.NormalBorder()),
+		PaneFocused: lipgloss.NewStyle().Border(lipgloss.ThickBorder()),
+		Help:        h,
+		Huh:         huh.ThemeFunc(huh.ThemeBase),
+	}
+}
+
+// Status glyphs: distinct shapes, so they read without color.
+const (
+	glyphPass    = "✓"
+	glyphWarn    = "!"
+	glyphFail    = "✗"
+	glyphSkip    = "-"
+	glyphPending = "·"
+	glyphRunning = "…"
+	glyphChanged = "*"
+)
