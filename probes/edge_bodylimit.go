@@ -18,7 +18,7 @@ const (
 )
 
 var (
-	nginxMaxBodyRE   = regexp.MustCompile(`(?m)^\s*client_max_body_size\s+([^;\s]+)\s*;`)
+	nginxMaxBodyRE   = regexp.MustCompile(`\bclient_max_body_size\s+([^;\s]+)\s*;`)
 	luaBodyLimitRE   = regexp.MustCompile(`request_body_limit\s*=\s*([^,\s}]+)`)
 	nginxCommentRE   = regexp.MustCompile(`(?m)#.*$`)
 	luaLineCommentRE = regexp.MustCompile(`(?m)--.*$`)

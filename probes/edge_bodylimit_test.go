@@ -1,0 +1,78 @@
+package probes
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// edgeBodyLimitTarget writes a site file and a Lua module under a temp
+// layout root and returns the Target that reads them.
+func edgeBodyLimitTarget(t *testing.T, site, lua string) *Target {
+	t.Helper()
+	l := writer.Layout{Root: t.TempDir()}
+	d := model.Deployment{Domain: "mta.example.com", MaxBody: "25m"}
+	for path, content := range map[string]string{l.SiteFile(d.Domain): site, l.LuaModule(): lua} {
+		if content == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &Target{Deployment: d, Layout: l}
+}
+
+func TestEdgeBodyLimitReadsBothFiles(t *testing.T) {
+	const generatedLua = "-- limit of 26214400 bytes\nkumoup.REQUEST_BODY_LIMIT = 26214400\n" +
+		"function kumoup.setup_listener()\n  kumo.start_http_listener {\n    request_body_limit = kumoup.REQUEST_BODY_LIMIT,\n  }\nend\n"
+	cases := []struct {
+		name      string
+		site, lua string
+		status    Status
+		fragment  string
+	}{
+		{"equal through the module's constant", "    # client_max_body_size 1m;\n    client_max_body_size 25m;\n", generatedLua,
+			StatusPass, "client_max_body_size 25m (26214400 bytes); kumod request_body_limit 26214400"},
+		{"equal as a literal", "client_max_body_size 25m;\n", "request_body_limit = 26214400,\n",
+			StatusPass, "request_body_limit 26214400"},
+		{"nginx larger: kumod answers 413", "client_max_body_size 50m;\n", generatedLua,
+			StatusFail, "kumod answers 413"},
+		{"kumod left at its 2 MB default", "client_max_body_size 25m;\n", "kumo.start_http_listener { listen = '127.0.0.1:8000' }\n",
+			StatusFail, "kumod's default 2097152 bytes"},
+		{"nginx left at its 1m default", "server {}\n", generatedLua,
+			StatusFail, "nginx default 1m"},
+		{"a location with its own limit", "client_max_body_size 25m;\nlocation = /x { client_max_body_size 100m; }\n", generatedLua,
+			StatusFail, "client_max_body_size 100m"},
+		{"no Lua module", "client_max_body_size 25m;\n", "",
+			StatusFail, "cannot read the KumoMTA policy module"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := checkBodyLimit(context.Background(), edgeBodyLimitTarget(t, tc.site, tc.lua))
+			if r.Status != tc.status || !strings.Contains(r.Detail, tc.fragment) {
+				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Detail, tc.status, tc.fragment)
+			}
+			if r.Status == StatusFail && !strings.Contains(r.Remedy, "kumoup apply") {
+				t.Errorf("remedy %q does not say how to fix it", r.Remedy)
+			}
+		})
+	}
+}
+
+func TestEdgeACMEWebrootSkipsWhenTheWebrootIsNotLocal(t *testing.T) {
+	target := edgeBodyLimitTarget(t, "server {}\n", "")
+	target.Deployment.ACMEWebroot = "/var/www/letsencrypt"
+	r := checkACMEWebroot(context.Background(), target)
+	if r.Status != StatusSkip || !strings.Contains(r.Detail, "not a directory on this host") {
+		t.Errorf("got %s %q, want a skip saying the webroot is not here", r.Status, r.Detail)
+	}
+}
