@@ -1,0 +1,77 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// checkListenerLoopback reads the kernel's TCP tables: every socket
+// listening on the KumoMTA listener's port must be bound to a loopback
+// address, or kumod's admin API is reachable without nginx.
+func checkListenerLoopback(ctx context.Context, t *Target) Result {
+	d := t.Deployment.WithDefaults()
+	_, portText, err := net.SplitHostPort(d.Listener)
+	port, perr := strconv.Atoi(portText)
+	if err != nil || perr != nil || port <= 0 || port > 65535 {
+		return Fail("set listener: "+model.DefaultListener+" in /etc/kumoup/kumoup.yaml, then kumoup apply",
+			"listener %q has no port to look for", d.Listener)
+	}
+	var bound []netip.AddrPort
+	var read []string
+	for _, name := range []string{"tcp", "tcp6"} {
+		path := filepath.Join(t.procRoot(), "net", name)
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
+			continue // IPv6 disabled
+		}
+		if err != nil {
+			return Skip("cannot read the socket table: %v", err)
+		}
+		read = append(read, path)
+		ls, err := procListeners(b)
+		if err != nil {
+			return Skip("cannot parse %s: %v", path, err)
+		}
+		for _, ap := range ls {
+			if int(ap.Port()) == port {
+				bound = append(bound, ap)
+			}
+		}
+	}
+	asked := fmt.Sprintf("LISTEN sockets on port %d in %s", port, strings.Join(read, ", "))
+	if len(bound) == 0 {
+		return Warn("start kumomta (systemctl start kumomta) and check `journalctl -u kumomta` for the listener",
+			"%s: none (kumod not running, or listening elsewhere)", asked)
+	}
+	var exposed, all []string
+	for _, ap := range bound {
+		a := ap.Addr().Unmap()
+		s := netip.AddrPortFrom(a, ap.Port()).String()
+		if !slices.Contains(all, s) {
+			all = append(all, s)
+		}
+		switch {
+		case a.IsLoopback():
+		case a.IsUnspecified():
+			exposed = append(exposed, s+" (every interface)")
+		default:
+			exposed = append(exposed, s+" (not loopback)")
+		}
+	}
+	if len(exposed) > 0 {
+		return Fail(fmt.Sprintf("bind kumod's HTTP listener to loopback: kumo.start_http_listener { listen = '127.0.0.1:%d' } (kumoup.setup_listener() does), then systemctl restart kumomta", port),
+			"%s: %s: kumod's admin API is reachable without nginx", asked, strings.Join(exposed, ", "))
+	}
+	return Pass("%s: %s only", asked, strings.Join(all, ", "))
+}

@@ -1,0 +1,85 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strings"
+)
+
+// nginxTestArgs are the arguments of `nginx -t` for the target.
+func (t *Target) nginxTestArgs() []string {
+	args := []string{"-t"}
+	if t.NginxConf != "" {
+		args = append(args, "-c", t.NginxConf)
+	}
+	if t.NginxPrefix != "" {
+		args = append(args, "-p", t.NginxPrefix)
+	}
+	return args
+}
+
+// checkNginxConfig runs `nginx -t`: the configuration nginx would load,
+// site file and token include included, must parse and test clean.
+func checkNginxConfig(ctx context.Context, t *Target) Result {
+	bin := t.NginxBinary
+	if bin == "" {
+		bin = "nginx"
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return Skip("nginx not installed (%s not found)", bin)
+	}
+	args := t.nginxTestArgs()
+	asked := "nginx " + strings.Join(args, " ")
+	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
+	text := t.redact(string(out))
+	if err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return Fail("check that "+path+" runs", "%s: %v", asked, err)
+		}
+		return Fail(fmt.Sprintf("fix the line named above, then `%s && systemctl reload nginx`", asked),
+			"%s failed: %s", asked, nginxFirstError(text))
+	}
+	if w := nginxFirst(text, "[warn]"); w != "" {
+		return Pass("%s: test is successful (with a warning: %s)", asked, w)
+	}
+	return Pass("%s: syntax is ok, test is successful", asked)
+}
+
+// nginxFirstError picks the first emerg/alert/crit/error line of nginx's
+// output, or its first line.
+func nginxFirstError(out string) string {
+	for _, level := range []string{"[emerg]", "[alert]", "[crit]", "[error]"} {
+		if l := nginxFirst(out, level); l != "" {
+			return l
+		}
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+	return nginxTrimLine(first)
+}
+
+func nginxFirst(out, level string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, level) {
+			return nginxTrimLine(line)
+		}
+	}
+	return ""
+}
+
+// nginxLogPrefix is the "nginx: " or "2026/11/22 00:28:47 " and "123#123: "
+// decoration around an nginx message.
+var nginxLogPrefix = regexp.MustCompile(`^(?:nginx: )?(?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?(\[\w+\] )(?:\d+#\d+: )?`)
+
+// nginxTrimLine reduces a log line to "[emerg] message".
+func nginxTrimLine(line string) string {
+	line = strings.TrimSpace(line)
+	if m := nginxLogPrefix.FindStringSubmatchIndex(line); m != nil {
+		return line[m[2]:m[3]] + line[m[1]:]
+	}
+	return strings.TrimPrefix(line, "nginx: ")
+}
