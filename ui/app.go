@@ -27,6 +27,8 @@ const (
 	screenConnection               // the app's connection values
 	screenNextSteps                // commands to run now
 	screenDashboard                // metrics and checks
+
+	screenApplyFailed // not a screen of its own: the keys of screenApplied after a failure
 )
 
 // Model is the top-level bubbletea model: it owns the shared state (size,
@@ -207,7 +209,11 @@ func (m Model) helpView() string {
 	if m.screen == screenWizard && m.wiz != nil {
 		km = m.wiz.keyMap(m.keys)
 	} else {
-		km = m.keys.For(m.screen, m.canRunSteps())
+		s := m.screen
+		if s == screenApplied && m.apl.err != nil {
+			s = screenApplyFailed
+		}
+		km = m.keys.For(s, m.canRunSteps())
 	}
 	return m.help.View(km)
 }

@@ -190,15 +190,7 @@ func (a applyView) View(st *Styles) string {
 		b.WriteString(st.Muted.Render("Writing…"))
 	case a.err != nil:
 		b.WriteString(st.Error.Render(wrapText("Writing stopped: "+a.err.Error(), a.width)) + "\n")
-		var untouched []string
-		for _, f := range a.files {
-			if f.status == "failed" || f.status == "untouched" || f.status == "" {
-				untouched = append(untouched, f.path)
-			}
-		}
-		if len(untouched) > 0 {
-			b.WriteString(wrapText("Left exactly as they were: "+strings.Join(untouched, ", "), a.width) + "\n")
-		}
+		b.WriteString(wrapText("Every file marked FAILED or untouched was left exactly as it was (content, mode and owner); each written file holds its complete new content.", a.width) + "\n")
 		if errors.Is(a.err, writer.ErrNotRoot) {
 			b.WriteString("Quit and run sudo kumoup.\n")
 		}

@@ -93,7 +93,11 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 			full:  [][]key.Binding{{k.Apply, k.Back, k.Quit}, scroll},
 		}
 	case screenApplied:
-		return bindings{short: []key.Binding{k.Continue, k.Back, k.QuitQ}}
+		return bindings{short: []key.Binding{k.Continue, k.QuitQ}}
+	case screenApplyFailed:
+		back := k.Back
+		back.SetHelp("esc", "back to the answers")
+		return bindings{short: []key.Binding{back, k.QuitQ}}
 	case screenConnection:
 		return bindings{
 			short: []key.Binding{k.Up, k.Down, k.Reveal, k.Copy, k.Continue, k.QuitQ},

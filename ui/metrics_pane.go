@@ -97,7 +97,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	if p.err != nil {
 		valueStyle = st.Stale
 	}
-	const labelW, valueW = 15, 11
+	const labelW, valueW = 16, 10
 	sparkW := max(w-labelW-valueW-2, 0)
 	row := func(label string, stat metrics.Stat, format func(float64) string) {
 		v := "—"

@@ -110,7 +110,9 @@ func (n nextSteps) lines() []string {
 		case "failed":
 			head += " " + st.Fail.Render(glyphFail+" failed")
 		}
-		out = append(out, st.Heading.Render(head))
+		for _, l := range strings.Split(wrapText(head, n.width), "\n") {
+			out = append(out, st.Heading.Render(l))
+		}
 		if s.argv != nil {
 			out = append(out, "   "+st.Code.Render(strings.Join(s.argv, " ")))
 		} else {

@@ -65,13 +65,19 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 // review shows every file the plan touches or keeps, with its masked diff.
 type review struct {
 	msg    planMsg
+	st     *Styles
 	scroll scroller
 	width  int
 }
 
+func newReview(pm planMsg, st *Styles) review { return review{msg: pm, st: st} }
+
 func (r *review) SetSize(w, h int) {
 	r.width = w
-	r.scroll.SetHeight(h - 2)
+	r.scroll.SetHeight(h - 1 - len(strings.Split(r.question(), "\n")))
+	if r.st != nil {
+		r.scroll.SetLines(reviewLines(r.msg, r.st, w))
+	}
 }
 
 func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -79,8 +85,7 @@ func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if pm.err == nil {
 			m.deployment = pm.d
 		}
-		m.rev = review{msg: pm}
-		m.rev.scroll.SetLines(reviewLines(pm, m.st))
+		m.rev = newReview(pm, m.st)
 		m.goTo(screenReview)
 	}
 	return m, nil
@@ -114,9 +119,14 @@ func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // reviewLines renders the plan as a scrollable document.
-func reviewLines(pm planMsg, st *Styles) []string {
+func reviewLines(pm planMsg, st *Styles, width int) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
+	wrapped := func(style func(...string) string, s string) {
+		for _, l := range strings.Split(wrapText(s, width), "\n") {
+			add(style(l))
+		}
+	}
 	if pm.err != nil {
 		add(st.Error.Render("The files cannot be prepared:"))
 		for _, l := range strings.Split(pm.err.Error(), "\n") {
@@ -128,14 +138,14 @@ func reviewLines(pm planMsg, st *Styles) []string {
 	p := pm.plan
 	add(st.Heading.Render("Plan: ") + p.Summary())
 	if pm.rootErr != nil {
-		add(st.Fail.Render(glyphFail + " " + pm.rootErr.Error()))
+		wrapped(st.Fail.Render, glyphFail+" "+pm.rootErr.Error())
 	}
 	for _, w := range pm.warnings {
-		add(st.Warn.Render(glyphWarn + " " + w.Error()))
+		wrapped(st.Warn.Render, glyphWarn+" "+w.Error())
 	}
 	if pm.cert.Missing() {
-		add(st.Warn.Render(glyphWarn+" certificate files missing for "+pm.cert.Domain+": ")+st.Code.Render(pm.cert.CertbotCommand()),
-			"  you can continue; nginx -t fails until they exist")
+		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+"; get them with:")
+		add("  "+st.Code.Render(pm.cert.CertbotCommand()), "  you can continue; nginx -t fails until they exist")
 	}
 	for _, c := range p.Changes {
 		f := c.File
@@ -198,8 +208,8 @@ func ownerName(uid, gid int) string {
 	return fmt.Sprintf("%d:%d", uid, gid)
 }
 
-// View renders the plan window and the question.
-func (r review) View(st *Styles) string {
+// question is what enter does here.
+func (r review) question() string {
 	var q string
 	switch {
 	case r.msg.err != nil, r.msg.plan == nil:
@@ -211,5 +221,10 @@ func (r review) View(st *Styles) string {
 	default:
 		q = fmt.Sprintf("Write %d file(s)? enter: write · esc: change the answers", r.msg.plan.Changed())
 	}
-	return r.scroll.View(st) + "\n\n" + st.Heading.Render(wrapText(q, r.width))
+	return wrapText(q, max(r.width, 20))
+}
+
+// View renders the plan window and the question.
+func (r review) View(st *Styles) string {
+	return r.scroll.View(st) + "\n\n" + st.Heading.Render(r.question())
 }
