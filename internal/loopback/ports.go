@@ -16,6 +16,9 @@ var (
 // the same port from this package).
 func FreePort() (int, error) { return freePort() }
 
+// pickPort chooses the ports of a site (tests replace it).
+var pickPort = freePort
+
 func freePort() (int, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()

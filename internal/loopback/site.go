@@ -332,11 +332,11 @@ var errAddrInUse = errors.New("address already in use")
 // renderAndRun picks ports, renders and writes the files and nginx.conf,
 // runs nginx -t and starts nginx.
 func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
-	httpsPort, err := freePort()
+	httpsPort, err := pickPort()
 	if err != nil {
 		return err
 	}
-	httpPort, err := freePort()
+	httpPort, err := pickPort()
 	if err != nil {
 		return err
 	}
@@ -355,9 +355,15 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		if f.Content, err = mutate(cfg.Mutate, f.Path, f.Content); err != nil {
 			return err
 		}
-		if err := writeFile(f.Path, f.Mode, f.DirMode, f.Content); err != nil {
-			return err
-		}
+	}
+	// Written the way `kumoup apply` writes them (atomically, exact modes,
+	// root-owned when running as root).
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		return fmt.Errorf("loopback: plan the rendered files: %w", err)
+	}
+	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		return fmt.Errorf("loopback: write the rendered files: %w", err)
 	}
 	s.Files = files
 	conf, err := renderNginxConf(s.NginxPrefix, s.Layout.Path(writer.NginxConfDir))
@@ -412,6 +418,9 @@ func (s *Site) run(ctx context.Context) error {
 	// holding the ports.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	logStart := fileSize(s.ErrorLog)
+	if err := os.Remove(s.pidFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("loopback: remove a stale pid file: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("loopback: start %s: %w", s.NginxBinary, err)
 	}
@@ -439,11 +448,20 @@ func (s *Site) run(ctx context.Context) error {
 		case <-deadline.C:
 			return fmt.Errorf("loopback: nginx did not accept on %s and %s within 15s:\n%s", s.HTTPSAddr, s.HTTPAddr, tail(s.ErrorLog, 10))
 		case <-tick.C:
-			if accepts(s.HTTPSAddr) && accepts(s.HTTPAddr) {
+			// nginx writes its pid file only once it holds every listen
+			// socket; before that another process may be the one accepting.
+			if s.pidFileIs(cmd.Process.Pid) && accepts(s.HTTPSAddr) && accepts(s.HTTPAddr) {
 				return nil
 			}
 		}
 	}
+}
+
+func (s *Site) pidFile() string { return filepath.Join(s.NginxPrefix, "nginx.pid") }
+
+func (s *Site) pidFileIs(pid int) bool {
+	data, err := os.ReadFile(s.pidFile())
+	return err == nil && strings.TrimSpace(string(data)) == strconv.Itoa(pid)
 }
 
 func accepts(addr string) bool {
