@@ -338,4 +338,3 @@ func TestScreensDashboard(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model { return atDashboard(w, h, sum, checks, press("?")) })
 	})
 }
-
