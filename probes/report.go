@@ -118,7 +118,11 @@ func summaryLine(results []Result, elapsed time.Duration) string {
 	line := fmt.Sprintf("%s: %d passed, %s, %d failed, %d skipped",
 		reportPlural(len(results), "check", "checks"), s.Pass, reportPlural(s.Warn, "warning", "warnings"), s.Fail, s.Skip)
 	if elapsed > 0 {
-		line += " in " + elapsed.Round(10*time.Millisecond).String()
+		step := 10 * time.Millisecond
+		if elapsed < time.Second {
+			step = time.Millisecond
+		}
+		line += " in " + elapsed.Round(step).String()
 	}
 	return tints[overall].Render(glyphs[overall]) + " " + line
 }
