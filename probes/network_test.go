@@ -193,4 +193,3 @@ func TestWebhookThatDoesNotSpeakTLSFails(t *testing.T) {
 	target := &Target{Deployment: d, ConnectTo: map[string]string{"example.com:443": addr}, Timeout: 2 * time.Second}
 	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook", "reachable from this host")
 }
-
