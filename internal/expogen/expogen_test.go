@@ -153,3 +153,31 @@ func TestSimCountersFollowTruth(t *testing.T) {
 		t.Errorf("in 60 scrapes: %d resets, %d prunes, %d returns; want each at least once", resets, pruned, returned)
 	}
 }
+
+// noDuplicateSeries fails when a series (family and labels) appears twice:
+// kumod never exposes the same series twice.
+func noDuplicateSeries(t *testing.T, what string, mfs map[string]*dto.MetricFamily) {
+	t.Helper()
+	seen := map[string]bool{}
+	for name, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			k := name
+			for _, l := range m.GetLabel() {
+				k += "\x00" + l.GetName() + "=" + l.GetValue()
+			}
+			if seen[k] {
+				t.Fatalf("%s: series %q appears twice", what, k)
+			}
+			seen[k] = true
+		}
+	}
+}
+
+func TestExpositionsHaveNoDuplicateSeries(t *testing.T) {
+	noDuplicateSeries(t, "Generate(5000)", parse(t, Generate(5000, 2)))
+	s := NewSim(2)
+	at := time.Unix(1_700_000_000, 0)
+	for i := range 40 {
+		noDuplicateSeries(t, "sim scrape", parse(t, s.Next(at.Add(time.Duration(i)*2*time.Second))))
+	}
+}

@@ -170,7 +170,8 @@ func appendDumpLines(lines []string, name, typ string, m *dto.Metric) []string {
 	return lines
 }
 
-// formatValue writes a float the way the text format does.
+// formatValue writes a sample value: NaN and ±Inf as the text format
+// spells them, integers in full, others in the shortest exact form.
 func formatValue(v float64) string {
 	switch {
 	case math.IsInf(v, 1):
@@ -179,6 +180,9 @@ func formatValue(v float64) string {
 		return "-Inf"
 	case math.IsNaN(v):
 		return "NaN"
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', -1, 64) // integers in full, as people read them
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }

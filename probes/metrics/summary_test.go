@@ -14,7 +14,7 @@ import (
 
 var t0 = time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
 
-func update(t *testing.T, z *Summarizer, at time.Time, body string) Summary {
+func mustUpdate(t *testing.T, z *Summarizer, at time.Time, body string) Summary {
 	t.Helper()
 	s, err := z.Update(at, []byte(body))
 	if err != nil {
@@ -60,7 +60,7 @@ func TestSummaryOfRealFixture(t *testing.T) {
 		t.Error("fixture was parsed by expfmt, want the fast path")
 	}
 
-	s = update(t, z, t0.Add(2*time.Second), string(fixture(t)))
+	s = mustUpdate(t, z, t0.Add(2*time.Second), string(fixture(t)))
 	wantStat(t, "delivered/s of an idle kumod", s.Delivered, 0)
 	wantStat(t, "received/s of an idle kumod", s.Received, 0)
 	if s.Interval != 2*time.Second || s.Memory.History.Len() != 2 {
@@ -204,7 +204,7 @@ func TestSummaryMatchesSimulatorTruth(t *testing.T) {
 	at := t0
 	for i := range 80 {
 		at = at.Add(time.Duration(1500+i%3*500) * time.Millisecond)
-		s := update(t, z, at, string(sim.Next(at)))
+		s := mustUpdate(t, z, at, string(sim.Next(at)))
 		tr := sim.Truth()
 		wantStat(t, "ready", s.Ready, tr.Ready)
 		wantStat(t, "scheduled", s.Scheduled, tr.Scheduled)
@@ -243,15 +243,15 @@ func TestSummaryMatchesSimulatorTruth(t *testing.T) {
 
 func TestSummaryFallsBackToExpfmtForQuotedNames(t *testing.T) {
 	z := NewSummarizer()
-	s := update(t, z, t0, "ready_count{service=\"a:b\"} 1\n{\"ready_count\",service=\"c:d\"} 5\nmemory_usage 7\n")
+	s := mustUpdate(t, z, t0, "ready_count{service=\"a:b\"} 1\n{\"ready_count\",service=\"c:d\"} 5\nmemory_usage 7\n")
 	if !s.Reference {
 		t.Error("Reference = false, want the scrape parsed by expfmt")
 	}
 	wantStat(t, "ready", s.Ready, 6)
 	wantStat(t, "memory", s.Memory, 7)
-	s = update(t, z, t0.Add(2*time.Second), "total_messages_delivered{service=\"smtp_client\"} 5\n")
+	s = mustUpdate(t, z, t0.Add(2*time.Second), "total_messages_delivered{service=\"smtp_client\"} 5\n")
 	wantUnknown(t, "delivered/s right after switching parsers", s.Delivered)
-	s = update(t, z, t0.Add(4*time.Second), "total_messages_delivered{service=\"smtp_client\"} 9\n")
+	s = mustUpdate(t, z, t0.Add(4*time.Second), "total_messages_delivered{service=\"smtp_client\"} 9\n")
 	wantStat(t, "delivered/s", s.Delivered, 2)
 }
 
@@ -263,7 +263,7 @@ func TestSummaryRanksQueuesAndProviders(t *testing.T) {
 	}
 	z := NewSummarizer()
 	z.TopN = 5
-	s := update(t, z, t0, b.String())
+	s := mustUpdate(t, z, t0, b.String())
 	if len(s.TopQueues) != 5 || len(s.TopProviders) != 5 {
 		t.Fatalf("got %d queues and %d providers, want 5 each", len(s.TopQueues), len(s.TopProviders))
 	}

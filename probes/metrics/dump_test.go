@@ -1,0 +1,59 @@
+package metrics
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func TestDumpOfRealFixtureMatchesGolden(t *testing.T) {
+	var out bytes.Buffer
+	if err := Dump(&out, bytes.NewReader(fixture(t))); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "kumomta-metrics.dump")
+	if *update {
+		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./probes/metrics -update to create it)", err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("dump differs from %s (run with -update if the change is intended):\n%s", golden, out.String())
+	}
+}
+
+func TestDumpSortsAndSpellsOutEverySample(t *testing.T) {
+	in := "# TYPE b counter\nb{z=\"1\",a=\"q\\\"x\"} 2\nb{a=\"a\"} NaN\n# TYPE a histogram\na_bucket{le=\"1\"} 1\na_bucket{le=\"+Inf\"} 3\na_sum 4.5\na_count 3\n"
+	var out bytes.Buffer
+	if err := Dump(&out, strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	want := `a histogram a_bucket{le="+Inf"} 3
+a histogram a_bucket{le="1"} 1
+a histogram a_count 3
+a histogram a_sum 4.5
+b counter b{a="a"} NaN
+b counter b{a="q\"x",z="1"} 2
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestDumpReportsMalformedLine(t *testing.T) {
+	err := Dump(&bytes.Buffer{}, strings.NewReader("memory_usage 1\nmemory_usage{x=} 2\n"))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 {
+		t.Fatalf("got %v, want a parse error on line 2", err)
+	}
+}
