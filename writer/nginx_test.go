@@ -57,6 +57,11 @@ type reply struct {
 // cleaning, no re-encoding) with the given Authorization and JSON body.
 func call(t *testing.T, s *loopback.Site, method, rawPath, auth, body string) reply {
 	t.Helper()
+	return doReq(t, s.Client(), rawRequest(s, method, rawPath, auth, body))
+}
+
+// rawRequest builds the request call sends.
+func rawRequest(s *loopback.Site, method, rawPath, auth, body string) *http.Request {
 	req := &http.Request{
 		Method: method,
 		URL:    &url.URL{Scheme: "https", Host: s.Deployment.Domain, Opaque: rawPath},
@@ -71,7 +76,7 @@ func call(t *testing.T, s *loopback.Site, method, rawPath, auth, body string) re
 		req.ContentLength = int64(len(body))
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return doReq(t, s.Client(), req)
+	return req
 }
 
 func doReq(t *testing.T, c *http.Client, req *http.Request) reply {
@@ -220,11 +225,13 @@ func TestNginxAnswers404ForEveryOtherPathEvenWithTheToken(t *testing.T) {
 		"/METRICS",
 	} {
 		for _, auth := range []string{"", bearerOf(s)} {
-			r := call(t, s, "GET", path, auth, "")
-			if r.status != http.StatusNotFound {
-				t.Errorf("GET %s (token %v): status %d, want 404", path, auth != "", r.status)
+			for _, c := range []*http.Client{s.Client(), s.HTTP1Client()} {
+				r := doReq(t, c, rawRequest(s, "GET", path, auth, ""))
+				if r.status != http.StatusNotFound {
+					t.Errorf("GET %s (token %v, HTTP/2 %v): status %d, want 404", path, auth != "", c.Transport.(*http.Transport).ForceAttemptHTTP2, r.status)
+				}
+				checkHSTS(t, "404 for "+path, r)
 			}
-			checkHSTS(t, "404 for "+path, r)
 		}
 	}
 	noUpstreamRequests(t, s, "a request for a path other than /metrics and /api/inject/v1")

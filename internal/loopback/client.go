@@ -43,6 +43,16 @@ func (s *Site) Client() *http.Client {
 	}
 }
 
+// HTTP1Client is Client limited to HTTP/1.1 (Client negotiates HTTP/2
+// with nginx).
+func (s *Site) HTTP1Client() *http.Client {
+	c := s.Client()
+	tr := c.Transport.(*http.Transport)
+	tr.ForceAttemptHTTP2 = false
+	tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	return c
+}
+
 // URL is "https://<domain>" + path: port 443, which ConnectTo maps to
 // HTTPSAddr.
 func (s *Site) URL(path string) string { return "https://" + s.Deployment.Domain + path }

@@ -526,3 +526,36 @@ func TestSuppliedCertificateIsServed(t *testing.T) {
 		t.Errorf("served names %v", names)
 	}
 }
+
+func TestHTTP1ClientSpeaksHTTP11AndClientHTTP2(t *testing.T) {
+	nginxTest(t)
+	s := startSite(t, loopback.Config{})
+	for c, want := range map[*http.Client]string{s.Client(): "HTTP/2.0", s.HTTP1Client(): "HTTP/1.1"} {
+		resp, err := c.Get(s.URL("/metrics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Proto != want || resp.StatusCode != 401 {
+			t.Errorf("proto %s status %d, want %s 401", resp.Proto, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestExitedClosesWhenNginxDies(t *testing.T) {
+	nginxTest(t)
+	s := startSite(t, loopback.Config{})
+	select {
+	case <-s.Exited():
+		t.Fatal("Exited closed while nginx runs")
+	default:
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Exited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Exited not closed after Stop")
+	}
+}

@@ -501,6 +501,9 @@ func (s *Site) Pid() int {
 	return s.cmd.Process.Pid
 }
 
+// Exited is closed when nginx exits, whether by Stop or on its own.
+func (s *Site) Exited() <-chan struct{} { return s.exited }
+
 // Stop shuts nginx down gracefully (SIGQUIT to its own master pid, SIGKILL
 // after 10 s), stops the stand-in kumod when Start started it, and removes
 // Dir when Start created it. It is safe to call more than once.
