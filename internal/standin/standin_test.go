@@ -227,18 +227,20 @@ func TestInjectBodyLimitIsMeasuredAfterDecompression(t *testing.T) {
 	expect(t, do(t, k, "POST", "/api/inject/v1", h, gz(validInject)), 200, `"success_count":2`)
 }
 
-func TestInjectAcceptsABodyUpToTheLimit(t *testing.T) {
-	const limit = 25 << 20
+func TestInjectAcceptsABodyOfExactlyTheLimitAndNotOneByteMore(t *testing.T) {
+	const limit = 64 << 10
 	k := start(t, standin.Config{BodyLimit: limit})
 	if k.BodyLimit() != limit {
 		t.Fatalf("BodyLimit() = %d", k.BodyLimit())
 	}
 	prefix, suffix := `{"envelope_sender":"a@example.com","recipients":[{"email":"b@example.net"}],"content":"`, `"}`
-	body := prefix + strings.Repeat("x", 20<<20) + suffix
+	body := prefix + strings.Repeat("x", limit-len(prefix)-len(suffix)) + suffix
 	expect(t, do(t, k, "POST", "/api/inject/v1", jsonCT, []byte(body)), 200, `"success_count":1`)
+	over := prefix + strings.Repeat("x", limit-len(prefix)-len(suffix)+1) + suffix
+	expect(t, do(t, k, "POST", "/api/inject/v1", jsonCT, []byte(over)), 413, "length limit exceeded")
 	reqs := k.Requests()
-	if len(reqs) != 1 || reqs[0].BodyLength != int64(len(body)) {
-		t.Fatalf("recorded %+v, want one request of %d body bytes", reqs, len(body))
+	if len(reqs) != 2 || reqs[0].BodyLength != limit || reqs[1].BodyLength != limit+1 {
+		t.Fatalf("recorded %+v, want bodies of %d and %d bytes", reqs, limit, limit+1)
 	}
 }
 
@@ -247,7 +249,7 @@ func TestDefaultBodyLimitIsKumodsTwoMegabytes(t *testing.T) {
 	if k.BodyLimit() != 2*1024*1024 {
 		t.Fatalf("BodyLimit() = %d, want 2 MiB", k.BodyLimit())
 	}
-	body := `{"envelope_sender":"a@example.com","recipients":[],"content":"` + strings.Repeat("x", 3<<20) + `"}`
+	body := `{"envelope_sender":"a@example.com","recipients":[],"content":"` + strings.Repeat("x", 2<<20) + `"}`
 	expect(t, do(t, k, "POST", "/api/inject/v1", jsonCT, []byte(body)), 413, "length limit exceeded")
 }
 
