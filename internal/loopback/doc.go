@@ -22,4 +22,15 @@
 //
 // Certificates: [NewCA] and [CA.Issue] make ECDSA P-256 certificates;
 // Config.Certificate picks a valid, expired, expiring or wrong-name one.
+//
+// Broken configurations: Config.Mutate sees every file before it is
+// written. The Break* mutations ([BreakNoAuth], [BreakForwardAuthorization],
+// [BreakMetricsPublic], [BreakAdminProxied], [BreakNoHSTS],
+// [BreakCaseInsensitiveToken], [BreakLegacyTLS], [BreakClientMaxBodySize])
+// each reproduce one real mistake, for tests of the checks that catch it;
+// [Chain] combines them.
+//
+// Note for TLS checks: OpenSSL 3.0 (Debian 12) refuses TLS 1.0 and 1.1
+// handshakes at its default security level even when nginx lists those
+// protocols, so [BreakLegacyTLS] also lowers the level to 0.
 package loopback
