@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,9 @@ func (s *SMTPSink) Wait(n int, timeout time.Duration) bool {
 	}
 }
 
+// RefusedDomain is the recipient domain the sink refuses with 550 5.1.1.
+const RefusedDomain = "refused.test"
+
 type sinkSession struct {
 	sink *SMTPSink
 	msg  Message
@@ -88,7 +92,7 @@ func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == "nobody@sink.test" {
+	if strings.HasSuffix(to, "@"+RefusedDomain) {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 	}
 	s.msg.To = append(s.msg.To, to)
