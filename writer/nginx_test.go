@@ -28,6 +28,11 @@ import (
 // and fails, naming the install command, when nginx is missing.
 func nginxSite(t *testing.T) *loopback.Site {
 	t.Helper()
+	return nginxSiteWith(t, loopback.Config{})
+}
+
+func nginxSiteWith(t *testing.T, cfg loopback.Config) *loopback.Site {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the real nginx; skipped with -short")
 	}
@@ -35,7 +40,8 @@ func nginxSite(t *testing.T) *loopback.Site {
 		t.Fatalf("%v: these tests run the real nginx", err)
 	}
 	t.Parallel()
-	s, err := loopback.Start(context.Background(), loopback.Config{Dir: t.TempDir()})
+	cfg.Dir = t.TempDir()
+	s, err := loopback.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start nginx with the rendered site: %v", err)
 	}
@@ -361,4 +367,42 @@ func tlsHandshake(s *loopback.Site, v uint16, sni string, insecure bool) error {
 		return err
 	}
 	return c.Close()
+}
+
+func TestNginxTAcceptsTheRenderedSite(t *testing.T) {
+	s := nginxSite(t)
+	if err := loopback.TestConfig(context.Background(), s.NginxBinary, s.NginxConf, s.NginxPrefix); err != nil {
+		t.Fatal(err)
+	}
+	// The site file holds no secret; the token include does, 0600 in 0700.
+	site, err := os.ReadFile(s.Layout.SiteFile(s.Deployment.Domain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(site), s.Deployment.InjectionToken) {
+		t.Errorf("the site file contains the injection token")
+	}
+	for p, want := range map[string]os.FileMode{s.Layout.TokenFile(s.Deployment.Domain): 0o600, s.Layout.TokenDir(): 0o700} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v %v, want mode %v", p, fi.Mode(), err, want)
+		}
+	}
+}
+
+// Debian's sites-enabled/default claims default_server on port 80: a second
+// default_server in the site file makes nginx -t fail ("a duplicate default
+// server"), and Start with it.
+func TestNginxSiteCoexistsWithDebiansDefaultSite(t *testing.T) {
+	s := nginxSiteWith(t, loopback.Config{DebianDefaultSite: true})
+	req, _ := http.NewRequest("GET", s.HTTPURL("/x"), nil)
+	if r := doReq(t, s.Client(), req); r.status != http.StatusMovedPermanently {
+		t.Errorf("port 80 for the domain next to Debian's default site: %d, want 301", r.status)
+	}
+	req, _ = http.NewRequest("GET", "http://"+s.HTTPAddr+"/", nil)
+	if r := doReq(t, s.Client(), req); r.status != 200 || r.body != loopback.DebianWelcome {
+		t.Errorf("port 80 for another name: %d %q, want Debian's default site", r.status, r.body)
+	}
+	if r := call(t, s, "GET", "/metrics", bearerOf(s), ""); r.status != 200 {
+		t.Errorf("GET /metrics with token: %d, want 200", r.status)
+	}
 }

@@ -559,3 +559,16 @@ func TestExitedClosesWhenNginxDies(t *testing.T) {
 		t.Fatal("Exited not closed after Stop")
 	}
 }
+
+func TestDebianDefaultSiteAnswersOtherNamesOnPort80(t *testing.T) {
+	nginxTest(t)
+	s := startSite(t, loopback.Config{DebianDefaultSite: true})
+	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr+"/", nil)
+	if a := send(t, s.Client(), req); a.status != 200 || a.body != loopback.DebianWelcome {
+		t.Errorf("port 80 by IP: %d %q, want Debian's welcome page", a.status, a.body)
+	}
+	req, _ = http.NewRequest("GET", s.HTTPURL("/"), nil)
+	if a := send(t, s.Client(), req); a.status != 301 {
+		t.Errorf("port 80 for the domain: %d, want the site's 301", a.status)
+	}
+}

@@ -74,16 +74,37 @@ http {
     scgi_temp_path {{.Prefix}}/tmp/scgi;
 
     include {{.ConfD}}/*.conf;
+{{- if .DebianDefault}}
+
+    # Debian's sites-enabled/default, on the test port: it claims
+    # default_server on port 80, so the site file must not.
+    server {
+        listen {{.HTTPListen}} default_server;
+        root {{.Prefix}}/html;
+        index index.html index.htm index.nginx-debian.html;
+        server_name _;
+        location / {
+            try_files $uri $uri/ =404;
+        }
+    }
+{{- end}}
 }
 `))
 
-func renderNginxConf(prefix, confD string) ([]byte, error) {
+// DebianWelcome is the page the Debian default site serves on port 80 for
+// names no other server claims (when Config.DebianDefaultSite is set).
+const DebianWelcome = "Welcome to nginx (Debian default site, loopback)\n"
+
+func renderNginxConf(prefix, confD, httpListen string, debianDefault bool) ([]byte, error) {
 	mime := "/etc/nginx/mime.types"
 	if _, err := os.Stat(mime); err != nil {
 		mime = ""
 	}
 	var b bytes.Buffer
-	err := nginxConf.Execute(&b, map[string]string{"Prefix": prefix, "ConfD": confD, "MimeTypes": mime})
+	err := nginxConf.Execute(&b, map[string]any{
+		"Prefix": prefix, "ConfD": confD, "MimeTypes": mime,
+		"DebianDefault": debianDefault, "HTTPListen": httpListen,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("loopback: render nginx.conf: %w", err)
 	}

@@ -61,6 +61,10 @@ type Config struct {
 	Mutate func(path string, content []byte) []byte
 	// NginxBinary is the nginx to run ("" finds it: see FindNginx).
 	NginxBinary string
+	// DebianDefaultSite adds Debian's sites-enabled/default server on the
+	// HTTP port (default_server, serving DebianWelcome), as on a stock
+	// Debian host where the site file must coexist with it.
+	DebianDefaultSite bool
 }
 
 // Site is a running loopback deployment: real nginx on 127.0.0.1 high
@@ -366,9 +370,14 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("loopback: write the rendered files: %w", err)
 	}
 	s.Files = files
-	conf, err := renderNginxConf(s.NginxPrefix, s.Layout.Path(writer.NginxConfDir))
+	conf, err := renderNginxConf(s.NginxPrefix, s.Layout.Path(writer.NginxConfDir), s.HTTPAddr, cfg.DebianDefaultSite)
 	if err != nil {
 		return err
+	}
+	if cfg.DebianDefaultSite {
+		if err := writeFile(filepath.Join(s.NginxPrefix, "html", "index.nginx-debian.html"), 0o644, 0, []byte(DebianWelcome)); err != nil {
+			return err
+		}
 	}
 	if conf, err = mutate(cfg.Mutate, s.NginxConf, conf); err != nil {
 		return err
