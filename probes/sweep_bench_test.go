@@ -1,0 +1,119 @@
+package probes
+
+import (
+	"crypto/tls"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumoup/kumoup/internal/dnstest"
+	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/socks5test"
+	"github.com/kumoup/kumoup/model"
+)
+
+// BenchmarkStatusSweep runs the whole catalogue, as `kumoup status` does,
+// against a deployment on loopback: real nginx with kumoup's files in front
+// of the stand-in kumod, Debian's danted as the KumoProxy SOCKS5 egress, an
+// in-process DNS server as --resolver and an HTTPS webhook endpoint. Nothing
+// leaves the machine. It reports the sweep's wall time next to the sum of
+// the checks' own durations: their ratio is what running them concurrently
+// buys. For comparison it also reports the time the same checks take run
+// one at a time (sequential-ms/op): concurrent checks contend for the CPU,
+// so each one's own duration grows and the sum overstates the gain.
+func BenchmarkStatusSweep(b *testing.B) {
+	ca, err := loopback.NewCA()
+	if err != nil {
+		b.Fatal(err)
+	}
+	proxy := socks5test.New(b)
+	const publicIP = loopback.DefaultProxyIP
+	site := edgeSite(b, loopback.Config{
+		CA: ca,
+		Deployment: model.Deployment{
+			ProxyHost:     proxy.Host(),
+			ProxyPort:     proxy.Port(),
+			ProxyPublicIP: publicIP,
+		},
+	})
+	d := site.Deployment
+	dns := dnstest.New(b, dnstest.Zone{
+		d.Domain: {"A 127.0.0.1", "A " + publicIP, `TXT "v=spf1 ip4:` + publicIP + ` -all"`},
+		publicIP: {"PTR " + d.HELO + "."},
+	})
+	webhook := sweepWebhook(b, ca)
+
+	target := edgeTarget(site)
+	target.Resolver = dns.Addr()
+	target.ConnectTo["app.example.com:443"] = webhook
+	target.NginxBinary, target.NginxConf, target.NginxPrefix = site.NginxBinary, site.NginxConf, site.NginxPrefix+"/"
+	target.HomeDirs = []string{b.TempDir()}
+	target.Timeout = DefaultTimeout
+
+	checks := Catalogue()
+	first := Run(b.Context(), target, checks)
+	for _, r := range first {
+		if strings.HasPrefix(r.ID, "edge.") || strings.HasPrefix(r.ID, "tls.") {
+			if r.Status != StatusPass {
+				b.Fatalf("%s: %s: %s: the sweep would measure a broken setup", r.ID, r.Status, r.Detail)
+			}
+		}
+		b.Logf("%-28s %-4s %4dms  %s", r.ID, r.Status, r.Duration.Milliseconds(), r.Detail)
+	}
+
+	// The same checks one at a time, for comparison: their durations
+	// without contention between them.
+	const sequentialRounds = 3
+	var sequential time.Duration
+	for range sequentialRounds {
+		for _, c := range checks {
+			start := time.Now()
+			Run(b.Context(), target, []Check{c})
+			sequential += time.Since(start)
+		}
+	}
+
+	var wall, sum time.Duration
+	n := 0
+	for b.Loop() {
+		start := time.Now()
+		results := Run(b.Context(), target, checks)
+		wall += time.Since(start)
+		for _, r := range results {
+			sum += r.Duration
+		}
+		n++
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(n) }
+	b.ReportMetric(ms(wall), "wall-ms/op")
+	b.ReportMetric(ms(sum), "sum-of-checks-ms/op")
+	b.ReportMetric(float64(sum)/float64(wall), "concurrency")
+	b.ReportMetric(float64(len(checks)), "checks")
+	b.ReportMetric(float64(sequential)/float64(time.Millisecond)/sequentialRounds, "sequential-ms/op")
+}
+
+// sweepWebhook is the app's webhook endpoint for app.example.com: HTTPS on
+// loopback with a certificate from ca, answering 405 to everything (the
+// check sends HEAD and accepts any status). It returns its address.
+func sweepWebhook(b *testing.B, ca *loopback.CA) string {
+	certPEM, keyPEM, err := ca.Issue([]string{"app.example.com"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	b.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "https://")
+}
