@@ -144,9 +144,7 @@ func (p checksPane) detail(st *Styles, w int) []string {
 		head += st.Changed.Render(" · changed since the last run")
 	}
 	out = append(out, truncate(head, w))
-	for _, l := range strings.Split(wrapText(r.Detail, w), "\n") {
-		out = append(out, l)
-	}
+	out = append(out, strings.Split(wrapText(r.Detail, w), "\n")...)
 	if r.Remedy != "" {
 		label := "fix: "
 		if r.Status == probes.StatusSkip {
