@@ -252,12 +252,20 @@ func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 		}
 		name = fmt.Sprintf("%s-%d", BackupName(c.File.Path, t), i)
 	}
-	mode := c.OldMode
+	// Back up what is there now (the plan may be minutes old).
+	cur, err := planFile(c.File, false)
+	if err != nil {
+		return "", fmt.Errorf("back up before replacing: %w", err)
+	}
+	if cur.Action == Create {
+		return "", nil // gone meanwhile: nothing to keep
+	}
+	mode := cur.OldMode
 	if c.File.Sensitive() || c.File.Mode&0o077 == 0 {
 		// Never looser than the file it backs up is now meant to be.
 		mode &= c.File.Mode | 0o700
 	}
-	err := writeAtomic(writeSpec{path: name, content: c.Old, mode: mode, uid: c.OldUID, gid: c.OldGID, chown: chown})
+	err = writeAtomic(writeSpec{path: name, content: cur.Old, mode: mode, uid: cur.OldUID, gid: cur.OldGID, chown: chown})
 	if err != nil {
 		return "", fmt.Errorf("back up before replacing: %w", err)
 	}

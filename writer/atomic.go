@@ -24,6 +24,9 @@ const BackupInfix = ".kumoup-backup-"
 // created (its mode before anything is written); step marks each point of
 // a write where a crash test may kill the process. Nil in production.
 var (
+	// writeChunk is how much is written between steps.
+	writeChunk = 1 << 20
+
 	afterTempCreate func(path string)
 	step            func(what string)
 )
@@ -61,7 +64,7 @@ func writeAtomic(w writeSpec) (err error) {
 		}
 	}()
 	mark("created")
-	const chunk = 1 << 20
+	chunk := writeChunk
 	for off := 0; off < len(w.content); off += chunk {
 		end := min(off+chunk, len(w.content))
 		if _, err := f.Write(w.content[off:end]); err != nil {

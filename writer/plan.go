@@ -205,7 +205,11 @@ func (p *Plan) Render(w io.Writer) error {
 	var b strings.Builder
 	for _, c := range p.Changes {
 		f := c.File
-		fmt.Fprintf(&b, "%-9s %s  (%s, %04o %s)\n", c.Action, f.Path, f.Name, f.Mode, owner(f.UID, f.GID))
+		own := owner(f.UID, f.GID)
+		if !p.owners {
+			own = "owner kept: not root"
+		}
+		fmt.Fprintf(&b, "%-9s %s  (%s, %04o %s)\n", c.Action, f.Path, f.Name, f.Mode, own)
 		switch {
 		case c.Action == Create:
 			fmt.Fprintf(&b, "          new file, %d lines%s\n", bytes.Count(f.Content, []byte("\n")), secretNote(f))
