@@ -44,6 +44,8 @@ func checkDomainResolves(ctx context.Context, t *Target) Result {
 	if name == "" {
 		return Skip("no domain known (read from /etc/kumoup/kumoup.yaml)")
 	}
+	ctx, cancel := answerBefore(ctx)
+	defer cancel()
 	a := t.newDNSAsker()
 	addrs, err := lookupAddrs(ctx, a, name)
 	if err != nil || len(addrs) == 0 {
@@ -68,6 +70,8 @@ func checkPTR(ctx context.Context, t *Target) Result {
 		return Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
 	}
 	fix := fmt.Sprintf("ask the provider of %s to set its reverse DNS (PTR) to %s", ip, helo)
+	ctx, cancel := answerBefore(ctx)
+	defer cancel()
 	a := t.newDNSAsker()
 	names, err := a.LookupAddr(ctx, ip.String())
 	if err != nil || len(names) == 0 {
@@ -99,6 +103,8 @@ func checkFCrDNS(ctx context.Context, t *Target) Result {
 		return Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
 	}
 	fix := fmt.Sprintf("add `%s. IN %s %s` at your DNS provider", helo, addressRecord(ip), ip)
+	ctx, cancel := answerBefore(ctx)
+	defer cancel()
 	a := t.newDNSAsker()
 	addrs, err := lookupAddrs(ctx, a, helo)
 	if err != nil || len(addrs) == 0 {

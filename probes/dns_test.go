@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -160,4 +161,14 @@ func TestResolverThatDoesNotAnswerIsNamedAsTheProblem(t *testing.T) {
 	target := &Target{Deployment: d, Resolver: addr, Timeout: 2 * time.Second}
 	hostWant(t, hostRun(t, target, "dns.domain"), StatusFail, "via resolver "+addr, "check the resolver")
 	hostWant(t, hostRun(t, target, "dns.spf"), StatusWarn, "could not be evaluated (temperror", "via resolver "+addr)
+}
+
+func TestResolverThatStaysSilentIsNamedBeforeTheTimeout(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0") // reads nothing, answers nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	target := &Target{Deployment: hostTestDeployment(), Resolver: pc.LocalAddr().String(), Timeout: time.Second}
+	hostWant(t, hostRun(t, target, "dns.ptr"), StatusFail, "PTR of 203.0.113.7: no answer (timeout)", "via resolver "+pc.LocalAddr().String())
 }

@@ -154,6 +154,12 @@ func systemdActiveEnter(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("systemctl show kumomta: %w", err)
 	}
+	return parseSystemdShow(out)
+}
+
+// parseSystemdShow reads `systemctl show --timestamp=unix -p ActiveState
+// -p ActiveEnterTimestamp -p NeedDaemonReload` output.
+func parseSystemdShow(out []byte) (time.Time, bool, error) {
 	props := map[string]string{}
 	for _, line := range strings.Split(string(out), "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok {

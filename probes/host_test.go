@@ -483,3 +483,16 @@ func TestInitLuaMissingFails(t *testing.T) {
 	os.Remove(f.target.Layout.PolicyInit())
 	hostWant(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "does not exist", "install KumoMTA")
 }
+
+func TestSystemdShowOutputIsRead(t *testing.T) {
+	at, reload, err := parseSystemdShow([]byte("ActiveState=active\nActiveEnterTimestamp=@1795306922\nNeedDaemonReload=yes\n"))
+	if err != nil || !at.Equal(time.Unix(1795306922, 0)) || !reload {
+		t.Errorf("active unit = %v, %v, %v", at, reload, err)
+	}
+	if _, _, err := parseSystemdShow([]byte("ActiveState=inactive\nActiveEnterTimestamp=\nNeedDaemonReload=no\n")); err == nil || !strings.Contains(err.Error(), "kumomta is inactive") {
+		t.Errorf("inactive unit error = %v", err)
+	}
+	if _, _, err := parseSystemdShow([]byte("ActiveState=active\nActiveEnterTimestamp=Sun 2026-11-22 00:21:58 UTC\n")); err == nil {
+		t.Error("a non-unix timestamp was accepted")
+	}
+}

@@ -30,6 +30,8 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 		return Skip("KUMOPROXY_HOST is not set (see host.envfile.values)")
 	}
 	addr := d.ProxyAddress()
+	ctx, cancel := answerBefore(ctx)
+	defer cancel()
 	conn, err := t.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return Fail(fmt.Sprintf("start KumoProxy on %s (proxy-server --listen %s) and let this host through its firewall", d.ProxyHost, addr),
@@ -37,9 +39,7 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
-		// Give up a little before the check's own deadline, so the result
-		// says what the port did rather than only "no answer".
-		_ = conn.SetDeadline(dl.Add(-min(100*time.Millisecond, time.Until(dl)/5)))
+		_ = conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()

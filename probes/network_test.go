@@ -193,3 +193,11 @@ func TestWebhookThatDoesNotSpeakTLSFails(t *testing.T) {
 	target := &Target{Deployment: d, ConnectTo: map[string]string{"example.com:443": addr}, Timeout: 2 * time.Second}
 	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook", "reachable from this host")
 }
+
+func TestWebhookThatNeverAnswersFailsBeforeTheTimeout(t *testing.T) {
+	addr := plainListener(t, "", 1500*time.Millisecond)
+	d := hostTestDeployment()
+	d.WebhookURL = "https://example.com/hook"
+	target := &Target{Deployment: d, ConnectTo: map[string]string{"example.com:443": addr}, Timeout: time.Second}
+	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook: no answer before the timeout")
+}
