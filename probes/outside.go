@@ -1,9 +1,207 @@
 package probes
 
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kumoup/kumoup/model"
+)
+
 // outsideChecks are the checks `kumoup status --from-outside NAME` runs from
-// another network, in order.
-var outsideChecks = []Check{}
+// another network, in order: the guide's verification checklist "from an
+// untrusted network". They need only the public name (Deployment.Domain);
+// ProxyPublicIP, when known, is probed too.
+var outsideChecks = []Check{
+	{ID: "outside.inject.unauthenticated", Title: "injection without a token is refused (401)", Run: outsideInjectNoToken},
+	{ID: "outside.metrics.unauthenticated", Title: "metrics without a token are refused (401)", Run: outsideMetricsNoToken},
+	{ID: "outside.unknown-path", Title: "unknown paths are 404", Run: outsideUnknownPath},
+	{ID: "outside.admin-api", Title: "kumod's admin API is not exposed (404)", Run: outsideAdminAPI},
+	{ID: "outside.port.listener", Title: "kumod's HTTP listener port is not reachable", Run: outsideListenerPort},
+	{ID: "outside.port.proxy", Title: "KumoProxy's port is not reachable", Run: outsideProxyPort},
+	{ID: "outside.http.redirect", Title: "port 80 only redirects to https", Run: outsideHTTPRedirect},
+	{ID: "outside.http.acme", Title: "port 80 serves ACME challenges (404 for a missing one)", Run: outsideACME},
+}
 
 // OutsideCatalogue returns the checks run from an untrusted network against
 // a deployment's public name.
 func OutsideCatalogue() []Check { return append([]Check(nil), outsideChecks...) }
+
+// outsideProbeName is a random path segment: nothing can exist there.
+func outsideProbeName() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "kumoup-outside-" + hex.EncodeToString(b)
+}
+
+// outsideWant401 asks path without a token and wants nginx's 401.
+func outsideWant401(ctx context.Context, t *Target, method, path, body string) Result {
+	c, done := t.edgeClient()
+	defer done()
+	r, err := t.edgeFetchHTTPS(ctx, c, edgeRequest{Method: method, Path: path, JSONBody: body})
+	if err != nil {
+		return Fail(t.edgeTransportRemedy(err), "%s %s without a token: %v", method, t.edgeOriginURL("https")+path, err)
+	}
+	switch {
+	case r.Status == http.StatusUnauthorized:
+		return Pass("%s %s without a token: %s", method, path, edgeDescribeStatus(r))
+	case r.Status/100 == 2 || r.Status == http.StatusUnprocessableEntity || r.Status == http.StatusBadRequest || r.Status == http.StatusRequestEntityTooLarge:
+		return Fail("nginx must check the bearer token before proxying: restore the `if ($kumoup_auth_... = 0) { return 401; }` block in "+t.Layout.SiteFile(t.Deployment.Domain)+" (kumoup apply rewrites it), then nginx -t && systemctl reload nginx",
+			"%s %s without a token reached kumod: %s", method, path, edgeDescribeStatus(r))
+	}
+	return Fail("the site file must answer 401 without a token: run kumoup apply, then nginx -t && systemctl reload nginx",
+		"%s %s without a token: %s, want 401", method, path, edgeDescribeStatus(r))
+}
+
+func outsideInjectNoToken(ctx context.Context, t *Target) Result {
+	return outsideWant401(ctx, t, http.MethodPost, model.InjectionPath, "{}")
+}
+
+func outsideMetricsNoToken(ctx context.Context, t *Target) Result {
+	return outsideWant401(ctx, t, http.MethodGet, model.MetricsPath, "")
+}
+
+// outsideWant404 asks each path and wants 404 for all.
+func outsideWant404(ctx context.Context, t *Target, what string, paths ...string) Result {
+	c, done := t.edgeClient()
+	defer done()
+	var got []string
+	for _, p := range paths {
+		r, err := t.edgeFetchHTTPS(ctx, c, edgeRequest{Method: http.MethodGet, Path: p})
+		if err != nil {
+			return Fail(t.edgeTransportRemedy(err), "GET %s: %v", t.edgeOriginURL("https")+p, err)
+		}
+		if r.Status != http.StatusNotFound {
+			return Fail("only "+model.InjectionPath+" and "+model.MetricsPath+" may reach kumod: restore the final `location / { return 404; }` in "+t.Layout.SiteFile(t.Deployment.Domain)+" (kumoup apply), then nginx -t && systemctl reload nginx",
+				"GET %s (%s): %s, want 404", p, what, edgeDescribeStatus(r))
+		}
+		got = append(got, "GET "+p+": 404")
+	}
+	return Pass("%s", strings.Join(got, "; "))
+}
+
+func outsideUnknownPath(ctx context.Context, t *Target) Result {
+	return outsideWant404(ctx, t, "paths nginx does not serve", "/"+outsideProbeName(), "/"+model.MetricsPath[1:]+".json")
+}
+
+func outsideAdminAPI(ctx context.Context, t *Target) Result {
+	return outsideWant404(ctx, t, "kumod's admin API", "/api/admin/ready-q-states/v1", "/api/machine-info", "/rapidoc")
+}
+
+// outsideDialTimeout is how long a closed-port probe waits: a firewall
+// drop never answers, so the wait ends the probe.
+const outsideDialTimeout = 2 * time.Second
+
+// outsideDial tries a TCP connection to addr. It returns whether it
+// connected and, when not, "refused" or "timed out (filtered)".
+func outsideDial(ctx context.Context, t *Target, addr string) (bool, string) {
+	timeout := outsideDialTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl) / 3; left < timeout {
+			timeout = left
+		}
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := t.DialContext(dctx, "tcp", addr)
+	if err == nil {
+		c.Close()
+		return true, "connected"
+	}
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return false, "refused"
+	case errors.As(err, &dnsErr):
+		return false, "name error: " + dnsErr.Err
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) || errors.As(err, &netErr) && netErr.Timeout():
+		return false, "timed out (filtered)"
+	}
+	return false, err.Error()
+}
+
+// outsideClosed checks that none of addrs accepts a TCP connection. When
+// the public HTTPS port is not reachable either, the probe cannot tell a
+// firewall from an unreachable host: a warning, not a pass.
+func outsideClosed(ctx context.Context, t *Target, what, remedy string, addrs ...string) Result {
+	var notes []string
+	for _, a := range addrs {
+		ok, how := outsideDial(ctx, t, a)
+		if ok {
+			return Fail(remedy, "%s: %s accepted a TCP connection from this network", what, a)
+		}
+		notes = append(notes, a+" "+how)
+	}
+	https := net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(t.edgeHTTPSPort()))
+	if ok, how := outsideDial(ctx, t, https); !ok {
+		return Warn("run this from a network that reaches "+https+" (the app's, or any outside one)",
+			"%s: %s, but %s is not reachable either (%s): the host may just be unreachable from here", what, strings.Join(notes, ", "), https, how)
+	}
+	return Pass("%s: %s", what, strings.Join(notes, ", "))
+}
+
+func outsideListenerPort(ctx context.Context, t *Target) Result {
+	port := t.Deployment.ListenerPort()
+	if port == 0 {
+		port = 8000
+	}
+	addr := net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(port))
+	return outsideClosed(ctx, t, "kumod's HTTP listener (admin API)",
+		fmt.Sprintf("keep kumod's listener on 127.0.0.1:%d (listener answer) and load the firewall: kumoup firewall --host mta --apply", port), addr)
+}
+
+func outsideProxyPort(ctx context.Context, t *Target) Result {
+	port := t.Deployment.ProxyPort
+	if port == 0 {
+		port = model.DefaultProxyPort
+	}
+	addrs := []string{net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(port))}
+	if ip := t.Deployment.ProxyPublicIP; ip != "" {
+		addrs = append(addrs, net.JoinHostPort(ip, strconv.Itoa(port)))
+	}
+	return outsideClosed(ctx, t, "KumoProxy's SOCKS5 port (an open relay to anyone who reaches it)",
+		"KumoProxy must accept the MTA host(s) only: on the proxy host run kumoup firewall --host proxy --apply, and listen on the private address (firewall.proxy_listen)", addrs...)
+}
+
+func outsideHTTPRedirect(ctx context.Context, t *Target) Result {
+	c, done := t.edgeClient()
+	defer done()
+	var got []string
+	for _, p := range []string{"/" + outsideProbeName() + "?q=1", model.InjectionPath, model.MetricsPath} {
+		r, err := t.edgeFetchHTTP(ctx, c, p)
+		if err != nil {
+			return Fail("port 80 must stay open to everyone (Let's Encrypt http-01): start nginx and allow tcp 80 in the firewall", "GET %s: %v", t.edgeOriginURL("http")+p, err)
+		}
+		want := t.edgeOriginURL("https") + p
+		if r.Status != http.StatusMovedPermanently || r.Header.Get("Location") != want {
+			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.Layout.SiteFile(t.Deployment.Domain)+" with kumoup apply, then nginx -t && systemctl reload nginx",
+				"GET http %s: %s Location %q, want 301 to %s", p, edgeDescribeStatus(r), r.Header.Get("Location"), want)
+		}
+		got = append(got, p)
+	}
+	return Pass("GET %s on port 80: 301 to the same path on https", strings.Join(got, ", "))
+}
+
+func outsideACME(ctx context.Context, t *Target) Result {
+	c, done := t.edgeClient()
+	defer done()
+	p := "/.well-known/acme-challenge/" + outsideProbeName()
+	r, err := t.edgeFetchHTTP(ctx, c, p)
+	if err != nil {
+		return Fail("port 80 must stay open to everyone (Let's Encrypt http-01): start nginx and allow tcp 80 in the firewall", "GET %s: %v", t.edgeOriginURL("http")+p, err)
+	}
+	if r.Status != http.StatusNotFound {
+		return Fail("serve /.well-known/acme-challenge/ from the ACME webroot on port 80 (`location ^~ /.well-known/acme-challenge/ { root ...; try_files $uri =404; }`, kumoup apply), or certificate renewals fail",
+			"GET http %s (a challenge that does not exist): %s, want 404", p, edgeDescribeStatus(r))
+	}
+	return Pass("GET http %s: 404, served by the ACME location rather than redirected", p)
+}
