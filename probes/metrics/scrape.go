@@ -105,6 +105,12 @@ func (s *Scraper) Scrape(ctx context.Context) ([]byte, error) {
 	}
 	s.buf.Reset()
 	_, err = s.buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, s.cfg.MaxBody))
+	if err == nil && ctx.Err() != nil {
+		// Cancelling closes the connection with a TLS alert first; a server
+		// that ends the response on seeing it can make the read look
+		// complete. Past the deadline it is not.
+		err = ctx.Err()
+	}
 	if err != nil {
 		if parent.Err() != nil {
 			return nil, parent.Err()
@@ -167,7 +173,7 @@ func (s *Scraper) classify(err error) *ScrapeError {
 	case isTimeout(err):
 		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("no complete answer within %v", s.cfg.Timeout)
 		if strings.Contains(err.Error(), "TLS handshake timeout") {
-			se.Kind, se.Detail = KindTLS, fmt.Sprintf("TLS handshake timed out (%v)", s.cfg.ConnectTimeout)
+			se.Detail = fmt.Sprintf("TLS handshake not complete within %v", s.cfg.ConnectTimeout)
 		}
 	default:
 		se.Kind, se.Detail = KindUnreachable, err.Error()
