@@ -187,3 +187,14 @@ func TestLuaModuleHoldsNoSecret(t *testing.T) {
 		t.Fatal("the 0644 Lua module contains a token")
 	}
 }
+
+func TestREADMEShowsTheInitLuaLinesKumoupPrints(t *testing.T) {
+	lines, err := InitLuaLines(Layout{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := readFile(t, filepath.Join("..", "README.md"))
+	if !strings.Contains(string(readme), "```lua\n"+lines+"```") {
+		t.Fatalf("README's init.lua lines differ from InitLuaLines; paste:\n%s", lines)
+	}
+}
