@@ -181,3 +181,13 @@ func TestExpositionsHaveNoDuplicateSeries(t *testing.T) {
 		noDuplicateSeries(t, "sim scrape", parse(t, s.Next(at.Add(time.Duration(i)*2*time.Second))))
 	}
 }
+
+// BenchmarkSimNext is the cost of one demo scrape (about 300 series).
+func BenchmarkSimNext(b *testing.B) {
+	s := NewSim(1)
+	at := time.Unix(1_700_000_000, 0)
+	b.ReportAllocs()
+	for i := range b.N {
+		s.Next(at.Add(time.Duration(i) * 2 * time.Second))
+	}
+}
