@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/kumoup/kumoup/model"
 )
@@ -46,6 +47,26 @@ func edgeFetch(ctx context.Context, t *Target, c *http.Client, r edgeRequest, as
 		res = Fail(t.edgeTransportRemedy(err), "%s: no answer: %v", asked, err)
 	}
 	return edgeResponse{}, &res
+}
+
+// edgeFetchAll sends the requests concurrently (over HTTP/2 they share a
+// connection; over a slow network the check then takes one round trip,
+// not one per request) and returns the answers in order, or the Result of
+// the first request, in order, that got no answer.
+func edgeFetchAll(ctx context.Context, t *Target, c *http.Client, reqs []edgeRequest, asked []string) ([]edgeResponse, *Result) {
+	resps := make([]edgeResponse, len(reqs))
+	bads := make([]*Result, len(reqs))
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Go(func() { resps[i], bads[i] = edgeFetch(ctx, t, c, reqs[i], asked[i]) })
+	}
+	wg.Wait()
+	for _, bad := range bads {
+		if bad != nil {
+			return nil, bad
+		}
+	}
+	return resps, nil
 }
 
 // The concrete fixes, with the file and line to change.
@@ -149,14 +170,20 @@ func checkTokenExact(ctx context.Context, t *Target) Result {
 
 	c, done := t.edgeClient()
 	defer done()
+	reqs := make([]edgeRequest, len(variants))
+	asked := make([]string, len(variants))
+	for i, v := range variants {
+		reqs[i] = edgeRequest{Method: http.MethodGet, Path: model.MetricsPath, Token: v.token}
+		asked[i] = "GET /metrics with the token " + v.name
+	}
+	resps, bad := edgeFetchAll(ctx, t, c, reqs, asked)
+	if bad != nil {
+		return *bad
+	}
 	var seen, accepted []string
 	remedy := ""
-	for _, v := range variants {
-		asked := "GET /metrics with the token " + v.name
-		resp, bad := edgeFetch(ctx, t, c, edgeRequest{Method: http.MethodGet, Path: model.MetricsPath, Token: v.token}, asked)
-		if bad != nil {
-			return *bad
-		}
+	for i, v := range variants {
+		resp := resps[i]
 		seen = append(seen, fmt.Sprintf("%s: %d", v.name, resp.Status))
 		if resp.Status == http.StatusUnauthorized {
 			continue

@@ -38,21 +38,25 @@ func checkHSTS(ctx context.Context, t *Target) Result {
 		}{"with the token", edgeRequest{Method: http.MethodGet, Path: model.MetricsPath, Token: t.Deployment.InjectionToken}})
 	}
 
+	reqs := make([]edgeRequest, len(asks))
+	asked := make([]string, len(asks))
+	for i, a := range asks {
+		reqs[i], asked[i] = a.req, "GET /metrics "+a.name
+	}
+	resps, bad := edgeFetchAll(ctx, t, c, reqs, asked)
+	if bad != nil {
+		return *bad
+	}
 	var seen []string
 	failed := false
-	for _, a := range asks {
-		asked := "GET /metrics " + a.name
-		resp, bad := edgeFetch(ctx, t, c, a.req, asked)
-		if bad != nil {
-			return *bad
-		}
+	for i, resp := range resps {
 		age, verdict := hstsVerdict(resp.Header.Values("Strict-Transport-Security"))
 		if verdict != "" {
 			failed = true
-			seen = append(seen, fmt.Sprintf("%s: %d, %s", a.name, resp.Status, verdict))
+			seen = append(seen, fmt.Sprintf("%s: %d, %s", asks[i].name, resp.Status, verdict))
 			continue
 		}
-		seen = append(seen, fmt.Sprintf("%s: %d, max-age=%d", a.name, resp.Status, age))
+		seen = append(seen, fmt.Sprintf("%s: %d, max-age=%d", asks[i].name, resp.Status, age))
 	}
 	detail := "Strict-Transport-Security on GET /metrics " + strings.Join(seen, "; ")
 	if failed {

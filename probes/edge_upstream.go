@@ -100,15 +100,20 @@ func checkUnknownPaths(ctx context.Context, t *Target) Result {
 	if tok == "" || t.Insecure {
 		tok, how = "", "without the token"
 	}
+	reqs := make([]edgeRequest, len(unknownPaths))
+	asked := make([]string, len(unknownPaths))
+	for i, p := range unknownPaths {
+		reqs[i] = edgeRequest{Method: http.MethodGet, Path: p, Token: tok}
+		asked[i] = "GET " + p + " " + how
+	}
+	resps, bad := edgeFetchAll(ctx, t, c, reqs, asked)
+	if bad != nil {
+		return *bad
+	}
 	var open []string
-	for _, p := range unknownPaths {
-		asked := "GET " + p + " " + how
-		resp, bad := edgeFetch(ctx, t, c, edgeRequest{Method: http.MethodGet, Path: p, Token: tok}, asked)
-		if bad != nil {
-			return *bad
-		}
+	for i, resp := range resps {
 		if resp.Status != http.StatusNotFound {
-			open = append(open, fmt.Sprintf("%s: %d", p, resp.Status))
+			open = append(open, fmt.Sprintf("%s: %d", unknownPaths[i], resp.Status))
 		}
 	}
 	if len(open) > 0 {

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
+	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,6 +67,22 @@ func BenchmarkStatusSweep(b *testing.B) {
 		b.Logf("%-28s %-4s %4dms  %s", r.ID, r.Status, r.Duration.Milliseconds(), r.Detail)
 	}
 
+	b.Run("loopback", func(b *testing.B) { sweepMeasure(b, target, checks) })
+	// The public name 20 ms away (10 ms each way), as from an app in
+	// another data centre: every connection and every answer of the edge
+	// and tls checks waits on the network, the rest stays local.
+	far := *target
+	far.ConnectTo = maps.Clone(target.ConnectTo)
+	for _, port := range []string{"443", "80"} {
+		key := net.JoinHostPort(d.Domain, port)
+		far.ConnectTo[key] = sweepLatency(b, target.ConnectTo[key], 10*time.Millisecond)
+	}
+	b.Run("rtt=20ms", func(b *testing.B) { sweepMeasure(b, &far, checks) })
+}
+
+// sweepMeasure runs the sweep b.N times and reports its wall time, the sum
+// of the checks' own durations, and the same checks run one at a time.
+func sweepMeasure(b *testing.B, target *Target, checks []Check) {
 	// The same checks one at a time, for comparison: their durations
 	// without contention between them.
 	const sequentialRounds = 3
@@ -94,6 +112,63 @@ func BenchmarkStatusSweep(b *testing.B) {
 	b.ReportMetric(float64(sum)/float64(wall), "concurrency")
 	b.ReportMetric(float64(len(checks)), "checks")
 	b.ReportMetric(float64(sequential)/float64(time.Millisecond)/sequentialRounds, "sequential-ms/op")
+}
+
+// sweepLatency forwards connections to upstream, delaying every chunk by
+// oneWay in each direction. It returns its loopback address.
+func sweepLatency(b *testing.B, upstream string, oneWay time.Duration) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	delayed := func(dst, src net.Conn) {
+		type chunk struct {
+			at   time.Time
+			data []byte
+		}
+		q := make(chan chunk, 64)
+		go func() {
+			defer close(q)
+			for {
+				buf := make([]byte, 32<<10)
+				n, err := src.Read(buf)
+				if n > 0 {
+					q <- chunk{time.Now().Add(oneWay), buf[:n]}
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for c := range q {
+			time.Sleep(time.Until(c.at))
+			if _, err := dst.Write(c.data); err != nil {
+				break
+			}
+		}
+		dst.Close()
+		src.Close()
+	}
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				time.Sleep(2 * oneWay) // the TCP handshake's round trip
+				server, err := net.Dial("tcp", upstream)
+				if err != nil {
+					client.Close()
+					return
+				}
+				go delayed(server, client)
+				go delayed(client, server)
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }
 
 // sweepWebhook is the app's webhook endpoint for app.example.com: HTTPS on

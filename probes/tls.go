@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -136,7 +137,7 @@ func checkCertificateExpiry(ctx context.Context, t *Target) Result {
 	}
 	left := first.NotAfter.Sub(now)
 	when := first.NotAfter.UTC().Format("2006-01-02 15:04 MST")
-	renew := fmt.Sprintf("renew it: `certbot renew`, then `systemctl reload nginx`; make sure renewals run on their own (`systemctl list-timers certbot.timer`) and reach nginx (a deploy hook that reloads it); the file is %s", t.Deployment.TLSCertificate)
+	renew := "renew it: `certbot renew`, then `systemctl reload nginx`; check that renewals run on their own (`systemctl list-timers certbot.timer`) and reload nginx (a deploy hook)"
 	switch {
 	case now.Before(chain[0].NotBefore):
 		return Fail(t.tlsRemedyCertificate(), "the certificate is not valid before %s (the clock says %s)", chain[0].NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
@@ -219,31 +220,34 @@ func tlsEveryCipherSuite() []uint16 {
 }
 
 func checkTLSProtocols(ctx context.Context, t *Target) Result {
+	// One handshake per version, all at once.
+	errs := make([]error, len(tlsVersions))
+	var wg sync.WaitGroup
+	for i, v := range tlsVersions {
+		wg.Go(func() {
+			_, errs[i] = t.tlsProbeHandshake(ctx, &tls.Config{MinVersion: v.v, MaxVersion: v.v, CipherSuites: tlsEveryCipherSuite()})
+		})
+	}
+	wg.Wait()
 	var accepted, refused []string
 	status := StatusPass
-	var dialErr error
-	for _, v := range tlsVersions {
-		_, err := t.tlsProbeHandshake(ctx, &tls.Config{MinVersion: v.v, MaxVersion: v.v, CipherSuites: tlsEveryCipherSuite()})
+	for i, v := range tlsVersions {
+		err := errs[i]
 		var op *net.OpError
-		if err != nil && errors.As(err, &op) && op.Op == "dial" || ctx.Err() != nil {
-			dialErr = err
-			break
+		if err != nil && (errors.As(err, &op) && op.Op == "dial" || ctx.Err() != nil) {
+			return Fail(t.edgeTransportRemedy(err), "TLS handshake with %s: %v", t.tlsAddr(), err)
 		}
-		switch {
-		case err == nil:
+		if err == nil {
 			accepted = append(accepted, v.name)
 			if !v.wanted {
 				status = StatusFail
 			}
-		default:
-			refused = append(refused, v.name)
-			if v.wanted && v.missing > status {
-				status = v.missing
-			}
+			continue
 		}
-	}
-	if dialErr != nil {
-		return Fail(t.edgeTransportRemedy(dialErr), "TLS handshake with %s: %v", t.tlsAddr(), dialErr)
+		refused = append(refused, v.name)
+		if v.wanted && v.missing > status {
+			status = v.missing
+		}
 	}
 	detail := fmt.Sprintf("TLS %s accepted; %s refused", tlsJoinOr(accepted, "none"), tlsJoinOr(refused, "none"))
 	remedy := fmt.Sprintf("`ssl_protocols TLSv1.2 TLSv1.3;` in the default 443 server of %s (nginx picks the protocol before SNI picks the server; Debian's nginx.conf enables TLSv1 and TLSv1.1 at http level); then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
