@@ -8,4 +8,10 @@
 // 0600 with O_EXCL in the target directory, written, synced, chowned,
 // chmodded to its final mode and renamed over the target, the directory
 // synced, a timestamped backup kept of what was replaced.
+//
+// [Load] reads back the deployment a previous apply wrote; [ReadAnswers]
+// and [ResolveTokens] turn an answers file into a deployment for apply,
+// tokens coming from root-only files, the environment, the host, or
+// [model.NewToken]. [RequireRoot] says, before anything is touched,
+// whether the current user may write a layout.
 package writer

@@ -3,7 +3,6 @@ package writer
 import (
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/kumoup/kumoup/model"
@@ -56,12 +55,4 @@ func mustMode(t *testing.T, p string, want os.FileMode) {
 	if got := fi.Mode().Perm(); got != want {
 		t.Errorf("%s: mode %04o, want %04o", p, got, want)
 	}
-}
-
-func rel(root, p string) string {
-	r, err := filepath.Rel(root, p)
-	if err != nil {
-		return p
-	}
-	return r
 }
