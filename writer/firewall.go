@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kumoup/kumoup/model"
 )
@@ -104,11 +105,13 @@ func splitSets(name string, prefixes []netip.Prefix) (v4, v6 nftSet) {
 
 // RenderFirewall returns the nftables rules file for host: a `table inet
 // kumoup` of its own, input policy drop with SSH, ICMP and replies accepted
-// first, and the ports of the README's table. d must validate; the MTA
-// host needs proxy_host as an IP address, the proxy host needs
+// first, and the ports of the README's table. Only the answers the rules
+// use must validate (proxy_host, proxy_port, listener, webhook_url when
+// set, firewall.*, smtp_proxy.*): a proxy host's answers need no tokens.
+// The MTA host needs proxy_host as an IP address, the proxy host needs
 // firewall.mta_addresses.
 func RenderFirewall(d model.Deployment, h Host, l Layout) (File, error) {
-	if err := d.Validate().Err(); err != nil {
+	if err := hostProblems(d); err != nil {
 		return File{}, fmt.Errorf("render firewall: %w", err)
 	}
 	f := d.Firewall
@@ -171,6 +174,22 @@ func RenderFirewall(d model.Deployment, h Host, l Layout) (File, error) {
 		return File{}, err
 	}
 	return File{Name: "nftables rules (" + h.Title() + ")", Path: data.Path, Mode: 0o644, Content: content}, nil
+}
+
+// hostProblems validates the answers the firewall and the proxy host's
+// files are made of.
+func hostProblems(d model.Deployment) error {
+	p := d.Validate()
+	var kept model.Problems
+	for _, e := range p.Errors {
+		switch {
+		case e.Field == "proxy_host", e.Field == "proxy_port", e.Field == "listener",
+			e.Field == "webhook_url" && d.WebhookURL != "",
+			strings.HasPrefix(e.Field, "firewall."), strings.HasPrefix(e.Field, "smtp_proxy."):
+			kept.Errors = append(kept.Errors, e)
+		}
+	}
+	return kept.Err()
 }
 
 // proxyStatusPorts are the HTTP listener ports closed to the outside on the

@@ -112,3 +112,14 @@ func TestProxyUnitPassesSystemdVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyHostNeedsNoTokensOrDomain(t *testing.T) {
+	d := model.Deployment{ProxyHost: "10.0.0.5", Firewall: model.Firewall{MTAAddresses: []string{"10.0.0.4"}}}.WithDefaults()
+	if _, err := RenderProxyHost(d, Layout{}); err != nil {
+		t.Fatalf("a proxy host's answers are enough: %v", err)
+	}
+	d.ProxyHost = ""
+	if _, err := RenderProxyHost(d, Layout{}); err == nil || !strings.Contains(err.Error(), "proxy_host") {
+		t.Fatalf("missing proxy_host: %v", err)
+	}
+}
