@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -303,5 +304,26 @@ func TestPlanRefusesASymlinkTarget(t *testing.T) {
 	}
 	if _, err := NewPlan(files); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestApplyGivesTheTokenDirBackToRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test chowns files: run it as root")
+	}
+	root := t.TempDir()
+	files := renderUnder(t, root, testDeployment())
+	planAndApply(t, files)
+	dir := filepath.Join(root, TokenDir)
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := planAndApply(t, files)
+	if p.Changed() != 1 {
+		t.Fatalf("plan: %s, want the token include's directory fixed", p.Summary())
+	}
+	fi, _ := os.Stat(dir)
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 || st.Gid != 0 {
+		t.Fatalf("token dir owned by %d:%d after apply", st.Uid, st.Gid)
 	}
 }

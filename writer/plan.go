@@ -101,7 +101,7 @@ func NewPlan(files []File) (*Plan, error) {
 
 func planFile(f File, owners bool) (Change, error) {
 	c := Change{File: f}
-	dirChange, err := dirNeedsFix(f)
+	dirChange, err := dirNeedsFix(f, owners)
 	if err != nil {
 		return c, err
 	}
@@ -138,9 +138,9 @@ func planFile(f File, owners bool) (Change, error) {
 	return c, nil
 }
 
-// dirNeedsFix reports whether f's directory exists with a mode other than
-// the one f enforces.
-func dirNeedsFix(f File) (bool, error) {
+// dirNeedsFix reports whether f's directory exists with a mode (or, when
+// owners count, an owner) other than the one f enforces.
+func dirNeedsFix(f File, owners bool) (bool, error) {
 	if f.DirMode == 0 {
 		return false, nil
 	}
@@ -150,6 +150,9 @@ func dirNeedsFix(f File) (bool, error) {
 	}
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && owners && (int(st.Uid) != f.UID || int(st.Gid) != f.GID) {
+		return true, nil
 	}
 	return fi.Mode().Perm() != f.DirMode, nil
 }
