@@ -143,3 +143,5 @@ func hostNeed(t *testing.T, path, pkg string) {
 		t.Fatalf("%s is missing: install it with `apt-get install -y %s`", path, pkg)
 	}
 }
+
+func isRoot() bool { return os.Geteuid() == 0 }

@@ -1,0 +1,86 @@
+package probes
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumoup/kumoup/internal/dnstest"
+	"github.com/kumoup/kumoup/internal/socks5test"
+)
+
+// TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup runs the three
+// families concurrently, as `kumoup status` does, against a healthy
+// deployment built from real parts: files rendered by the writer, kumod's
+// listener on 127.0.0.1, a kumod process started after its files changed,
+// dante as KumoProxy, a TLS webhook endpoint and a DNS server.
+func TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup(t *testing.T) {
+	hostNeed(t, socks5test.Binary, "dante-server")
+	f := newHostFixture(t)
+	target := f.target
+	target.Timeout = 3 * time.Second
+
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	target.Deployment.Listener = ln.Addr().String()
+
+	hour := time.Now().Add(-time.Hour)
+	setMtime(t, target.Layout.EnvFile(), hour)
+	setMtime(t, target.Layout.SystemdDropIn(), hour)
+	startKumodStandIn(t)
+
+	proxy := socks5test.New(t)
+	target.Deployment.ProxyHost = proxy.Host()
+	target.Deployment.ProxyPort = proxy.Port()
+
+	hook := newWebhookServer(t)
+	target.Deployment.WebhookURL = "https://example.com/hooks/kumomta"
+	target.RootCAs = trusted(hook)
+	target.ConnectTo = map[string]string{"example.com:443": hook.Listener.Addr().String()}
+
+	const egress = "9.9.9.9" // public, so dns.egress.documentation passes; only this zone knows it
+	target.Deployment.ProxyPublicIP = egress
+	zone := dnsZone()
+	zone["out.example.com"] = []string{"A " + egress, `TXT "v=spf1 include:_spf.example.net -all"`}
+	zone["_spf.example.net"] = []string{`TXT "v=spf1 ip4:` + egress + ` -all"`}
+	zone[egress] = []string{"PTR out.example.com."}
+	delete(zone, "203.0.113.7")
+	dns := dnstest.New(t, zone)
+	target.Resolver = dns.Addr()
+	target.Deployment.SendingDomains = []string{"example.org"}
+
+	checks, err := Select(Catalogue(), []string{"host", "proxy", "webhook", "dns"}, []string{"host.nginx.config"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != 15 {
+		t.Fatalf("selected %d checks, want 15", len(checks))
+	}
+	start := time.Now()
+	results := Run(context.Background(), target, checks)
+	wall := time.Since(start)
+	var sum time.Duration
+	for _, r := range results {
+		sum += r.Duration
+		hostAssertNoSecret(t, r)
+		want := StatusPass
+		if r.ID == "host.envfile.permissions" || r.ID == "host.tokenfile.permissions" {
+			if !isRoot() {
+				want = StatusFail // owned by the test user, not root
+			}
+		}
+		if r.Status != want {
+			t.Errorf("%s: %s: %s (remedy: %s)", r.ID, r.Status, r.Detail, r.Remedy)
+		}
+	}
+	t.Logf("%d checks in %s wall time, %s summed", len(results), wall.Round(time.Millisecond), sum.Round(time.Millisecond))
+	if !strings.Contains(results[0].Detail, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) {
+		t.Errorf("listener check did not look at port %d: %s", ln.Addr().(*net.TCPAddr).Port, results[0].Detail)
+	}
+}
