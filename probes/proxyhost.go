@@ -222,3 +222,20 @@ func checkProxyOutbound25(ctx context.Context, t *Target, mx string) Result {
 	c.PrintfLine("QUIT")
 	return Pass("connected to %s on port 25: 220 %s", mx, firstLine(msg))
 }
+
+// ListeningOn returns the addresses with a LISTEN socket on port, read from
+// procRoot's net/tcp and net/tcp6 ("" means /proc). `kumoup firewall
+// --apply` uses it to refuse rules whose SSH port nothing listens on.
+func ListeningOn(procRoot string, port int) ([]netip.AddrPort, error) {
+	all, _, err := proxyListeners(&Target{ProcRoot: procRoot})
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.AddrPort
+	for _, ap := range all {
+		if int(ap.Port()) == port {
+			out = append(out, ap)
+		}
+	}
+	return out, nil
+}

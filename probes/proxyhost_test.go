@@ -196,3 +196,14 @@ func TestProxyFirewallCheckInNamespaces(t *testing.T) {
 	}
 	proxyHostWant(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusFail, "differs", pubIP)
 }
+
+func TestListeningOnFindsARealListener(t *testing.T) {
+	port := proxyHostListen(t, "127.0.0.1:0")
+	got, err := ListeningOn("", port)
+	if err != nil || len(got) != 1 || got[0].String() != fmt.Sprintf("127.0.0.1:%d", port) {
+		t.Fatalf("ListeningOn(%d) = %v, %v", port, got, err)
+	}
+	if got, _ := ListeningOn("", netnstest.FreePort(t)); len(got) != 0 {
+		t.Fatalf("a free port listed as listening: %v", got)
+	}
+}
