@@ -128,6 +128,14 @@ func TestEdgeAndTLSChecksAgainstRealNginx(t *testing.T) {
 			},
 		},
 		{
+			name: "token key neither anchored nor whole: a truncated token passes",
+			cfg:  loopback.Config{Mutate: edgeTokenEdit(`\\Q(.*).\\E\$"`, `\Q$1\E"`)},
+			want: map[string]want{
+				"edge.token.exact":           {StatusFail, []string{"truncated: 200", "anchored at both ends"}},
+				"edge.metrics.authenticated": {StatusPass, nil},
+			},
+		},
+		{
 			name: "certificate for another name",
 			cfg:  loopback.Config{Certificate: loopback.CertWrongName},
 			want: map[string]want{

@@ -132,3 +132,17 @@ func edgeSiteEdit(pattern, repl string) loopback.Mutation {
 		return append(out, content[loc[1]:]...)
 	}
 }
+
+// edgeTokenEdit is edgeSiteEdit for the nginx token include.
+func edgeTokenEdit(pattern, repl string) loopback.Mutation {
+	re := regexp.MustCompile(pattern)
+	return func(path string, content []byte) []byte {
+		if !strings.HasSuffix(path, ".tokens") {
+			return content
+		}
+		if !re.Match(content) {
+			panic("edgeTokenEdit: " + pattern + " matches nothing in " + path)
+		}
+		return re.ReplaceAll(content, []byte(repl))
+	}
+}
