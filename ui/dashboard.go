@@ -2,11 +2,11 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
@@ -197,10 +197,17 @@ func (d *dashboard) View() string {
 	st := d.st
 	if d.width >= SideBySideWidth {
 		lw := d.width / 2
-		rw := d.width - lw
 		left := d.pane(0, lw, d.height)
-		right := d.pane(1, rw, d.height)
-		return lipgloss.JoinHorizontal(lipgloss.Top, left, right)
+		right := d.pane(1, d.width-lw, d.height)
+		var b strings.Builder
+		for i := range left {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(left[i])
+			b.WriteString(right[i])
+		}
+		return b.String()
 	}
 	tabs := []string{"Metrics " + d.metrics.badge(st), "Checks " + d.checks.badge(st)}
 	for i := range tabs {
@@ -211,20 +218,17 @@ func (d *dashboard) View() string {
 		}
 	}
 	bar := tabs[0] + " " + tabs[1] + st.Muted.Render("  tab: switch")
-	return bar + "\n" + d.pane(d.focus, d.width, d.height-1)
+	return bar + "\n" + strings.Join(d.pane(d.focus, d.width, d.height-1), "\n")
 }
 
-func (d *dashboard) pane(which, w, h int) string {
-	style := d.st.Pane
-	if which == d.focus {
-		style = d.st.PaneFocused
-	}
-	iw, ih := max(w-style.GetHorizontalFrameSize(), 10), max(h-style.GetVerticalFrameSize(), 3)
+// pane renders pane which (0: metrics, 1: checks) framed in w×h cells.
+func (d *dashboard) pane(which, w, h int) []string {
+	iw, ih := max(w-2, 10), max(h-2, 3)
 	var body string
 	if which == 0 {
 		body = d.metrics.View(d.st, iw, ih, d.cfg.now())
 	} else {
 		body = d.checks.View(d.st, iw, ih)
 	}
-	return style.Width(w).Height(h).Render(fitHeight(body, ih, iw))
+	return d.st.frame(strings.Split(body, "\n"), w, h, which == d.focus)
 }

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 	"image/color"
 
 	"charm.land/bubbles/v2/help"
@@ -150,3 +153,36 @@ const (
 	glyphRunning = "…"
 	glyphChanged = "*"
 )
+
+// frame draws lines inside a pane border of exactly w×h cells (border
+// included), cutting or padding every line to the inner width. It measures
+// each line once: this is the dashboard's hot path, cheaper than a
+// lipgloss block render with Width and Height.
+func (st *Styles) frame(lines []string, w, h int, focused bool) []string {
+	style := st.Pane
+	if focused {
+		style = st.PaneFocused
+	}
+	b := style.GetBorderStyle()
+	paint := lipgloss.NewStyle().Foreground(style.GetBorderTopForeground())
+	if !st.Color {
+		paint = lipgloss.NewStyle()
+	}
+	iw, ih := max(w-2, 1), max(h-2, 1)
+	left, right := paint.Render(b.Left), paint.Render(b.Right)
+	out := make([]string, 0, ih+2)
+	out = append(out, paint.Render(b.TopLeft+strings.Repeat(b.Top, iw)+b.TopRight))
+	for i := range ih {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		lw := ansi.StringWidth(l)
+		if lw > iw {
+			l, lw = ansi.Truncate(l, iw, "…"), iw
+		}
+		out = append(out, left+l+strings.Repeat(" ", iw-lw)+right)
+	}
+	out = append(out, paint.Render(b.BottomLeft+strings.Repeat(b.Bottom, iw)+b.BottomRight))
+	return out
+}
