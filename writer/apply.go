@@ -33,7 +33,8 @@ type Status int
 const (
 	// Kept: nothing to do, the file was already as rendered.
 	Kept Status = iota
-	// Written: the new content (or only the mode/owner) is in place.
+	// Written: the new content (or only the mode/owner) is in place. Err
+	// may still be set when syncing its directory failed afterwards.
 	Written
 	// Failed: writing this file failed; the old file is intact.
 	Failed
@@ -187,10 +188,13 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 			}
 			continue
 		}
-		backup, err := applyChange(c, chown, now)
+		backup, inPlace, err := applyChange(c, chown, now)
 		o.Backup = backup
 		if err != nil {
 			o.Status, o.Err = Failed, err
+			if inPlace {
+				o.Status = Written
+			}
 			if opt.Progress != nil {
 				opt.Progress(c, err)
 			}
@@ -204,22 +208,25 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 	return r, nil
 }
 
-func applyChange(c Change, chown bool, now func() time.Time) (backup string, err error) {
+// applyChange makes one change. inPlace reports, with an error, that the
+// target nevertheless holds its new content.
+func applyChange(c Change, chown bool, now func() time.Time) (backup string, inPlace bool, err error) {
 	f := c.File
 	if err := ensureDir(filepath.Dir(f.Path), f.DirMode, f.UID, f.GID, chown); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if c.Action == Update && c.Diff == "" && c.ModeChange {
-		return "", fixModeInPlace(f, chown)
+		return "", false, fixModeInPlace(f, chown)
 	}
 	if c.Action == Update {
 		backup, err = writeBackup(c, chown, now())
 		if err != nil {
-			return "", err
+			return backup, false, err
 		}
 	}
 	err = writeAtomic(writeSpec{path: f.Path, content: f.Content, mode: f.Mode, uid: f.UID, gid: f.GID, chown: chown})
-	return backup, err
+	var ip *inPlaceError
+	return backup, errors.As(err, &ip), err
 }
 
 // fixModeInPlace gives an unchanged file its owner and mode (owner first:
@@ -266,6 +273,11 @@ func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 		mode &= c.File.Mode | 0o700
 	}
 	err = writeAtomic(writeSpec{path: name, content: cur.Old, mode: mode, uid: cur.OldUID, gid: cur.OldGID, chown: chown})
+	var ip *inPlaceError
+	if errors.As(err, &ip) {
+		// The backup exists but may not be durable: do not replace the file.
+		return name, fmt.Errorf("back up before replacing: %w", ip.err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("back up before replacing: %w", err)
 	}

@@ -327,3 +327,24 @@ func TestApplyGivesTheTokenDirBackToRoot(t *testing.T) {
 		t.Fatalf("token dir owned by %d:%d after apply", st.Uid, st.Gid)
 	}
 }
+
+func TestMaskedDiffHidesTokensInHandEditedFiles(t *testing.T) {
+	const oldWebhook = "whk_EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE"
+	const oldInjection = "inj_FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+	cases := map[string]string{
+		"env file that no longer parses": "export PING8_WEBHOOK_TOKEN=\"" + oldWebhook + "\"\nthis line is broken\n",
+		"guide-style plain map key":      "\"Bearer " + oldInjection + "\" 1;\n",
+		"regex key":                      "\"~^Bearer \\Q" + oldInjection + "\\E$\" 1;\n",
+	}
+	for name, old := range cases {
+		t.Run(name, func(t *testing.T) {
+			diff := maskedDiff("old", "new", []byte(old), []byte("PING8_WEBHOOK_TOKEN="+testWebhook+"\n"), []string{testWebhook})
+			if strings.Contains(diff, oldWebhook) || strings.Contains(diff, oldInjection) || strings.Contains(diff, testWebhook) {
+				t.Fatalf("diff shows a token:\n%s", diff)
+			}
+			if !strings.Contains(diff, "••••••••") {
+				t.Fatalf("diff has no mask:\n%s", diff)
+			}
+		})
+	}
+}

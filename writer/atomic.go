@@ -93,11 +93,20 @@ func writeAtomic(w writeSpec) (err error) {
 	}
 	mark("renamed")
 	if err := syncDir(dir); err != nil {
-		return err
+		return &inPlaceError{err}
 	}
 	mark("dir synced")
 	return nil
 }
+
+// inPlaceError is a failure after the new file was renamed into place: the
+// target holds the new content, its durability is in doubt.
+type inPlaceError struct{ err error }
+
+func (e *inPlaceError) Error() string {
+	return e.err.Error() + " (the new file is in place)"
+}
+func (e *inPlaceError) Unwrap() error { return e.err }
 
 // createTemp creates an empty temp file for base in dir: O_EXCL, mode 0600
 // from the first instant.

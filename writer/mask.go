@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"sort"
+	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
@@ -13,22 +14,44 @@ import (
 // tokenLine matches a token include entry: "~^Bearer \Q<token>\E$" 1;
 var tokenLine = regexp.MustCompile(`\\Q([^\\"]*)\\E`)
 
-// secretsIn returns the secrets found in content by its shape: the value of
-// every secret variable of the environment file, and every token quoted in
-// a token include. It finds the secrets of an old version of a file, which
-// the File being planned does not know.
+// tokenRun is a run of RFC 6750 b64token characters.
+var tokenRun = regexp.MustCompile(`[A-Za-z0-9\-._~+/]+=*`)
+
+// secretsIn returns the secrets found in content by their shape, line by
+// line, tolerating hand edits: the value of every secret variable of an
+// environment file (even in a file that no longer parses, with or without
+// "export" and quotes), the token of a token include entry, and any long
+// token-like run after "Bearer" (the deployment guide's plain map key). It
+// finds the secrets of an old version of a file, which the File being
+// planned does not know.
 func secretsIn(content []byte) []string {
-	var out []string
-	if vars, err := model.ParseEnv(content); err == nil {
-		for _, v := range (model.Deployment{}).Env() {
-			if s := vars[v.Name]; v.Secret && s != "" {
-				out = append(out, s)
-			}
+	secretVars := map[string]bool{}
+	for _, v := range (model.Deployment{}).Env() {
+		if v.Secret {
+			secretVars[v.Name] = true
 		}
 	}
-	for _, m := range tokenLine.FindAllSubmatch(content, -1) {
-		if len(m[1]) > 0 {
-			out = append(out, string(m[1]))
+	var out []string
+	for _, line := range strings.Split(string(content), "\n") {
+		l := strings.TrimSpace(line)
+		if l == "" || l[0] == '#' || l[0] == ';' {
+			continue
+		}
+		if name, val, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok && secretVars[strings.TrimSpace(name)] {
+			v := strings.TrimSpace(val)
+			out = append(out, v, strings.Trim(v, `"'`))
+			continue
+		}
+		if m := tokenLine.FindStringSubmatch(l); m != nil && m[1] != "" {
+			out = append(out, m[1])
+			continue
+		}
+		if _, after, ok := strings.Cut(l, "Bearer"); ok {
+			for _, run := range tokenRun.FindAllString(after, -1) {
+				if len(run) >= 16 {
+					out = append(out, run)
+				}
+			}
 		}
 	}
 	return out
