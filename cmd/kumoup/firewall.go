@@ -1,18 +1,258 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// firewallOptions are the flags of `kumoup firewall`.
+type firewallOptions struct {
+	answers string
+	root    string
+	host    string
+	apply   bool
+	yes     bool
+	dryRun  bool
+}
+
+// Programs the firewall command runs; tests point them elsewhere.
+var (
+	ufwProgram = "ufw"
+	nftProgram = "nft"
+	// procRoot is where the SSH guard reads the socket tables.
+	procRoot = ""
 )
 
 func newFirewallCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "firewall",
-		Short:  "not implemented yet",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return failure(errors.New("firewall is not implemented yet"))
-		},
+	var opt firewallOptions
+	cmd := &cobra.Command{
+		Use:   "firewall [--host mta|proxy] [--answers FILE] [--root DIR] [--dry-run] [--apply [--yes]]",
+		Short: "Write (and, with --apply, load) the host's nftables rules",
+		Long: `firewall renders the host's nftables rules as a table of its own
+(table inet kumoup), checks them with nft -c and writes them to
+/etc/kumoup/nftables-HOST.nft. It never loads them unless --apply is given,
+and then only after a confirmation (or --yes).
+
+The rules: input policy drop, with replies, loopback, ICMP/ICMPv6, DHCP and
+SSH (firewall.ssh_port) accepted first. MTA host: 80 from anywhere, 443 from
+anywhere or firewall.app_addresses, kumod's 8000 never from outside
+loopback; out, KumoProxy's port to proxy_host, no direct SMTP, DNS to
+firewall.resolvers. KumoProxy host: its port from firewall.mta_addresses
+only, status ports closed; out, 25 anywhere. firewall.outbound: strict also
+drops every other outbound packet (see the README's ports table).
+
+If ufw is active, kumoup loads nothing and prints the equivalent ufw
+commands instead: two firewalls would each drop what the other accepts.
+
+--apply refuses when nothing listens on the SSH port, or when this SSH
+session came in on another port: it never locks the operator out.
+
+Exit status: 0 done, 1 nft refused the rules or loading failed or not
+confirmed, 2 bad input.`,
+		Example: `  sudo kumoup firewall --host mta --dry-run
+  sudo kumoup firewall --host mta
+  sudo kumoup firewall --host mta --apply
+  sudo kumoup firewall --host proxy --answers proxy-answers.yaml --apply --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runFirewall(cmd, opt) },
 	}
+	f := cmd.Flags()
+	f.StringVar(&opt.host, "host", "mta", "which host: mta (kumod and nginx) or proxy (KumoProxy)")
+	f.StringVar(&opt.answers, "answers", "", "answers file (default: /etc/kumoup/kumoup.yaml under --root)")
+	f.StringVar(&opt.root, "root", "", "write under DIR instead of / (cannot be combined with --apply)")
+	f.BoolVar(&opt.dryRun, "dry-run", false, "print the rules, write and load nothing")
+	f.BoolVar(&opt.apply, "apply", false, "load the rules with nft -f after a confirmation")
+	f.BoolVar(&opt.yes, "yes", false, "with --apply: do not ask for confirmation (automation)")
+	return cmd
+}
+
+// loadHostAnswers reads the non-secret answers the host commands need: the
+// answers file given, else kumoup.yaml under the layout.
+func loadHostAnswers(answers string, l writer.Layout) (model.Deployment, string, error) {
+	path := answers
+	if path == "" {
+		path = l.AnswersFile()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if answers == "" && errors.Is(err, os.ErrNotExist) {
+			return model.Deployment{}, path, fmt.Errorf("no answers at %s: pass --answers FILE (proxy_host, firewall: ...; see the README's hosts section)", path)
+		}
+		return model.Deployment{}, path, fmt.Errorf("read answers: %w", err)
+	}
+	a, err := model.ParseAnswers(data)
+	if err != nil {
+		return model.Deployment{}, path, fmt.Errorf("%s: %w", path, err)
+	}
+	return a.Deployment.WithDefaults(), path, nil
+}
+
+func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
+	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	host, err := writer.ParseHost(opt.host)
+	if err != nil {
+		return usageError(fmt.Errorf("--host: %w", err))
+	}
+	if opt.apply && opt.root != "" {
+		return usageError(errors.New("--apply loads the rules into this host's kernel: it cannot be combined with --root"))
+	}
+	if opt.apply && opt.dryRun {
+		return usageError(errors.New("--apply and --dry-run contradict each other: drop one"))
+	}
+	if opt.yes && !opt.apply {
+		return usageError(errors.New("--yes only confirms --apply"))
+	}
+	layout := writer.Layout{Root: opt.root}
+	d, source, err := loadHostAnswers(opt.answers, layout)
+	if err != nil {
+		return usageError(err)
+	}
+	f, err := writer.RenderFirewall(d, host, layout)
+	if err != nil {
+		return usageError(fmt.Errorf("%s: %w", source, err))
+	}
+	ctx := cmd.Context()
+	if err := writer.CheckRulesContent(ctx, f.Content); err != nil {
+		if _, lerr := exec.LookPath(nftProgram); lerr != nil {
+			fmt.Fprintf(errw, "warning: rules not validated: %v\n", err)
+		} else {
+			return failure(fmt.Errorf("nft refused the generated rules (a kumoup bug, please report it): %w", err))
+		}
+	} else {
+		fmt.Fprintf(errw, "nft -c: the %s's rules are valid\n", host.Title())
+	}
+	if opt.dryRun {
+		_, err := out.Write(f.Content)
+		return err
+	}
+	if opt.root == "" {
+		if err := writer.RequireRoot(layout); err != nil {
+			return usageError(err)
+		}
+	}
+	if err := writeHostFiles(ctx, out, errw, []writer.File{f}); err != nil {
+		return err
+	}
+
+	active, err := ufwActive(ctx)
+	if err != nil {
+		fmt.Fprintf(errw, "warning: %v\n", err)
+	}
+	if active {
+		cmds, err := writer.UFWCommands(d, host)
+		if err != nil {
+			return usageError(err)
+		}
+		fmt.Fprintf(out, "\nufw is active on this host: kumoup does not load a second rule set (each would drop what the other accepts).\nThe same rules as ufw commands, in order:\n\n")
+		for _, c := range cmds {
+			fmt.Fprintf(out, "  %s\n", c)
+		}
+		if opt.apply {
+			return failure(errors.New("not loaded: ufw is active; run the ufw commands above, or disable ufw (ufw disable) and run kumoup firewall --apply again"))
+		}
+		return nil
+	}
+	if !opt.apply {
+		fmt.Fprintf(out, "\nNot loaded. Review %s, then:\n  kumoup firewall --host %s --apply\n", f.Path, host)
+		return nil
+	}
+	return loadRules(ctx, cmd.InOrStdin(), out, errw, d, host, f.Path, opt.yes)
+}
+
+// writeHostFiles plans and writes files, printing the plan.
+func writeHostFiles(ctx context.Context, out, errw io.Writer, files []writer.File) error {
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		return failure(err)
+	}
+	if err := plan.Render(out); err != nil {
+		return failure(err)
+	}
+	_, err = plan.Apply(ctx, writer.ApplyOptions{
+		SkipChown: !writer.CanChown(),
+		Progress: func(c writer.Change, err error) {
+			if c.Changed() {
+				fmt.Fprintf(errw, "%s %s: %s\n", c.Action, c.File.Path, okOr(err))
+			}
+		},
+	})
+	if err != nil {
+		return failure(fmt.Errorf("write: %w", err))
+	}
+	return nil
+}
+
+// ufwActive reports whether `ufw status` says the firewall is active. No
+// ufw installed is inactive.
+func ufwActive(ctx context.Context) (bool, error) {
+	if _, err := exec.LookPath(ufwProgram); err != nil {
+		return false, nil
+	}
+	out, err := exec.CommandContext(ctx, ufwProgram, "status").CombinedOutput()
+	if err != nil {
+		return false, fmt.Errorf("ufw status: %w: %s", err, bytes.TrimSpace(out))
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(line) == "Status: active" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// sshGuard refuses rules that would cut the operator off: nothing listens
+// on the SSH port they accept, or this session came in on another port.
+func sshGuard(d model.Deployment) error {
+	port := d.Firewall.SSHPortOrDefault()
+	if conn := os.Getenv("SSH_CONNECTION"); conn != "" {
+		if f := strings.Fields(conn); len(f) == 4 && f[3] != strconv.Itoa(port) {
+			return fmt.Errorf("this SSH session came in on port %s but the rules accept SSH on %d only: set firewall.ssh_port: %s in the answers, then run kumoup firewall again", f[3], port, f[3])
+		}
+	}
+	ls, err := probes.ListeningOn(procRoot, port)
+	if err != nil {
+		return fmt.Errorf("cannot tell whether sshd listens on port %d (%v): refusing to load rules that could lock you out", port, err)
+	}
+	if len(ls) == 0 {
+		return fmt.Errorf("nothing listens on port %d, the only SSH port the rules accept: set firewall.ssh_port to the port sshd uses (ss -ltnp | grep sshd), then run kumoup firewall again", port)
+	}
+	return nil
+}
+
+func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.Deployment, host writer.Host, path string, yes bool) error {
+	if err := sshGuard(d); err != nil {
+		return failure(fmt.Errorf("not loaded: %w", err))
+	}
+	if !yes {
+		fmt.Fprintf(out, "\nLoad %s into this host's firewall now? It replaces `table inet kumoup` and leaves other tables alone;\nSSH stays open on port %d. [y/N] ", path, d.Firewall.SSHPortOrDefault())
+		line, _ := bufio.NewReader(in).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			fmt.Fprintln(out)
+			return failure(errors.New("not loaded: not confirmed (answer y, or pass --yes)"))
+		}
+	}
+	res, err := exec.CommandContext(ctx, nftProgram, "-f", path).CombinedOutput()
+	if err != nil {
+		return failure(fmt.Errorf("nft -f %s: %w: %s", path, err, bytes.TrimSpace(res)))
+	}
+	fmt.Fprintf(out, "Loaded: `nft list table inet kumoup` shows the %s's rules.\n", host.Title())
+	fmt.Fprintf(out, "They are lost at reboot unless /etc/nftables.conf has, after its `flush ruleset`:\n  include \"%s\"\nand nftables.service is enabled (systemctl enable nftables).\n", path)
+	if host == writer.HostMTA && d.Domain != "" {
+		fmt.Fprintf(errw, "Check from another network: kumoup status --from-outside %s\n", d.Domain)
+	}
+	return nil
 }
