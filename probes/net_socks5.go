@@ -67,7 +67,7 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	}
 	answered := fmt.Sprintf("SOCKS5 greeting to %s: version 5, method 'no auth' accepted", addr)
 	if _, err := netip.ParseAddr(d.ProxyHost); err != nil {
-		ip := conn.RemoteAddr().(*net.TCPAddr).IP.String()
+		ip, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
 		return Warn(fmt.Sprintf("set KUMOPROXY_HOST=%s in %s, then %s", ip, writer.EnvFilePath, restartCommand),
 			"%s, but KUMOPROXY_HOST is the host name %q: released kumod accepts only an IP literal in socks5_proxy_server", answered, d.ProxyHost)
 	}

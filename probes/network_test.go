@@ -201,3 +201,9 @@ func TestWebhookThatNeverAnswersFailsBeforeTheTimeout(t *testing.T) {
 	target := &Target{Deployment: d, ConnectTo: map[string]string{"example.com:443": addr}, Timeout: time.Second}
 	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook: no answer before the timeout")
 }
+
+func TestSOCKS5ServerRefusingNoAuthFails(t *testing.T) {
+	addr := plainListener(t, "\x05\xff", 0) // SOCKS5, "no acceptable methods"
+	r := hostRun(t, proxyTarget(t, addr), "proxy.socks5")
+	hostWant(t, r, StatusFail, "speaks SOCKS5 but refuses method 'no auth'", "accept unauthenticated SOCKS5 clients")
+}
