@@ -35,6 +35,8 @@ var edgeCases = []struct {
 	{"no labels", "ready_count 9\n", 0, 9},
 	{"histogram elsewhere", "# TYPE lat histogram\nlat_bucket{le=\"0.1\"} 1\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 0.3\nlat_count 2\nready_count{service=\"q\"} 10\n", 0, 10},
 	{"malformed unwatched line is skipped", "tokio_x{a=b} 1\nready_count 11\n", 0, 11},
+	{"html page", "<!DOCTYPE html>\n<html><body>Welcome to nginx!</body></html>\n", 1, 0},
+	{"line starting with a digit", "ready_count 1\n9lives 2\n", 2, 0},
 	{"crlf line", "ready_count 1\r\n", 1, 0},
 	{"unterminated last line", "ready_count 1", 1, 0},
 	{"unterminated unwatched last line", "ready_count 1\ntokio 2", 2, 0},

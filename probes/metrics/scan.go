@@ -281,7 +281,9 @@ func (sc *scanner) sampleLine(i int, visit func(*sample)) (int, error) {
 	b := sc.b
 	start := i
 	if !isNameStart(b[i]) {
-		return sc.skipLine(i) // expfmt: invalid metric name; not a watched line
+		// expfmt fails here too; reporting it costs nothing and turns an
+		// HTML error page served with 200 into a clear parse error.
+		return 0, sc.errorf("invalid metric name")
 	}
 	for i < len(b) && isNameCont(b[i]) {
 		i++

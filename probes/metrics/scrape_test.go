@@ -395,3 +395,19 @@ func TestNewScraperFillsDefaults(t *testing.T) {
 		t.Errorf("defaults: %+v", c)
 	}
 }
+
+func TestRefreshReportsHTMLPageAsMalformed(t *testing.T) {
+	_, cfg := endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!DOCTYPE html>\n<html><body>Welcome to nginx!</body></html>\n")
+	})
+	s, err := NewScraper(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.Refresh(context.Background(), NewSummarizer())
+	if se := wantKind(t, err, KindMalformed); se.Line != 1 {
+		t.Errorf("line %d, want 1", se.Line)
+	}
+}
