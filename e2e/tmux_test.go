@@ -44,13 +44,14 @@ func newTerminal(t testing.TB, opt termOptions) *terminal {
 	}
 	dir := t.TempDir()
 	rc := filepath.Join(dir, "bashrc")
-	if err := os.WriteFile(rc, []byte("PS1='$ '\nunset PROMPT_COMMAND\n"), 0o644); err != nil {
+	// tmux gives the shell its client's PATH whatever -e says: set it here.
+	profile := fmt.Sprintf("PS1='$ '\nunset PROMPT_COMMAND\nexport PATH=%s:\"$PATH\"\n", filepath.Dir(bin))
+	if err := os.WriteFile(rc, []byte(profile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	term := &terminal{t: t, tmux: tmux, socket: filepath.Join(dir, "tmux.sock")}
 	args := []string{"-f", "/dev/null", "new-session", "-d",
 		"-x", fmt.Sprint(opt.Width), "-y", fmt.Sprint(opt.Height),
-		"-e", "PATH=" + filepath.Dir(bin) + ":" + os.Getenv("PATH"),
 		"-e", "TERM=" + opt.Term,
 	}
 	for _, e := range opt.Env {
@@ -121,7 +122,7 @@ func (term *terminal) waitFor(pattern string, timeout time.Duration) string {
 	term.t.Helper()
 	screen, ok := term.poll(pattern, timeout)
 	if !ok {
-		term.t.Fatalf("after %s the screen does not match /%s/:\n%s", timeout, pattern, frame(screen))
+		term.t.Fatalf("after %s the screen does not match /%s/:\n%s\nscrollback:\n%s", timeout, pattern, frame(screen), lastLines(term.scrollback(), 60))
 	}
 	return screen
 }
@@ -158,3 +159,17 @@ func frame(screen string) string {
 // promptRE matches the shell's prompt alone on a line (capture-pane drops
 // trailing spaces).
 const promptRE = `^\$\s*$`
+
+// lastLines returns the last n non-blank lines of s.
+func lastLines(s string, n int) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -69,7 +69,7 @@ const hostDir = "host"
 
 // Start starts the demo's servers and prepares its answers. Everything it
 // starts stops on Close or when ctx is done.
-func Start(ctx context.Context, cfg Config) (env *Env, err error) {
+func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	dir, err := os.MkdirTemp(cfg.Dir, "kumoup-demo-")
 	if err != nil {
 		return nil, fmt.Errorf("demo: create a temporary directory: %w", err)
@@ -79,11 +79,10 @@ func Start(ctx context.Context, cfg Config) (env *Env, err error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("demo: chmod %s: %w", dir, err)
 	}
-	env = &Env{Dir: dir, Layout: writer.Layout{Root: filepath.Join(dir, hostDir)}, cfg: cfg, closed: make(chan struct{})}
+	env := &Env{Dir: dir, Layout: writer.Layout{Root: filepath.Join(dir, hostDir)}, cfg: cfg, closed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, env.Close())
-			env = nil
 		}
 	}()
 	if err := os.MkdirAll(env.Layout.Root, 0o755); err != nil {
@@ -92,9 +91,11 @@ func Start(ctx context.Context, cfg Config) (env *Env, err error) {
 	if err := env.startKumod(ctx); err != nil {
 		return nil, err
 	}
-	if env.Deployment, err = answers(env.Kumod.Addr(), model.DefaultProxyPort); err != nil {
+	d, err := answers(env.Kumod.Addr(), model.DefaultProxyPort)
+	if err != nil {
 		return nil, err
 	}
+	env.Deployment = d
 	if err := env.startNginx(ctx); err != nil {
 		return nil, err
 	}

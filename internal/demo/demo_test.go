@@ -219,3 +219,21 @@ func TestDemoKeepLeavesTheDirectoryButStopsTheServers(t *testing.T) {
 		t.Errorf("--keep: the written files are gone: %v", err)
 	}
 }
+
+func TestDemoThatCannotStartNginxSaysWhyAndLeavesNothing(t *testing.T) {
+	needNginx(t)
+	parent := t.TempDir()
+	// An nginx that refuses every configuration.
+	fake := filepath.Join(parent, "nginx")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho 'nginx: [emerg] refused for the test' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(t.Context(), Config{Dir: parent, NginxBinary: fake})
+	if err == nil || !strings.Contains(err.Error(), "refused for the test") || !strings.Contains(err.Error(), "--no-nginx") {
+		t.Fatalf("Start with a failing nginx: %v, want nginx's message and the --no-nginx way out", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(parent, "kumoup-demo-*"))
+	if len(left) != 0 {
+		t.Errorf("a failed Start left %v behind", left)
+	}
+}
