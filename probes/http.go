@@ -94,7 +94,6 @@ func (t *Target) edgeClient() (*http.Client, func()) {
 		TLSClientConfig:     t.edgeTLSConfig(),
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 2,
-		DisableCompression:  false,
 	}
 	c := &http.Client{
 		Transport: tr,
