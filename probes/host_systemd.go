@@ -147,18 +147,26 @@ func systemdActiveEnter(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, errors.New("systemctl not found")
 	}
-	cmd := exec.CommandContext(ctx, bin, "show", "kumomta", "--timestamp=unix",
-		"-p", "ActiveState", "-p", "ActiveEnterTimestamp", "-p", "NeedDaemonReload")
-	cmd.Env = append(os.Environ(), "SYSTEMD_PAGER=", "LC_ALL=C")
-	out, err := cmd.Output()
+	show := func(extra ...string) ([]byte, error) {
+		args := append([]string{"show", "kumomta"}, extra...)
+		args = append(args, "-p", "ActiveState", "-p", "ActiveEnterTimestamp", "-p", "NeedDaemonReload")
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = append(os.Environ(), "SYSTEMD_PAGER=", "LC_ALL=C", "TZ=UTC")
+		return cmd.Output()
+	}
+	out, err := show("--timestamp=unix") // systemd >= 251
+	if err != nil {
+		out, err = show() // older: "Sun 2026-11-22 00:21:58 UTC", in UTC through TZ
+	}
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("systemctl show kumomta: %w", err)
 	}
 	return parseSystemdShow(out)
 }
 
-// parseSystemdShow reads `systemctl show --timestamp=unix -p ActiveState
-// -p ActiveEnterTimestamp -p NeedDaemonReload` output.
+// parseSystemdShow reads `systemctl show -p ActiveState -p
+// ActiveEnterTimestamp -p NeedDaemonReload` output, the timestamp either
+// as "@SECONDS" (--timestamp=unix) or as "Sun 2026-11-22 00:21:58 UTC".
 func parseSystemdShow(out []byte) (time.Time, bool, error) {
 	props := map[string]string{}
 	for _, line := range strings.Split(string(out), "\n") {
@@ -170,9 +178,16 @@ func parseSystemdShow(out []byte) (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("systemd: kumomta is %s", s)
 	}
 	ts := props["ActiveEnterTimestamp"]
-	secs, err := strconv.ParseInt(strings.TrimPrefix(ts, "@"), 10, 64)
-	if !strings.HasPrefix(ts, "@") || err != nil {
-		return time.Time{}, false, fmt.Errorf("systemd: ActiveEnterTimestamp %q is not @SECONDS", ts)
+	reload := props["NeedDaemonReload"] == "yes"
+	if rest, ok := strings.CutPrefix(ts, "@"); ok {
+		secs, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("systemd: ActiveEnterTimestamp %q is not @SECONDS", ts)
+		}
+		return time.Unix(secs, 0), reload, nil
 	}
-	return time.Unix(secs, 0), props["NeedDaemonReload"] == "yes", nil
+	if at, err := time.Parse("Mon 2006-01-02 15:04:05 MST", ts); err == nil && strings.HasSuffix(ts, " UTC") {
+		return at, reload, nil
+	}
+	return time.Time{}, false, fmt.Errorf("systemd: ActiveEnterTimestamp %q is neither @SECONDS nor a UTC date", ts)
 }

@@ -112,7 +112,11 @@ func TestSystemdShowOutputIsRead(t *testing.T) {
 	if _, _, err := parseSystemdShow([]byte("ActiveState=inactive\nActiveEnterTimestamp=\nNeedDaemonReload=no\n")); err == nil || !strings.Contains(err.Error(), "kumomta is inactive") {
 		t.Errorf("inactive unit error = %v", err)
 	}
-	if _, _, err := parseSystemdShow([]byte("ActiveState=active\nActiveEnterTimestamp=Sun 2026-11-22 00:21:58 UTC\n")); err == nil {
-		t.Error("a non-unix timestamp was accepted")
+	at, _, err = parseSystemdShow([]byte("ActiveState=active\nActiveEnterTimestamp=Sun 2026-11-22 00:21:58 UTC\n"))
+	if err != nil || !at.Equal(time.Date(2026, 11, 22, 0, 21, 58, 0, time.UTC)) {
+		t.Errorf("UTC date timestamp = %v, %v", at, err)
+	}
+	if _, _, err := parseSystemdShow([]byte("ActiveState=active\nActiveEnterTimestamp=Sun 2026-11-22 01:21:58 CET\n")); err == nil {
+		t.Error("a timestamp in a zone Go cannot place was accepted")
 	}
 }
