@@ -1,6 +1,9 @@
 package writer
 
-import "path/filepath"
+import (
+	"fmt"
+	"path/filepath"
+)
 
 // Paths kumoup manages on a KumoMTA host, relative to the file system root.
 const (
@@ -57,3 +60,17 @@ func (l Layout) SystemdDropIn() string { return l.Path(SystemdDropIn) }
 
 // AnswersFile is /etc/kumoup/kumoup.yaml, the non-secret answers.
 func (l Layout) AnswersFile() string { return l.Path(AnswersFilePath) }
+
+// LayoutAt returns the layout for a --root flag: "" or "/" is the host,
+// anything else is made absolute, so paths written inside files (the token
+// include, the environment file) resolve wherever nginx or systemd run.
+func LayoutAt(root string) (Layout, error) {
+	if root == "" || root == "/" {
+		return Layout{}, nil
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return Layout{}, fmt.Errorf("--root %q: %w", root, err)
+	}
+	return Layout{Root: abs}, nil
+}

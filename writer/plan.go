@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/kumoup/kumoup/model"
 )
 
 // Action is what applying a plan does to one file.
@@ -271,4 +273,14 @@ func indent(s, prefix string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// PlanFor renders d for l and plans the result: what the UI and apply
+// show before writing.
+func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
+	files, err := Render(d, Options{Layout: l})
+	if err != nil {
+		return nil, err
+	}
+	return NewPlan(files)
 }

@@ -55,7 +55,10 @@ Exit status: 0 written (or nothing to do), 1 a write failed, 2 bad input
 
 func runApply(cmd *cobra.Command, opt applyOptions) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	layout := writer.Layout{Root: opt.root}
+	layout, err := writer.LayoutAt(opt.root)
+	if err != nil {
+		return usageError(err)
+	}
 
 	answers, err := writer.ReadAnswers(opt.answers)
 	if err != nil {
@@ -76,11 +79,7 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 	}
 	printWarnings(errw, problems)
 
-	files, err := writer.Render(d, writer.Options{Layout: layout})
-	if err != nil {
-		return failure(err)
-	}
-	plan, err := writer.NewPlan(files)
+	plan, err := writer.PlanFor(d, layout)
 	if err != nil {
 		return failure(err)
 	}

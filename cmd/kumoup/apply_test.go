@@ -250,3 +250,19 @@ func TestApplyAsNonRootRefusesTheHostAndKeepsModesUnderRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyMakesARelativeRootAbsoluteInsideTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	r := kumoup(t, "apply", "--answers", answersFile(t, goodAnswers), "--root", "tree")
+	if r.code != exitOK {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	site, err := os.ReadFile(filepath.Join(dir, "tree/etc/nginx/conf.d/mta.example.com.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(site), "include "+filepath.Join(dir, "tree/etc/nginx/kumoup/mta.example.com.tokens")+";") {
+		t.Fatal("the site file does not include the token file by its absolute path")
+	}
+}
