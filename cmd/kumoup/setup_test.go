@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// withoutTerminal points stdin and stdout at pipes, as under cron, CI or
+// `ssh host kumoup` without -t, for the duration of the test.
+func withoutTerminal(t *testing.T) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldIn, oldOut := os.Stdin, os.Stdout
+	os.Stdin, os.Stdout = r, w
+	t.Cleanup(func() {
+		os.Stdin, os.Stdout = oldIn, oldOut
+		r.Close()
+		w.Close()
+	})
+}
+
+func TestUIWithoutATerminalExitsTwoPointingToTheScriptableCommands(t *testing.T) {
+	for _, args := range [][]string{nil, {"setup"}, {"setup", "--root", "/nonexistent"}} {
+		t.Run(strings.Join(append([]string{"kumoup"}, args...), " "), func(t *testing.T) {
+			withoutTerminal(t)
+			res := kumoup(t, args...)
+			if res.code != exitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", res.code, exitUsage, res.stderr)
+			}
+			for _, want := range []string{"no terminal", "kumoup apply --answers FILE", "kumoup status"} {
+				if !strings.Contains(res.stderr, want) {
+					t.Errorf("message lacks %q: %s", want, res.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestDashboardWithoutATerminalExitsTwo(t *testing.T) {
+	withoutTerminal(t)
+	res := kumoup(t, "dashboard", "--root", t.TempDir())
+	if res.code != exitUsage || !strings.Contains(res.stderr, "kumoup status") {
+		t.Fatalf("exit %d, stderr %q: want 2 pointing to kumoup status", res.code, res.stderr)
+	}
+}
+
+func TestConnectToParsesCurlSyntax(t *testing.T) {
+	from, to, err := parseConnectTo("mta.example.com:443:127.0.0.1:8443")
+	if err != nil || from != "mta.example.com:443" || to != "127.0.0.1:8443" {
+		t.Fatalf("got %q %q %v", from, to, err)
+	}
+	if _, _, err := parseConnectTo("mta.example.com:443"); err == nil || !strings.Contains(err.Error(), "HOST:PORT:ADDR:PORT") {
+		t.Fatalf("a short value is not refused with the syntax: %v", err)
+	}
+}
