@@ -42,9 +42,10 @@ func (a Action) String() string {
 type Change struct {
 	File   File
 	Action Action
-	// ModeChange is set when the content is the same but the mode or owner
-	// of the file (or the mode of a directory it enforces) differs; applying
-	// fixes them in place without rewriting or backing up the file.
+	// ModeChange is set when the mode or owner of the file (or the mode or
+	// owner of a directory it enforces) differs from the rendered one. With
+	// an empty Diff it is the only change: applying fixes it in place,
+	// without rewriting or backing up the file.
 	ModeChange bool
 	// Old is what is on disk now (nil for Create). It may hold secrets:
 	// never print it; use Diff.
