@@ -136,3 +136,28 @@ func TestDebugScreens(t *testing.T) {
 	_ = cmd
 	t.Log("\n" + screenText(m))
 }
+
+// settle runs cmd and every command its messages lead to, synchronously,
+// until none is left (at most 100 steps). Only for flows without ticks.
+func settle(m Model, cmd tea.Cmd) Model {
+	queue := []tea.Cmd{cmd}
+	for i := 0; len(queue) > 0 && i < 100; i++ {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		if msg == nil {
+			continue
+		}
+		nm, next := m.Update(msg)
+		m = nm.(Model)
+		queue = append(queue, next)
+	}
+	return m
+}
