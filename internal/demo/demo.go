@@ -58,6 +58,7 @@ type Env struct {
 	// not (no nginx, and what that means). They hold no secret.
 	Notes []string
 
+	front     *front // nginx's part when there is no nginx
 	cfg       Config
 	closeOnce sync.Once
 	closeErr  error
@@ -99,6 +100,9 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	if err := env.startNginx(ctx); err != nil {
 		return nil, err
 	}
+	if err := env.installKumoMTA(); err != nil {
+		return nil, err
+	}
 	env.Notes = append(env.Notes, fmt.Sprintf("the wizard writes into %s, a pretend host root", env.Layout.Root))
 	if cfg.Prewrite {
 		if err := env.writeFiles(ctx); err != nil {
@@ -137,14 +141,24 @@ func (e *Env) startKumod(ctx context.Context) error {
 // startNginx runs a real nginx in front of the stand-in when there is one,
 // and says why not otherwise.
 func (e *Env) startNginx(ctx context.Context) error {
-	if e.cfg.NoNginx {
-		e.Notes = append(e.Notes, "nginx: not started (--no-nginx): the dashboard reads the stand-in kumod directly; the nginx and TLS checks are skipped")
-		return nil
+	why := "not started (--no-nginx)"
+	if !e.cfg.NoNginx {
+		if _, err := loopback.FindNginx(e.cfg.NginxBinary); err == nil {
+			return e.startSite(ctx)
+		}
+		why = "not installed (apt-get install -y nginx)"
 	}
-	if _, err := loopback.FindNginx(e.cfg.NginxBinary); err != nil {
-		e.Notes = append(e.Notes, "nginx is not installed (apt-get install -y nginx): the dashboard reads the stand-in kumod directly; the nginx and TLS checks are skipped")
-		return nil
+	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken)
+	if err != nil {
+		return err
 	}
+	e.front = f
+	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on http://%s, without TLS; the nginx and TLS checks are skipped", why, f.Addr()))
+	return nil
+}
+
+// startSite runs the real nginx with kumoup's configuration.
+func (e *Env) startSite(ctx context.Context) error {
 	site, err := loopback.Start(ctx, loopback.Config{
 		Deployment: e.siteAnswers(),
 		Dir:        e.Dir,
@@ -157,41 +171,44 @@ func (e *Env) startNginx(ctx context.Context) error {
 		return fmt.Errorf("demo: start nginx in front of the stand-in kumod (run with --no-nginx to skip it): %w", err)
 	}
 	e.Site = site
-	if err := e.installCertificate(); err != nil {
-		return err
-	}
 	e.Notes = append(e.Notes, fmt.Sprintf("nginx with kumoup's configuration on https://%s (as %s, certificate from a throwaway CA)", site.HTTPSAddr, e.Deployment.Domain))
 	return nil
 }
 
 // siteAnswers are the answers nginx runs with: the demo's, with the
-// certificate and ACME paths left for loopback to place inside Dir.
+// certificate and the ACME webroot at their real paths inside the pretend
+// host, so the checks find them where the deployment says (loopback writes
+// the certificate there, as certbot would).
 func (e *Env) siteAnswers() model.Deployment {
 	d := e.Deployment
-	d.TLSCertificate, d.TLSCertificateKey, d.ACMEWebroot = "", "", ""
+	d.TLSCertificate = e.Layout.Path(d.TLSCertificate)
+	d.TLSCertificateKey = e.Layout.Path(d.TLSCertificateKey)
+	d.ACMEWebroot = e.Layout.Path(d.ACMEWebroot)
 	return d
 }
 
-// installCertificate copies the certificate nginx serves into the pretend
-// host at Let's Encrypt's paths, where the deployment expects it.
-func (e *Env) installCertificate() error {
-	for _, f := range []struct {
-		from, to string
-		mode     os.FileMode
-	}{
-		{e.Site.CertFile, e.Layout.Path(e.Deployment.TLSCertificate), 0o644},
-		{e.Site.KeyFile, e.Layout.Path(e.Deployment.TLSCertificateKey), 0o600},
-	} {
-		data, err := os.ReadFile(f.from)
-		if err != nil {
-			return fmt.Errorf("demo: read the loopback certificate: %w", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(f.to), 0o755); err != nil {
-			return fmt.Errorf("demo: create %s: %w", filepath.Dir(f.to), err)
-		}
-		if err := os.WriteFile(f.to, data, f.mode); err != nil {
-			return fmt.Errorf("demo: write %s: %w", f.to, err)
-		}
+// packageInitLua stands in for the init.lua KumoMTA's package installs
+// when there is none: kumoup never writes it, the operator adds the lines
+// the next steps show (the dashboard's host.policy.wired says so).
+const packageInitLua = `-- KumoMTA policy (as installed by the kumomta package)
+local kumo = require 'kumo'
+
+kumo.on('init', function()
+  kumo.define_spool { name = 'data', path = '/var/spool/kumomta/data' }
+  kumo.define_spool { name = 'meta', path = '/var/spool/kumomta/meta' }
+  kumo.start_esmtp_listener { listen = '0.0.0.0:25' }
+end)
+`
+
+// installKumoMTA leaves in the pretend host what the kumomta package
+// would: its policy directory and init.lua.
+func (e *Env) installKumoMTA() error {
+	p := e.Layout.PolicyInit()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("demo: create %s: %w", filepath.Dir(p), err)
+	}
+	if err := os.WriteFile(p, []byte(packageInitLua), 0o644); err != nil {
+		return fmt.Errorf("demo: write %s: %w", p, err)
 	}
 	return nil
 }
@@ -225,6 +242,9 @@ func (e *Env) Close() error {
 		var errs []error
 		if e.Site != nil {
 			errs = append(errs, e.Site.Stop())
+		}
+		if e.front != nil {
+			errs = append(errs, e.front.Close())
 		}
 		if e.Kumod != nil {
 			errs = append(errs, e.Kumod.Close())

@@ -112,7 +112,7 @@ func TestDemoWithoutNginxSaysSoAndServesTheStandinDirectly(t *testing.T) {
 			if !strings.Contains(strings.Join(env.Notes, "\n"), "nginx") {
 				t.Errorf("the notes do not say nginx is not running: %q", env.Notes)
 			}
-			code, body := get(t, http.DefaultClient, env.Kumod.URL()+"/metrics", "")
+			code, body := get(t, httpClient, env.Kumod.URL()+"/metrics", "")
 			if code != http.StatusOK {
 				t.Fatalf("GET the stand-in's /metrics: %d", code)
 			}
@@ -237,3 +237,5 @@ func TestDemoThatCannotStartNginxSaysWhyAndLeavesNothing(t *testing.T) {
 		t.Errorf("a failed Start left %v behind", left)
 	}
 }
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}

@@ -1,0 +1,111 @@
+package demo
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/kumoup/kumoup/probes"
+)
+
+// Why a check cannot run in the demo. Each says what it does on a real host.
+const (
+	skipNoNginx = "nginx is not running in this demo (apt-get install -y nginx, and no --no-nginx): on a host, this asks nginx"
+	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
+	skipWebhook = "the demo's app (" + WebhookURL + ") is imaginary: on a host, this reaches the webhook URL over verified TLS"
+	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
+	skipACME    = "the demo's site file serves challenges from /var/www/letsencrypt, which the demo leaves alone: on a host, this fetches a probe file over port 80"
+)
+
+// skipRule replaces the checks whose ID matches (an exact ID, or a family
+// prefix ending in ".") when it applies.
+type skipRule struct {
+	match   string
+	reason  string
+	applies func(e *Env) bool
+}
+
+func always(*Env) bool         { return true }
+func withoutNginx(e *Env) bool { return !e.Nginx() }
+func (r skipRule) hits(id string) bool {
+	if strings.HasSuffix(r.match, ".") {
+		return strings.HasPrefix(id, r.match)
+	}
+	return id == r.match
+}
+
+// skipRules are the checks that cannot run on loopback, in the demo.
+// dns.egress.documentation runs: it needs no network (and warns about the
+// demo's documentation address, as it would about a placeholder).
+var skipRules = []skipRule{
+	{"edge.", skipNoNginx, withoutNginx},
+	{"tls.", skipNoNginx, withoutNginx},
+	{"edge.acme.webroot", skipACME, always},
+	{"host.nginx.config", skipNoNginx, withoutNginx},
+	{"proxy.socks5", skipProxy, always},
+	{"webhook.reachable", skipWebhook, always},
+	{"dns.domain", skipDNS, always},
+	{"dns.ptr", skipDNS, always},
+	{"dns.fcrdns", skipDNS, always},
+	{"dns.spf", skipDNS, always},
+}
+
+// Checks returns the dashboard's checks: probes.Catalogue, in its order,
+// with each check that cannot run in this demo replaced by one that
+// reports skip and why.
+func (e *Env) Checks() []probes.Check {
+	var out []probes.Check
+	for _, c := range probes.Catalogue() {
+		for _, r := range skipRules {
+			if r.hits(c.ID) && r.applies(e) {
+				reason := r.reason
+				c.Run = func(context.Context, *probes.Target) probes.Result { return probes.Skip("%s", reason) }
+				break
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Skipped maps the ID of every check the demo skips to the reason.
+func (e *Env) Skipped() map[string]string {
+	out := map[string]string{}
+	for _, c := range probes.Catalogue() {
+		for _, r := range skipRules {
+			if r.hits(c.ID) && r.applies(e) {
+				out[c.ID] = r.reason
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkTimeout is each check's limit in the demo: everything is on
+// loopback.
+const checkTimeout = 3 * time.Second
+
+// Target is what the dashboard's checks know: the demo deployment in the
+// pretend host and, with nginx, how to reach it on loopback (ports,
+// ConnectTo, the throwaway CA, the running nginx's configuration).
+func (e *Env) Target() probes.Target {
+	t := probes.Target{Deployment: e.Deployment, Layout: e.Layout, Timeout: checkTimeout}
+	if s := e.Site; s != nil {
+		t.HTTPSPort, t.HTTPPort = s.HTTPSPort, s.HTTPPort
+		t.ConnectTo = s.ConnectTo
+		t.RootCAs = s.CACertPool
+		t.NginxBinary, t.NginxConf, t.NginxPrefix = s.NginxBinary, s.NginxConf, s.NginxPrefix
+	}
+	return t
+}
+
+// MetricsURL is where the dashboard scrapes, with the injection token:
+// "" with nginx (the deployment's metrics URL on the site's port, reached
+// through Target's ConnectTo), the front's plain HTTP URL without.
+func (e *Env) MetricsURL() string {
+	if e.front == nil {
+		return ""
+	}
+	return "http://" + e.front.Addr() + "/metrics"
+}

@@ -1,0 +1,103 @@
+package demo
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kumoup/kumoup/probes"
+)
+
+// logResults logs every result, for a failing test's reader.
+func logResults(t *testing.T, results []probes.Result) {
+	t.Helper()
+	for _, r := range results {
+		t.Logf("%-5s %-30s %s | %s", r.Status, r.ID, r.Detail, r.Remedy)
+	}
+}
+
+// expected are the demo's honest non-passes: init.lua lacks the kumoup
+// lines until the operator adds them (the next steps say how), and the
+// public IP is a documentation address.
+var expected = map[string]probes.Status{
+	"host.policy.wired":        probes.StatusFail,
+	"dns.egress.documentation": probes.StatusWarn,
+	"host.systemd.envfile":     probes.StatusSkip, // no kumod process on this machine
+}
+
+func checkDemoResults(t *testing.T, env *Env, results []probes.Result) {
+	t.Helper()
+	skipped := env.Skipped()
+	for _, r := range results {
+		want, ok := expected[r.ID]
+		switch {
+		case skipped[r.ID] != "":
+			if r.Status != probes.StatusSkip || r.Detail != skipped[r.ID] {
+				t.Errorf("%s: %s %q, want skip %q", r.ID, r.Status, r.Detail, skipped[r.ID])
+			}
+		case ok:
+			if r.Status != want {
+				t.Errorf("%s: %s (%s), want %s", r.ID, r.Status, r.Detail, want)
+			}
+		case r.Status != probes.StatusPass:
+			t.Errorf("%s: %s on the demo's loopback deployment: %s | %s", r.ID, r.Status, r.Detail, r.Remedy)
+		}
+	}
+	if t.Failed() {
+		logResults(t, results)
+	}
+}
+
+func TestDemoChecksPassBehindNginxExceptTheNextStepAndThePlaceholderIP(t *testing.T) {
+	needNginx(t)
+	env := start(t, t.Context(), Config{Prewrite: true})
+	target := env.Target()
+	results := probes.Run(t.Context(), &target, env.Checks())
+	if len(results) != len(probes.Catalogue()) {
+		t.Fatalf("%d results for %d checks in the catalogue", len(results), len(probes.Catalogue()))
+	}
+	checkDemoResults(t, env, results)
+	for _, id := range []string{"edge.metrics.authenticated", "tls.certificate.chain", "host.nginx.config"} {
+		if _, skip := env.Skipped()[id]; skip {
+			t.Errorf("%s is skipped behind a real nginx", id)
+		}
+	}
+}
+
+func TestDemoWithoutNginxSkipsTheNginxChecksAndSaysWhy(t *testing.T) {
+	env := start(t, t.Context(), Config{NoNginx: true, Prewrite: true})
+	target := env.Target()
+	results := probes.Run(t.Context(), &target, env.Checks())
+	checkDemoResults(t, env, results)
+	for _, r := range results {
+		nginxCheck := strings.HasPrefix(r.ID, "edge.") || strings.HasPrefix(r.ID, "tls.") || r.ID == "host.nginx.config"
+		if nginxCheck && r.ID != "edge.acme.webroot" && (r.Status != probes.StatusSkip || !strings.Contains(r.Detail, "nginx is not running")) {
+			t.Errorf("%s without nginx: %s %q, want skip saying nginx is not running", r.ID, r.Status, r.Detail)
+		}
+	}
+}
+
+func TestDemoFrontWithoutNginxLetsOnlyTheExactTokenThrough(t *testing.T) {
+	env := start(t, t.Context(), Config{NoNginx: true})
+	url := env.MetricsURL()
+	if url == "" {
+		t.Fatal("no metrics URL without nginx")
+	}
+	tok := env.Deployment.InjectionToken
+	for _, c := range []struct {
+		name, url, token string
+		want             int
+	}{
+		{"the token", url, tok, 200},
+		{"no token", url, "", 401},
+		{"case changed", url, strings.ToUpper(tok), 401},
+		{"truncated", url, tok[:len(tok)-1], 401},
+		{"admin path", strings.Replace(url, "/metrics", "/api/admin/bounce/v1", 1), tok, 404},
+	} {
+		if code, _ := get(t, httpClient, c.url, c.token); code != c.want {
+			t.Errorf("%s: %d, want %d", c.name, code, c.want)
+		}
+	}
+	if env.Nginx() || env.Target().HTTPSPort != 0 {
+		t.Error("without nginx the target still points at an nginx")
+	}
+}
