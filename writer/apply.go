@@ -156,7 +156,9 @@ func shortStatus(s Status) string {
 // its new content.
 //
 // Without root, Apply refuses before touching anything unless SkipChown is
-// set (the caller checked RequireRoot for a --root tree).
+// set (the caller checked RequireRoot for a --root tree). While it runs it
+// holds flock(2) locks on the managed directories; a concurrent Apply
+// returns an error wrapping ErrBusy, having touched nothing.
 func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 	chown := !opt.SkipChown
 	if chown && !CanChown() {
@@ -166,6 +168,11 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 	if now == nil {
 		now = time.Now
 	}
+	locks, err := lockDirs(p)
+	if err != nil {
+		return nil, err
+	}
+	defer locks.release()
 	r := &Report{}
 	for _, c := range p.Changes {
 		r.Outcomes = append(r.Outcomes, Outcome{Change: c, Status: NotAttempted})

@@ -348,3 +348,25 @@ func TestMaskedDiffHidesTokensInHandEditedFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyRefusesWhileAnotherApplyHoldsTheDirectories(t *testing.T) {
+	root := t.TempDir()
+	files := renderUnder(t, root, testDeployment())
+	planAndApply(t, files)
+	p, err := NewPlan(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := lockDirs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Apply(context.Background(), ApplyOptions{})
+	held.release()
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("apply during another apply: %v, want ErrBusy", err)
+	}
+	if _, err := p.Apply(context.Background(), ApplyOptions{}); err != nil {
+		t.Fatalf("apply after the other finished: %v", err)
+	}
+}
