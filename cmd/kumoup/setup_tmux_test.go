@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kumoup/kumoup/writer"
+)
+
+// screen is a tmux session at 80x24 running one command, read as a person
+// would read it.
+type screen struct {
+	t    *testing.T
+	name string
+}
+
+func newScreen(t *testing.T, command string) *screen {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed: apt-get install -y tmux")
+	}
+	s := &screen{t: t, name: fmt.Sprintf("kumoup-ui-%d", time.Now().UnixNano())}
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "80", "-y", "24",
+		"env", "TERM=xterm-256color", "sh", "-c", command+"; echo EXIT=$?; sleep 60").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", s.name).Run() })
+	return s
+}
+
+// keys sends tmux key names (Enter, Escape, C-c) or, with literal, text.
+func (s *screen) keys(literal bool, keys ...string) {
+	args := []string{"send-keys", "-t", s.name}
+	if literal {
+		args = append(args, "-l")
+	}
+	if out, err := exec.Command("tmux", append(args, keys...)...).CombinedOutput(); err != nil {
+		s.t.Fatalf("tmux send-keys: %v: %s", err, out)
+	}
+}
+
+// capture returns the visible screen, or with history everything the
+// terminal still holds (its scrollback).
+func (s *screen) capture(history bool) string {
+	args := []string{"capture-pane", "-p", "-t", s.name}
+	if history {
+		args = append(args, "-S", "-")
+	}
+	out, err := exec.Command("tmux", args...).Output()
+	if err != nil {
+		s.t.Fatalf("tmux capture-pane: %v", err)
+	}
+	return string(out)
+}
+
+func (s *screen) waitFor(re string) {
+	s.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(20 * time.Second)
+	for !rx.MatchString(s.capture(false)) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waiting for %q; the screen is:\n%s", re, s.capture(false))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestSetupInATerminalLeavesNoSecretInTheScrollback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kumoup and drives it in tmux")
+	}
+	bin, root := buildKumoup(t), t.TempDir()
+	s := newScreen(t, bin+" setup --root "+root)
+	s.waitFor("Press enter to start")
+	s.keys(false, "Enter")
+	field := func(title, text string) {
+		s.waitFor("┃ " + regexp.QuoteMeta(title))
+		if text != "" {
+			s.keys(true, text)
+		}
+		s.keys(false, "Enter")
+	}
+	field("Public name of the MTA host", "mta.example.com")
+	field("TLS certificate", "")
+	field("TLS private key", "")
+	field("Largest injection body", "")
+	field("Injection token", "")
+	field("App webhook URL", "https://app.example.com/webhooks/kumomta")
+	field("Webhook token", "")
+	field("KumoProxy host", "10.0.0.5")
+	field("KumoProxy port", "")
+	field("Public egress IP", "203.0.113.7")
+	field("HELO name", "mta.example.com")
+	s.waitFor("Write 6 file")
+	s.keys(false, "Enter")
+	s.waitFor("Every file is in place")
+	s.keys(false, "Enter")
+	s.waitFor("Auth secret")
+
+	d, err := writer.Load(writer.Layout{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys(false, "v")
+	s.waitFor(regexp.QuoteMeta(d.InjectionToken))
+	s.keys(false, "q")
+	s.waitFor("EXIT=0")
+	if all := s.capture(true); strings.Contains(all, d.InjectionToken) || strings.Contains(all, d.WebhookToken) {
+		t.Fatalf("a secret is left in the terminal after exit:\n%s", all)
+	}
+	if fi, err := os.Stat(writer.Layout{Root: root}.EnvFile()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("environment file: %v %v, want mode 0600", fi, err)
+	}
+}
+
+func TestCtrlCInTheWizardExits130AndWritesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kumoup and drives it in tmux")
+	}
+	bin, root := buildKumoup(t), t.TempDir()
+	s := newScreen(t, bin+" setup --root "+root)
+	s.waitFor("Press enter to start")
+	s.keys(false, "Enter")
+	s.waitFor("┃ Public name of the MTA host")
+	s.keys(true, "mta.example.com")
+	s.keys(false, "C-c")
+	s.waitFor("EXIT=130")
+	if !strings.Contains(s.capture(false), "aborted: nothing was written") {
+		t.Fatalf("no abort message:\n%s", s.capture(false))
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Fatalf("ctrl+c left %d entries in the root", len(entries))
+	}
+}
