@@ -11,5 +11,11 @@
 // and returns results in catalogue order.
 //
 // The injection token is only ever sent over verified HTTPS to the
-// configured name; no redirect is followed, and no Result contains it.
+// configured name; no redirect is followed, and no Result contains it
+// ([Redact] masks it once more before anything is printed).
+//
+// [WriteText] prints results as the table `kumoup status` shows (80
+// columns, status glyphs coloured when the terminal supports it, remedies
+// under warnings and failures, a summary line); [WriteJSON] prints them for
+// scripts.
 package probes
