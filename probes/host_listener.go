@@ -30,7 +30,7 @@ func checkListenerLoopback(ctx context.Context, t *Target) Result {
 	var bound []netip.AddrPort
 	var read []string
 	for _, name := range []string{"tcp", "tcp6"} {
-		path := filepath.Join(t.procRoot(), "net", name)
+		path := filepath.Join(t.procNetDir(), name)
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
 			continue // IPv6 disabled

@@ -23,7 +23,7 @@ func TestListenerBoundToLoopbackPasses(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	r := hostRun(t, listenerTarget(port), "host.listener.loopback")
-	hostWant(t, r, StatusPass, fmt.Sprintf("127.0.0.1:%d only", port), "/proc/net/tcp")
+	hostWant(t, r, StatusPass, fmt.Sprintf("127.0.0.1:%d only", port), "/net/tcp")
 }
 
 func TestListenerOnLoopbackForBothFamiliesPasses(t *testing.T) {

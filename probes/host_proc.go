@@ -20,6 +20,21 @@ func (t *Target) procRoot() string {
 	return "/proc"
 }
 
+// procNetDir is where the kernel's socket tables are read: ProcRoot/net
+// when ProcRoot is set, else /proc/thread-self/net, the namespace of the
+// thread asking (/proc/net follows the main thread, which a test that
+// entered another network namespace on it may have left there), falling
+// back to /proc/net on kernels before 3.17.
+func (t *Target) procNetDir() string {
+	if t.ProcRoot != "" {
+		return filepath.Join(t.ProcRoot, "net")
+	}
+	if _, err := os.Stat("/proc/thread-self/net/tcp"); err == nil {
+		return "/proc/thread-self/net"
+	}
+	return "/proc/net"
+}
+
 // tcpListenState is the st column of a LISTEN socket in /proc/net/tcp.
 const tcpListenState = "0A"
 
