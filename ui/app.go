@@ -157,7 +157,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // quit ends the program. Quitting before any file is written is an abort.
 func (m Model) quit(interrupt bool) (tea.Model, tea.Cmd) {
-	if interrupt && !m.written {
+	if interrupt && !m.written && m.opt.Start != ScreenDashboard {
 		m.aborted = true
 	}
 	m.conn.hide()

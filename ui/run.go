@@ -49,9 +49,11 @@ type Options struct {
 	Target *probes.Target
 	// Checks are the dashboard's checks; nil means probes.Catalogue().
 	Checks []probes.Check
-	// Scrape configures the dashboard's scraper. An empty URL or token is
-	// filled from the deployment (its metrics URL and injection token);
-	// RootCAs and DialContext default to Target's (RootCAs, ConnectTo).
+	// Scrape configures the dashboard's scraper. An empty URL means the
+	// deployment's metrics URL (on Target's HTTPSPort) with its injection
+	// token (unless Token is set); a URL given here is used with Token as
+	// given, even empty. RootCAs and DialContext default to Target's
+	// (RootCAs, ConnectTo).
 	Scrape metrics.Config
 	// ScrapeInterval and CheckInterval default to 2 s and 30 s.
 	ScrapeInterval, CheckInterval time.Duration
@@ -78,8 +80,9 @@ const (
 	DefaultCheckInterval  = 30 * time.Second
 )
 
-// ErrAborted is returned by Run when the operator quit with ctrl+c before
-// any file was written (or wrapped, while files were being written).
+// ErrAborted is returned by Run when the operator quit the wizard with
+// ctrl+c before any file was written (or wrapped, while files were being
+// written). Quitting a dashboard opened directly is never an abort.
 var ErrAborted = errors.New("aborted by the operator")
 
 // ErrNoTTY is returned by CheckTTY when there is no terminal to draw on.
