@@ -153,6 +153,15 @@ func TestEdgeAndTLSChecksAgainstRealNginx(t *testing.T) {
 			},
 		},
 		{
+			name: "certificate expired yesterday",
+			cfg:  loopback.Config{Certificate: loopback.CertExpired},
+			want: map[string]want{
+				"tls.certificate.expiry":       {StatusFail, []string{"the certificate expired on", "certbot renew"}},
+				"tls.certificate.chain":        {StatusFail, []string{"expired", "certbot renew"}},
+				"edge.metrics.unauthenticated": {StatusFail, []string{"no answer", "certificate"}},
+			},
+		},
+		{
 			name:   "certificate expiring in 15 days by the target's clock",
 			target: func(tg *Target) { tg.Now = func() time.Time { return time.Now().AddDate(0, 0, 75) } },
 			want: map[string]want{

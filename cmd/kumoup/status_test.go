@@ -185,3 +185,30 @@ func TestStatusTokenFileOverridesTheInclude(t *testing.T) {
 	}
 	statusNoToken(t, r, "wrongTOKENwrongTOKENwrongTOKENwrongTOKEN123")
 }
+
+func TestStatusInsecureWarnsOnTLSAndNeverSendsTheToken(t *testing.T) {
+	t.Parallel()
+	site := statusSite(t, loopback.Config{})
+	d := site.Deployment.Domain
+	r := kumoup(t, "status", "--root", site.Layout.Root, "--insecure", "--json", "--only", "edge,tls",
+		"--connect-to", fmt.Sprintf("%s:443:%s", d, site.HTTPSAddr),
+		"--connect-to", fmt.Sprintf("%s:80:%s", d, site.HTTPAddr))
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want 0 (warnings and skips only)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	statusNoToken(t, r, site.Deployment.InjectionToken)
+	var doc statusJSON
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Checks {
+		if strings.HasPrefix(c.ID, "tls.") && (c.Status != "warn" || !strings.Contains(c.Detail, "TLS verification off")) {
+			t.Errorf("%s: %s %q, want a warning that verification was off", c.ID, c.Status, c.Detail)
+		}
+	}
+	for _, req := range site.Kumod.Requests() {
+		if req.Authorization || req.Path == "/metrics" {
+			t.Errorf("kumod got %s %s: the token went over unverified TLS", req.Method, req.Path)
+		}
+	}
+}
