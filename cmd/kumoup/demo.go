@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kumoup/kumoup/internal/demo"
+	"github.com/kumoup/kumoup/ui"
 )
 
 // demoOptions are `kumoup demo`'s flags.
@@ -41,6 +42,9 @@ it exits, ctrl+c included.`,
 }
 
 func runDemo(cmd *cobra.Command, opt demoOptions) error {
+	if err := ui.CheckTTY(); err != nil {
+		return usageError(err)
+	}
 	// A closed terminal or dropped SSH session (SIGHUP) stops the demo
 	// like ctrl+c does.
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGHUP)

@@ -2,17 +2,31 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kumoup/kumoup/internal/demo"
+	"github.com/kumoup/kumoup/probes/metrics"
+	"github.com/kumoup/kumoup/ui"
 )
 
-// runDemoUI runs the wizard and dashboard on env. Until the terminal UI
-// lands it waits for ctrl+c.
-func runDemoUI(ctx context.Context, cmd *cobra.Command, env *demo.Env, opt demoOptions) error {
-	fmt.Fprintln(cmd.ErrOrStderr(), "kumoup demo: running; press ctrl+c to stop")
-	<-ctx.Done()
-	return silentExit(exitInterrupted)
+// runDemoUI runs the wizard (or, with --dashboard, the dashboard) on the
+// demo: prefilled with its answers, writing into its pretend host, watching
+// its loopback deployment.
+func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOptions) error {
+	d, target := env.Deployment, env.Target()
+	start := ui.ScreenWizard
+	if opt.dashboard {
+		start = ui.ScreenDashboard
+	}
+	return uiResult(ui.Run(ctx, ui.Options{
+		Start:         start,
+		Layout:        env.Layout,
+		Prefill:       &d,
+		PrefillSource: "demo answers",
+		Target:        &target,
+		Checks:        env.Checks(),
+		Scrape:        metrics.Config{URL: env.MetricsURL()},
+		Demo:          true,
+	}))
 }

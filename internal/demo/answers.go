@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // The demo's answers: names under .test (RFC 2606: never resolvable), and a
@@ -19,8 +20,11 @@ const (
 
 // answers returns the demo deployment with fresh tokens; Listener is the
 // stand-in kumod's address and ProxyPort a loopback port nothing listens on
-// (the demo has no KumoProxy).
-func answers(listener string, proxyPort int) (model.Deployment, error) {
+// (the demo has no KumoProxy). The certificate and the ACME webroot are at
+// Let's Encrypt's paths inside the pretend host, written as real absolute
+// paths: that is where nginx, the wizard's preflight and the checks find
+// them (loopback writes the certificate there, as certbot would).
+func answers(host writer.Layout, listener string, proxyPort int) (model.Deployment, error) {
 	inject, err := model.NewToken()
 	if err != nil {
 		return model.Deployment{}, fmt.Errorf("demo: injection token: %w", err)
@@ -39,6 +43,10 @@ func answers(listener string, proxyPort int) (model.Deployment, error) {
 		ProxyPublicIP:  ProxyPublicIP,
 		HELO:           HELO,
 		Listener:       listener,
+
+		TLSCertificate:    host.Path(model.CertificatePath(Domain)),
+		TLSCertificateKey: host.Path(model.CertificateKeyPath(Domain)),
+		ACMEWebroot:       host.Path(model.DefaultACMEWebroot),
 	}.WithDefaults()
 	if err := d.Validate().Err(); err != nil {
 		return model.Deployment{}, fmt.Errorf("demo: the demo answers do not validate (a kumoup bug): %w", err)

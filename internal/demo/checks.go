@@ -14,7 +14,6 @@ const (
 	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
 	skipWebhook = "the demo's app (" + WebhookURL + ") is imaginary: on a host, this reaches the webhook URL over verified TLS"
 	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
-	skipACME    = "the demo's site file serves challenges from /var/www/letsencrypt, which the demo leaves alone: on a host, this fetches a probe file over port 80"
 )
 
 // skipRule replaces the checks whose ID matches (an exact ID, or a family
@@ -40,7 +39,6 @@ func (r skipRule) hits(id string) bool {
 var skipRules = []skipRule{
 	{"edge.", skipNoNginx, withoutNginx},
 	{"tls.", skipNoNginx, withoutNginx},
-	{"edge.acme.webroot", skipACME, always},
 	{"host.nginx.config", skipNoNginx, withoutNginx},
 	{"proxy.socks5", skipProxy, always},
 	{"webhook.reachable", skipWebhook, always},

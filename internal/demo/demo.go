@@ -92,7 +92,7 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	if err := env.startKumod(ctx); err != nil {
 		return nil, err
 	}
-	d, err := answers(env.Kumod.Addr(), model.DefaultProxyPort)
+	d, err := answers(env.Layout, env.Kumod.Addr(), model.DefaultProxyPort)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (e *Env) startNginx(ctx context.Context) error {
 // startSite runs the real nginx with kumoup's configuration.
 func (e *Env) startSite(ctx context.Context) error {
 	site, err := loopback.Start(ctx, loopback.Config{
-		Deployment: e.siteAnswers(),
+		Deployment: e.Deployment,
 		Dir:        e.Dir,
 		UseKumod:   e.Kumod,
 		// The demo's name has no Let's Encrypt certificate: a throwaway
@@ -173,18 +173,6 @@ func (e *Env) startSite(ctx context.Context) error {
 	e.Site = site
 	e.Notes = append(e.Notes, fmt.Sprintf("nginx with kumoup's configuration on https://%s (as %s, certificate from a throwaway CA)", site.HTTPSAddr, e.Deployment.Domain))
 	return nil
-}
-
-// siteAnswers are the answers nginx runs with: the demo's, with the
-// certificate and the ACME webroot at their real paths inside the pretend
-// host, so the checks find them where the deployment says (loopback writes
-// the certificate there, as certbot would).
-func (e *Env) siteAnswers() model.Deployment {
-	d := e.Deployment
-	d.TLSCertificate = e.Layout.Path(d.TLSCertificate)
-	d.TLSCertificateKey = e.Layout.Path(d.TLSCertificateKey)
-	d.ACMEWebroot = e.Layout.Path(d.ACMEWebroot)
-	return d
 }
 
 // packageInitLua stands in for the init.lua KumoMTA's package installs

@@ -93,7 +93,7 @@ func TestDemoServesEvolvingMetricsThroughRealNginxWithTheToken(t *testing.T) {
 		t.Errorf("the delivered counter did not move in a second: %s", deliveredLine(t, second))
 	}
 	for _, f := range []string{env.Deployment.TLSCertificate, env.Deployment.TLSCertificateKey} {
-		if _, err := os.Stat(env.Layout.Path(f)); err != nil {
+		if _, err := os.Stat(f); err != nil {
 			t.Errorf("the certificate nginx serves is not in the pretend host: %v", err)
 		}
 	}
