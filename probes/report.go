@@ -34,7 +34,6 @@ var (
 		StatusFail: lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
 		StatusSkip: lipgloss.NewStyle().Foreground(lipgloss.BrightBlack),
 	}
-	remedyStyle = lipgloss.NewStyle().Faint(true)
 )
 
 // Column layout of the text report.
@@ -75,9 +74,10 @@ func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 			for i, l := range reportWrap(remedy, detailWidth-len(remedyPrefix)) {
 				lead := hang
 				if i == 0 {
-					lead = remedyPrefix
+					// The fix is the text to read: only its label is tinted.
+					lead = tints[r.Status].Render(strings.TrimSpace(remedyPrefix)) + " "
 				}
-				lines = append(lines, remedyStyle.Render(lead+l))
+				lines = append(lines, lead+l)
 			}
 		}
 		if indent == 4 || len(r.ID) > idCol {
