@@ -53,6 +53,10 @@ type Model struct {
 	next nextSteps
 	dash *dashboard
 
+	// bg is the terminal's background color, once it answered: huh's
+	// theme and the help line pick their dark or light variant from it.
+	bg *tea.BackgroundColorMsg
+
 	// deployment is the answers being written, then watched.
 	deployment model.Deployment
 	written    bool // the apply wrote at least one file
@@ -105,13 +109,14 @@ func NewModel(opt Options) Model {
 	return m
 }
 
-// Init starts the first screen's commands.
+// Init asks the terminal for its background color and starts the first
+// screen's commands.
 func (m Model) Init() tea.Cmd {
 	switch m.screen {
 	case screenDashboard:
-		return m.dash.Init(m.ctx)
+		return tea.Batch(tea.RequestBackgroundColor, m.dash.Init(m.ctx))
 	default:
-		return senseHostCmd(m.ctx, m.opt)
+		return tea.Batch(tea.RequestBackgroundColor, senseHostCmd(m.ctx, m.opt))
 	}
 }
 
@@ -124,6 +129,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.InterruptMsg:
 		return m.quit(true)
+	case tea.BackgroundColorMsg:
+		m.bg = &msg
+		if m.st.Color {
+			m.help.Styles = help.DefaultStyles(msg.IsDark())
+		}
+		if m.wiz != nil {
+			m.wiz.bg = m.bg
+			return m, m.wiz.Update(msg)
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.Quit) {
 			return m.quit(true)

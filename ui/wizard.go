@@ -64,6 +64,7 @@ type wizard struct {
 
 	page          page
 	form          *huh.Form
+	bg            *tea.BackgroundColorMsg // forwarded to each new form
 	st            *Styles
 	width, height int
 	done          bool
@@ -122,6 +123,9 @@ func (w *wizard) show(p page) tea.Cmd {
 		WithShowErrors(true).
 		WithKeyMap(formKeyMap())
 	w.SetSize(w.width, w.height)
+	if w.bg != nil {
+		w.form.Update(*w.bg)
+	}
 	return w.form.Init()
 }
 
@@ -399,6 +403,7 @@ func (w *wizard) View() string {
 func (m Model) startWizard() (tea.Model, tea.Cmd) {
 	if m.wiz == nil {
 		m.wiz = newWizard(m.opt.Prefill, m.st)
+		m.wiz.bg = m.bg
 	}
 	m.wiz.done = false
 	m.goTo(screenWizard)
