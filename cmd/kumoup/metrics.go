@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -15,13 +16,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
+	"github.com/kumoup/kumoup/writer"
 )
 
-// metricsOptions are the flags of `kumoup metrics`. Until the deployment
-// loader exists, the endpoint is given with --url and friends.
+// metricsOptions are the flags of `kumoup metrics`. The token is never a
+// flag: it is read from the nginx token include under --root, or from
+// --token-file.
 type metricsOptions struct {
+	root       string
 	url        string
 	tokenFile  string
 	caFile     string
@@ -29,6 +34,8 @@ type metricsOptions struct {
 	connectTo  []string
 	file       string
 	dump       bool
+	json       bool
+	history    bool
 	watch      bool
 	interval   time.Duration
 	timeout    time.Duration
@@ -38,30 +45,48 @@ type metricsOptions struct {
 func newMetricsCmd() *cobra.Command {
 	var opt metricsOptions
 	cmd := &cobra.Command{
-		Use:   "metrics",
+		Use:   "metrics [flags]",
 		Short: "Scrape kumod's /metrics through nginx and summarize it",
 		Long: `metrics scrapes KumoMTA's Prometheus endpoint through the authenticated
 nginx front and prints what kcli top shows (rates over one interval), plus
 webhook back-pressure, proxy failures, suspended egress sources, disk free
 space and the biggest ready queues and providers.
 
---dump prints expfmt's parse of the exposition instead: one line per sample,
-"FAMILY TYPE SERIES VALUE", sorted. --file reads a saved exposition instead
-of scraping. The token is read from --token-file, never from the command line.`,
-		Example: `  kumoup metrics --url https://mta.example.com/metrics --token-file /etc/kumoup/metrics.token
-  kumoup metrics --url https://mta.example.com/metrics --token-file tok --connect-to mta.example.com:443:127.0.0.1:443 --watch
+The endpoint and token come from the deployment, as for kumoup status: the
+answers in /etc/kumoup/kumoup.yaml and the nginx token include (under
+--root when given). --url scrapes another endpoint and --token-file gives
+its token; the token is never a flag value and never printed. It is sent
+only over verified HTTPS (so not with --insecure), and the deployment's
+token only to the deployment's name.
+
+--json prints the summary as JSON (add --history for each value's recent
+history). --dump prints expfmt's parse of the exposition instead: one line
+per sample, "FAMILY TYPE SERIES VALUE", sorted. --file reads a saved
+exposition instead of scraping. --watch prints a summary every interval
+until interrupted (with --json, one document per line).
+
+Exit status: 0 success, 1 the scrape failed, 2 bad usage or no deployment
+found.`,
+		Example: `  sudo kumoup metrics
+  sudo kumoup metrics --watch
+  sudo kumoup metrics --json | jq .top_queues
+  kumoup metrics --url https://mta.example.com/metrics --token-file ~/metrics.token
+  sudo kumoup metrics --connect-to mta.example.com:443:127.0.0.1:443 --dump
   kumoup metrics --file saved-metrics.txt --dump`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMetrics(cmd, opt) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&opt.url, "url", "", "metrics endpoint, e.g. https://mta.example.com/metrics")
-	f.StringVar(&opt.tokenFile, "token-file", "", "file holding the bearer token (one line; keep it mode 600)")
-	f.StringVar(&opt.caFile, "ca-file", "", "PEM file of the CA(s) to trust instead of the system roots")
-	f.BoolVar(&opt.insecure, "insecure", false, "skip TLS certificate verification (test setups only)")
-	f.StringArrayVar(&opt.connectTo, "connect-to", nil, "HOST:PORT:ADDR:PORT: connect to ADDR:PORT for HOST:PORT, keeping HOST for TLS and Host (like curl)")
+	f.StringVar(&opt.root, "root", "", "read the deployment under DIR instead of /")
+	f.StringVar(&opt.url, "url", "", "scrape this endpoint instead of the deployment's, e.g. https://mta.example.com/metrics")
+	f.StringVar(&opt.tokenFile, "token-file", "", "file holding the bearer token alone on one line (default: the nginx token include)")
+	f.StringVar(&opt.caFile, "ca-file", "", "trust the CA(s) in this PEM file instead of the system roots")
+	f.BoolVar(&opt.insecure, "insecure", false, "skip TLS verification (test setups only): the token is not sent")
+	f.StringArrayVar(&opt.connectTo, "connect-to", nil, "connect to ADDR:PORT for HOST:PORT, given as HOST:PORT:ADDR:PORT like curl's (repeatable); TLS and Host keep HOST")
 	f.StringVar(&opt.file, "file", "", "read a saved exposition from this file instead of scraping")
 	f.BoolVar(&opt.dump, "dump", false, "print expfmt's parse of the exposition, one sample per line, sorted")
+	f.BoolVar(&opt.json, "json", false, "print the summary as JSON: rates, gauges, pools, hooks, disks, top queues and providers")
+	f.BoolVar(&opt.history, "history", false, "with --json: add each value's recent history, oldest first")
 	f.BoolVar(&opt.watch, "watch", false, "print the summary every interval until interrupted")
 	f.DurationVar(&opt.interval, "interval", metrics.DefaultInterval, "time between scrapes")
 	f.DurationVar(&opt.timeout, "timeout", 0, "deadline of each scrape (default three quarters of the interval)")
@@ -73,8 +98,11 @@ of scraping. The token is read from --token-file, never from the command line.`,
 type metricsFetch func(ctx context.Context) ([]byte, error)
 
 func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
+	if err := checkMetricsFlags(opt); err != nil {
+		return err
+	}
 	ctx := cmd.Context()
-	fetch, closeFn, err := metricsSource(cmd, opt)
+	fetch, source, closeFn, err := metricsSource(cmd, opt)
 	if err != nil {
 		return err
 	}
@@ -88,6 +116,13 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 		if err := metrics.Dump(out, bytes.NewReader(body)); err != nil {
 			return failure(err)
 		}
+		return nil
+	}
+	write := func(s metrics.Summary) error {
+		if opt.json {
+			return metrics.WriteJSON(out, s, metrics.JSONOptions{Source: source, History: opt.history, Compact: opt.watch})
+		}
+		writeMetricsSummary(out, source, s)
 		return nil
 	}
 	z := metrics.NewSummarizer()
@@ -111,15 +146,19 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 			s, err := z.Update(time.Now(), body)
 			if err != nil {
 				if !opt.watch {
-					return failure(fmt.Errorf("%s: %w (run with --dump to see what expfmt makes of it)", metricsSourceName(opt), err))
+					return failure(fmt.Errorf("%s: %w (run with --dump to see what expfmt makes of it)", source, err))
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), err)
 			} else if opt.watch || i+1 >= rounds {
-				writeMetricsSummary(out, metricsSourceName(opt), s)
+				if err := write(s); err != nil {
+					return failure(fmt.Errorf("write the summary: %w", err))
+				}
 				if !opt.watch {
 					return nil
 				}
-				fmt.Fprintln(out)
+				if !opt.json {
+					fmt.Fprintln(out)
+				}
 			} else {
 				fmt.Fprintf(cmd.ErrOrStderr(), "sampling rates over %v...\n", opt.interval)
 			}
@@ -132,76 +171,114 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 	}
 }
 
-func metricsSourceName(opt metricsOptions) string {
-	if opt.file != "" {
-		return opt.file
+// checkMetricsFlags rejects combinations that cannot mean anything.
+func checkMetricsFlags(opt metricsOptions) error {
+	switch {
+	case opt.dump && (opt.json || opt.watch):
+		return usageError(errors.New("--dump prints one parse of the exposition: --json and --watch do not apply"))
+	case opt.history && !opt.json:
+		return usageError(errors.New("--history adds histories to the JSON summary: use it with --json"))
+	case opt.maxBodyMiB <= 0:
+		return usageError(fmt.Errorf("--max-body %d: must be a positive number of MiB", opt.maxBodyMiB))
+	case opt.file != "" && (opt.url != "" || opt.root != "" || opt.tokenFile != "" || opt.caFile != "" || opt.insecure || len(opt.connectTo) > 0):
+		return usageError(errors.New("--file reads a saved exposition: --url, --root, --token-file, --ca-file, --insecure and --connect-to do not apply"))
 	}
-	return opt.url
+	return nil
 }
 
-// metricsSource builds the exposition source the flags describe.
-func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, func(), error) {
+// metricsSource builds the exposition source the flags describe and names
+// it (the file or the URL scraped).
+func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string, func(), error) {
 	if opt.file != "" {
-		if opt.url != "" {
-			return nil, nil, usageError(errors.New("--file and --url: give one source, a saved exposition or the endpoint"))
-		}
 		return func(context.Context) ([]byte, error) {
 			b, err := os.ReadFile(opt.file)
 			if err != nil {
 				return nil, fmt.Errorf("--file: %w", err)
 			}
 			return b, nil
-		}, func() {}, nil
+		}, opt.file, func() {}, nil
 	}
-	if opt.url == "" {
-		return nil, nil, usageError(errors.New("no metrics endpoint given: use --url (with --token-file), or --file for a saved exposition; the deployment loader is not wired into metrics yet"))
+	t, token, err := metricsTarget(cmd, opt)
+	if err != nil {
+		return nil, "", nil, err
 	}
-	cfg := metrics.Config{URL: opt.url, Interval: opt.interval, Timeout: opt.timeout, InsecureSkipVerify: opt.insecure, MaxBody: opt.maxBodyMiB << 20}
-	if opt.maxBodyMiB <= 0 {
-		return nil, nil, usageError(fmt.Errorf("--max-body %d: must be a positive number of MiB", opt.maxBodyMiB))
+	cfg, withheld, err := metrics.ConfigFor(t, metrics.Endpoint{URL: opt.url, Token: token})
+	if err != nil {
+		return nil, "", nil, usageError(err)
 	}
+	if withheld != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", withheld)
+	}
+	cfg.Interval, cfg.Timeout, cfg.MaxBody = opt.interval, opt.timeout, opt.maxBodyMiB<<20
+	s, err := metrics.NewScraper(cfg)
+	if err != nil {
+		return nil, "", nil, usageError(err)
+	}
+	return s.Scrape, cfg.URL, s.Close, nil
+}
+
+// metricsTarget reads the deployment and the flags the way kumoup status
+// does (see statusTarget), and the --token-file token. With --url the
+// deployment is optional; with --url and --token-file it is not read.
+// Every error is a usage error (exit 2).
+func metricsTarget(cmd *cobra.Command, opt metricsOptions) (*probes.Target, string, error) {
+	t := &probes.Target{Layout: writer.Layout{Root: opt.root}, Insecure: opt.insecure}
+	var token string
 	if opt.tokenFile != "" {
 		tok, err := readMetricsTokenFile(cmd.ErrOrStderr(), opt.tokenFile)
 		if err != nil {
-			return nil, nil, usageError(err)
+			return nil, "", usageError(err)
 		}
-		cfg.Token = tok
+		if err := model.ValidateToken(tok); err != nil {
+			return nil, "", usageError(fmt.Errorf("--token-file %s: the token %w", opt.tokenFile, err))
+		}
+		token = tok
+	}
+	if opt.url == "" || token == "" {
+		d, err := writer.Load(t.Layout)
+		switch {
+		case errors.Is(err, writer.ErrNoDeployment) && opt.url != "":
+			// --url alone: an endpoint scraped without a token.
+		case errors.Is(err, writer.ErrNoDeployment):
+			return nil, "", usageError(fmt.Errorf("%w; or scrape an endpoint with --url and --token-file, or read a saved exposition with --file", err))
+		case err != nil && (d.Domain == "" || d.InjectionToken == "" && token == ""):
+			return nil, "", usageError(err)
+		case err != nil:
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", err)
+		}
+		t.Deployment = d
 	}
 	if opt.caFile != "" {
 		pem, err := os.ReadFile(opt.caFile)
 		if err != nil {
-			return nil, nil, usageError(fmt.Errorf("--ca-file: %w", err))
+			return nil, "", usageError(fmt.Errorf("--ca-file: %w", err))
 		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, nil, usageError(fmt.Errorf("--ca-file %s: no PEM certificate in it", opt.caFile))
-		}
-	}
-	if len(opt.connectTo) > 0 {
-		routes := map[string]string{}
-		for _, spec := range opt.connectTo {
-			from, to, err := probes.ParseConnectTo(spec)
-			if err != nil {
-				return nil, nil, usageError(err)
-			}
-			routes[from] = to
-		}
-		cfg.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if to, ok := routes[addr]; ok {
-				addr = to
-			}
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
+		t.RootCAs = x509.NewCertPool()
+		if !t.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, "", usageError(fmt.Errorf("--ca-file %s: no PEM certificate in it", opt.caFile))
 		}
 	}
-	s, err := metrics.NewScraper(cfg)
-	if err != nil {
-		return nil, nil, usageError(err)
+	name := t.Deployment.Domain
+	if u, err := url.Parse(opt.url); opt.url != "" && err == nil {
+		name = u.Hostname()
 	}
-	return s.Scrape, s.Close, nil
+	for _, spec := range opt.connectTo {
+		from, to, err := probes.ParseConnectTo(spec)
+		if err != nil {
+			return nil, "", usageError(err)
+		}
+		if t.ConnectTo == nil {
+			t.ConnectTo = map[string]string{}
+		}
+		if host, _, _ := net.SplitHostPort(from); !strings.EqualFold(host, name) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: --connect-to %s: %s is not the endpoint's name %s\n", spec, host, name)
+		}
+		t.ConnectTo[from] = to
+	}
+	return t, token, nil
 }
 
-// readTokenFile reads a bearer token from its file, warning when other
+// readMetricsTokenFile reads a bearer token from its file, warning when other
 // users can read it.
 func readMetricsTokenFile(stderr io.Writer, path string) (string, error) {
 	fi, err := os.Stat(path)
@@ -234,7 +311,7 @@ func metricsScrapeFailure(err error) error {
 	return failure(errors.New(describeScrapeError(err)))
 }
 
-// writeSummary prints a Summary as a few aligned blocks.
+// writeMetricsSummary prints a Summary as a few aligned blocks.
 func writeMetricsSummary(w io.Writer, source string, s metrics.Summary) {
 	rates := "rates need a second scrape"
 	if s.Interval > 0 {
