@@ -42,7 +42,7 @@ func edgeFetch(ctx context.Context, t *Target, c *http.Client, r edgeRequest, as
 	var res Result
 	switch {
 	case errors.Is(err, errTokenWithheld):
-		res = Skip("%s: not sent, %v; pass --ca-file FILE to verify a private CA instead", asked, err)
+		res = Skip("%s: skipped, %v; pass --ca-file FILE to trust a private CA instead", asked, err)
 	default:
 		res = Fail(t.edgeTransportRemedy(err), "%s: no answer: %v", asked, err)
 	}
@@ -73,7 +73,7 @@ func edgeFetchAll(ctx context.Context, t *Target, c *http.Client, reqs []edgeReq
 
 func (t *Target) edgeSiteFile() string { return t.Layout.SiteFile(t.Deployment.Domain) }
 
-// authVar is the nginx variable kumoup's site file sets from the token map.
+// edgeAuthVar is the nginx variable kumoup's site file sets from the token map.
 func (t *Target) edgeAuthVar() string {
 	return "$kumoup_auth_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToLower(t.Deployment.Domain))
 }
