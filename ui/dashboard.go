@@ -46,16 +46,13 @@ func (m Model) dashboardConfig() dashConfig {
 		c.checks = probes.Catalogue()
 	}
 	if c.scrape.URL == "" {
-		// The deployment's endpoint, through nginx, with its token. A URL
-		// given by the caller comes with its own token (or none: the
-		// demo's stand-in kumod without nginx refuses any).
 		c.scrape.URL = m.deployment.MetricsURL()
 		if c.target.HTTPSPort != 0 && c.target.HTTPSPort != 443 {
 			c.scrape.URL = "https://" + m.deployment.Domain + ":" + itoa(c.target.HTTPSPort) + model.MetricsPath
 		}
-		if c.scrape.Token == "" {
-			c.scrape.Token = m.deployment.InjectionToken
-		}
+	}
+	if c.scrape.Token == "" {
+		c.scrape.Token = m.deployment.InjectionToken
 	}
 	if c.scrape.RootCAs == nil && c.scrape.TLS == nil {
 		c.scrape.RootCAs = c.target.RootCAs

@@ -50,10 +50,9 @@ type Options struct {
 	// Checks are the dashboard's checks; nil means probes.Catalogue().
 	Checks []probes.Check
 	// Scrape configures the dashboard's scraper. An empty URL means the
-	// deployment's metrics URL (on Target's HTTPSPort) with its injection
-	// token (unless Token is set); a URL given here is used with Token as
-	// given, even empty. RootCAs and DialContext default to Target's
-	// (RootCAs, ConnectTo).
+	// deployment's metrics URL (on Target's HTTPSPort); an empty Token
+	// means the deployment's injection token. RootCAs and DialContext
+	// default to Target's (RootCAs, ConnectTo).
 	Scrape metrics.Config
 	// ScrapeInterval and CheckInterval default to 2 s and 30 s.
 	ScrapeInterval, CheckInterval time.Duration
