@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// lookupAddrs resolves name to its A and AAAA addresses.
-func lookupAddrs(ctx context.Context, a *dnsAsker, name string) ([]netip.Addr, error) {
+// dnsLookupAddrs resolves name to its A and AAAA addresses.
+func dnsLookupAddrs(ctx context.Context, a *dnsAsker, name string) ([]netip.Addr, error) {
 	ips, err := a.LookupIPAddr(ctx, name)
 	if err != nil {
 		return nil, err
@@ -22,7 +22,7 @@ func lookupAddrs(ctx context.Context, a *dnsAsker, name string) ([]netip.Addr, e
 	return out, nil
 }
 
-func joinAddrs(as []netip.Addr) string {
+func dnsJoinAddrs(as []netip.Addr) string {
 	s := make([]string, len(as))
 	for i, a := range as {
 		s[i] = a.String()
@@ -30,8 +30,8 @@ func joinAddrs(as []netip.Addr) string {
 	return strings.Join(s, ", ")
 }
 
-// addressRecord is "A" or "AAAA" for ip.
-func addressRecord(ip netip.Addr) string {
+// dnsAddressRecord is "A" or "AAAA" for ip.
+func dnsAddressRecord(ip netip.Addr) string {
 	if ip.Is4() {
 		return "A"
 	}
@@ -47,15 +47,15 @@ func checkDomainResolves(ctx context.Context, t *Target) Result {
 	ctx, cancel := answerBefore(ctx)
 	defer cancel()
 	a := t.newDNSAsker()
-	addrs, err := lookupAddrs(ctx, a, name)
+	addrs, err := dnsLookupAddrs(ctx, a, name)
 	if err != nil || len(addrs) == 0 {
 		fix := fmt.Sprintf("add `%s. IN A <this host's public IP>` (and AAAA for IPv6) at your DNS provider", name)
-		if err != nil && !notFound(err) {
+		if err != nil && !dnsNotFound(err) {
 			fix = "check the resolver (--resolver IP:PORT asks another one), then the name's DNS records"
 		}
 		return Fail(fix, "A/AAAA of %s: %s (%s)", name, dnsReason(err), a.via())
 	}
-	return Pass("%s resolves to %s (%s)", name, joinAddrs(addrs), a.via())
+	return Pass("%s resolves to %s (%s)", name, dnsJoinAddrs(addrs), a.via())
 }
 
 // checkPTR: receivers look up the connecting IP's PTR and expect the EHLO
@@ -75,7 +75,7 @@ func checkPTR(ctx context.Context, t *Target) Result {
 	a := t.newDNSAsker()
 	names, err := a.LookupAddr(ctx, ip.String())
 	if err != nil || len(names) == 0 {
-		if err != nil && !notFound(err) {
+		if err != nil && !dnsNotFound(err) {
 			fix = "check the resolver (--resolver IP:PORT asks another one); then " + fix
 		}
 		return Fail(fix, "PTR of %s: %s (%s)", ip, dnsReason(err), a.via())
@@ -102,21 +102,21 @@ func checkFCrDNS(ctx context.Context, t *Target) Result {
 	if helo == "" {
 		return Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
 	}
-	fix := fmt.Sprintf("add `%s. IN %s %s` at your DNS provider", helo, addressRecord(ip), ip)
+	fix := fmt.Sprintf("add `%s. IN %s %s` at your DNS provider", helo, dnsAddressRecord(ip), ip)
 	ctx, cancel := answerBefore(ctx)
 	defer cancel()
 	a := t.newDNSAsker()
-	addrs, err := lookupAddrs(ctx, a, helo)
+	addrs, err := dnsLookupAddrs(ctx, a, helo)
 	if err != nil || len(addrs) == 0 {
-		if err != nil && !notFound(err) {
+		if err != nil && !dnsNotFound(err) {
 			fix = "check the resolver (--resolver IP:PORT asks another one); then " + fix
 		}
 		return Fail(fix, "A/AAAA of %s: %s (%s)", helo, dnsReason(err), a.via())
 	}
 	for _, x := range addrs {
 		if x == ip {
-			return Pass("%s resolves to %s, including KUMOPROXY_PUBLIC_IP (%s)", helo, joinAddrs(addrs), a.via())
+			return Pass("%s resolves to %s, including KUMOPROXY_PUBLIC_IP (%s)", helo, dnsJoinAddrs(addrs), a.via())
 		}
 	}
-	return Fail(fix, "%s resolves to %s, not KUMOPROXY_PUBLIC_IP %s (%s)", helo, joinAddrs(addrs), ip, a.via())
+	return Fail(fix, "%s resolves to %s, not KUMOPROXY_PUBLIC_IP %s (%s)", helo, dnsJoinAddrs(addrs), ip, a.via())
 }

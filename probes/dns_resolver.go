@@ -78,9 +78,9 @@ func dnsReason(err error) string {
 	return err.Error()
 }
 
-// notFound reports whether err says the name or record does not exist (as
+// dnsNotFound reports whether err says the name or record does not exist (as
 // opposed to the resolver failing).
-func notFound(err error) bool {
+func dnsNotFound(err error) bool {
 	var de *net.DNSError
 	return errors.As(err, &de) && de.IsNotFound
 }

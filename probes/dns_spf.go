@@ -147,7 +147,7 @@ func (t *Target) hostOwnIPs(ctx context.Context, a *dnsAsker, proxy netip.Addr) 
 		}
 	}
 	if t.Deployment.Domain != "" {
-		if addrs, err := lookupAddrs(ctx, a, t.Deployment.Domain); err == nil {
+		if addrs, err := dnsLookupAddrs(ctx, a, t.Deployment.Domain); err == nil {
 			for _, x := range addrs {
 				add(x)
 			}

@@ -73,7 +73,7 @@ func checkEnvFilePermissions(ctx context.Context, t *Target) Result {
 		return Fail("kumoup apply (it writes "+path+" 0600 root:root)", "%s does not exist", path)
 	}
 	if err != nil {
-		return Fail("check the path, then kumoup apply", "stat %s: %v", path, err)
+		return Skip("cannot stat %s: %v (run kumoup status as root)", path, errors.Unwrap(err))
 	}
 	if !f.mode.IsRegular() {
 		return Fail("replace it with the file kumoup apply writes", "%s is not a regular file (%s)", path, f.mode.Type())
@@ -94,7 +94,7 @@ func checkEnvFileValues(ctx context.Context, t *Target) Result {
 		return Skip("%s does not exist (see host.envfile.permissions)", path)
 	}
 	if err != nil {
-		return Fail("run kumoup status as root", "read %s: %v", path, err)
+		return Skip("cannot read %s: %v (run kumoup status as root)", path, errors.Unwrap(err))
 	}
 	vars, err := model.ParseEnv(b)
 	if err != nil {
@@ -137,7 +137,7 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 	case errors.Is(err, fs.ErrNotExist):
 		return Fail("kumoup apply (it writes "+tokenFile+" 0600 root:root in a 0700 directory)", "%s does not exist", tokenFile)
 	case err != nil:
-		return Fail("run kumoup status as root", "stat %s: %v", tokenFile, err)
+		return Skip("cannot stat %s: %v (run kumoup status as root)", tokenFile, errors.Unwrap(err))
 	}
 	if p := f.privateProblems(); len(p) > 0 {
 		problems = append(problems, p...)
@@ -162,7 +162,7 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 		problems = append(problems, site+" does not exist")
 		fixes = append(fixes, "kumoup apply")
 	case err != nil:
-		problems = append(problems, fmt.Sprintf("read %s: %v", site, err))
+		return Skip("cannot read %s: %v (run kumoup status as root)", site, errors.Unwrap(err))
 	default:
 		leaked := ""
 		for _, tok := range known {

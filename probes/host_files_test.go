@@ -2,8 +2,12 @@ package probes
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kumoup/kumoup/writer"
 )
 
 func TestEnvFilePrivateToRootPasses(t *testing.T) {
@@ -117,4 +121,51 @@ func TestSiteFileWithTheTokenInlineFails(t *testing.T) {
 	f.target.Deployment.InjectionToken = ""
 	hostWriteFile(t, site, string(b)+"\n# map $http_authorization $x { \"Bearer abcdefghijklmnopqrstuvwxyz0123456789\" 1; }\n", 0o644)
 	hostWant(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "contains a bearer token")
+}
+
+// TestSecretFilesUnreadableToTheCallerSkipAskingForRoot re-runs itself as
+// nobody (setpriv) against a root-owned fixture: the checks that must read
+// 0600 root files skip and say to run as root, instead of failing.
+func TestSecretFilesUnreadableToTheCallerSkipAskingForRoot(t *testing.T) {
+	if root := os.Getenv("KUMOUP_PROBES_NOBODY_ROOT"); root != "" {
+		target := &Target{Deployment: hostTestDeployment(), Layout: writer.Layout{Root: root}}
+		for _, id := range []string{"host.envfile.values", "host.tokenfile.permissions"} {
+			hostWant(t, hostRun(t, target, id), StatusSkip, "permission denied (run kumoup status as root)")
+		}
+		return
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a child as nobody")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv missing: install it with `apt-get install -y util-linux`")
+	}
+	f := newHostFixture(t)
+	// Let nobody reach the fixture and run a copy of this test binary.
+	for dir := f.root; dir != filepath.Dir(dir) && strings.HasPrefix(dir, os.TempDir()+"/"); dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"/etc", "/etc/nginx", "/etc/nginx/conf.d", "/etc/default"} {
+		_ = os.Chmod(f.path(d), 0o755)
+	}
+	bin := filepath.Join(f.root, "probes.test")
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin,
+		"-test.run=^TestSecretFilesUnreadableToTheCallerSkipAskingForRoot$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "KUMOUP_PROBES_NOBODY_ROOT="+f.root)
+	cmd.Dir = f.root
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("as nobody: %v\n%s", err, out)
+	}
+	t.Logf("as nobody:\n%s", out)
 }

@@ -54,13 +54,13 @@ func checkSystemdEnvFile(ctx context.Context, t *Target) Result {
 	}
 	if changed.After(started.Add(restartSlack)) {
 		return Fail(restartCommand, "restart needed: %s changed at %s, after kumomta started at %s (%s)",
-			what, stamp(changed), stamp(started), source)
+			what, utcStamp(changed), utcStamp(started), source)
 	}
 	return Pass("%s loads %s; kumomta started at %s (%s), after %s last changed at %s",
-		loader, writer.EnvFilePath, stamp(started), source, what, stamp(changed))
+		loader, writer.EnvFilePath, utcStamp(started), source, what, utcStamp(changed))
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+func utcStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // findEnvFileDropIn returns the drop-in in dir whose [Service] section has
 // an EnvironmentFile= naming one of paths.

@@ -35,7 +35,7 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	conn, err := t.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return Fail(fmt.Sprintf("start KumoProxy on %s (proxy-server --listen %s) and let this host through its firewall", d.ProxyHost, addr),
-			"connect to %s: %v", addr, dialReason(err))
+			"connect to %s: %v", addr, netDialReason(err))
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -52,13 +52,13 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	n, err := io.ReadAtLeast(conn, buf, 2)
 	switch {
 	case n > 0 && buf[0] != 5:
-		return Fail(notSOCKS, "%s is open but not SOCKS5: it answered %q to a SOCKS5 greeting", addr, printable(buf[:n]))
+		return Fail(notSOCKS, "%s is open but not SOCKS5: it answered %q to a SOCKS5 greeting", addr, socks5ReplyExcerpt(buf[:n]))
 	case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
 		return Fail(notSOCKS, "%s is open but not SOCKS5: no answer to a SOCKS5 greeting before the timeout", addr)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
 		return Fail(notSOCKS, "%s is open but not SOCKS5: it closed the connection without answering a SOCKS5 greeting", addr)
 	case err != nil:
-		return Fail(notSOCKS, "%s is open but not SOCKS5: %v after a SOCKS5 greeting", addr, dialReason(err))
+		return Fail(notSOCKS, "%s is open but not SOCKS5: %v after a SOCKS5 greeting", addr, netDialReason(err))
 	case buf[1] == socks5NoAcceptable:
 		return Fail("let KumoProxy accept unauthenticated SOCKS5 clients from this host: kumod cannot send a username or password",
 			"%s speaks SOCKS5 but refuses method 'no auth' (it answered 0x05 0xFF)", addr)
@@ -74,8 +74,8 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	return Pass("%s", answered)
 }
 
-// dialReason shortens a dial error to its cause.
-func dialReason(err error) error {
+// netDialReason shortens a dial error to its cause.
+func netDialReason(err error) error {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
 		return op.Err
@@ -83,8 +83,8 @@ func dialReason(err error) error {
 	return err
 }
 
-// printable quotes at most 32 bytes of a reply.
-func printable(b []byte) string {
+// socks5ReplyExcerpt quotes at most 32 bytes of a reply.
+func socks5ReplyExcerpt(b []byte) string {
 	if len(b) > 32 {
 		b = b[:32]
 	}

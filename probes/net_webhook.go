@@ -48,12 +48,12 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		if why := certificateProblem(err); why != "" {
+		if why := webhookCertProblem(err); why != "" {
 			return Fail(fmt.Sprintf("give %s a certificate from a public CA that covers the name (or pass --ca-file for a private CA): kumod verifies it when posting events", host),
 				"HEAD %s: TLS certificate does not verify: %s", shown, why)
 		}
-		return Fail(fmt.Sprintf("make %s reachable from this host on port %s (DNS, firewall, the app running)", host, portOr(u, "443")),
-			"HEAD %s: %v", shown, unwrapURLError(err))
+		return Fail(fmt.Sprintf("make %s reachable from this host on port %s (DNS, firewall, the app running)", host, webhookPort(u, "443")),
+			"HEAD %s: %v", shown, webhookErrReason(err))
 	}
 	resp.Body.Close()
 	took := time.Since(start).Round(time.Millisecond)
@@ -68,8 +68,8 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 	return Pass("HEAD %s: %s in %s; %s", shown, resp.Status, took, tlsNote)
 }
 
-// certificateProblem returns why a certificate did not verify, or "".
-func certificateProblem(err error) string {
+// webhookCertProblem returns why a certificate did not verify, or "".
+func webhookCertProblem(err error) string {
 	var (
 		verr *tls.CertificateVerificationError
 		uerr x509.UnknownAuthorityError
@@ -89,7 +89,7 @@ func certificateProblem(err error) string {
 	return ""
 }
 
-func unwrapURLError(err error) error {
+func webhookErrReason(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errors.New("no answer before the timeout")
 	}
@@ -104,7 +104,7 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-func portOr(u *url.URL, def string) string {
+func webhookPort(u *url.URL, def string) string {
 	if p := u.Port(); p != "" {
 		return p
 	}
