@@ -15,6 +15,7 @@ import (
 // its loopback deployment.
 func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOptions) error {
 	d, target := env.Deployment, env.Target()
+	scrapeURL, scrapeToken := env.Scrape()
 	start := ui.ScreenWizard
 	if opt.dashboard {
 		start = ui.ScreenDashboard
@@ -26,7 +27,7 @@ func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOpt
 		PrefillSource: "demo answers",
 		Target:        &target,
 		Checks:        env.Checks(),
-		Scrape:        metrics.Config{URL: env.MetricsURL()},
+		Scrape:        metrics.Config{URL: scrapeURL, Token: scrapeToken},
 		Demo:          true,
 	}))
 }

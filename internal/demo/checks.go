@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -10,7 +11,7 @@ import (
 
 // Why a check cannot run in the demo. Each says what it does on a real host.
 const (
-	skipNoNginx = "nginx is not running in this demo (apt-get install -y nginx, and no --no-nginx): on a host, this asks nginx"
+	skipNoNginx = "nginx is %s: on a host, this asks nginx"
 	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
 	skipWebhook = "the demo's app (" + WebhookURL + ") is imaginary: on a host, this reaches the webhook URL over verified TLS"
 	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
@@ -20,7 +21,7 @@ const (
 // prefix ending in ".") when it applies.
 type skipRule struct {
 	match   string
-	reason  string
+	reason  string // a %s in it is Env.noNginx
 	applies func(e *Env) bool
 }
 
@@ -56,7 +57,7 @@ func (e *Env) Checks() []probes.Check {
 	for _, c := range probes.Catalogue() {
 		for _, r := range skipRules {
 			if r.hits(c.ID) && r.applies(e) {
-				reason := r.reason
+				reason := e.reason(r)
 				c.Run = func(context.Context, *probes.Target) probes.Result { return probes.Skip("%s", reason) }
 				break
 			}
@@ -66,13 +67,20 @@ func (e *Env) Checks() []probes.Check {
 	return out
 }
 
+func (e *Env) reason(r skipRule) string {
+	if strings.Contains(r.reason, "%s") {
+		return fmt.Sprintf(r.reason, e.noNginx)
+	}
+	return r.reason
+}
+
 // Skipped maps the ID of every check the demo skips to the reason.
 func (e *Env) Skipped() map[string]string {
 	out := map[string]string{}
 	for _, c := range probes.Catalogue() {
 		for _, r := range skipRules {
 			if r.hits(c.ID) && r.applies(e) {
-				out[c.ID] = r.reason
+				out[c.ID] = e.reason(r)
 				break
 			}
 		}
@@ -98,12 +106,13 @@ func (e *Env) Target() probes.Target {
 	return t
 }
 
-// MetricsURL is where the dashboard scrapes, with the injection token:
-// "" with nginx (the deployment's metrics URL on the site's port, reached
-// through Target's ConnectTo), the front's plain HTTP URL without.
-func (e *Env) MetricsURL() string {
+// Scrape says where the dashboard reads the metrics and with which token:
+// both "" with nginx (the UI derives the deployment's metrics URL on the
+// site's port, reached through Target's ConnectTo, with the injection
+// token); without nginx, the front's plain HTTP URL and the injection token.
+func (e *Env) Scrape() (url, token string) {
 	if e.front == nil {
-		return ""
+		return "", ""
 	}
-	return "http://" + e.front.Addr() + "/metrics"
+	return "http://" + e.front.Addr() + "/metrics", e.Deployment.InjectionToken
 }

@@ -33,8 +33,9 @@ type Config struct {
 	// Seed seeds the simulated kumod's metrics (0 means from the clock).
 	Seed uint64
 	// Prewrite writes the demo deployment's files into the pretend host
-	// root at Start, as the wizard's apply would: for a demo that opens
-	// the dashboard directly.
+	// root at Start, as the wizard's apply would, and adds the kumoup
+	// lines to its init.lua, as the operator's next step would: for a demo
+	// that opens the dashboard directly.
 	Prewrite bool
 }
 
@@ -59,6 +60,7 @@ type Env struct {
 	Notes []string
 
 	front     *front // nginx's part when there is no nginx
+	noNginx   string // why there is no nginx: "not installed (...)"
 	cfg       Config
 	closeOnce sync.Once
 	closeErr  error
@@ -141,18 +143,18 @@ func (e *Env) startKumod(ctx context.Context) error {
 // startNginx runs a real nginx in front of the stand-in when there is one,
 // and says why not otherwise.
 func (e *Env) startNginx(ctx context.Context) error {
-	why := "not started (--no-nginx)"
+	why := "not started in this demo (--no-nginx)"
 	if !e.cfg.NoNginx {
 		if _, err := loopback.FindNginx(e.cfg.NginxBinary); err == nil {
 			return e.startSite(ctx)
 		}
-		why = "not installed (apt-get install -y nginx)"
+		why = "not installed here (apt-get install -y nginx)"
 	}
 	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken)
 	if err != nil {
 		return err
 	}
-	e.front = f
+	e.front, e.noNginx = f, why
 	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on http://%s, without TLS; the nginx and TLS checks are skipped", why, f.Addr()))
 	return nil
 }
@@ -216,7 +218,20 @@ func (e *Env) writeFiles(ctx context.Context) error {
 	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: os.Geteuid() != 0}); err != nil {
 		return fmt.Errorf("demo: write the demo files under %s: %w", e.Layout.Root, err)
 	}
-	return nil
+	// The operator's next step: init.lua uses the module.
+	lines, err := writer.InitLuaLines(e.Layout)
+	if err != nil {
+		return fmt.Errorf("demo: the init.lua lines: %w", err)
+	}
+	f, err := os.OpenFile(e.Layout.PolicyInit(), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if _, err := f.WriteString("\n" + lines); err != nil {
+		f.Close()
+		return fmt.Errorf("demo: append to %s: %w", e.Layout.PolicyInit(), err)
+	}
+	return f.Close()
 }
 
 // Nginx reports whether a real nginx fronts the stand-in.
