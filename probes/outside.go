@@ -21,14 +21,14 @@ import (
 // untrusted network". They need only the public name (Deployment.Domain);
 // ProxyPublicIP, when known, is probed too.
 var outsideChecks = []Check{
-	{ID: "outside.inject.unauthenticated", Title: "injection without a token is refused (401)", Run: outsideInjectNoToken},
-	{ID: "outside.metrics.unauthenticated", Title: "metrics without a token are refused (401)", Run: outsideMetricsNoToken},
-	{ID: "outside.unknown-path", Title: "unknown paths are 404", Run: outsideUnknownPath},
-	{ID: "outside.admin-api", Title: "kumod's admin API is not exposed (404)", Run: outsideAdminAPI},
-	{ID: "outside.port.listener", Title: "kumod's HTTP listener port is not reachable", Run: outsideListenerPort},
+	{ID: "outside.inject.unauthenticated", Title: "Injection without a token is refused (401)", Run: outsideInjectNoToken},
+	{ID: "outside.metrics.unauthenticated", Title: "Metrics without a token are refused (401)", Run: outsideMetricsNoToken},
+	{ID: "outside.unknown-path", Title: "Unknown paths are 404", Run: outsideUnknownPath},
+	{ID: "outside.admin-api", Title: "The admin API of kumod is not exposed (404)", Run: outsideAdminAPI},
+	{ID: "outside.port.listener", Title: "The HTTP listener port of kumod is not reachable", Run: outsideListenerPort},
 	{ID: "outside.port.proxy", Title: "KumoProxy's port is not reachable", Run: outsideProxyPort},
-	{ID: "outside.http.redirect", Title: "port 80 only redirects to https", Run: outsideHTTPRedirect},
-	{ID: "outside.http.acme", Title: "port 80 serves ACME challenges (404 for a missing one)", Run: outsideACME},
+	{ID: "outside.http.redirect", Title: "Port 80 only redirects to https", Run: outsideHTTPRedirect},
+	{ID: "outside.http.acme", Title: "Port 80 serves ACME challenges (404 for a missing one)", Run: outsideACME},
 }
 
 // OutsideCatalogue returns the checks run from an untrusted network against

@@ -19,7 +19,7 @@ import (
 // conversation through nginx reaches the back-end (EHLO, MAIL, RCPT, RSET,
 // QUIT: no mail is sent). It skips when smtp_proxy is not enabled.
 func SMTPProxyCheck() Check {
-	return Check{ID: "smtp.proxy", Title: "reverse SMTP proxy relays to the back-end", Run: checkSMTPProxy}
+	return Check{ID: "smtp.proxy", Title: "Reverse SMTP proxy relays to the back-end", Run: checkSMTPProxy}
 }
 
 func checkSMTPProxy(ctx context.Context, t *Target) Result {

@@ -220,17 +220,22 @@ func nftPath() (string, error) {
 }
 
 // CheckRules validates an nftables rules file with `nft -c -f` without
-// loading it. As root nft checks directly (the check mode touches nothing);
-// otherwise it runs in a throwaway user and network namespace
-// (`unshare -rn`).
+// loading it. The check runs in a throwaway network namespace (`unshare
+// -n`, or `unshare -rn` without root) so it cannot touch the host's tables
+// even in principle; without unshare, root checks directly (check mode
+// commits nothing).
 func CheckRules(ctx context.Context, path string) error {
 	nft, err := nftPath()
 	if err != nil {
 		return err
 	}
 	args := []string{nft, "-c", "-f", path}
-	if os.Geteuid() != 0 {
-		args = append([]string{"unshare", "-rn"}, args...)
+	if _, err := exec.LookPath("unshare"); err == nil {
+		flag := "-n"
+		if os.Geteuid() != 0 {
+			flag = "-rn"
+		}
+		args = append([]string{"unshare", flag}, args...)
 	}
 	out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
 	if err != nil {

@@ -7,8 +7,8 @@
 // Sockets are opened inside a namespace by the test process itself
 // ([NS.Listen], [NS.Dial], [NS.Do]): a goroutine locks its OS thread,
 // enters the namespace and creates the socket, which stays in that
-// namespace for its whole life; the thread is never returned to the
-// runtime. Programs (nft, nginx) run inside with [NS.Command], which is
+// namespace for its whole life; the thread then returns to its own
+// namespace before the runtime may reuse it. Programs (nft, nginx) run inside with [NS.Command], which is
 // `ip netns exec`.
 //
 // It needs root and the ip program (iproute2); [Require] fails the test

@@ -93,25 +93,39 @@ func (n *NS) MustRun(t testing.TB, name string, args ...string) string {
 }
 
 // Do runs fn on an OS thread that has entered the namespace. Sockets fn
-// creates belong to the namespace for their whole life. The thread is
-// discarded afterwards, never reused by other goroutines.
+// creates belong to the namespace for their whole life. Afterwards the
+// thread goes back to its own namespace before the runtime may reuse it;
+// if that fails it stays locked and is discarded. (It must go back: the
+// goroutine may run on the main thread, which the runtime never discards,
+// and /proc/self/net follows the main thread's namespace.)
 func (n *NS) Do(fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		// No UnlockOSThread: the goroutine exits locked, so the runtime
-		// terminates the thread instead of reusing it in this namespace.
 		runtime.LockOSThread()
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("enter namespace %s: %w", n.Name, err)
+			return
+		}
+		defer orig.Close()
 		f, err := os.Open("/var/run/netns/" + n.Name)
 		if err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("enter namespace %s: %w", n.Name, err)
 			return
 		}
 		defer f.Close()
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("enter namespace %s: %w", n.Name, err)
 			return
 		}
-		errc <- fn()
+		err = fn()
+		if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+		errc <- err
 	}()
 	return <-errc
 }

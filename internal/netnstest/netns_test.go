@@ -2,6 +2,7 @@ package netnstest
 
 import (
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -52,6 +53,34 @@ func TestNamespacesTalkOverTheLANAndVanishAfterwards(t *testing.T) {
 	for _, n := range names {
 		if strings.Contains(string(out), n) {
 			t.Errorf("namespace %s left behind", n)
+		}
+	}
+}
+
+func TestDoLeavesEveryThreadInTheHostNamespace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs root and network namespaces")
+	}
+	Require(t)
+	host, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := New(t)
+	// Many calls: some land on the main thread, whose namespace
+	// /proc/self/net follows.
+	for i := 0; i < 200; i++ {
+		if err := ns.Do(func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := os.Readlink("/proc/self/ns/net"); got != host {
+		t.Fatalf("the main thread stayed in the test namespace: %s, host %s", got, host)
+	}
+	entries, _ := os.ReadDir("/proc/self/task")
+	for _, e := range entries {
+		if got, err := os.Readlink("/proc/self/task/" + e.Name() + "/ns/net"); err == nil && got != host {
+			t.Errorf("thread %s is in %s, not the host's %s", e.Name(), got, host)
 		}
 	}
 }
