@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/huh/v2"
+
+	"github.com/kumoup/kumoup/model"
+)
+
+// checked wraps a model validator: the inline message is the same as the
+// answers file's ("field: message").
+func checked(field string, validate func(string) error) func(string) error {
+	return func(s string) error {
+		if err := validate(s); err != nil {
+			return fmt.Errorf("%s: %w", field, err)
+		}
+		return nil
+	}
+}
+
+func ignoreWarning(f func(string) (error, error)) func(string) error {
+	return func(s string) error {
+		_, err := f(s)
+		return err
+	}
+}
+
+func optionalPath(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return model.ValidateAbsPath(strings.TrimSpace(s))
+}
+
+func validatePortText(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a number: use a port from 1 to 65535 (KumoProxy's default is %d)", s, model.DefaultProxyPort)
+	}
+	return model.ValidatePort(n)
+}
+
+func (w *wizard) tokenOptions(has bool, current string) []huh.Option[tokenChoice] {
+	gen := huh.NewOption("Generate a new token (256 bits)", tokenGenerate)
+	paste := huh.NewOption("Paste a token (input is masked)", tokenPaste)
+	if has {
+		keep := huh.NewOption("Keep the current token ("+model.Fingerprint(current)+")", tokenKeep)
+		return []huh.Option[tokenChoice]{keep, gen, paste}
+	}
+	return []huh.Option[tokenChoice]{gen, paste}
+}
+
+func (w *wizard) fields(p page) []huh.Field {
+	domain := func() string {
+		if model.ValidateDomain(w.d.Domain) != nil {
+			return "<name>"
+		}
+		return w.d.Domain
+	}
+	switch p {
+	case pageHost:
+		return []huh.Field{
+			huh.NewInput().Key("domain").Title("Public name of the MTA host").
+				Description("the HTTPS name your app connects to, e.g. mta.example.com").
+				Value(&w.d.Domain).Validate(checked("domain", model.ValidateDomain)),
+			huh.NewInput().Key("tls_certificate").Title("TLS certificate").
+				Description("empty: Let's Encrypt's path for the name").
+				Placeholder(model.CertificatePath(domain())).
+				PlaceholderFunc(func() string { return model.CertificatePath(domain()) }, &w.d.Domain).
+				Value(&w.certPath).Validate(checked("tls_certificate", optionalPath)),
+			huh.NewInput().Key("tls_certificate_key").Title("TLS private key").
+				Description("empty: Let's Encrypt's path for the name").
+				Placeholder(model.CertificateKeyPath(domain())).
+				PlaceholderFunc(func() string { return model.CertificateKeyPath(domain()) }, &w.d.Domain).
+				Value(&w.keyPath).Validate(checked("tls_certificate_key", optionalPath)),
+			huh.NewInput().Key("max_body").Title("Largest injection body").
+				Description("nginx size syntax; kumod's request_body_limit is set equal").
+				Value(&w.d.MaxBody).Validate(checked("max_body", func(s string) error { _, err := model.ParseSize(s); return err })),
+		}
+	case pageInjection:
+		return []huh.Field{
+			huh.NewSelect[tokenChoice]().Key("injection_choice").Title("Injection token").
+				Description("the bearer token your app sends to this host (inject and metrics)").
+				Options(w.tokenOptions(w.hasInj, w.d.InjectionToken)...).Value(&w.injChoice),
+		}
+	case pageInjectionPaste:
+		return []huh.Field{
+			huh.NewInput().Key("injection_token").Title("Paste the injection token").
+				Description(fmt.Sprintf("at least %d characters of A-Z a-z 0-9 - . _ ~ + /; never shown", model.MinTokenLength)).
+				EchoMode(huh.EchoModePassword).Value(&w.injPaste).
+				Validate(checked("injection_token", model.ValidateToken)),
+		}
+	case pageWebhook:
+		return []huh.Field{
+			huh.NewInput().Key("webhook_url").Title("App webhook URL").
+				Description("the app's https endpoint for delivery events").
+				Placeholder("https://app.example.com/webhooks/kumomta").
+				Value(&w.d.WebhookURL).Validate(checked("webhook_url", model.ValidateWebhookURL)),
+			huh.NewSelect[tokenChoice]().Key("webhook_choice").Title("Webhook token").
+				Description("the bearer secret kumod sends with each event").
+				Options(w.tokenOptions(w.hasHook, w.d.WebhookToken)...).Value(&w.hookChoice),
+		}
+	case pageWebhookPaste:
+		return []huh.Field{
+			huh.NewInput().Key("webhook_token").Title("Paste the webhook token").
+				Description(fmt.Sprintf("at least %d characters; must differ from the injection token; never shown", model.MinTokenLength)).
+				EchoMode(huh.EchoModePassword).Value(&w.hookPaste).
+				Validate(checked("webhook_token", w.validateWebhookPaste)),
+		}
+	case pageProxy:
+		return []huh.Field{
+			huh.NewInput().Key("proxy_host").Title("KumoProxy host").
+				Description("the proxy's private IP address (SOCKS5)").
+				Value(&w.d.ProxyHost).Validate(checked("proxy_host", ignoreWarning(model.ValidateProxyHost))),
+			huh.NewInput().Key("proxy_port").Title("KumoProxy port").
+				Value(&w.port).Validate(checked("proxy_port", validatePortText)),
+			huh.NewInput().Key("proxy_public_ip").Title("Public egress IP").
+				Description("the address recipients see").
+				Value(&w.d.ProxyPublicIP).Validate(checked("proxy_public_ip", ignoreWarning(model.ValidatePublicIP))),
+			huh.NewInput().Key("helo").Title("HELO name").
+				Description("the EHLO name kumod announces through the proxy").
+				Value(&w.d.HELO).Validate(checked("helo", model.ValidateHostname)),
+		}
+	}
+	return nil
+}
+
+func (w *wizard) validateWebhookPaste(s string) error {
+	if err := model.ValidateToken(s); err != nil {
+		return err
+	}
+	inj, _, _ := w.answers()
+	if inj.InjectionToken != "" && s == inj.InjectionToken {
+		return fmt.Errorf("must differ from injection_token: a leaked webhook secret would then also let anyone inject mail; generate a new one")
+	}
+	return nil
+}
