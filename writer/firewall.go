@@ -189,6 +189,15 @@ func hostProblems(d model.Deployment) error {
 			kept.Errors = append(kept.Errors, e)
 		}
 	}
+	// Rules accept SSH from anywhere before anything else: a port shared
+	// with KumoProxy or the status listener would open those to everyone.
+	ssh := d.Firewall.SSHPortOrDefault()
+	if ap, err := netip.ParseAddrPort(d.ProxyListenAddress()); err == nil && int(ap.Port()) == ssh {
+		kept.Errors = append(kept.Errors, model.Problem{Field: "firewall.ssh_port", Message: fmt.Sprintf("%d is also KumoProxy's port: SSH is accepted from anywhere, so the proxy would be too; give sshd's real port", ssh)})
+	}
+	if ap, err := netip.ParseAddrPort(d.Firewall.ProxyStatusListen); err == nil && int(ap.Port()) == ssh {
+		kept.Errors = append(kept.Errors, model.Problem{Field: "firewall.ssh_port", Message: fmt.Sprintf("%d is also KumoProxy's status port (firewall.proxy_status_listen): choose another status port", ssh)})
+	}
 	return kept.Err()
 }
 

@@ -193,3 +193,13 @@ func goldenHostFile(t *testing.T, path string, got []byte) {
 		t.Errorf("%s differs (go test ./writer -update after checking the change):\n%s", path, maskedDiff(path, "rendered", want, got, nil))
 	}
 }
+
+func TestFirewallRefusesAnSSHPortSharedWithKumoProxy(t *testing.T) {
+	d := firewallDeployment()
+	d.Firewall.SSHPort = 5000
+	for _, h := range []Host{HostMTA, HostProxy} {
+		if _, err := RenderFirewall(d, h, Layout{}); err == nil || !strings.Contains(err.Error(), "firewall.ssh_port: 5000 is also KumoProxy's port") {
+			t.Fatalf("%s: %v", h, err)
+		}
+	}
+}
