@@ -45,13 +45,24 @@ func runDefault(cmd *cobra.Command, _ []string) error {
 	return runSetup(cmd.Context(), setupOptions{}, ui.ScreenDashboard, true)
 }
 
-// runSetup loads the deployment under o.root and starts the UI: the
-// wizard, or (when start is the dashboard and a deployment exists) the
-// dashboard.
+// runSetup starts the UI on the deployment under o.root: see uiOptions.
 func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) error {
 	if err := ui.CheckTTY(); err != nil {
 		return usageError(err)
 	}
+	opt, err := uiOptions(o, start, auto)
+	if err != nil {
+		return usageError(err)
+	}
+	return uiResult(ui.Run(ctx, opt))
+}
+
+// uiOptions reads the deployment under o.root and chooses the first
+// screen: the wizard from the defaults on a fresh host; with a deployment,
+// the dashboard when start is the dashboard (auto: `kumoup` alone), else
+// the wizard prefilled from it. A deployment that is only partly readable
+// prefills the wizard with what was read and says so.
+func uiOptions(o setupOptions, start ui.Screen, auto bool) (ui.Options, error) {
 	layout := writer.Layout{Root: o.root}
 	opt := ui.Options{
 		Start:             ui.ScreenWizard,
@@ -61,11 +72,9 @@ func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) e
 	d, err := writer.Load(layout)
 	switch {
 	case errors.Is(err, writer.ErrNoDeployment):
-		// A fresh host: the wizard from the defaults.
 	case errors.Is(err, fs.ErrPermission):
-		return usageError(err)
+		return opt, err
 	case err != nil:
-		// Partly readable: the wizard, prefilled with what was read.
 		opt.Prefill, opt.PrefillSource = &d, fmt.Sprintf("%s (incomplete: %v)", layout.AnswersFile(), err)
 	default:
 		opt.Prefill, opt.PrefillSource = &d, layout.AnswersFile()
@@ -73,7 +82,7 @@ func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) e
 			opt.Start = ui.ScreenDashboard
 		}
 	}
-	return uiResult(ui.Run(ctx, opt))
+	return opt, nil
 }
 
 // uiResult maps the UI's outcome to an exit code. Nothing secret is

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/kumoup/kumoup/ui"
 )
 
 // withoutTerminal points stdin and stdout at pipes, as under cron, CI or
@@ -55,5 +57,24 @@ func TestConnectToParsesCurlSyntax(t *testing.T) {
 	}
 	if _, _, err := parseConnectTo("mta.example.com:443"); err == nil || !strings.Contains(err.Error(), "HOST:PORT:ADDR:PORT") {
 		t.Fatalf("a short value is not refused with the syntax: %v", err)
+	}
+}
+
+func TestKumoupOpensTheWizardOnAFreshHostAndTheDashboardOnceSetUp(t *testing.T) {
+	root := t.TempDir()
+	opt, err := uiOptions(setupOptions{root: root}, ui.ScreenDashboard, true)
+	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill != nil {
+		t.Fatalf("fresh host: start %v prefill %v err %v, want the wizard from the defaults", opt.Start, opt.Prefill, err)
+	}
+	if r := kumoup(t, "apply", "--answers", answersFile(t, goodAnswers), "--root", root); r.code != 0 {
+		t.Fatalf("apply: exit %d: %s", r.code, r.stderr)
+	}
+	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenDashboard, true)
+	if err != nil || opt.Start != ui.ScreenDashboard || opt.Prefill == nil || opt.Prefill.Domain != "mta.example.com" {
+		t.Fatalf("set-up host: start %v err %v, want the dashboard on the deployment", opt.Start, err)
+	}
+	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenWizard, false)
+	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill == nil || opt.Prefill.InjectionToken == "" {
+		t.Fatalf("setup: start %v err %v, want the wizard prefilled with the tokens on disk", opt.Start, err)
 	}
 }
