@@ -23,12 +23,21 @@ func Catalogue() []Check {
 	return slices.Concat(edgeChecks, tlsChecks, hostChecks, networkChecks, dnsChecks)
 }
 
+// familyPrefixes names the families whose IDs do not start with the
+// family's own name.
+var familyPrefixes = map[string][]string{"network": {"proxy", "webhook"}}
+
 // Select filters checks: only the IDs in only (all when empty), minus the
 // IDs in ignore. An ID ending in ".*" or a family name ("edge") selects a
 // whole family. Unknown IDs are an error naming them.
 func Select(checks []Check, only, ignore []string) ([]Check, error) {
 	match := func(pat, id string) bool {
 		pat = strings.TrimSuffix(pat, ".*")
+		for _, p := range familyPrefixes[pat] {
+			if strings.HasPrefix(id, p+".") {
+				return true
+			}
+		}
 		return id == pat || strings.HasPrefix(id, pat+".")
 	}
 	for _, pat := range slices.Concat(only, ignore) {
