@@ -44,12 +44,13 @@ func ProxyHostCatalogue(o ProxyHostOptions) []Check {
 	}
 }
 
-// proxyListeners reads every LISTEN socket from /proc/net/tcp and tcp6.
+// proxyListeners reads every LISTEN socket from the kernel's tcp and tcp6
+// tables (see procNetDir).
 func proxyListeners(t *Target) ([]netip.AddrPort, string, error) {
 	var all []netip.AddrPort
 	var read []string
 	for _, name := range []string{"tcp", "tcp6"} {
-		path := filepath.Join(t.procRoot(), "net", name)
+		path := filepath.Join(t.procNetDir(), name)
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
 			continue
