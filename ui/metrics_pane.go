@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/kumoup/kumoup/probes/metrics"
 )
 
@@ -147,13 +149,20 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	}
 	if room := h - len(lines) - 1; room > 0 && len(s.TopQueues) > 0 {
 		add(st.Heading.Render("Top queues"))
+		nameW := max(w-2-1-valueW, 5)
 		for _, q := range s.TopQueues[:min(room, len(s.TopQueues))] {
-			n := humanCount(q.Ready.Value)
-			name := truncate(q.Queue, max(w-len(n)-3, 5))
-			add("  " + padRight(name, max(w-len(n)-3, 5)) + valueStyle.Render(n))
+			name := truncate(queueName(q.Queue), nameW)
+			add("  " + name + strings.Repeat(" ", max(nameW-ansi.StringWidth(name), 0)) + " " + valueStyle.Render(fmt.Sprintf("%*s", valueW, humanCount(q.Ready.Value))))
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// queueName drops the service decoration of a ready queue's label:
+// "smtp_client:ip-1->gmail.com@smtp_client" reads "ip-1->gmail.com".
+func queueName(q string) string {
+	q = strings.TrimPrefix(q, "smtp_client:")
+	return strings.TrimSuffix(q, "@smtp_client")
 }
 
 func roundLatency(d time.Duration) string {
