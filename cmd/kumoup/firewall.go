@@ -144,8 +144,12 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 			return usageError(err)
 		}
 	}
-	if err := writeHostFiles(ctx, out, errw, []writer.File{f}); err != nil {
+	if err := writeHostFiles(ctx, errw, errw, []writer.File{f}); err != nil {
 		return err
+	}
+	fmt.Fprintf(out, "# %s\n", f.Path)
+	if _, err := out.Write(f.Content); err != nil {
+		return failure(err)
 	}
 
 	active, err := ufwActive(ctx)
@@ -167,10 +171,18 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 		return nil
 	}
 	if !opt.apply {
-		fmt.Fprintf(out, "\nNot loaded. Review %s, then:\n  kumoup firewall --host %s --apply\n", f.Path, host)
+		fmt.Fprintf(out, "\nNot loaded. Review the rules above (%s), then:\n  kumoup firewall --host %s%s --apply\n", f.Path, host, answersFlag(opt.answers))
 		return nil
 	}
 	return loadRules(ctx, cmd.InOrStdin(), out, errw, d, host, f.Path, opt.yes)
+}
+
+// answersFlag repeats --answers FILE in a suggested command.
+func answersFlag(answers string) string {
+	if answers == "" {
+		return ""
+	}
+	return " --answers " + answers
 }
 
 // writeHostFiles plans and writes files, printing the plan.

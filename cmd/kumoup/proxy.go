@@ -108,8 +108,8 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 	}
 	fmt.Fprintf(out, "\nNext steps on the KumoProxy host\n")
 	fmt.Fprintf(out, "  1. systemctl daemon-reload && systemctl enable --now kumoproxy\n")
-	fmt.Fprintf(out, "  2. kumoup firewall --host proxy --apply   (loads %s)\n", fw.Path)
-	fmt.Fprintf(out, "  3. kumoup proxy --check --test-mx MX:25    (from the MTA host: kumoup status)\n")
+	fmt.Fprintf(out, "  2. kumoup firewall --host proxy%s --apply   (loads %s after a confirmation)\n", answersFlag(opt.answers), fw.Path)
+	fmt.Fprintf(out, "  3. kumoup proxy%s --check --test-mx MX:25   (and on the MTA host, kumoup status checks proxy.socks5)\n", answersFlag(opt.answers))
 	return nil
 }
 
