@@ -238,6 +238,26 @@ func TestMetricsInsecureNeverSendsTheToken(t *testing.T) {
 	noSecretIn(t, r, site.Deployment.InjectionToken)
 }
 
+func TestMetricsWithoutTheTokenIncludeExitsTwoUnlessATokenFileIsGiven(t *testing.T) {
+	t.Parallel()
+	site := statusSite(t, loopback.Config{})
+	// nginx keeps the include it loaded; kumoup can no longer read it.
+	include := site.Layout.TokenFile(site.Deployment.Domain)
+	if err := os.Remove(include); err != nil {
+		t.Fatal(err)
+	}
+	r := kumoup(t, metricsArgs(site)...)
+	if r.code != exitUsage || !strings.Contains(r.stderr, include) || !strings.Contains(r.stderr, "kumoup apply") {
+		t.Errorf("exit %d, want 2 naming %s and the fix\n%s%s", r.code, include, r.stdout, r.stderr)
+	}
+
+	r = kumoup(t, metricsArgs(site, "--token-file", metricsTokenFile(t, site.Deployment.InjectionToken))...)
+	if r.code != exitOK || !strings.Contains(r.stderr, "warning: token include "+include+" is missing") {
+		t.Errorf("exit %d, want 0 with a warning about the include\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	noSecretIn(t, r, site.Deployment.InjectionToken)
+}
+
 func TestMetricsURLAndTokenFileNeedNoDeployment(t *testing.T) {
 	t.Parallel()
 	site := statusSite(t, loopback.Config{})
