@@ -149,10 +149,11 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	}
 	if room := h - len(lines) - 1; room > 0 && len(s.TopQueues) > 0 {
 		add(st.Heading.Render("Top queues"))
-		nameW := max(w-2-1-valueW, 5)
+		const countW = 7
+		nameW := max(w-2-1-countW, 5)
 		for _, q := range s.TopQueues[:min(room, len(s.TopQueues))] {
 			name := truncate(queueName(q.Queue), nameW)
-			add("  " + name + strings.Repeat(" ", max(nameW-ansi.StringWidth(name), 0)) + " " + valueStyle.Render(fmt.Sprintf("%*s", valueW, humanCount(q.Ready.Value))))
+			add("  " + name + strings.Repeat(" ", max(nameW-ansi.StringWidth(name), 0)) + " " + valueStyle.Render(fmt.Sprintf("%*s", countW, humanCount(q.Ready.Value))))
 		}
 	}
 	return strings.Join(lines, "\n")
