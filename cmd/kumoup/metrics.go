@@ -66,7 +66,7 @@ exposition instead of scraping. --watch prints a summary every interval
 until interrupted (with --json, one document per line).
 
 Exit status: 0 success, 1 the scrape failed, 2 bad usage or no deployment
-found.`,
+found, 130 interrupted (--watch ends with ctrl+c).`,
 		Example: `  sudo kumoup metrics
   sudo kumoup metrics --watch
   sudo kumoup metrics --json | jq .top_queues
@@ -89,7 +89,7 @@ found.`,
 	f.BoolVar(&opt.history, "history", false, "with --json: add each value's recent history, oldest first")
 	f.BoolVar(&opt.watch, "watch", false, "print the summary every interval until interrupted")
 	f.DurationVar(&opt.interval, "interval", metrics.DefaultInterval, "time between scrapes")
-	f.DurationVar(&opt.timeout, "timeout", 0, "deadline of each scrape (default three quarters of the interval)")
+	f.DurationVar(&opt.timeout, "timeout", 0, "deadline of each scrape; 0 means three quarters of the interval")
 	f.Int64Var(&opt.maxBodyMiB, "max-body", metrics.DefaultMaxBody>>20, "largest exposition accepted, MiB after decompression")
 	return cmd
 }
