@@ -168,8 +168,12 @@ func outsideProxyPort(ctx context.Context, t *Target) Result {
 	if ip := t.Deployment.ProxyPublicIP; ip != "" {
 		addrs = append(addrs, net.JoinHostPort(ip, strconv.Itoa(port)))
 	}
-	return outsideClosed(ctx, t, "KumoProxy's SOCKS5 port (an open relay to anyone who reaches it)",
+	r := outsideClosed(ctx, t, "KumoProxy's SOCKS5 port (an open relay to anyone who reaches it)",
 		"KumoProxy must accept the MTA host(s) only: on the proxy host run kumoup firewall --host proxy --apply, and listen on the private address (firewall.proxy_listen)", addrs...)
+	if t.Deployment.ProxyPublicIP == "" && r.Status == StatusPass {
+		r.Detail += "; KumoProxy's own public address is unknown here, so only " + t.Deployment.Domain + " was probed"
+	}
+	return r
 }
 
 func outsideHTTPRedirect(ctx context.Context, t *Target) Result {

@@ -35,7 +35,7 @@ func ProxyHostCatalogue(o ProxyHostOptions) []Check {
 	return []Check{
 		{ID: "proxy.listener", Title: "KumoProxy listens on the private address", Run: checkProxyListener},
 		{ID: "proxy.status", Title: "HTTP status listeners are on loopback only", Run: checkProxyStatus},
-		{ID: "proxy.firewall", Title: "Port 5000 accepts the MTA host(s) only (firewall loaded as rendered)", Run: func(ctx context.Context, t *Target) Result {
+		{ID: "proxy.firewall", Title: "KumoProxy's port accepts the MTA host(s) only (firewall loaded as rendered)", Run: func(ctx context.Context, t *Target) Result {
 			return checkProxyFirewall(ctx, t, o.Nft)
 		}},
 		{ID: "proxy.outbound25", Title: "Outbound SMTP (port 25) reaches an MX", Run: func(ctx context.Context, t *Target) Result {
