@@ -24,22 +24,27 @@ type applyDoneMsg struct {
 	err    error
 }
 
-// startApply writes the plan in a goroutine; its progress arrives as
-// messages read one at a time from the returned channel (see waitApply).
+// startApply returns the channel the apply's progress arrives on and the
+// command that starts writing the plan: the writing runs in a goroutine the
+// command starts (never in Update), and its events are read one at a time
+// (see waitApply).
 func startApply(ctx context.Context, opt Options, plan *writer.Plan) (<-chan tea.Msg, tea.Cmd) {
 	events := make(chan tea.Msg, len(plan.Changes)+2)
-	go func() {
-		defer close(events)
-		report, err := plan.Apply(ctx, writer.ApplyOptions{
-			Progress: func(c writer.Change, err error) {
-				events <- applyProgressMsg{change: c, err: err}
-			},
-			Now:       opt.now,
-			SkipChown: !writer.CanChown() && !opt.Layout.IsHost(),
-		})
-		events <- applyDoneMsg{report: report, err: err}
-	}()
-	return events, waitApply(events)
+	start := func() tea.Msg {
+		go func() {
+			defer close(events)
+			report, err := plan.Apply(ctx, writer.ApplyOptions{
+				Progress: func(c writer.Change, err error) {
+					events <- applyProgressMsg{change: c, err: err}
+				},
+				Now:       opt.now,
+				SkipChown: !writer.CanChown() && !opt.Layout.IsHost(),
+			})
+			events <- applyDoneMsg{report: report, err: err}
+		}()
+		return waitApply(events)()
+	}
+	return events, start
 }
 
 func waitApply(events <-chan tea.Msg) tea.Cmd {
