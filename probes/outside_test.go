@@ -297,3 +297,27 @@ func x509Pool(pem []byte) *x509.CertPool {
 	p.AppendCertsFromPEM(pem)
 	return p
 }
+
+func TestOutsideProxyPortSaysWhatItCouldNotProbe(t *testing.T) {
+	https, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer https.Close()
+	closed := fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
+	target := &Target{
+		Deployment: model.Deployment{Domain: outsideDomain}.WithDefaults(),
+		ConnectTo:  map[string]string{outsideDomain + ":443": https.Addr().String(), outsideDomain + ":5000": closed},
+	}
+	checks, _ := Select(OutsideCatalogue(), []string{"outside.port.proxy"}, nil)
+	r := Run(context.Background(), target, checks)[0]
+	if r.Status != StatusPass || !strings.Contains(r.Detail, "mta.example.com:5000 refused") || !strings.Contains(r.Detail, "public address is unknown") {
+		t.Fatalf("%s: %s", r.Status, r.Detail)
+	}
+	// Nothing reachable at all: cannot tell a firewall from a dead host.
+	https.Close()
+	target.ConnectTo[outsideDomain+":443"] = closed
+	if r := Run(context.Background(), target, checks)[0]; r.Status != StatusWarn {
+		t.Fatalf("unreachable host: %s: %s", r.Status, r.Detail)
+	}
+}
