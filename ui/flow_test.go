@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -221,5 +224,45 @@ func TestCtrlCQuitsWithoutWritingAnything(t *testing.T) {
 	entries, err := os.ReadDir(root)
 	if err != nil || len(entries) != 0 {
 		t.Fatalf("root holds %d entries after ctrl+c (%v), want none", len(entries), err)
+	}
+}
+
+func TestSetupRerunOnAnAppliedHostKeepsTheTokensAndWritesNothing(t *testing.T) {
+	root := t.TempDir()
+	l := writer.Layout{Root: root}
+	files, err := writer.Render(testDeployment(), writer.Options{Layout: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := writer.Load(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := testOptions(root)
+	opt.Prefill, opt.PrefillSource = &d, l.AnswersFile()
+	opt.newToken = func() (string, error) { return "", errors.New("no token may be generated on a re-run") }
+	f := startFlow(t, opt)
+
+	f.waitText("existing answers found")
+	f.enter()
+	for _, k := range []string{"domain", "tls_certificate", "tls_certificate_key", "max_body", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"} {
+		f.waitField(k)
+		f.enter()
+	}
+	w := f.waitScreen(screenReview)
+	if !strings.Contains(w.text, "Nothing to write") {
+		t.Fatalf("a re-run with the same answers plans changes:\n%s", w.text)
+	}
+	f.enter()
+	w = f.waitScreen(screenConnection)
+	if !strings.Contains(w.text, model.Fingerprint(testInjectionToken)) {
+		t.Fatalf("the connection screen does not show the kept token's fingerprint:\n%s", w.text)
 	}
 }
