@@ -146,4 +146,17 @@ func TestDemoLeavesNothingRunning(t *testing.T) {
 
 // demoReadyRE matches the first screen `kumoup demo` shows once its servers
 // run.
-const demoReadyRE = `press ctrl\+c to stop`
+const demoReadyRE = `Setup\s+preflight`
+
+// filesUnder lists the regular files below dir (none when it is missing).
+func filesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err == nil && e.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}

@@ -44,15 +44,15 @@ func newTerminal(t testing.TB, opt termOptions) *terminal {
 	}
 	dir := t.TempDir()
 	rc := filepath.Join(dir, "bashrc")
-	// tmux gives the shell its client's PATH whatever -e says: set it here.
-	profile := fmt.Sprintf("PS1='$ '\nunset PROMPT_COMMAND\nexport PATH=%s:\"$PATH\"\n", filepath.Dir(bin))
+	// tmux gives the shell its client's PATH and its own TERM whatever -e
+	// says: set them here.
+	profile := fmt.Sprintf("PS1='$ '\nunset PROMPT_COMMAND\nexport PATH=%s:\"$PATH\" TERM=%s\n", filepath.Dir(bin), opt.Term)
 	if err := os.WriteFile(rc, []byte(profile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	term := &terminal{t: t, tmux: tmux, socket: filepath.Join(dir, "tmux.sock")}
 	args := []string{"-f", "/dev/null", "new-session", "-d",
 		"-x", fmt.Sprint(opt.Width), "-y", fmt.Sprint(opt.Height),
-		"-e", "TERM=" + opt.Term,
 	}
 	for _, e := range opt.Env {
 		args = append(args, "-e", e)

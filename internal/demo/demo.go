@@ -150,12 +150,41 @@ func (e *Env) startNginx(ctx context.Context) error {
 		}
 		why = "not installed here (apt-get install -y nginx)"
 	}
+	if err := e.writeCertificate(); err != nil {
+		return err
+	}
 	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken)
 	if err != nil {
 		return err
 	}
 	e.front, e.noNginx = f, why
 	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on http://%s, without TLS; the nginx and TLS checks are skipped", why, f.Addr()))
+	return nil
+}
+
+// writeCertificate leaves a certificate for the demo's name where the
+// deployment expects it, as certbot would, when no loopback site did.
+func (e *Env) writeCertificate() error {
+	ca, err := loopback.NewCA()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	cert, key, err := ca.IssueKind(loopback.CertValid, e.Deployment.Domain, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	for _, f := range []struct {
+		path    string
+		mode    os.FileMode
+		content []byte
+	}{{e.Deployment.TLSCertificate, 0o644, cert}, {e.Deployment.TLSCertificateKey, 0o600, key}} {
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+			return fmt.Errorf("demo: create %s: %w", filepath.Dir(f.path), err)
+		}
+		if err := os.WriteFile(f.path, f.content, f.mode); err != nil {
+			return fmt.Errorf("demo: write %s: %w", f.path, err)
+		}
+	}
 	return nil
 }
 

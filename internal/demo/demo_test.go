@@ -117,6 +117,11 @@ func TestDemoWithoutNginxSaysSoAndServesTheStandinDirectly(t *testing.T) {
 				t.Fatalf("GET the stand-in's /metrics: %d", code)
 			}
 			deliveredLine(t, body)
+			for _, f := range []string{env.Deployment.TLSCertificate, env.Deployment.TLSCertificateKey} {
+				if _, err := os.Stat(f); err != nil {
+					t.Errorf("without nginx the demo has no certificate for the wizard's preflight: %v", err)
+				}
+			}
 		})
 	}
 }

@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sgr = regexp.MustCompile(`\x1b\[([\d;:]*)m`)
+
+// colored reports the first SGR sequence that sets a foreground or
+// background color ("" when there is none).
+func colored(screen string) string {
+	for _, m := range sgr.FindAllStringSubmatch(screen, -1) {
+		for _, p := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' }) {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				continue
+			}
+			if (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) {
+				return strconv.Quote(m[0])
+			}
+		}
+	}
+	return ""
+}
+
+// With NO_COLOR or TERM=dumb the demo draws without colors and still
+// works: the preflight, then the first page on Enter.
+func TestDemoWithoutColorsIsStillUsable(t *testing.T) {
+	need(t, "nginx", "nginx")
+	for name, opt := range map[string]termOptions{
+		"NO_COLOR":  {Env: []string{"NO_COLOR=1"}},
+		"TERM=dumb": {Term: "dumb"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := startDemo(t, opt, "")
+			d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
+			if c := colored(d.term.screenANSI()); c != "" {
+				t.Errorf("the preflight uses color %s", c)
+			}
+			d.term.step(t, `step 1 of 4 · MTA host`, "Enter")
+			d.term.step(t, `┃ TLS certificate`, "Enter")
+			if c := colored(d.term.screenANSI()); c != "" {
+				t.Errorf("the first page uses color %s", c)
+			}
+			d.term.keys("C-c")
+			d.term.waitFor(promptRE, 15*time.Second)
+		})
+	}
+}
+
+// The same screen has colors by default: the check above can fail.
+func TestDemoUsesColorsOnAColorTerminal(t *testing.T) {
+	t.Parallel()
+	need(t, "nginx", "nginx")
+	d := startDemo(t, termOptions{}, "--no-nginx")
+	d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	if colored(d.term.screenANSI()) == "" {
+		t.Error("no color on tmux-256color: the NO_COLOR test proves nothing")
+	}
+	d.term.keys("C-c")
+	d.term.waitFor(promptRE, 15*time.Second)
+}
+
+// ctrl+c in the middle of the wizard quits without writing anything.
+func TestDemoCtrlCInTheWizardWritesNothing(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, termOptions{}, "--no-nginx --keep")
+	d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	dir := d.dir(t)
+	d.term.step(t, `step 1 of 4 · MTA host`, "Enter")
+	d.term.keys("C-c")
+	d.term.waitFor(promptRE, 15*time.Second)
+	back := d.term.scrollback()
+	if !strings.Contains(back, "nothing was written") {
+		t.Errorf("ctrl+c does not say nothing was written:\n%s", lastLines(back, 10))
+	}
+	d.term.typeLine("echo exit=$?")
+	d.term.waitFor(`^exit=130$`, 5*time.Second)
+	// The pretend host holds only what the demo put there (the
+	// certificate, the package's init.lua): none of kumoup's files.
+	for _, sub := range []string{"etc/default", "etc/nginx", "etc/systemd", "etc/kumoup", "opt/kumomta/etc/policy/kumoup.lua"} {
+		if files := filesUnder(t, filepath.Join(dir, "host", sub)); len(files) != 0 {
+			t.Errorf("ctrl+c in the wizard wrote %v", files)
+		}
+	}
+}

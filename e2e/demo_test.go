@@ -1,0 +1,161 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// step presses keys and waits for the screen they lead to. Waiting before
+// the next key matters: huh changes fields asynchronously.
+func (term *terminal) step(t *testing.T, pattern string, keys ...string) string {
+	t.Helper()
+	term.keys(keys...)
+	return term.waitFor(pattern, 10*time.Second)
+}
+
+// demoTokens reads the two tokens the wizard wrote into the demo's pretend
+// host: the injection token from the nginx token include, the webhook
+// token from the environment file.
+func demoTokens(t *testing.T, dir string) (inject, webhook string) {
+	t.Helper()
+	host := filepath.Join(dir, "host")
+	inc, err := os.ReadFile(filepath.Join(host, "etc/nginx/kumoup/mta.demo.kumoup.test.tokens"))
+	if err != nil {
+		t.Fatalf("the wizard did not write the token include: %v", err)
+	}
+	m := regexp.MustCompile(`\\Q([^\\]+)\\E`).FindSubmatch(inc)
+	if m == nil {
+		t.Fatalf("no token in the token include:\n%s", inc)
+	}
+	env, err := os.ReadFile(filepath.Join(host, "etc/default/kumomta"))
+	if err != nil {
+		t.Fatalf("the wizard did not write the environment file: %v", err)
+	}
+	w := regexp.MustCompile(`(?m)^PING8_WEBHOOK_TOKEN=(\S+)$`).FindSubmatch(env)
+	if w == nil {
+		t.Fatal("no webhook token in the environment file")
+	}
+	return string(m[1]), string(w[1])
+}
+
+// The whole demo as a person runs it at 80x24: preflight, the four pages,
+// the review, the apply, the connection values (masked, revealed on v),
+// the next steps, the dashboard's checks and live metrics, then q. After
+// exit, nothing is left running and no token is in the scrollback.
+func TestDemoWalkthroughAt80x24(t *testing.T) {
+	t.Parallel()
+	need(t, "nginx", "nginx")
+	d := startDemo(t, termOptions{}, "")
+	term := d.term
+	dir := d.dir(t)
+	nginx := d.nginxPid(t)
+
+	s := term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	for _, want := range []string{"demo: nothing on this host is changed", "nginx found", "existing answers found: demo answers", "certificate files present for mta.demo.kumoup.test"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("preflight does not say %q:\n%s", want, frame(s))
+		}
+	}
+
+	// Page 1: the MTA host, four fields.
+	s = term.step(t, `step 1 of 4 · MTA host`, "Enter")
+	if !strings.Contains(s, "> mta.demo.kumoup.test") {
+		t.Errorf("the host name is not prefilled:\n%s", frame(s))
+	}
+	term.step(t, `┃ TLS certificate`, "Enter")
+	term.step(t, `┃ TLS private key`, "Enter")
+	term.step(t, `┃ Largest injection body`, "Enter")
+	// Page 2: the injection token, kept by default.
+	s = term.step(t, `step 2 of 4 · injection token`, "Enter")
+	if !regexp.MustCompile(`> Keep the current token \(sha256:[0-9a-f]{8}\)`).MatchString(s) {
+		t.Errorf("the token page does not offer to keep the demo token by default:\n%s", frame(s))
+	}
+	// Page 3: the webhook.
+	term.step(t, `step 3 of 4 · app webhook`, "Enter")
+	term.step(t, `┃ Webhook token`, "Enter")
+	// Page 4: KumoProxy, with the documentation-address warning.
+	s = term.step(t, `step 4 of 4 · KumoProxy egress`, "Enter")
+	if !strings.Contains(s, "documentation address") {
+		t.Errorf("the demo's public IP is not flagged as a documentation address:\n%s", frame(s))
+	}
+	term.step(t, `┃ KumoProxy port`, "Enter")
+	term.step(t, `┃ Public egress IP`, "Enter")
+	term.step(t, `┃ HELO name`, "Enter")
+
+	// Review, then apply.
+	s = term.step(t, `Setup\s+review`, "Enter")
+	if !regexp.MustCompile(`Plan: \d+ to create, 0 to update, 0 unchanged`).MatchString(s) {
+		t.Errorf("the review of a fresh pretend host is not all creates:\n%s", frame(s))
+	}
+	if !strings.Contains(s, "••••••••") {
+		t.Errorf("the review shows no masked secret:\n%s", frame(s))
+	}
+	term.step(t, `Every file is in place`, "Enter")
+	inject, webhook := demoTokens(t, dir)
+	if strings.Contains(term.screen(), inject) {
+		t.Error("the apply screen shows the injection token")
+	}
+
+	// Connection values: masked, revealed on v.
+	s = term.step(t, `connection values for the app`, "Enter")
+	for _, want := range []string{"https://mta.demo.kumoup.test", "/api/inject/v1", "https://mta.demo.kumoup.test/metrics", "Bearer", "••••••••"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("connection values lack %q:\n%s", want, frame(s))
+		}
+	}
+	if strings.Contains(s, inject) || strings.Contains(s, webhook) {
+		t.Fatalf("a token is shown before it is asked for:\n%s", frame(s))
+	}
+	term.step(t, regexp.QuoteMeta(inject), "v")
+
+	// Next steps, then the dashboard.
+	term.step(t, `Setup\s+next steps`, "Enter")
+	s = term.step(t, `Checks\s+\d+✓`, "d")
+	for _, want := range []string{"Dashboard", "✓  Injection without a token is refused", "✓  Metrics with the token are served"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the dashboard's checks pane lacks %q:\n%s", want, frame(s))
+		}
+	}
+	// The metrics pane: numbers change from one scrape to the next.
+	term.keys("Tab")
+	// The first scrape has no rate yet: wait for the second.
+	s = term.waitFor(`Delivered\s+[\d.,]+/s`, 15*time.Second)
+	delivered := regexp.MustCompile(`Delivered\s+([\d.,]+/s)\s+(\S+)`)
+	first := delivered.FindStringSubmatch(s)
+	if first == nil {
+		t.Fatalf("no delivered rate in the metrics pane:\n%s", frame(s))
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s = term.screen()
+		if now := delivered.FindStringSubmatch(s); now != nil && (now[1] != first[1] || now[2] != first[2]) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the metrics did not change in 15s:\n%s", frame(s))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, want := range []string{"Webhook backlog", "Top queues"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the metrics pane lacks %q:\n%s", want, frame(s))
+		}
+	}
+
+	// Quit: everything stops, and the scrollback holds no secret.
+	term.keys("q")
+	term.waitFor(promptRE, 15*time.Second)
+	processGone(t, "nginx", nginx, 15*time.Second)
+	dirGone(t, dir)
+	back := term.scrollback()
+	if strings.Contains(back, inject) || strings.Contains(back, webhook) {
+		t.Errorf("a token is in the terminal's scrollback after exit:\n%s", lastLines(back, 40))
+	}
+	if !strings.Contains(back, "kumoup demo: stopped") {
+		t.Errorf("the demo did not say it stopped:\n%s", lastLines(back, 20))
+	}
+}
