@@ -173,3 +173,5 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
