@@ -18,9 +18,10 @@ type Check struct {
 }
 
 // Catalogue returns every check in its fixed order: edge, tls, host,
-// network, dns.
+// network, dns, then the optional reverse SMTP proxy (which skips unless
+// smtp_proxy is enabled).
 func Catalogue() []Check {
-	return slices.Concat(edgeChecks, tlsChecks, hostChecks, networkChecks, dnsChecks)
+	return slices.Concat(edgeChecks, tlsChecks, hostChecks, networkChecks, dnsChecks, []Check{SMTPProxyCheck()})
 }
 
 // familyPrefixes names the families whose IDs do not start with the

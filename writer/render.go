@@ -99,14 +99,18 @@ func Render(d model.Deployment, opt Options) ([]File, error) {
 		return nil, err
 	}
 	answers = append([]byte("# Managed by kumoup: the non-secret answers of this deployment.\n# Secrets live in "+l.EnvFile()+" and "+l.TokenFile(d.Domain)+".\n"), answers...)
-	return []File{
+	smtp, err := RenderSMTPProxy(d, opt)
+	if err != nil {
+		return nil, err
+	}
+	return append([]File{
 		{Name: "environment file", Path: l.EnvFile(), Mode: 0o600, Content: env, Secrets: []string{d.WebhookToken}},
 		{Name: "nginx token include", Path: l.TokenFile(d.Domain), Mode: 0o600, DirMode: 0o700, Content: tokens, Secrets: []string{d.InjectionToken}},
 		{Name: "nginx site", Path: l.SiteFile(d.Domain), Mode: 0o644, Content: site},
 		{Name: "KumoMTA policy module", Path: l.LuaModule(), Mode: 0o644, Content: lua},
 		{Name: "systemd drop-in", Path: l.SystemdDropIn(), Mode: 0o644, Content: dropin},
 		{Name: "kumoup answers", Path: l.AnswersFile(), Mode: 0o644, Content: answers},
-	}, nil
+	}, smtp...), nil
 }
 
 type location struct{ Path string }

@@ -144,3 +144,28 @@ func TestLuaModuleCarriesListenerAndBodyLimit(t *testing.T) {
 		t.Errorf("site lacks client_max_body_size 10m")
 	}
 }
+
+func TestRenderIncludesTheSMTPProxyOnlyWhenEnabled(t *testing.T) {
+	d := testDeployment()
+	without, err := Render(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SMTPProxy = model.SMTPProxy{Enabled: true, Backend: "127.0.0.1:2525"}
+	with, err := Render(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp, err := RenderSMTPProxy(d, Options{})
+	if err != nil || len(smtp) == 0 {
+		t.Fatalf("RenderSMTPProxy: %d files, %v", len(smtp), err)
+	}
+	if len(with) != len(without)+len(smtp) {
+		t.Fatalf("Render with smtp_proxy: %d files, want %d", len(with), len(without)+len(smtp))
+	}
+	for i, f := range smtp {
+		if got := with[len(without)+i]; got.Path != f.Path || string(got.Content) != string(f.Content) {
+			t.Errorf("file %d: %s, want %s", i, got.Path, f.Path)
+		}
+	}
+}
