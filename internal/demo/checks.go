@@ -15,6 +15,7 @@ const (
 	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
 	skipWebhook = "the demo's app (" + WebhookURL + ") is imaginary: on a host, this reaches the webhook URL over verified TLS"
 	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
+	skipOwner   = "the demo runs without root, so the files it wrote are yours, not root:root: on a host, kumoup apply runs as root and this checks owner and mode"
 )
 
 // skipRule replaces the checks whose ID matches (an exact ID, or a family
@@ -25,6 +26,7 @@ type skipRule struct {
 	applies func(e *Env) bool
 }
 
+func notRoot(e *Env) bool      { return !e.root }
 func always(*Env) bool         { return true }
 func withoutNginx(e *Env) bool { return !e.Nginx() }
 func (r skipRule) hits(id string) bool {
@@ -41,6 +43,8 @@ var skipRules = []skipRule{
 	{"edge.", skipNoNginx, withoutNginx},
 	{"tls.", skipNoNginx, withoutNginx},
 	{"host.nginx.config", skipNoNginx, withoutNginx},
+	{"host.envfile.permissions", skipOwner, notRoot},
+	{"host.tokenfile.permissions", skipOwner, notRoot},
 	{"proxy.socks5", skipProxy, always},
 	{"webhook.reachable", skipWebhook, always},
 	{"dns.domain", skipDNS, always},

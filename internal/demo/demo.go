@@ -61,6 +61,7 @@ type Env struct {
 
 	front     *front // nginx's part when there is no nginx
 	noNginx   string // why there is no nginx: "not installed (...)"
+	root      bool   // running as root: the written files are root:root
 	cfg       Config
 	closeOnce sync.Once
 	closeErr  error
@@ -82,7 +83,7 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("demo: chmod %s: %w", dir, err)
 	}
-	env := &Env{Dir: dir, Layout: writer.Layout{Root: filepath.Join(dir, hostDir)}, cfg: cfg, closed: make(chan struct{})}
+	env := &Env{Dir: dir, Layout: writer.Layout{Root: filepath.Join(dir, hostDir)}, cfg: cfg, closed: make(chan struct{}), root: os.Geteuid() == 0}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, env.Close())
