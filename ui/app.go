@@ -144,6 +144,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.quit(true)
 		}
 		if m.screen != screenWizard && key.Matches(msg, m.keys.Help) {
+			// Screens without text input: ? toggles the full help.
 			m.help.ShowAll = !m.help.ShowAll
 			m.setSize(m.width, m.height)
 			return m, nil

@@ -182,9 +182,9 @@ func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 				d.checkSeq++ // the pending tick is superseded
 				return m, d.checksCmd(m.ctx)
 			}
-		case key.Matches(msg, m.keys.Up):
+		case key.Matches(msg, m.keys.Up) && d.focus == 1:
 			d.checks.move(-1)
-		case key.Matches(msg, m.keys.Down):
+		case key.Matches(msg, m.keys.Down) && d.focus == 1:
 			d.checks.move(1)
 		}
 	}

@@ -11,6 +11,8 @@ type KeyMap struct {
 	Quit     key.Binding // ctrl+c, everywhere
 	QuitQ    key.Binding // q, where no text is typed
 	Back     key.Binding // esc
+	BackPage key.Binding // esc in the wizard
+	BackEdit key.Binding // esc after a failed apply
 	Continue key.Binding // enter on screens without a form
 	Apply    key.Binding // enter on the review screen
 	Up       key.Binding
@@ -47,6 +49,8 @@ func DefaultKeyMap() KeyMap {
 		Quit:       b([]string{"ctrl+c"}, "ctrl+c", "quit"),
 		QuitQ:      b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Back:       b([]string{"esc"}, "esc", "back"),
+		BackPage:   b([]string{"esc"}, "esc", "previous page"),
+		BackEdit:   b([]string{"esc"}, "esc", "back to the answers"),
 		Continue:   b([]string{"enter"}, "enter", "continue"),
 		Apply:      b([]string{"enter", "y"}, "enter", "write the files"),
 		Up:         b([]string{"up", "k"}, "↑/k", "up"),
@@ -84,7 +88,7 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 	case screenPreflight:
 		return bindings{short: []key.Binding{k.Continue, k.Quit}}
 	case screenWizard:
-		return bindings{short: []key.Binding{k.NextField, k.PrevField, k.Back, k.Quit}}
+		return k.ForWizard([]key.Binding{k.NextField, k.PrevField})
 	case screenPlanning, screenApplying:
 		return bindings{short: []key.Binding{k.Quit}}
 	case screenReview:
@@ -95,9 +99,7 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 	case screenApplied:
 		return bindings{short: []key.Binding{k.Continue, k.QuitQ}}
 	case screenApplyFailed:
-		back := k.Back
-		back.SetHelp("esc", "back to the answers")
-		return bindings{short: []key.Binding{back, k.QuitQ}}
+		return bindings{short: []key.Binding{k.BackEdit, k.QuitQ}}
 	case screenConnection:
 		return bindings{
 			short: []key.Binding{k.Up, k.Down, k.Reveal, k.Copy, k.Continue, k.QuitQ},
@@ -116,4 +118,11 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 		}
 	}
 	return bindings{short: []key.Binding{k.Quit}}
+}
+
+// ForWizard is the wizard's help: the focused huh field's own bindings
+// (they change with the field), then going back a page and quitting.
+func (k KeyMap) ForWizard(field []key.Binding) help.KeyMap {
+	short := append(append([]key.Binding(nil), field...), k.BackPage, k.Quit)
+	return bindings{short: short}
 }

@@ -246,13 +246,11 @@ func (w *wizard) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (w *wizard) keyMap(k KeyMap) help.KeyMap {
-	var short []key.Binding
+	var field []key.Binding
 	if w.form != nil {
-		short = append(short, w.form.KeyBinds()...)
+		field = w.form.KeyBinds()
 	}
-	back := k.Back
-	back.SetHelp("esc", "previous page")
-	return bindings{short: append(short, back, k.Quit)}
+	return k.ForWizard(field)
 }
 
 func (w *wizard) warningsView() string {
