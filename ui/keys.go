@@ -3,6 +3,7 @@ package ui
 import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/huh/v2"
 )
 
 // KeyMap is every key binding of the UI. The help line of each screen is
@@ -125,4 +126,12 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 func (k KeyMap) ForWizard(field []key.Binding) help.KeyMap {
 	short := append(append([]key.Binding(nil), field...), k.BackPage, k.Quit)
 	return bindings{short: short}
+}
+
+// Form is huh's default keymap for the wizard's forms, without huh's own
+// quit binding: the top-level model handles ctrl+c.
+func (k KeyMap) Form() *huh.KeyMap {
+	km := huh.NewDefaultKeyMap()
+	km.Quit = key.NewBinding(key.WithDisabled())
+	return km
 }

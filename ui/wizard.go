@@ -67,13 +67,14 @@ type wizard struct {
 	certIn, keyIn *huh.Input              // the host page's certificate fields
 	bg            *tea.BackgroundColorMsg // forwarded to each new form
 	st            *Styles
+	keys          KeyMap
 	width, height int
 	done          bool
 }
 
 // newWizard starts the wizard from prefill (nil: the defaults).
-func newWizard(prefill *model.Deployment, st *Styles) *wizard {
-	w := &wizard{st: st}
+func newWizard(prefill *model.Deployment, st *Styles, keys KeyMap) *wizard {
+	w := &wizard{st: st, keys: keys}
 	if prefill != nil {
 		w.d = *prefill
 	}
@@ -122,20 +123,12 @@ func (w *wizard) show(p page) tea.Cmd {
 		WithTheme(w.st.Huh).
 		WithShowHelp(false).
 		WithShowErrors(true).
-		WithKeyMap(formKeyMap())
+		WithKeyMap(w.keys.Form())
 	w.SetSize(w.width, w.height)
 	if w.bg != nil {
 		w.form.Update(*w.bg)
 	}
 	return w.form.Init()
-}
-
-// formKeyMap is huh's default keymap without its own quit binding: the
-// top-level model handles ctrl+c.
-func formKeyMap() *huh.KeyMap {
-	km := huh.NewDefaultKeyMap()
-	km.Quit = key.NewBinding(key.WithDisabled())
-	return km
 }
 
 // next moves to the following visible page, or ends the wizard.
@@ -275,7 +268,7 @@ func (w *wizard) View() string {
 
 func (m Model) startWizard() (tea.Model, tea.Cmd) {
 	if m.wiz == nil {
-		m.wiz = newWizard(m.opt.Prefill, m.st)
+		m.wiz = newWizard(m.opt.Prefill, m.st, m.keys)
 		m.wiz.bg = m.bg
 	}
 	m.wiz.done = false
