@@ -34,8 +34,7 @@ const (
 // Model is the top-level bubbletea model: it owns the shared state (size,
 // styles, keys, the deployment) and routes messages to the current screen.
 type Model struct {
-	ctx  context.Context
-	stop context.CancelFunc // cancels the dashboard's commands on exit
+	ctx context.Context
 
 	opt    Options
 	st     *Styles

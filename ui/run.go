@@ -111,6 +111,10 @@ func CheckTTY() error {
 // the operator quit before anything was written, and an error when the
 // wizard could not write the files (the UI already showed it).
 func Run(ctx context.Context, opt Options) error {
+	// Commands still running when the program ends (a check waiting on
+	// the network, a scrape) are cancelled on return.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	m := NewModel(opt)
 	m.ctx = ctx
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
@@ -122,9 +126,6 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	final, err := tea.NewProgram(m, popts...).Run()
 	fm, _ := final.(Model)
-	if fm.stop != nil {
-		fm.stop()
-	}
 	switch {
 	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
 		if fm.written {
