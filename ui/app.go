@@ -149,6 +149,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 	}
+	// A command's result goes to the screen that asked for it, even if the
+	// operator has moved on meanwhile.
+	switch msg.(type) {
+	case hostFactsMsg:
+		return m.updatePreflight(msg)
+	case applyProgressMsg, applyDoneMsg:
+		return m.updateApply(msg)
+	case remaskMsg:
+		return m.updateConnection(msg)
+	case stepDoneMsg:
+		return m.updateNextSteps(msg)
+	case scrapeMsg, scrapeTickMsg, checksMsg, checkTickMsg:
+		if m.dash == nil {
+			return m, nil
+		}
+		return m.updateDashboard(msg)
+	}
 	switch m.screen {
 	case screenPreflight:
 		return m.updatePreflight(msg)
@@ -179,7 +196,7 @@ func (m Model) quit(interrupt bool) (tea.Model, tea.Cmd) {
 	return m, tea.Quit
 }
 
-// go switches to screen s and resizes it.
+// goTo switches to screen s and resizes it.
 func (m *Model) goTo(s screen) {
 	m.screen = s
 	m.help.ShowAll = false
