@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var picture = flag.Bool("picture", false, "write docs/dashboard.png: the demo's dashboard at 120x36, photographed by headless Chromium")
+
+// TestDashboardPicture makes the README's picture: `go test ./e2e -run
+// Picture -picture` (needs chromium: apt-get install -y chromium
+// fonts-dejavu-core). Without -picture it is skipped: the picture is a
+// document, not a behaviour.
+func TestDashboardPicture(t *testing.T) {
+	if !*picture {
+		t.Skip("writes docs/dashboard.png only with -picture")
+	}
+	need(t, "nginx", "nginx")
+	chromium := need(t, "chromium", "chromium fonts-dejavu-core")
+	const cols, rows = 120, 36
+	d := startDemo(t, termOptions{Width: cols, Height: rows}, "--dashboard")
+	d.term.waitFor(`Checks\s+\d+✓`, 20*time.Second)
+	d.term.waitFor(`Delivered\s+[\d.,]+/s`, 20*time.Second)
+	// Let the sparklines fill a little.
+	time.Sleep(20 * time.Second)
+	screen := d.term.screenANSI()
+	d.term.keys("q")
+	d.term.waitFor(promptRE, 15*time.Second)
+
+	dir := t.TempDir()
+	page := filepath.Join(dir, "dashboard.html")
+	if err := os.WriteFile(page, []byte(terminalPage(ansiToHTML(screen), cols)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(moduleRoot(t), "docs", "dashboard.png")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--screenshot="+out, "--window-size=1044,654", "file://"+page)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, b)
+	}
+	fi, err := os.Stat(out)
+	if err != nil || fi.Size() < 10_000 {
+		t.Fatalf("no picture written: %v", err)
+	}
+	t.Logf("wrote %s (%d bytes)", out, fi.Size())
+}
