@@ -338,3 +338,11 @@ func TestScreensDashboard(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model { return atDashboard(w, h, sum, checks, press("?")) })
 	})
 }
+
+func TestScreensPreflightIncompleteDeployment(t *testing.T) {
+	eachSize(t, func(t *testing.T, w, h int) Model {
+		opt := prefilled()
+		opt.PrefillSource = "/etc/kumoup/kumoup.yaml (incomplete: token include /etc/nginx/kumoup/mta.example.com.tokens is missing: run kumoup apply --answers FILE to write it: no such file or directory)"
+		return atPreflight(opt, w, h)
+	})
+}

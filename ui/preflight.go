@@ -127,7 +127,13 @@ func (p preflight) View(st *Styles) string {
 	f := p.facts
 	var b strings.Builder
 	line := func(glyph, text string, more ...string) {
-		b.WriteString(glyph + " " + text + "\n")
+		for i, l := range strings.Split(wrapText(text, max(p.width-2, 20)), "\n") {
+			if i == 0 {
+				b.WriteString(glyph + " " + l + "\n")
+			} else {
+				b.WriteString("  " + l + "\n")
+			}
+		}
 		for _, l := range more {
 			b.WriteString("    " + l + "\n")
 		}
