@@ -152,7 +152,7 @@ func TestTapeReplaysInTmuxAt80x24(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmpdir, "kumoup-demo-*")); len(left) != 0 {
 		t.Errorf("the demo left %v after the tape's end", left)
 	}
-	shot, err := os.ReadFile(filepath.Join(shots, "dashboard.png.txt"))
+	shot, err := os.ReadFile(filepath.Join(shots, "demo-dashboard.png.txt"))
 	if err != nil {
 		t.Fatalf("the tape takes no dashboard screenshot: %v", err)
 	}
