@@ -159,3 +159,27 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 		t.Errorf("the demo did not say it stopped:\n%s", lastLines(back, 20))
 	}
 }
+
+// Without nginx the demo says so, the dashboard still scrapes (through the
+// demo's token check) and the nginx checks report skip with the reason.
+func TestDemoWithoutNginxShowsMetricsAndSkipsTheNginxChecks(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, termOptions{}, "--no-nginx --dashboard")
+	term := d.term
+	s := term.waitFor(`Checks\s+\d+✓`, 20*time.Second)
+	if !strings.Contains(s, "-  Injection without a token is refused") {
+		t.Errorf("without nginx the edge checks are not marked skipped:\n%s", frame(s))
+	}
+	s = term.waitFor(`nginx is not started in this demo`, 10*time.Second)
+	if m := regexp.MustCompile(`Checks\s+\d+✓ \d+! (\d+)✗`).FindStringSubmatch(s); m == nil || m[1] != "0" {
+		t.Errorf("without nginx (after --dashboard wrote the files) a check fails, or no count:\n%s", frame(s))
+	}
+	term.keys("Tab")
+	term.waitFor(`Delivered\s+[\d.,]+/s`, 15*time.Second)
+	term.keys("q")
+	term.waitFor(promptRE, 15*time.Second)
+	back := term.scrollback()
+	if !strings.Contains(back, "nginx is not started in this demo (--no-nginx)") {
+		t.Errorf("the demo does not say it runs without nginx:\n%s", lastLines(back, 12))
+	}
+}
