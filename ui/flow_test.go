@@ -266,3 +266,52 @@ func TestSetupRerunOnAnAppliedHostKeepsTheTokensAndWritesNothing(t *testing.T) {
 		t.Fatalf("the connection screen does not show the kept token's fingerprint:\n%s", w.text)
 	}
 }
+
+func TestPastedTokensAreMaskedAndWritten(t *testing.T) {
+	root := t.TempDir()
+	opt := testOptions(root)
+	opt.newToken = func() (string, error) { return "", errors.New("no token may be generated when both are pasted") }
+	f := startFlow(t, opt)
+	f.waitText("Press enter to start.")
+	f.enter()
+	f.fill("domain", "mta.example.com")
+	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body"} {
+		f.waitField(k)
+		f.enter()
+	}
+	f.waitField("injection_choice")
+	f.key("down") // Paste a token
+	f.enter()
+	f.waitField("injection_token")
+	f.tm.Send(tea.PasteMsg{Content: testInjectionToken})
+	f.waitText("> ****************")
+	if w := f.probe(); strings.Contains(w.text, testInjectionToken) {
+		t.Fatalf("the pasted token is on screen:\n%s", w.text)
+	}
+	f.enter()
+	f.fill("webhook_url", "https://app.example.com/webhooks/kumomta")
+	f.waitField("webhook_choice")
+	f.key("down")
+	f.enter()
+	f.waitField("webhook_token")
+	f.tm.Send(tea.PasteMsg{Content: testInjectionToken}) // the same one: refused
+	f.enter()
+	f.waitText("webhook_token: must differ from injection_token")
+	for range len(testInjectionToken) {
+		f.key("backspace")
+	}
+	f.tm.Send(tea.PasteMsg{Content: testWebhookToken})
+	f.enter()
+	f.fill("proxy_host", "10.0.0.5")
+	f.waitField("proxy_port")
+	f.enter()
+	f.fill("proxy_public_ip", "203.0.113.7")
+	f.fill("helo", "mta.example.com")
+	f.waitScreen(screenReview)
+	f.enter()
+	f.waitScreen(screenApplied)
+	d, err := writer.Load(writer.Layout{Root: root})
+	if err != nil || d.InjectionToken != testInjectionToken || d.WebhookToken != testWebhookToken {
+		t.Fatalf("written tokens differ from the pasted ones (%v)", err)
+	}
+}
