@@ -103,15 +103,18 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 		return bindings{short: []key.Binding{k.BackEdit, k.QuitQ}}
 	case screenConnection:
 		return bindings{
-			short: []key.Binding{k.Up, k.Down, k.Reveal, k.Copy, k.Continue, k.QuitQ},
+			short: []key.Binding{k.Reveal, k.Copy, k.Continue, k.Help, k.QuitQ},
 			full:  [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy}, {k.Continue, k.Back, k.QuitQ}},
 		}
 	case screenNextSteps:
-		short := []key.Binding{k.Dashboard, k.Back, k.Up, k.Down, k.QuitQ}
+		keys := []key.Binding{k.Dashboard, k.Back, k.QuitQ}
 		if runSteps {
-			short = append([]key.Binding{k.RunSteps}, short...)
+			keys = append([]key.Binding{k.RunSteps}, keys...)
 		}
-		return bindings{short: short, full: [][]key.Binding{short, scroll}}
+		return bindings{
+			short: append(append([]key.Binding(nil), keys...), k.Up, k.Down, k.Help),
+			full:  [][]key.Binding{keys, scroll},
+		}
 	case screenDashboard:
 		return bindings{
 			short: []key.Binding{k.SwitchPane, k.Up, k.Down, k.Rerun, k.Help, k.QuitQ},

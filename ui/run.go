@@ -117,7 +117,10 @@ func Run(ctx context.Context, opt Options) error {
 	defer cancel()
 	m := NewModel(opt)
 	m.ctx = ctx
-	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	// ctx carries SIGINT and SIGTERM (fang.WithNotifySignal): Bubble Tea's
+	// own handler for them would race with it (in v2.0.10 it blocks sending
+	// to a loop that ctx already ended, and Run never returns).
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if opt.Input != nil {
 		popts = append(popts, tea.WithInput(opt.Input))
 	}
