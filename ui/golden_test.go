@@ -265,6 +265,10 @@ func testSummary() metrics.Summary {
 	hook := metrics.LogHook{Logger: "hook-kumoup_webhook"}
 	wave(&hook.Total, 12, 10)
 	s.Webhooks = []metrics.LogHook{hook}
+	s.Disks = []metrics.DiskFree{
+		{Name: "data spool", Percent: metrics.Stat{Value: 81, Known: true}},
+		{Name: "log", Percent: metrics.Stat{Value: 77, Known: true}},
+	}
 	s.ProxyFailuresTotal = 3
 	s.ProxyFailures = metrics.Stat{Known: true}
 	for i, q := range []string{"gmail.com", "outlook.com", "yahoo.com", "icloud.com", "gmx.de", "web.de", "orange.fr", "free.fr"} {

@@ -142,6 +142,17 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 			lines[len(lines)-1] += st.Muted.Render(" " + hk.Logger)
 		}
 	}
+	if len(s.Disks) > 0 {
+		parts := make([]string, 0, len(s.Disks))
+		for _, dk := range s.Disks {
+			if dk.Percent.Known {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", dk.Name, dk.Percent.Value))
+			}
+		}
+		if len(parts) > 0 {
+			add(st.Label.Render(padRight("Disk free", labelW)) + valueStyle.Render(strings.Join(parts, " · ")))
+		}
+	}
 	pf := humanRate(s.ProxyFailures.Value) + "/s"
 	add(st.Label.Render(padRight("Proxy failures", labelW)) + valueStyle.Render(fmt.Sprintf("%*s", valueW, pf)) + st.Muted.Render(fmt.Sprintf("  %s since start", humanCount(s.ProxyFailuresTotal))))
 	for _, src := range s.Suspended {
