@@ -53,7 +53,7 @@ func (p *checksPane) move(delta int) {
 }
 
 func (p checksPane) badge(st *Styles) string {
-	if len(p.results) == 0 {
+	if p.runs == 0 {
 		return st.Muted.Render("(running)")
 	}
 	s := probes.Summarize(p.results)
@@ -83,9 +83,11 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 	var lines []string
 	head := st.Heading.Render("Checks")
 	switch {
-	case len(p.results) == 0:
+	case p.runs == 0:
 		head += st.Muted.Render(fmt.Sprintf("  running %d checks…", p.total))
 		return head
+	case len(p.results) == 0:
+		return head + st.Muted.Render("  none selected")
 	default:
 		s := probes.Summarize(p.results)
 		head += "  " + st.Pass.Render(fmt.Sprintf("%d%s", s.Pass, glyphPass)) + " " +

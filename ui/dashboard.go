@@ -102,6 +102,7 @@ type dashboard struct {
 
 func newDashboard(cfg dashConfig, st *Styles) *dashboard {
 	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
+	d.metrics.url = cfg.scrape.URL
 	s, err := metrics.NewScraper(cfg.scrape)
 	if err != nil {
 		d.metrics.err, d.metrics.errAt = err, cfg.now()

@@ -15,6 +15,7 @@ import (
 // the last data, marked stale, with the error in place; the next good
 // scrape clears it.
 type metricsPane struct {
+	url      string // the endpoint scraped, shown while waiting or failing
 	sum      metrics.Summary
 	have     bool
 	latency  time.Duration
@@ -74,11 +75,13 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	add(head)
 	if p.err != nil {
 		msg, remedy := errorText(p.err)
-		what := "scrape failed"
+		what := "scrape of " + p.url + " failed"
 		if p.have {
 			what = "stale: last good scrape " + p.lastOK.Format("15:04:05")
 		}
-		add(st.Fail.Render(truncate(glyphFail+" "+what+"; failing since "+p.errAt.Format("15:04:05"), w)))
+		for _, l := range strings.Split(wrapText(glyphFail+" "+what+"; failing since "+p.errAt.Format("15:04:05"), w), "\n") {
+			add(st.Fail.Render(l))
+		}
 		for _, l := range strings.Split(wrapText(msg, w-2), "\n") {
 			add(st.Error.Render("  " + l))
 		}
@@ -90,7 +93,9 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	}
 	if !p.have {
 		if p.err == nil {
-			add(st.Muted.Render("waiting for the first scrape…"))
+			for _, l := range strings.Split(wrapText("waiting for the first scrape of "+p.url+"…", w), "\n") {
+				add(st.Muted.Render(l))
+			}
 		}
 		return strings.Join(lines, "\n")
 	}
