@@ -44,3 +44,28 @@ func TestEveryScreenFitsTheWindowAcrossResizes(t *testing.T) {
 		})
 	}
 }
+
+// TestTinyWindowsDoNotBreakAnyScreen shrinks every screen far below 80x24:
+// the views may be cut, but nothing panics.
+func TestTinyWindowsDoNotBreakAnyScreen(t *testing.T) {
+	builders := []func(t *testing.T) Model{
+		func(t *testing.T) Model { return atPreflight(prefilled(), 80, 24) },
+		func(t *testing.T) Model { return atPage(prefilled(), pageProxy, 80, 24) },
+		func(t *testing.T) Model { return atReview(t, prefilled(), 80, 24) },
+		func(t *testing.T) Model { return send(atConnection(t, 80, 24), press("enter")) },
+		func(t *testing.T) Model {
+			return atDashboard(80, 24,
+				scrapeMsg{sum: testSummary(), latency: time.Millisecond, at: fixedNow},
+				checksMsg{results: testResults(30, true), at: fixedNow})
+		},
+	}
+	for _, build := range builders {
+		m := build(t)
+		for _, s := range [][2]int{{40, 12}, {20, 5}, {1, 1}, {0, 0}, {80, 24}} {
+			m = sized(m, s[0], s[1])
+			_ = m.View()
+			m = send(m, press("down"), press("up"), press("tab"))
+			_ = m.View()
+		}
+	}
+}
