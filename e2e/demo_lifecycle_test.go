@@ -95,7 +95,7 @@ func processGone(t *testing.T, what string, pid int, timeout time.Duration) {
 			return // exited, waiting to be reaped by a parent that is gone too
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s (pid %d) is still running %s after the demo was stopped", what, pid, timeout)
+			t.Fatalf("%s (pid %d) is still running %s after it was told to stop", what, pid, timeout)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -159,4 +159,39 @@ func filesUnder(t *testing.T, dir string) []string {
 		return nil
 	})
 	return out
+}
+
+// foreground returns the pid of the program the pane's shell runs now.
+func (term *terminal) foreground(t *testing.T) int {
+	t.Helper()
+	shell, err := strconv.Atoi(strings.TrimSpace(term.run("display-message", "-p", "#{pane_pid}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(shell), "task", strconv.Itoa(shell), "children"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids := strings.Fields(string(b))
+	if len(kids) != 1 {
+		t.Fatalf("the shell runs %d programs, want 1: %v", len(kids), kids)
+	}
+	pid, _ := strconv.Atoi(kids[0])
+	return pid
+}
+
+// SIGTERM (systemd, timeout, kill) ends the wizard promptly and restores
+// the terminal: Bubble Tea's own signal handler must not race with the
+// context that carries the signal.
+func TestSetupWizardStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	term := newTerminal(t, termOptions{})
+	term.typeLine("kumoup setup --root " + t.TempDir())
+	term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	pid := term.foreground(t)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	processGone(t, "kumoup setup", pid, 10*time.Second)
+	term.waitFor(promptRE, 5*time.Second)
 }

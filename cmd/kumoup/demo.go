@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os/signal"
 	"syscall"
@@ -46,16 +45,10 @@ func runDemo(cmd *cobra.Command, opt demoOptions) error {
 	if err := ui.CheckTTY(); err != nil {
 		return usageError(err)
 	}
-	// A closed terminal or dropped SSH session (SIGHUP) stops the demo
-	// like ctrl+c does. SIGINT and SIGTERM cancel cmd.Context() (fang):
-	// that stops the servers at once, and Bubble Tea's own handler quits
-	// the UI. The UI's context must not be cancelled by those two as well:
-	// in bubbletea v2.0.10 the handler then blocks sending to a loop that
-	// is gone, and Run never returns.
+	// SIGINT and SIGTERM cancel cmd.Context() (fang); a closed terminal or
+	// dropped SSH session (SIGHUP) stops the demo the same way.
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGHUP)
 	defer stop()
-	uiCtx, stopUI := signal.NotifyContext(context.WithoutCancel(cmd.Context()), syscall.SIGHUP)
-	defer stopUI()
 	env, err := demo.Start(ctx, demo.Config{NoNginx: opt.noNginx, Keep: opt.keep, Prewrite: opt.dashboard})
 	if err != nil {
 		return failure(err)
@@ -66,7 +59,7 @@ func runDemo(cmd *cobra.Command, opt demoOptions) error {
 	for _, n := range env.Notes {
 		fmt.Fprintln(stderr, "  "+n)
 	}
-	err = runDemoUI(uiCtx, cmd, env, opt)
+	err = runDemoUI(ctx, cmd, env, opt)
 	closeErr := env.Close()
 	if opt.keep {
 		fmt.Fprintf(stderr, "kumoup demo: stopped; files kept in %s\n", env.Dir)
