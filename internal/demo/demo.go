@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
-	"github.com/kumoup/kumoup/internal/expogen"
 	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/internal/standin"
 	"github.com/kumoup/kumoup/model"
@@ -23,7 +21,7 @@ type Config struct {
 	// os.TempDir()).
 	Dir string
 	// NoNginx runs without nginx even when it is installed: the dashboard
-	// then reads the stand-in kumod directly.
+	// then reads the stand-in kumod through a minimal token check.
 	NoNginx bool
 	// NginxBinary is the nginx to run ("" finds it in PATH or /usr/sbin).
 	NginxBinary string
@@ -122,148 +120,6 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	return env, nil
 }
 
-func (e *Env) startKumod(ctx context.Context) error {
-	seed := e.cfg.Seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	sim := expogen.NewSim(seed)
-	// The stand-in calls Metrics one call at a time, as Sim needs.
-	k, err := standin.Start(ctx, standin.Config{
-		BodyLimit: mustSize(model.DefaultMaxBody),
-		Metrics:   func() []byte { return sim.Next(time.Now()) },
-	})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	e.Kumod = k
-	e.Notes = append(e.Notes, fmt.Sprintf("stand-in kumod with simulated traffic on http://%s", k.Addr()))
-	return nil
-}
-
-// startNginx runs a real nginx in front of the stand-in when there is one,
-// and says why not otherwise.
-func (e *Env) startNginx(ctx context.Context) error {
-	why := "not started in this demo (--no-nginx)"
-	if !e.cfg.NoNginx {
-		if _, err := loopback.FindNginx(e.cfg.NginxBinary); err == nil {
-			return e.startSite(ctx)
-		}
-		why = "not installed here (apt-get install -y nginx)"
-	}
-	if err := e.writeCertificate(); err != nil {
-		return err
-	}
-	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken)
-	if err != nil {
-		return err
-	}
-	e.front, e.noNginx = f, why
-	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on http://%s, without TLS; the nginx and TLS checks are skipped", why, f.Addr()))
-	return nil
-}
-
-// writeCertificate leaves a certificate for the demo's name where the
-// deployment expects it, as certbot would, when no loopback site did.
-func (e *Env) writeCertificate() error {
-	ca, err := loopback.NewCA()
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	cert, key, err := ca.IssueKind(loopback.CertValid, e.Deployment.Domain, time.Now())
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	for _, f := range []struct {
-		path    string
-		mode    os.FileMode
-		content []byte
-	}{{e.Deployment.TLSCertificate, 0o644, cert}, {e.Deployment.TLSCertificateKey, 0o600, key}} {
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-			return fmt.Errorf("demo: create %s: %w", filepath.Dir(f.path), err)
-		}
-		if err := os.WriteFile(f.path, f.content, f.mode); err != nil {
-			return fmt.Errorf("demo: write %s: %w", f.path, err)
-		}
-	}
-	return nil
-}
-
-// startSite runs the real nginx with kumoup's configuration.
-func (e *Env) startSite(ctx context.Context) error {
-	site, err := loopback.Start(ctx, loopback.Config{
-		Deployment: e.Deployment,
-		Dir:        e.Dir,
-		UseKumod:   e.Kumod,
-		// The demo's name has no Let's Encrypt certificate: a throwaway
-		// CA signs one, trusted only by the dashboard's checks.
-		NginxBinary: e.cfg.NginxBinary,
-	})
-	if err != nil {
-		return fmt.Errorf("demo: start nginx in front of the stand-in kumod (run with --no-nginx to skip it): %w", err)
-	}
-	e.Site = site
-	e.Notes = append(e.Notes, fmt.Sprintf("nginx with kumoup's configuration on https://%s (as %s, certificate from a throwaway CA)", site.HTTPSAddr, e.Deployment.Domain))
-	return nil
-}
-
-// packageInitLua stands in for the init.lua KumoMTA's package installs
-// when there is none: kumoup never writes it, the operator adds the lines
-// the next steps show (the dashboard's host.policy.wired says so).
-const packageInitLua = `-- KumoMTA policy (as installed by the kumomta package)
-local kumo = require 'kumo'
-
-kumo.on('init', function()
-  kumo.define_spool { name = 'data', path = '/var/spool/kumomta/data' }
-  kumo.define_spool { name = 'meta', path = '/var/spool/kumomta/meta' }
-  kumo.start_esmtp_listener { listen = '0.0.0.0:25' }
-end)
-`
-
-// installKumoMTA leaves in the pretend host what the kumomta package
-// would: its policy directory and init.lua.
-func (e *Env) installKumoMTA() error {
-	p := e.Layout.PolicyInit()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("demo: create %s: %w", filepath.Dir(p), err)
-	}
-	if err := os.WriteFile(p, []byte(packageInitLua), 0o644); err != nil {
-		return fmt.Errorf("demo: write %s: %w", p, err)
-	}
-	return nil
-}
-
-// writeFiles writes the demo deployment's files into the pretend host, as
-// the wizard's apply does.
-func (e *Env) writeFiles(ctx context.Context) error {
-	files, err := writer.Render(e.Deployment, writer.Options{Layout: e.Layout})
-	if err != nil {
-		return fmt.Errorf("demo: render the demo files: %w", err)
-	}
-	plan, err := writer.NewPlan(files)
-	if err != nil {
-		return fmt.Errorf("demo: plan the demo files: %w", err)
-	}
-	// A pretend host: files keep the running user as owner.
-	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: os.Geteuid() != 0}); err != nil {
-		return fmt.Errorf("demo: write the demo files under %s: %w", e.Layout.Root, err)
-	}
-	// The operator's next step: init.lua uses the module.
-	lines, err := writer.InitLuaLines(e.Layout)
-	if err != nil {
-		return fmt.Errorf("demo: the init.lua lines: %w", err)
-	}
-	f, err := os.OpenFile(e.Layout.PolicyInit(), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if _, err := f.WriteString("\n" + lines); err != nil {
-		f.Close()
-		return fmt.Errorf("demo: append to %s: %w", e.Layout.PolicyInit(), err)
-	}
-	return f.Close()
-}
-
 // Nginx reports whether a real nginx fronts the stand-in.
 func (e *Env) Nginx() bool { return e.Site != nil }
 
@@ -296,11 +152,3 @@ func (e *Env) Close() error {
 
 // Done is closed once Close has finished.
 func (e *Env) Done() <-chan struct{} { return e.closed }
-
-func mustSize(s string) int64 {
-	n, err := model.ParseSize(s)
-	if err != nil {
-		panic(err)
-	}
-	return n
-}

@@ -1,0 +1,109 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kumoup/kumoup/internal/expogen"
+	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/standin"
+	"github.com/kumoup/kumoup/model"
+)
+
+// The demo's servers: the stand-in kumod, and nginx or the token front.
+
+func (e *Env) startKumod(ctx context.Context) error {
+	seed := e.cfg.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	sim := expogen.NewSim(seed)
+	// The stand-in calls Metrics one call at a time, as Sim needs.
+	k, err := standin.Start(ctx, standin.Config{
+		BodyLimit: mustSize(model.DefaultMaxBody),
+		Metrics:   func() []byte { return sim.Next(time.Now()) },
+	})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	e.Kumod = k
+	e.Notes = append(e.Notes, fmt.Sprintf("stand-in kumod with simulated traffic on http://%s", k.Addr()))
+	return nil
+}
+
+// startNginx runs a real nginx in front of the stand-in when there is one,
+// and says why not otherwise.
+func (e *Env) startNginx(ctx context.Context) error {
+	why := "not started in this demo (--no-nginx)"
+	if !e.cfg.NoNginx {
+		if _, err := loopback.FindNginx(e.cfg.NginxBinary); err == nil {
+			return e.startSite(ctx)
+		}
+		why = "not installed here (apt-get install -y nginx)"
+	}
+	if err := e.writeCertificate(); err != nil {
+		return err
+	}
+	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken)
+	if err != nil {
+		return err
+	}
+	e.front, e.noNginx = f, why
+	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on http://%s, without TLS; the nginx and TLS checks are skipped", why, f.Addr()))
+	return nil
+}
+
+// writeCertificate leaves a certificate for the demo's name where the
+// deployment expects it, as certbot would, when no loopback site did.
+func (e *Env) writeCertificate() error {
+	ca, err := loopback.NewCA()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	cert, key, err := ca.IssueKind(loopback.CertValid, e.Deployment.Domain, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	for _, f := range []struct {
+		path    string
+		mode    os.FileMode
+		content []byte
+	}{{e.Deployment.TLSCertificate, 0o644, cert}, {e.Deployment.TLSCertificateKey, 0o600, key}} {
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+			return fmt.Errorf("demo: create %s: %w", filepath.Dir(f.path), err)
+		}
+		if err := os.WriteFile(f.path, f.content, f.mode); err != nil {
+			return fmt.Errorf("demo: write %s: %w", f.path, err)
+		}
+	}
+	return nil
+}
+
+// startSite runs the real nginx with kumoup's configuration.
+func (e *Env) startSite(ctx context.Context) error {
+	site, err := loopback.Start(ctx, loopback.Config{
+		Deployment: e.Deployment,
+		Dir:        e.Dir,
+		UseKumod:   e.Kumod,
+		// The demo's name has no Let's Encrypt certificate: a throwaway
+		// CA signs one, trusted only by the dashboard's checks.
+		NginxBinary: e.cfg.NginxBinary,
+	})
+	if err != nil {
+		return fmt.Errorf("demo: start nginx in front of the stand-in kumod (run with --no-nginx to skip it): %w", err)
+	}
+	e.Site = site
+	e.Notes = append(e.Notes, fmt.Sprintf("nginx with kumoup's configuration on https://%s (as %s, certificate from a throwaway CA)", site.HTTPSAddr, e.Deployment.Domain))
+	return nil
+}
+
+func mustSize(s string) int64 {
+	n, err := model.ParseSize(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
