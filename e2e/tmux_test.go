@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -62,7 +64,17 @@ func newTerminal(t testing.TB, opt termOptions) *terminal {
 	term.run("set-option", "-g", "history-limit", "5000")
 	term.run("set-option", "-g", "status", "off")
 	t.Cleanup(func() {
+		// Whatever still runs in the pane when the test ends (a kumoup
+		// that failed to stop) must not outlive the test.
+		procs := term.descendants()
 		_ = exec.Command(tmux, "-S", term.socket, "kill-server").Run()
+		time.Sleep(200 * time.Millisecond)
+		for _, pid := range procs {
+			if syscall.Kill(pid, 0) == nil {
+				t.Logf("killing pid %d, still running after the test's terminal closed", pid)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
 	})
 	term.waitFor(promptRE, 10*time.Second)
 	return term
@@ -175,3 +187,28 @@ func lastLines(s string, n int) string {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// descendants lists every process below the pane's shell.
+func (term *terminal) descendants() []int {
+	out, err := exec.Command(term.tmux, "-S", term.socket, "display-message", "-p", "#{pane_pid}").Output()
+	if err != nil {
+		return nil
+	}
+	shell, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		return nil
+	}
+	var all []int
+	var walk func(pid int)
+	walk = func(pid int) {
+		b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", strconv.Itoa(pid), "children"))
+		for _, f := range strings.Fields(string(b)) {
+			if kid, err := strconv.Atoi(f); err == nil {
+				all = append(all, kid)
+				walk(kid)
+			}
+		}
+	}
+	walk(shell)
+	return all
+}
