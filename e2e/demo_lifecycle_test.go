@@ -195,3 +195,20 @@ func TestSetupWizardStopsOnSIGTERM(t *testing.T) {
 	processGone(t, "kumoup setup", pid, 10*time.Second)
 	term.waitFor(promptRE, 5*time.Second)
 }
+
+// --keep leaves the written files to look at, and says where; the servers
+// still stop.
+func TestDemoKeepLeavesTheFilesAndSaysWhere(t *testing.T) {
+	t.Parallel()
+	d := startDemo(t, termOptions{}, "--no-nginx --dashboard --keep")
+	d.term.waitFor(`Checks\s+\d+✓`, 20*time.Second)
+	dir := d.dir(t)
+	d.term.keys("q")
+	d.term.waitFor(promptRE, 15*time.Second)
+	if !strings.Contains(strings.ReplaceAll(d.term.scrollback(), "\n", ""), "files kept in "+dir) {
+		t.Errorf("--keep does not say where the files are (%s):\n%s", dir, lastLines(d.term.scrollback(), 8))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "host", "etc", "default", "kumomta")); err != nil {
+		t.Errorf("--keep: %v", err)
+	}
+}

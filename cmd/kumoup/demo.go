@@ -51,6 +51,10 @@ func runDemo(cmd *cobra.Command, opt demoOptions) error {
 	defer stop()
 	env, err := demo.Start(ctx, demo.Config{NoNginx: opt.noNginx, Keep: opt.keep, Prewrite: opt.dashboard})
 	if err != nil {
+		if ctx.Err() != nil {
+			// Interrupted while starting: Start stopped what it had started.
+			return silentExit(exitInterrupted)
+		}
 		return failure(err)
 	}
 	defer env.Close()
