@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // screen is what the top-level model currently shows.
@@ -29,6 +30,10 @@ const (
 	screenDashboard                // metrics and checks
 
 	screenApplyFailed // not a screen of its own: the keys of screenApplied after a failure
+
+	screenFirewall       // the firewall rules, what they do, the confirmation
+	screenFirewallDone   // not a screen of its own: the keys of screenFirewall once loaded or refused
+	screenNextStepsProxy // not a screen of its own: the keys of screenNextSteps on the KumoProxy host
 )
 
 // Model is the top-level bubbletea model: it owns the shared state (size,
@@ -51,6 +56,11 @@ type Model struct {
 	conn connection
 	next nextSteps
 	dash *dashboard
+	fw   firewallView
+
+	// host is the flow's host: the MTA host's wizard, or the KumoProxy
+	// host's (ScreenProxyWizard).
+	host writer.Host
 
 	// bg is the terminal's background color, once it answered: huh's
 	// theme and the help line pick their dark or light variant from it.
@@ -96,10 +106,21 @@ func NewModel(opt Options) Model {
 	if opt.Prefill != nil {
 		m.deployment = opt.Prefill.WithDefaults()
 	}
+	m.host = writer.HostMTA
 	switch opt.Start {
 	case ScreenDashboard:
 		m.screen = screenDashboard
 		m.dash = newDashboard(m.dashboardConfig(), st)
+	case ScreenFirewall:
+		m.screen = screenFirewall
+		m.host = opt.FirewallHost
+		m.fw = newFirewallView(opt, m.deployment, m.host, screenFirewall, st)
+		m.err = ErrNotLoaded
+	case ScreenProxyWizard:
+		m.host = writer.HostProxy
+		m.screen = screenPreflight
+		m.pre = newPreflight(opt)
+		m.pre.proxy = true
 	default:
 		m.screen = screenPreflight
 		m.pre = newPreflight(opt)
@@ -114,6 +135,8 @@ func (m Model) Init() tea.Cmd {
 	switch m.screen {
 	case screenDashboard:
 		return tea.Batch(tea.RequestBackgroundColor, m.dash.Init(m.ctx))
+	case screenFirewall:
+		return tea.Batch(tea.RequestBackgroundColor, prepareFirewallCmd(m.ctx, m.opt, m.deployment, m.host))
 	default:
 		return tea.Batch(tea.RequestBackgroundColor, senseHostCmd(m.ctx, m.opt))
 	}
@@ -160,6 +183,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.updateConnection(msg)
 	case stepDoneMsg:
 		return m.updateNextSteps(msg)
+	case fwPreparedMsg, fwLoadedMsg:
+		return m.updateFirewall(msg)
 	case scrapeMsg, scrapeTickMsg, checksMsg, checkTickMsg:
 		if m.dash == nil {
 			return m, nil
@@ -183,6 +208,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.updateNextSteps(msg)
 	case screenDashboard:
 		return m.updateDashboard(msg)
+	case screenFirewall:
+		return m.updateFirewall(msg)
 	}
 	return m, nil
 }
@@ -231,6 +258,7 @@ func (m *Model) setSize(w, h int) {
 	m.apl.SetSize(bw, bh)
 	m.conn.SetSize(bw, bh)
 	m.next.SetSize(bw, bh)
+	m.fw.SetSize(bw, bh)
 	if m.dash != nil {
 		m.dash.SetSize(bw, bh)
 	}
@@ -245,6 +273,7 @@ func (m Model) helpView() string {
 		if s == screenApplied && m.apl.err != nil {
 			s = screenApplyFailed
 		}
+		s = m.helpScreen(s)
 		km = m.keys.For(s, m.canRunSteps())
 	}
 	return m.help.View(km)
@@ -285,7 +314,7 @@ func (m Model) View() tea.View {
 	case screenWizard:
 		body = m.wiz.View()
 	case screenPlanning:
-		body = m.st.Muted.Render("Generating tokens, rendering the files and comparing them with the disk…")
+		body = m.st.Muted.Render(m.planningText())
 	case screenReview:
 		body = m.rev.View(m.st)
 	case screenApplying, screenApplied:
@@ -296,8 +325,10 @@ func (m Model) View() tea.View {
 		body = m.next.View(m.st)
 	case screenDashboard:
 		body = m.dash.View()
+	case screenFirewall:
+		body = m.fw.View(m.st)
 	}
-	title, sub := m.title()
+	title, sub := m.headerTitle()
 	header := m.st.Title.Render("kumoup · "+title) + "  " + m.st.Step.Render(sub)
 	if m.opt.Demo {
 		header += "\n" + m.st.Banner.Render(" demo: nothing on this host is changed ")

@@ -73,6 +73,7 @@ type applyView struct {
 	err    error
 	width  int
 	height int
+	then   string // what enter shows once done ("": the app's connection values)
 }
 
 func newApplyView(p *writer.Plan) applyView {
@@ -154,8 +155,7 @@ func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.QuitQ):
 			return m.quit(false)
 		case key.Matches(msg, m.keys.Continue) && m.apl.err == nil:
-			m.conn = newConnection(m.deployment)
-			m.goTo(screenConnection)
+			return m.afterFiles(), nil
 		case key.Matches(msg, m.keys.Back) && m.apl.err != nil:
 			return m.startWizard()
 		}
@@ -201,7 +201,11 @@ func (a applyView) View(st *Styles) string {
 		}
 		b.WriteString(st.Heading.Render("esc: back to the answers · q: quit"))
 	default:
-		b.WriteString(st.Pass.Render("Every file is in place.") + " " + st.Heading.Render("Press enter for the app's connection values."))
+		then := a.then
+		if then == "" {
+			then = "the app's connection values"
+		}
+		b.WriteString(st.Pass.Render("Every file is in place.") + " " + st.Heading.Render("Press enter for "+then+"."))
 	}
 	return b.String()
 }

@@ -39,6 +39,19 @@ type KeyMap struct {
 	// Dashboard.
 	SwitchPane key.Binding
 	Rerun      key.Binding
+
+	// Firewall confirmation (next steps: f opens it).
+	Firewall   key.Binding
+	LoadRules  key.Binding // enter, once "apply" is typed
+	ScrollUp   key.Binding // scrolling while typing: no letters
+	ScrollDown key.Binding
+	ScrollPgUp key.Binding
+	ScrollPgDn key.Binding
+	ScrollTop  key.Binding
+	ScrollBotm key.Binding
+	ScrollHint key.Binding // ↑/↓ for the help line
+	BackNoLoad key.Binding // esc on the confirmation
+	BackFromFW key.Binding // enter or esc once loaded (or refused)
 }
 
 // DefaultKeyMap returns the UI's key bindings.
@@ -69,6 +82,17 @@ func DefaultKeyMap() KeyMap {
 		Dashboard:  b([]string{"d"}, "d", "dashboard"),
 		SwitchPane: b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
 		Rerun:      b([]string{"r"}, "r", "re-run checks"),
+		Firewall:   b([]string{"f"}, "f", "firewall rules"),
+		LoadRules:  b([]string{"enter"}, "enter", "load after typing apply"),
+		ScrollHint: b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
+		ScrollUp:   b([]string{"up"}, "↑", "up"),
+		ScrollDown: b([]string{"down"}, "↓", "down"),
+		ScrollPgUp: b([]string{"pgup"}, "pgup", "page up"),
+		ScrollPgDn: b([]string{"pgdown"}, "pgdn", "page down"),
+		ScrollTop:  b([]string{"home"}, "home", "top"),
+		ScrollBotm: b([]string{"end"}, "end", "bottom"),
+		BackNoLoad: b([]string{"esc"}, "esc", "back"),
+		BackFromFW: b([]string{"enter", "esc"}, "enter", "back"),
 	}
 }
 
@@ -111,10 +135,29 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 		if runSteps {
 			keys = append([]key.Binding{k.RunSteps}, keys...)
 		}
+		// f is named on the screen's own line; the short help would
+		// overflow 80 columns with it.
+		return bindings{
+			short: append(append([]key.Binding(nil), keys...), k.Up, k.Down, k.Help),
+			full:  [][]key.Binding{append(keys[:len(keys):len(keys)], k.Firewall), scroll},
+		}
+	case screenNextStepsProxy:
+		keys := []key.Binding{k.Firewall, k.QuitQ}
+		if runSteps {
+			keys = append([]key.Binding{k.RunSteps}, keys...)
+		}
 		return bindings{
 			short: append(append([]key.Binding(nil), keys...), k.Up, k.Down, k.Help),
 			full:  [][]key.Binding{keys, scroll},
 		}
+	case screenFirewall:
+		typing := []key.Binding{k.ScrollUp, k.ScrollDown, k.ScrollPgUp, k.ScrollPgDn, k.ScrollTop, k.ScrollBotm}
+		return bindings{
+			short: []key.Binding{k.LoadRules, k.BackNoLoad, k.ScrollHint, k.Quit},
+			full:  [][]key.Binding{{k.LoadRules, k.BackNoLoad, k.Quit}, typing},
+		}
+	case screenFirewallDone:
+		return bindings{short: []key.Binding{k.BackFromFW, k.ScrollHint, k.QuitQ}}
 	case screenDashboard:
 		return bindings{
 			short: []key.Binding{k.SwitchPane, k.Up, k.Down, k.Rerun, k.Help, k.QuitQ},
@@ -122,6 +165,15 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 		}
 	}
 	return bindings{short: []key.Binding{k.Quit}}
+}
+
+// Typing is k with the scrolling keys limited to those that type no
+// letter: on a screen with a text field, j, k, g, G, b, f and space are
+// text.
+func (k KeyMap) Typing() KeyMap {
+	t := k
+	t.Up, t.Down, t.PageUp, t.PageDown, t.Top, t.Bottom = k.ScrollUp, k.ScrollDown, k.ScrollPgUp, k.ScrollPgDn, k.ScrollTop, k.ScrollBotm
+	return t
 }
 
 // ForWizard is the wizard's help: the focused huh field's own bindings

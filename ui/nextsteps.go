@@ -72,6 +72,7 @@ type nextSteps struct {
 	scroll  scroller
 	st      *Styles
 	width   int
+	host    writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
 }
 
 func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSteps {
@@ -178,9 +179,11 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 				n.refresh()
 				return m, runStepCmd(m.ctx, i, n.steps[i].argv)
 			}
-		case key.Matches(msg, m.keys.Dashboard):
+		case key.Matches(msg, m.keys.Firewall):
+			return m.openFirewall(m.deployment, m.host, screenNextSteps)
+		case key.Matches(msg, m.keys.Dashboard) && n.host != writer.HostProxy:
 			return m.openDashboard()
-		case key.Matches(msg, m.keys.Back):
+		case key.Matches(msg, m.keys.Back) && n.host != writer.HostProxy:
 			m.goTo(screenConnection)
 		default:
 			n.scroll.Update(msg, m.keys)
@@ -191,7 +194,10 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View renders the steps and what the keys do here.
 func (n nextSteps) View(st *Styles) string {
-	q := "d: open the dashboard · q: quit"
+	q := "d: open the dashboard · f: firewall · q: quit"
+	if n.host == writer.HostProxy {
+		q = "f: review and load the firewall rules · q: quit"
+	}
 	if n.canRun {
 		q = "r: run the commands in order · " + q
 	}

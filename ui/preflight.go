@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // KumodPath is where the KumoMTA package installs kumod.
@@ -24,6 +25,9 @@ type hostFacts struct {
 	Root   bool
 	Nginx  string // path of nginx, "" when not found
 	Kumod  string // path of kumod, "" when not found
+	// ProxyServer is the path of KumoProxy's proxy-server, "" when not
+	// found (the KumoProxy host's preflight).
+	ProxyServer string
 	// Cert is the certificate status of the prefilled domain (zero when
 	// there is no domain yet).
 	Cert certStatus
@@ -64,7 +68,10 @@ func senseHost(_ context.Context, opt Options) hostFacts {
 	if fi, err := os.Stat(KumodPath); err == nil && !fi.IsDir() {
 		f.Kumod = KumodPath
 	}
-	if opt.Prefill != nil {
+	if fi, err := os.Stat(writer.ProxyServerBinary); err == nil && !fi.IsDir() {
+		f.ProxyServer = writer.ProxyServerBinary
+	}
+	if opt.Prefill != nil && opt.Start != ScreenProxyWizard {
 		f.Cert = checkCert(opt.Prefill.WithDefaults())
 	}
 	return f
@@ -94,6 +101,7 @@ type preflight struct {
 	prefilled     bool
 	prefillSource string
 	layoutRoot    string
+	proxy         bool // the KumoProxy host's preflight (see preflight_proxy.go)
 	width, height int
 }
 
@@ -123,6 +131,9 @@ func (m Model) updatePreflight(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (p preflight) View(st *Styles) string {
 	if !p.facts.Sensed {
 		return st.Muted.Render("Looking at this host…")
+	}
+	if p.proxy {
+		return p.proxyView(st)
 	}
 	f := p.facts
 	var b strings.Builder

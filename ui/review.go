@@ -104,11 +104,12 @@ func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.rev.msg.plan.Changed() == 0 && len(m.rev.msg.plan.Leftovers) == 0 {
-			m.conn = newConnection(m.deployment)
-			m.goTo(screenConnection)
-			return m, nil
+			return m.afterFiles(), nil
 		}
 		m.apl = newApplyView(m.rev.msg.plan)
+		if m.host == writer.HostProxy {
+			m.apl.then = "the next steps"
+		}
 		m.goTo(screenApplying)
 		var cmd tea.Cmd
 		m.apl.events, cmd = startApply(m.ctx, m.opt, m.rev.msg.plan)

@@ -26,6 +26,13 @@ const (
 	ScreenWizard Screen = iota
 	// ScreenDashboard opens the live dashboard of the deployment in Prefill.
 	ScreenDashboard
+	// ScreenProxyWizard starts the KumoProxy host's wizard at its
+	// preflight screen (Prefill: the answers already on the host).
+	ScreenProxyWizard
+	// ScreenFirewall shows FirewallHost's rules for Prefill and loads them
+	// only after the typed confirmation; Run then returns ErrNotLoaded
+	// unless they were loaded.
+	ScreenFirewall
 )
 
 // Options configure [Run] and [NewModel].
@@ -61,6 +68,11 @@ type Options struct {
 	AllowRunNextSteps bool
 	// Demo shows a banner saying nothing on this host is changed.
 	Demo bool
+	// FirewallHost is the host whose rules ScreenFirewall shows.
+	FirewallHost writer.Host
+	// Firewall runs the firewall screen's side effects (ufw status, the
+	// SSH guard, nft -f); see FirewallActions.
+	Firewall FirewallActions
 	// Input and Output default to the terminal (stdin, stdout).
 	Input  io.Reader
 	Output io.Writer

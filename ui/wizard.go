@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // tokenChoice is how a token is obtained.
@@ -33,6 +34,7 @@ const (
 	pageWebhook
 	pageWebhookPaste
 	pageProxy
+	pageProxyHost // the KumoProxy host's own page (see proxyhost.go)
 	numPages
 )
 
@@ -43,13 +45,12 @@ var pageTitles = [numPages]string{
 	pageWebhook:        "app webhook",
 	pageWebhookPaste:   "app webhook",
 	pageProxy:          "KumoProxy egress",
+	pageProxyHost:      "KumoProxy host",
 }
 
 // stepOf numbers the pages as the operator sees them (paste pages share
 // their parent's number).
-var stepOf = [numPages]int{1, 2, 2, 3, 3, 4}
-
-const numSteps = 4
+var stepOf = [numPages]int{1, 2, 2, 3, 3, 4, 1}
 
 // wizard holds the draft answers and the form of the current page. The
 // form's fields are bound to the draft by pointer, so going back and forth
@@ -60,7 +61,9 @@ type wizard struct {
 	port                  string
 	injChoice, hookChoice tokenChoice
 	injPaste, hookPaste   string
-	hasInj, hasHook       bool // the prefill holds valid tokens
+	hasInj, hasHook       bool   // the prefill holds valid tokens
+	pages                 []page // the flow: mtaPages or proxyPages
+	px                    proxyDraft
 
 	page          page
 	form          *huh.Form
@@ -74,7 +77,7 @@ type wizard struct {
 
 // newWizard starts the wizard from prefill (nil: the defaults).
 func newWizard(prefill *model.Deployment, st *Styles, keys KeyMap) *wizard {
-	w := &wizard{st: st, keys: keys}
+	w := &wizard{st: st, keys: keys, pages: mtaPages}
 	if prefill != nil {
 		w.d = *prefill
 	}
@@ -113,7 +116,21 @@ func (w *wizard) visible(p page) bool {
 }
 
 func (w *wizard) stepLabel() string {
-	return fmt.Sprintf("step %d of %d · %s", stepOf[w.page], numSteps, pageTitles[w.page])
+	steps := 0
+	for _, p := range w.pages {
+		steps = max(steps, stepOf[p])
+	}
+	return fmt.Sprintf("step %d of %d · %s", stepOf[w.page], steps, pageTitles[w.page])
+}
+
+// pageIndex is the position of the current page in the flow.
+func (w *wizard) pageIndex() int {
+	for i, p := range w.pages {
+		if p == w.page {
+			return i
+		}
+	}
+	return 0
 }
 
 // show builds the form of page p and focuses it.
@@ -134,7 +151,7 @@ func (w *wizard) show(p page) tea.Cmd {
 // next moves to the following visible page, or ends the wizard.
 func (w *wizard) next() tea.Cmd {
 	w.finishPage(w.page)
-	for p := w.page + 1; p < numPages; p++ {
+	for _, p := range w.pages[w.pageIndex()+1:] {
 		if w.visible(p) {
 			return w.show(p)
 		}
@@ -145,8 +162,8 @@ func (w *wizard) next() tea.Cmd {
 
 // prev moves to the previous visible page; false on the first page.
 func (w *wizard) prev() (tea.Cmd, bool) {
-	for p := w.page - 1; p >= 0; p-- {
-		if w.visible(p) {
+	for i := w.pageIndex() - 1; i >= 0; i-- {
+		if p := w.pages[i]; w.visible(p) {
 			return w.show(p), true
 		}
 	}
@@ -163,6 +180,8 @@ func (w *wizard) finishPage(p page) {
 		if n, err := strconv.Atoi(strings.TrimSpace(w.port)); err == nil {
 			w.d.ProxyPort = n
 		}
+	case pageProxyHost:
+		w.finishProxyHost()
 	}
 }
 
@@ -206,6 +225,9 @@ func (w *wizard) warnings() []string {
 		add("proxy_host", warn)
 		warn, _ = model.ValidatePublicIP(w.d.ProxyPublicIP)
 		add("proxy_public_ip", warn)
+	}
+	if w.page == pageProxyHost {
+		out = append(out, w.proxyWarnings()...)
 	}
 	return out
 }
@@ -270,6 +292,9 @@ func (m Model) startWizard() (tea.Model, tea.Cmd) {
 	if m.wiz == nil {
 		m.wiz = newWizard(m.opt.Prefill, m.st, m.keys)
 		m.wiz.bg = m.bg
+		if m.host == writer.HostProxy {
+			m.wiz.forProxyHost()
+		}
 	}
 	m.wiz.done = false
 	m.goTo(screenWizard)
@@ -288,7 +313,7 @@ func (m Model) updateWizard(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.wiz.done {
 		m.goTo(screenPlanning)
 		d, genInj, genHook := m.wiz.answers()
-		return m, tea.Batch(cmd, prepareCmd(m.ctx, m.opt, d, genInj, genHook))
+		return m, tea.Batch(cmd, m.prepare(d, genInj, genHook))
 	}
 	m.setSize(m.width, m.height) // the help line follows the focused field
 	return m, cmd

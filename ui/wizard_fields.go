@@ -133,6 +133,8 @@ func (w *wizard) fields(p page) []huh.Field {
 				Description("the EHLO name kumod announces through the proxy").
 				Value(&w.d.HELO).Validate(checked("helo", model.ValidateHostname)),
 		}
+	case pageProxyHost:
+		return w.proxyHostFields()
 	}
 	return nil
 }

@@ -1,0 +1,364 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// ConfirmWord is what the operator types to load the firewall rules: a
+// word, not a key, so no stray or repeated key press loads them.
+const ConfirmWord = "apply"
+
+// FirewallActions are the firewall screen's side effects, all run in
+// commands. A nil field takes the default noted beside it; tests inject
+// Load so they never touch the host's firewall.
+type FirewallActions struct {
+	// UFWActive reports whether ufw is active (default: `ufw status`;
+	// no ufw installed is inactive).
+	UFWActive func(ctx context.Context) (bool, error)
+	// Guard refuses rules that would lock the operator out (default:
+	// none; kumoup's commands pass their SSH guard).
+	Guard func(d model.Deployment) error
+	// Load loads the rules file at path and returns what it printed
+	// (default: `nft -f PATH`, only when Layout is the real host).
+	Load func(ctx context.Context, path string) ([]byte, error)
+}
+
+// ErrNotLoaded is returned by Run when it was started on the firewall
+// screen (ScreenFirewall) and the operator left without loading the rules.
+var ErrNotLoaded = errors.New("not loaded: not confirmed (type apply on the confirmation screen, or pass --yes without a terminal)")
+
+// fwPreparedMsg is the rendered rules and what the host says about them.
+type fwPreparedMsg struct {
+	file     writer.File
+	err      error // the rules cannot be rendered
+	checkErr error // nft -c refused them, or could not run
+	ufw      bool
+	ufwErr   error
+	ufwCmds  []string
+	guardErr error
+}
+
+// fwLoadedMsg is the outcome of writing and loading the rules.
+type fwLoadedMsg struct {
+	output string
+	err    error
+}
+
+func defaultUFWActive(ctx context.Context) (bool, error) {
+	if _, err := exec.LookPath("ufw"); err != nil {
+		return false, nil
+	}
+	out, err := exec.CommandContext(ctx, "ufw", "status").CombinedOutput()
+	if err != nil {
+		return false, fmt.Errorf("ufw status: %w: %s", err, bytes.TrimSpace(out))
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(l) == "Status: active" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func defaultLoad(ctx context.Context, path string) ([]byte, error) {
+	out, err := exec.CommandContext(ctx, "nft", "-f", path).CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("nft -f %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// canLoad says whether this run may load rules into a kernel, and if not why.
+func (o Options) canLoad() (bool, string) {
+	switch {
+	case o.Firewall.Load != nil:
+		return true, ""
+	case o.Demo:
+		return false, "the demo changes nothing on this host: loading is disabled"
+	case !o.Layout.IsHost():
+		return false, "the files go under " + o.Layout.Root + ", not this host: loading is disabled (run kumoup firewall --apply on the host itself)"
+	}
+	return true, ""
+}
+
+// prepareFirewallCmd renders host's rules, checks them with nft -c and asks
+// whether ufw is active and whether the rules would lock the operator out.
+func prepareFirewallCmd(ctx context.Context, opt Options, d model.Deployment, host writer.Host) tea.Cmd {
+	return func() tea.Msg {
+		f, err := writer.RenderFirewall(d, host, opt.Layout)
+		if err != nil {
+			return fwPreparedMsg{err: err}
+		}
+		msg := fwPreparedMsg{file: f, checkErr: writer.CheckRulesContent(ctx, f.Content)}
+		ufw := opt.Firewall.UFWActive
+		if ufw == nil {
+			ufw = defaultUFWActive
+		}
+		msg.ufw, msg.ufwErr = ufw(ctx)
+		if msg.ufw {
+			msg.ufwCmds, msg.ufwErr = writer.UFWCommands(d, host)
+		}
+		if opt.Firewall.Guard != nil {
+			msg.guardErr = opt.Firewall.Guard(d)
+		}
+		return msg
+	}
+}
+
+// loadFirewallCmd writes the rules file (unchanged content is kept) and
+// loads it.
+func loadFirewallCmd(ctx context.Context, opt Options, d model.Deployment, f writer.File) tea.Cmd {
+	return func() tea.Msg {
+		if opt.Firewall.Guard != nil {
+			if err := opt.Firewall.Guard(d); err != nil {
+				return fwLoadedMsg{err: err}
+			}
+		}
+		plan, err := writer.NewPlan([]writer.File{f})
+		if err != nil {
+			return fwLoadedMsg{err: err}
+		}
+		if _, err := plan.Apply(ctx, writer.ApplyOptions{Now: opt.now, SkipChown: !writer.CanChown() && !opt.Layout.IsHost()}); err != nil {
+			return fwLoadedMsg{err: fmt.Errorf("write %s: %w", f.Path, err)}
+		}
+		load := opt.Firewall.Load
+		if load == nil {
+			load = defaultLoad
+		}
+		out, err := load(ctx, f.Path)
+		return fwLoadedMsg{output: string(out), err: err}
+	}
+}
+
+// firewallView is the firewall screen: the rules, what they do in plain
+// words, and the typed confirmation.
+type firewallView struct {
+	host     writer.Host
+	d        model.Deployment
+	prepared *fwPreparedMsg
+	canLoad  bool
+	noLoad   string // why loading is disabled
+	typed    string
+	hint     string // why enter did nothing
+	loading  bool
+	loaded   *fwLoadedMsg
+	back     screen // where esc goes; screenFirewall: quit
+	scroll   scroller
+	st       *Styles
+	width    int
+	height   int
+}
+
+func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles) firewallView {
+	ok, why := opt.canLoad()
+	return firewallView{host: host, d: d, canLoad: ok, noLoad: why, back: back, st: st}
+}
+
+// ready reports whether the confirmation is offered.
+func (v firewallView) ready() bool {
+	p := v.prepared
+	return p != nil && p.err == nil && !p.ufw && p.guardErr == nil && v.canLoad && v.loaded == nil && !v.loading
+}
+
+func (v *firewallView) SetSize(w, h int) {
+	v.width, v.height = w, h
+	v.scroll.SetHeight(h - 1 - lineCount(v.bottom()))
+	v.refresh()
+}
+
+func (v *firewallView) refresh() {
+	if v.st != nil {
+		v.scroll.SetLines(v.lines())
+	}
+}
+
+func lineCount(s string) int { return len(strings.Split(s, "\n")) }
+
+// lines is the scrollable part: what the rules do, the checks, the rules.
+func (v firewallView) lines() []string {
+	st := v.st
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
+	wrapped := func(style func(...string) string, indent, s string) {
+		for i, l := range strings.Split(wrapText(s, max(v.width-len(indent), 20)), "\n") {
+			if i > 0 {
+				l = strings.Repeat(" ", len(indent)) + l
+			} else {
+				l = indent + l
+			}
+			add(style(l))
+		}
+	}
+	p := v.prepared
+	if p == nil {
+		return []string{st.Muted.Render("Rendering the " + v.host.Title() + "'s rules and asking the host about ufw…")}
+	}
+	if p.err != nil {
+		wrapped(st.Error.Render, "", "The rules cannot be rendered: "+p.err.Error())
+		return out
+	}
+	if v.loaded != nil {
+		if v.loaded.err != nil {
+			wrapped(st.Fail.Render, "", glyphFail+" not loaded: "+v.loaded.err.Error())
+		} else {
+			add(st.Pass.Render(glyphPass + " loaded: `nft list table inet kumoup` shows the " + v.host.Title() + "'s rules"))
+			wrapped(st.Muted.Render, "  ", "They are lost at reboot unless /etc/nftables.conf has, after its flush ruleset, include \""+p.file.Path+"\" and nftables.service is enabled (systemctl enable nftables).")
+		}
+		for _, l := range strings.Split(strings.TrimRight(v.loaded.output, "\n"), "\n") {
+			if l != "" {
+				add("  " + st.Muted.Render("│ "+l))
+			}
+		}
+		add("")
+	}
+	add(st.Heading.Render("What these rules do on the " + v.host.Title()))
+	for _, w := range firewallWords(v.d, v.host) {
+		glyph, style := st.Pass.Render(glyphPass+" allow "), st.Value.Render
+		if !w.allow {
+			glyph = st.Fail.Render(glyphFail + " block ")
+		}
+		first := true
+		for _, l := range strings.Split(wrapText(w.text, max(v.width-10, 20)), "\n") {
+			if first {
+				add("  " + glyph + style(l))
+				first = false
+			} else {
+				add("          " + style(l))
+			}
+		}
+	}
+	add("")
+	switch {
+	case p.checkErr != nil:
+		wrapped(st.Warn.Render, "", glyphWarn+" not validated with nft -c: "+p.checkErr.Error())
+	default:
+		add(st.Pass.Render(glyphPass + " nft -c: the rules are valid"))
+	}
+	if p.ufwErr != nil {
+		wrapped(st.Warn.Render, "", glyphWarn+" "+p.ufwErr.Error())
+	}
+	if p.ufw {
+		wrapped(st.Warn.Render, "", glyphWarn+" ufw is active on this host: kumoup loads no second rule set (each would drop what the other accepts). Run these ufw commands instead, in order:")
+		for _, c := range p.ufwCmds {
+			add("    " + st.Code.Render(c))
+		}
+	}
+	if p.guardErr != nil {
+		wrapped(st.Fail.Render, "", glyphFail+" not offered: "+p.guardErr.Error())
+	}
+	if !v.canLoad {
+		wrapped(st.Muted.Render, "", glyphSkip+" "+v.noLoad)
+	}
+	add("", st.Heading.Render(fmt.Sprintf("%s (%04o)", p.file.Path, p.file.Mode)))
+	for _, l := range strings.Split(strings.TrimRight(string(p.file.Content), "\n"), "\n") {
+		add("  " + st.Code.Render(strings.ReplaceAll(l, "\t", "    ")))
+	}
+	return out
+}
+
+// bottom is the fixed part under the rules: the question and the field.
+func (v firewallView) bottom() string {
+	st := v.st
+	if st == nil {
+		return ""
+	}
+	p := v.prepared
+	switch {
+	case v.loading:
+		return st.Muted.Render("Loading the rules…")
+	case v.loaded != nil && v.loaded.err == nil:
+		return st.Heading.Render("Loaded. enter: back")
+	case v.loaded != nil:
+		return st.Heading.Render("Nothing else changed. enter: back")
+	case p == nil:
+		return ""
+	case p.err != nil:
+		return st.Heading.Render("Nothing to load. enter: back")
+	case p.ufw:
+		return st.Heading.Render("ufw is active: run its commands above instead. enter: back")
+	case p.guardErr != nil:
+		return st.Heading.Render("Not offered: it could lock you out (see above). enter: back")
+	case !v.canLoad:
+		return st.Heading.Render("Loading is disabled here (see above). enter: back")
+	}
+	q := wrapText(fmt.Sprintf("Load into this host's firewall? It replaces table inet kumoup and leaves other tables alone; SSH stays open on port %d.", v.d.Firewall.SSHPortOrDefault()), max(v.width, 20))
+	field := "Type " + ConfirmWord + " and press enter: " + st.Selected.Render(" "+v.typed+"_"+strings.Repeat(" ", max(len(ConfirmWord)-len(v.typed), 0))+" ")
+	if v.hint != "" {
+		field += "  " + st.Warn.Render(v.hint)
+	}
+	return st.Heading.Render(q) + "\n" + field
+}
+
+// View renders the rules window and the confirmation.
+func (v firewallView) View(st *Styles) string {
+	return v.scroll.View(st) + "\n\n" + v.bottom()
+}
+
+// openFirewall shows host's rules for d; esc returns to back (screenFirewall
+// there means quit).
+func (m Model) openFirewall(d model.Deployment, host writer.Host, back screen) (tea.Model, tea.Cmd) {
+	m.fw = newFirewallView(m.opt, d, host, back, m.st)
+	m.goTo(screenFirewall)
+	return m, prepareFirewallCmd(m.ctx, m.opt, d, host)
+}
+
+func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
+	v := &m.fw
+	switch msg := msg.(type) {
+	case fwPreparedMsg:
+		v.prepared = &msg
+	case fwLoadedMsg:
+		v.loading = false
+		v.loaded = &msg
+		v.scroll.offset = 0 // the outcome is at the top
+		if m.opt.Start == ScreenFirewall {
+			m.written = true
+			m.err = msg.err
+		}
+	case tea.KeyPressMsg:
+		switch {
+		case v.loading:
+		case !v.ready() && v.prepared != nil && key.Matches(msg, m.keys.QuitQ):
+			return m.quit(false)
+		case key.Matches(msg, m.keys.Back), !v.ready() && v.prepared != nil && key.Matches(msg, m.keys.BackFromFW):
+			if v.back == screenFirewall {
+				return m.quit(false)
+			}
+			m.goTo(v.back)
+			return m, nil
+		case v.ready() && key.Matches(msg, m.keys.LoadRules):
+			if v.typed != ConfirmWord {
+				v.hint = "type " + ConfirmWord + " first"
+				break
+			}
+			v.loading, v.hint = true, ""
+			m.setSize(m.width, m.height)
+			return m, loadFirewallCmd(m.ctx, m.opt, v.d, v.prepared.file)
+		case v.ready() && msg.Code == tea.KeyBackspace:
+			if n := len(v.typed); n > 0 {
+				v.typed = v.typed[:n-1]
+			}
+			v.hint = ""
+		case v.ready() && msg.Text != "" && msg.Mod&^tea.ModShift == 0:
+			if len(v.typed) < 2*len(ConfirmWord) {
+				v.typed += msg.Text
+			}
+			v.hint = ""
+		default:
+			v.scroll.Update(msg, m.keys.Typing())
+		}
+	}
+	m.setSize(m.width, m.height)
+	return m, nil
+}

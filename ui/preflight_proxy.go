@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/kumoup/kumoup/writer"
+)
+
+// proxyView is the KumoProxy host's preflight: root, proxy-server, the
+// answers already on disk.
+func (p preflight) proxyView(st *Styles) string {
+	f := p.facts
+	var b strings.Builder
+	line := func(glyph, text string, more ...string) {
+		for i, l := range strings.Split(wrapText(text, max(p.width-2, 20)), "\n") {
+			if i == 0 {
+				b.WriteString(glyph + " " + l + "\n")
+			} else {
+				b.WriteString("  " + l + "\n")
+			}
+		}
+		for _, l := range more {
+			b.WriteString("    " + l + "\n")
+		}
+	}
+	b.WriteString(st.Heading.Render("The KumoProxy host: KumoProxy's unit and this host's firewall rules") + "\n\n")
+	switch {
+	case p.layoutRoot != "":
+		line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot, st.Muted.Render("nothing outside that directory is written"))
+	case f.Root:
+		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and start KumoProxy"))
+	default:
+		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through the page, but writing is refused;"), st.Muted.Render("quit and run ")+st.Code.Render("sudo kumoup proxy"))
+	}
+	if f.ProxyServer != "" {
+		line(st.Pass.Render(glyphPass), "proxy-server found: "+f.ProxyServer)
+	} else {
+		line(st.Warn.Render(glyphWarn), "proxy-server not found at "+writer.ProxyServerBinary,
+			st.Muted.Render("install the kumomta package (it ships KumoProxy) before starting it;"),
+			st.Muted.Render("the files can be written now"))
+	}
+	if p.prefilled {
+		src := p.prefillSource
+		if src == "" {
+			src = "the existing answers"
+		}
+		line(st.Pass.Render(glyphPass), "existing answers found: "+src, st.Muted.Render("the page is prefilled from them; the other answers are kept as they are"))
+	} else {
+		line(st.Skip.Render(glyphSkip), "no answers on this host: starting from the defaults")
+	}
+	b.WriteString("\n" + st.Muted.Render(wrapText("Nothing is loaded into the firewall here: that is a separate step, with its own confirmation.", max(p.width, 20))) + "\n")
+	b.WriteString("\n" + st.Heading.Render("Press enter to start."))
+	return b.String()
+}

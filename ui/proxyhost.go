@@ -1,0 +1,263 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// The KumoProxy host's path through the wizard: the same preflight,
+// review, apply and next-steps screens as the MTA host's, with its own
+// page and files (writer.RenderProxyHost: the unit, the Lua config when a
+// status listener is asked for, the nftables rules; and the answers file,
+// so the next steps' commands find the answers).
+
+// mtaPages and proxyPages are the two flows through the wizard's pages.
+var (
+	mtaPages   = []page{pageHost, pageInjection, pageInjectionPaste, pageWebhook, pageWebhookPaste, pageProxy}
+	proxyPages = []page{pageProxyHost}
+)
+
+// proxyDraft holds the proxy host page's answers as typed.
+type proxyDraft struct {
+	listen, mta, resolvers, ssh, status string
+	outbound                            string
+}
+
+// forProxyHost turns w into the KumoProxy host's wizard.
+func (w *wizard) forProxyHost() {
+	w.pages = proxyPages
+	w.page = pageProxyHost
+	f := w.d.Firewall
+	w.px = proxyDraft{
+		mta:       strings.Join(f.MTAAddresses, ", "),
+		resolvers: strings.Join(f.Resolvers, ", "),
+		ssh:       strconv.Itoa(f.SSHPortOrDefault()),
+		status:    f.ProxyStatusListen,
+		outbound:  f.OutboundOrDefault(),
+	}
+	if w.d.ProxyHost != "" || f.ProxyListen != "" {
+		w.px.listen = w.d.ProxyListenAddress()
+	}
+}
+
+// splitList splits a comma- or space-separated answer.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+// proxyFirewall is the draft's firewall answers with the page's text parsed.
+func (w *wizard) proxyFirewall() model.Firewall {
+	f := w.d.Firewall
+	f.MTAAddresses = splitList(w.px.mta)
+	f.Resolvers = splitList(w.px.resolvers)
+	f.SSHPort, _ = strconv.Atoi(strings.TrimSpace(w.px.ssh))
+	if f.SSHPort == model.DefaultSSHPort {
+		f.SSHPort = 0
+	}
+	f.Outbound = w.px.outbound
+	if f.Outbound == model.OutboundGuarded {
+		f.Outbound = ""
+	}
+	f.ProxyStatusListen = strings.TrimSpace(w.px.status)
+	f.ProxyListen = strings.TrimSpace(w.px.listen)
+	return f
+}
+
+// finishProxyHost copies the page into the draft. proxy_listen becomes
+// proxy_host and proxy_port when the answers have no proxy_host yet (the
+// MTA host's answers use the same pair), and stays firewall.proxy_listen
+// only when it differs from them.
+func (w *wizard) finishProxyHost() {
+	f := w.proxyFirewall()
+	if ap, err := netip.ParseAddrPort(f.ProxyListen); err == nil && !ap.Addr().IsUnspecified() {
+		if w.d.ProxyHost == "" {
+			w.d.ProxyHost, w.d.ProxyPort = ap.Addr().String(), int(ap.Port())
+		}
+	}
+	w.d.Firewall = f
+	if f.ProxyListen == joinHostPortString(w.d.ProxyHost, w.d.ProxyPort) {
+		w.d.Firewall.ProxyListen = ""
+	}
+}
+
+func joinHostPortString(host string, port int) string {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(a, uint16(port)).String()
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// firewallProblem validates field with the model's own validation: the
+// same messages as the answers file's.
+func firewallProblem(f model.Firewall, field string) error {
+	p := model.Deployment{Firewall: f}.Validate()
+	for _, e := range p.Errors {
+		if e.Field == field || strings.HasPrefix(e.Field, field+"[") {
+			return e
+		}
+	}
+	return nil
+}
+
+func (w *wizard) proxyHostFields() []huh.Field {
+	fw := func(field string, set func(f *model.Firewall, s string), required bool) func(string) error {
+		return func(s string) error {
+			if required && len(splitList(s)) == 0 {
+				return fmt.Errorf("%s: is required on the KumoProxy host: list the MTA host's address(es) as this host sees them; they are the only sources allowed to reach the proxy port", field)
+			}
+			f := w.proxyFirewall()
+			set(&f, s)
+			return firewallProblem(f, field)
+		}
+	}
+	return []huh.Field{
+		huh.NewInput().Key("proxy_listen").Title("KumoProxy listens on").
+			Description("this host's private address and port; the MTA host connects here").
+			Placeholder("private-ip:" + strconv.Itoa(model.DefaultProxyPort)).
+			Value(&w.px.listen).Validate(checked("firewall.proxy_listen", func(s string) error {
+			return model.ValidateAddrPort(strings.TrimSpace(s))
+		})),
+		huh.NewInput().Key("mta_addresses").Title("MTA host addresses").
+			Description("who may connect to the proxy port: IP addresses or CIDR prefixes, comma-separated").
+			Value(&w.px.mta).Validate(fw("firewall.mta_addresses", func(f *model.Firewall, s string) {
+			f.MTAAddresses = splitList(s)
+		}, true)),
+		huh.NewInput().Key("ssh_port").Title("SSH port").
+			Description("always accepted, before any drop: the port sshd listens on").
+			Value(&w.px.ssh).Validate(checked("firewall.ssh_port", validatePortText)),
+		huh.NewSelect[string]().Key("outbound").Title("Outbound").
+			Options(
+				huh.NewOption("guarded: everything leaves but DNS to other resolvers", model.OutboundGuarded),
+				huh.NewOption("strict: only SMTP, DNS, HTTP(S), NTP and DHCP leave", model.OutboundStrict),
+			).Value(&w.px.outbound),
+		huh.NewInput().Key("resolvers").Title("DNS resolvers").
+			Description("IP addresses, comma-separated; required for strict; empty: DNS to any server").
+			Value(&w.px.resolvers).Validate(fw("firewall.resolvers", func(f *model.Firewall, s string) {
+			f.Resolvers = splitList(s)
+		}, false)),
+		huh.NewInput().Key("proxy_status_listen").Title("Status listener (optional)").
+			Description(fmt.Sprintf("KumoProxy's metrics on loopback, e.g. 127.0.0.1:%d; empty: none", model.DefaultProxyStatusPort)).
+			Value(&w.px.status).Validate(fw("firewall.proxy_status_listen", func(f *model.Firewall, s string) {
+			f.ProxyStatusListen = strings.TrimSpace(s)
+		}, false)),
+	}
+}
+
+// proxyWarnings are the model's non-blocking warnings for the page.
+func (w *wizard) proxyWarnings() []string {
+	d := w.d
+	d.Firewall = w.proxyFirewall()
+	var out []string
+	for _, p := range d.Validate().Warnings {
+		if strings.HasPrefix(p.Field, "firewall.") {
+			out = append(out, p.Error())
+		}
+	}
+	return out
+}
+
+// prepareProxyCmd validates the KumoProxy host's answers, renders its
+// files and compares them with the disk.
+func prepareProxyCmd(ctx context.Context, opt Options, d model.Deployment) tea.Cmd {
+	return func() tea.Msg {
+		d = d.WithDefaults()
+		msg := planMsg{d: d}
+		for _, p := range d.Validate().Warnings {
+			if strings.HasPrefix(p.Field, "firewall.") || p.Field == "proxy_host" {
+				msg.warnings = append(msg.warnings, p)
+			}
+		}
+		files, err := writer.RenderProxyHost(d, opt.Layout)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		answers, err := model.MarshalAnswers(d)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		files = append(files, writer.File{Name: "kumoup answers", Path: opt.Layout.AnswersFile(), Mode: 0o644, Content: answers})
+		if err := ctx.Err(); err != nil {
+			msg.err = err
+			return msg
+		}
+		msg.plan, msg.err = writer.NewPlan(files)
+		msg.rootErr = writer.RequireRoot(opt.Layout)
+		return msg
+	}
+}
+
+// prepare starts planning the files of the current flow.
+func (m Model) prepare(d model.Deployment, genInj, genHook bool) tea.Cmd {
+	if m.host == writer.HostProxy {
+		return prepareProxyCmd(m.ctx, m.opt, d)
+	}
+	return prepareCmd(m.ctx, m.opt, d, genInj, genHook)
+}
+
+// proxySteps are the KumoProxy host's next steps.
+func proxySteps() []step {
+	return []step{
+		{title: "Load the new unit", argv: []string{"systemctl", "daemon-reload"}},
+		{title: "Start KumoProxy now and at every boot", argv: []string{"systemctl", "enable", "--now", "kumoproxy"}},
+		{title: "Review and load the firewall rules (press f here)", manual: "kumoup firewall --host proxy --apply"},
+		{title: "Check the proxy host (listener, firewall; --test-mx proves outbound SMTP)", manual: "kumoup proxy --check\nkumoup proxy --check --test-mx MX:25"},
+	}
+}
+
+// afterFiles is where the flow goes once the files are in place: the app's
+// connection values on the MTA host, the next steps on the proxy host.
+func (m Model) afterFiles() Model {
+	if m.host == writer.HostProxy {
+		steps := m.opt.steps
+		if steps == nil {
+			steps = proxySteps()
+		}
+		m.next = nextSteps{steps: append([]step(nil), steps...), st: m.st, canRun: m.canRunSteps(), host: writer.HostProxy}
+		m.goTo(screenNextSteps)
+		return m
+	}
+	m.conn = newConnection(m.deployment)
+	m.goTo(screenConnection)
+	return m
+}
+
+// helpScreen maps s to the screen whose keys the help line shows.
+func (m Model) helpScreen(s screen) screen {
+	switch {
+	case s == screenNextSteps && m.host == writer.HostProxy:
+		return screenNextStepsProxy
+	case s == screenFirewall && !m.fw.ready() && !m.fw.loading && m.fw.prepared != nil:
+		return screenFirewallDone
+	}
+	return s
+}
+
+// headerTitle is the header's title and subtitle.
+func (m Model) headerTitle() (string, string) {
+	if m.screen == screenFirewall {
+		return "Firewall", m.fw.host.Title()
+	}
+	title, sub := m.title()
+	if m.host == writer.HostProxy && title == "Setup" {
+		title = "KumoProxy host setup"
+	}
+	return title, sub
+}
+
+func (m Model) planningText() string {
+	if m.host == writer.HostProxy {
+		return "Rendering the KumoProxy host's files and comparing them with the disk…"
+	}
+	return "Generating tokens, rendering the files and comparing them with the disk…"
+}
