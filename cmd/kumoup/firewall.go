@@ -16,6 +16,7 @@ import (
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/ui"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -45,7 +46,9 @@ func newFirewallCmd() *cobra.Command {
 		Long: `firewall renders the host's nftables rules as a table of its own
 (table inet kumoup), checks them with nft -c and writes them to
 /etc/kumoup/nftables-HOST.nft. It never loads them unless --apply is given,
-and then only after a confirmation (or --yes).
+and then only after a confirmation (or --yes): on a terminal, a screen
+with the rules and what they allow and block, where you type apply;
+without one, a y/N question on stdin.
 
 The rules: input policy drop, with replies, loopback, ICMP/ICMPv6, DHCP and
 SSH (firewall.ssh_port) accepted first. MTA host: 80 from anywhere, 443 from
@@ -249,6 +252,13 @@ func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.D
 	if err := sshGuard(d); err != nil {
 		return failure(fmt.Errorf("not loaded: %w", err))
 	}
+	if !yes && ui.CheckTTY() == nil {
+		if err := confirmInUI(ctx, d, host, writer.Layout{}); err != nil {
+			return err
+		}
+		loadedNote(out, errw, d, host, path)
+		return nil
+	}
 	if !yes {
 		fmt.Fprintf(out, "\nLoad %s into this host's firewall now? It replaces `table inet kumoup` and leaves other tables alone;\nSSH stays open on port %d. [y/N] ", path, d.Firewall.SSHPortOrDefault())
 		line, _ := bufio.NewReader(in).ReadString('\n')
@@ -261,10 +271,15 @@ func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.D
 	if err != nil {
 		return failure(fmt.Errorf("nft -f %s: %w: %s", path, err, bytes.TrimSpace(res)))
 	}
+	loadedNote(out, errw, d, host, path)
+	return nil
+}
+
+// loadedNote says the rules are loaded and how to keep them at reboot.
+func loadedNote(out, errw io.Writer, d model.Deployment, host writer.Host, path string) {
 	fmt.Fprintf(out, "Loaded: `nft list table inet kumoup` shows the %s's rules.\n", host.Title())
 	fmt.Fprintf(out, "They are lost at reboot unless /etc/nftables.conf has, after its `flush ruleset`:\n  include \"%s\"\nand nftables.service is enabled (systemctl enable nftables).\n", path)
 	if host == writer.HostMTA && d.Domain != "" {
 		fmt.Fprintf(errw, "Check from another network: kumoup status --from-outside %s\n", d.Domain)
 	}
-	return nil
 }

@@ -28,9 +28,16 @@ type proxyOptions struct {
 func newProxyCmd() *cobra.Command {
 	var opt proxyOptions
 	cmd := &cobra.Command{
-		Use:   "proxy [--answers FILE] [--root DIR] [--dry-run] | proxy --check [--test-mx HOST:25]",
+		Use:   "proxy [--root DIR] | proxy --answers FILE [--root DIR] [--dry-run] | proxy --check [--test-mx HOST:25]",
 		Short: "Set up (or check) the KumoProxy host: systemd unit and firewall rules",
-		Long: `proxy writes the KumoProxy host's files from the answers (proxy_host,
+		Long: `On a terminal without --answers, proxy opens the KumoProxy host's wizard:
+preflight (root, proxy-server, the answers already in /etc/kumoup/kumoup.yaml),
+one page of answers validated as you type, a review of every file with
+its diff, the apply, and the next steps (f there shows the firewall rules
+and loads them only after you type apply). Without a terminal it exits 2:
+pass --answers FILE.
+
+proxy writes the KumoProxy host's files from the answers (proxy_host,
 proxy_port and the firewall: block; no tokens are needed on this host):
 
   /etc/systemd/system/kumoproxy.service  proxy-server --listen on the private
@@ -47,7 +54,8 @@ SMTP connection.
 
 Exit status: 0 done (or every check passed), 1 a write failed (or a check
 failed), 2 bad input.`,
-		Example: `  sudo kumoup proxy --answers proxy-answers.yaml --dry-run
+		Example: `  sudo kumoup proxy
+  sudo kumoup proxy --answers proxy-answers.yaml --dry-run
   sudo kumoup proxy --answers proxy-answers.yaml
   sudo kumoup proxy --answers proxy-answers.yaml --check --test-mx mx.example.net:25`,
 		Args: cobra.NoArgs,
@@ -73,6 +81,9 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if opt.testMX != "" || opt.json {
 		return usageError(errors.New("--test-mx and --json go with --check"))
+	}
+	if opt.answers == "" && !opt.dryRun {
+		return proxyWizard(cmd.Context(), opt)
 	}
 	layout := writer.Layout{Root: opt.root}
 	d, source, err := loadHostAnswers(opt.answers, layout)

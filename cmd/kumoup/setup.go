@@ -68,6 +68,7 @@ func uiOptions(o setupOptions, start ui.Screen, auto bool) (ui.Options, error) {
 		Start:             ui.ScreenWizard,
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
+		Firewall:          firewallActions(layout),
 	}
 	d, err := writer.Load(layout)
 	switch {
