@@ -49,7 +49,8 @@ func answers(host writer.Layout, listener string, proxyPort int) (model.Deployme
 		ACMEWebroot:       host.Path(model.DefaultACMEWebroot),
 	}.WithDefaults()
 	if err := d.Validate().Err(); err != nil {
-		return model.Deployment{}, fmt.Errorf("demo: the demo answers do not validate (a kumoup bug): %w", err)
+		// The paths under the temporary directory are the only input.
+		return model.Deployment{}, fmt.Errorf("demo: the demo's paths under %s do not validate (set TMPDIR to a plain directory such as /tmp): %w", host.Root, err)
 	}
 	return d, nil
 }

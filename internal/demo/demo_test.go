@@ -244,3 +244,17 @@ func TestDemoThatCannotStartNginxSaysWhyAndLeavesNothing(t *testing.T) {
 }
 
 var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+func TestDemoUnderAnUnusablePathSaysToChangeTMPDIR(t *testing.T) {
+	parent := filepath.Join(t.TempDir(), "has;semicolon")
+	if err := os.Mkdir(parent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(t.Context(), Config{Dir: parent, NoNginx: true})
+	if err == nil || !strings.Contains(err.Error(), "TMPDIR") {
+		t.Fatalf("Start under %s: %v, want an error pointing to TMPDIR", parent, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(parent, "kumoup-demo-*")); len(left) != 0 {
+		t.Errorf("a failed Start left %v", left)
+	}
+}
