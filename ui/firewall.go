@@ -109,7 +109,7 @@ func prepareFirewallCmd(ctx context.Context, opt Options, d model.Deployment, ho
 		if msg.ufw {
 			msg.ufwCmds, msg.ufwErr = writer.UFWCommands(d, host)
 		}
-		if opt.Firewall.Guard != nil {
+		if ok, _ := opt.canLoad(); ok && opt.Firewall.Guard != nil {
 			msg.guardErr = opt.Firewall.Guard(d)
 		}
 		return msg
