@@ -23,6 +23,7 @@ type dashConfig struct {
 	target      probes.Target
 	checks      []probes.Check
 	scrape      metrics.Config
+	withheld    string // why the token is not sent, "" when it is
 	scrapeEvery time.Duration
 	checkEvery  time.Duration
 	now         func() time.Time
@@ -46,12 +47,15 @@ func (m Model) dashboardConfig() dashConfig {
 		c.checks = probes.Catalogue()
 	}
 	if c.scrape.URL == "" {
-		c.scrape.URL = m.deployment.MetricsURL()
-		if c.target.HTTPSPort != 0 && c.target.HTTPSPort != 443 {
-			c.scrape.URL = "https://" + m.deployment.Domain + ":" + itoa(c.target.HTTPSPort) + model.MetricsPath
+		// The deployment's own endpoint, under the token rules of kumoup
+		// status and metrics: its token only over verified https to its
+		// own name, never with Target.Insecure.
+		own, withheld, err := metrics.ConfigFor(&c.target, metrics.Endpoint{Token: c.scrape.Token})
+		if err == nil {
+			c.scrape.URL, c.scrape.Token, c.scrape.InsecureSkipVerify = own.URL, own.Token, own.InsecureSkipVerify
 		}
-	}
-	if c.scrape.Token == "" {
+		c.withheld = withheld
+	} else if c.scrape.Token == "" {
 		c.scrape.Token = m.deployment.InjectionToken
 	}
 	if c.scrape.RootCAs == nil && c.scrape.TLS == nil {
@@ -102,7 +106,7 @@ type dashboard struct {
 
 func newDashboard(cfg dashConfig, st *Styles) *dashboard {
 	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
-	d.metrics.url = cfg.scrape.URL
+	d.metrics.url, d.metrics.withheld = cfg.scrape.URL, cfg.withheld
 	s, err := metrics.NewScraper(cfg.scrape)
 	if err != nil {
 		d.metrics.err, d.metrics.errAt = err, cfg.now()

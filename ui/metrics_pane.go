@@ -16,6 +16,7 @@ import (
 // scrape clears it.
 type metricsPane struct {
 	url      string // the endpoint scraped, shown while waiting or failing
+	withheld string // why the token is not sent (metrics.ConfigFor), "" when it is
 	sum      metrics.Summary
 	have     bool
 	latency  time.Duration
@@ -73,6 +74,11 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 		head += st.Muted.Render(fmt.Sprintf("  scraped %s in %s · %s samples", p.lastOK.Format("15:04:05"), roundLatency(p.latency), humanCount(float64(p.sum.Samples))))
 	}
 	add(head)
+	if p.withheld != "" {
+		for _, l := range strings.Split(wrapText(glyphWarn+" "+p.withheld, w), "\n") {
+			add(st.Warn.Render(l))
+		}
+	}
 	if p.err != nil {
 		msg, remedy := errorText(p.err)
 		what := "scrape of " + p.url + " failed"

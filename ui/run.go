@@ -57,9 +57,12 @@ type Options struct {
 	// Checks are the dashboard's checks; nil means probes.Catalogue().
 	Checks []probes.Check
 	// Scrape configures the dashboard's scraper. An empty URL means the
-	// deployment's metrics URL (on Target's HTTPSPort); an empty Token
-	// means the deployment's injection token. RootCAs and DialContext
-	// default to Target's (RootCAs, ConnectTo).
+	// deployment's metrics URL (on Target's HTTPSPort) with the token
+	// rules of metrics.ConfigFor: the token (Token, else the deployment's
+	// injection token) only over verified https, never with
+	// Target.Insecure. With a URL given, an empty Token means the
+	// deployment's injection token. RootCAs and DialContext default to
+	// Target's (RootCAs, ConnectTo).
 	Scrape metrics.Config
 	// ScrapeInterval and CheckInterval default to 2 s and 30 s.
 	ScrapeInterval, CheckInterval time.Duration

@@ -78,7 +78,7 @@ func ResolveTokens(a model.Answers, getenv func(string) string, l Layout) (model
 
 func resolveToken(field, file, envName string, getenv func(string) string, onDisk func() (string, string, error)) (string, TokenSource, error) {
 	if file != "" {
-		tok, err := readTokenFile(field, file)
+		tok, err := ReadTokenFile(field, file)
 		return tok, TokenSource{FromFile, file}, err
 	}
 	if v := getenv(envName); v != "" {
@@ -95,8 +95,12 @@ func resolveToken(field, file, envName string, getenv func(string) string, onDis
 	return tok, TokenSource{Origin: Generated}, err
 }
 
-// readTokenFile reads a token file, refusing one others can read.
-func readTokenFile(field, path string) (string, error) {
+// ReadTokenFile reads the token in the file at path (one trailing newline
+// trimmed), refusing a file that is not regular, is empty, or that group or
+// others can read (the error gives the chmod that fixes it). field names
+// the setting or flag in errors ("webhook_token_file", "--token-file");
+// no error holds the token.
+func ReadTokenFile(field, path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", field, err)

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"crypto/x509"
 	"errors"
-	"fmt"
-	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -13,14 +9,11 @@ import (
 
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/ui"
-	"github.com/kumoup/kumoup/writer"
 )
 
 // dashboardOptions are the flags of `kumoup dashboard`.
 type dashboardOptions struct {
-	root           string
-	caFile         string
-	connectTo      []string
+	target         probes.TargetOptions
 	scrapeInterval time.Duration
 	checkInterval  time.Duration
 }
@@ -42,9 +35,7 @@ Needs a terminal; without one use kumoup status and kumoup metrics.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.root, "root", "", "read the deployment under `DIR` instead of /")
-	f.StringVar(&o.caFile, "ca-file", "", "trust the CA certificates in `FILE` (PEM) besides the system roots")
-	f.StringArrayVar(&o.connectTo, "connect-to", nil, "dial `HOST:PORT:ADDR:PORT` instead of HOST:PORT (like curl); repeatable")
+	bindTargetFlags(cmd, &o.target, true)
 	f.DurationVar(&o.scrapeInterval, "scrape-interval", ui.DefaultScrapeInterval, "time between metrics scrapes")
 	f.DurationVar(&o.checkInterval, "check-interval", ui.DefaultCheckInterval, "time between runs of the checks")
 	return cmd
@@ -54,62 +45,20 @@ func runDashboard(cmd *cobra.Command, o dashboardOptions) error {
 	if err := ui.CheckTTY(); err != nil {
 		return usageError(errors.New(strings.Replace(err.Error(), "kumoup apply --answers FILE", "kumoup metrics", 1)))
 	}
-	layout := writer.Layout{Root: o.root}
-	d, err := writer.Load(layout)
+	o.target.RequireToken = true
+	t, err := newTarget(cmd.ErrOrStderr(), o.target)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
-	t := &probes.Target{}
-	if o.caFile != "" {
-		pem, err := os.ReadFile(o.caFile)
-		if err != nil {
-			return usageError(fmt.Errorf("--ca-file: %w", err))
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return usageError(fmt.Errorf("--ca-file %s: no PEM certificate found", o.caFile))
-		}
-		t.RootCAs = pool
-	}
-	for _, c := range o.connectTo {
-		from, to, err := parseConnectTo(c)
-		if err != nil {
-			return usageError(err)
-		}
-		if t.ConnectTo == nil {
-			t.ConnectTo = map[string]string{}
-		}
-		t.ConnectTo[from] = to
-	}
+	d := t.Deployment
 	err = ui.Run(cmd.Context(), ui.Options{
 		Start:          ui.ScreenDashboard,
-		Layout:         layout,
+		Layout:         t.Layout,
 		Prefill:        &d,
-		PrefillSource:  layout.AnswersFile(),
+		PrefillSource:  t.Layout.AnswersFile(),
 		Target:         t,
 		ScrapeInterval: o.scrapeInterval,
 		CheckInterval:  o.checkInterval,
 	})
 	return uiResult(err)
-}
-
-// parseConnectTo reads curl's HOST:PORT:ADDR:PORT ([::1] for IPv6).
-func parseConnectTo(s string) (from, to string, err error) {
-	bad := fmt.Errorf("--connect-to %q: want HOST:PORT:ADDR:PORT, e.g. mta.example.com:443:127.0.0.1:8443", s)
-	host, rest, ok := strings.Cut(s, ":")
-	if !ok {
-		return "", "", bad
-	}
-	port, addr, ok := strings.Cut(rest, ":")
-	if !ok || host == "" || port == "" {
-		return "", "", bad
-	}
-	h, p, err := net.SplitHostPort(addr)
-	if err != nil || h == "" || p == "" {
-		return "", "", bad
-	}
-	return net.JoinHostPort(host, port), net.JoinHostPort(h, p), nil
 }

@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -16,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
 	"github.com/kumoup/kumoup/writer"
@@ -26,12 +22,8 @@ import (
 // flag: it is read from the nginx token include under --root, or from
 // --token-file.
 type metricsOptions struct {
-	root       string
+	target     probes.TargetOptions
 	url        string
-	tokenFile  string
-	caFile     string
-	insecure   bool
-	connectTo  []string
 	file       string
 	dump       bool
 	json       bool
@@ -77,12 +69,8 @@ found, 130 interrupted (--watch ends with ctrl+c).`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMetrics(cmd, opt) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&opt.root, "root", "", "read the deployment under DIR instead of /")
+	bindTargetFlags(cmd, &opt.target, false)
 	f.StringVar(&opt.url, "url", "", "scrape this endpoint instead of the deployment's, e.g. https://mta.example.com/metrics")
-	f.StringVar(&opt.tokenFile, "token-file", "", "file holding the bearer token alone on one line (default: the nginx token include)")
-	f.StringVar(&opt.caFile, "ca-file", "", "trust the CA(s) in this PEM file instead of the system roots")
-	f.BoolVar(&opt.insecure, "insecure", false, "skip TLS verification (test setups only): the token is not sent")
-	f.StringArrayVar(&opt.connectTo, "connect-to", nil, "connect to ADDR:PORT for HOST:PORT, given as HOST:PORT:ADDR:PORT like curl's (repeatable); TLS and Host keep HOST")
 	f.StringVar(&opt.file, "file", "", "read a saved exposition from this file instead of scraping")
 	f.BoolVar(&opt.dump, "dump", false, "print expfmt's parse of the exposition, one sample per line, sorted")
 	f.BoolVar(&opt.json, "json", false, "print the summary as JSON: rates, gauges, pools, hooks, disks, top queues and providers")
@@ -180,7 +168,7 @@ func checkMetricsFlags(opt metricsOptions) error {
 		return usageError(errors.New("--history adds histories to the JSON summary: use it with --json"))
 	case opt.maxBodyMiB <= 0:
 		return usageError(fmt.Errorf("--max-body %d: must be a positive number of MiB", opt.maxBodyMiB))
-	case opt.file != "" && (opt.url != "" || opt.root != "" || opt.tokenFile != "" || opt.caFile != "" || opt.insecure || len(opt.connectTo) > 0):
+	case opt.file != "" && (opt.url != "" || opt.target.Root != "" || opt.target.TokenFile != "" || opt.target.CAFile != "" || opt.target.Insecure || len(opt.target.ConnectTo) > 0):
 		return usageError(errors.New("--file reads a saved exposition: --url, --root, --token-file, --ca-file, --insecure and --connect-to do not apply"))
 	}
 	return nil
@@ -198,11 +186,22 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 			return b, nil
 		}, opt.file, func() {}, nil
 	}
-	t, token, err := metricsTarget(cmd, opt)
+	o := opt.target
+	o.Endpoint, o.RequireToken = opt.url, true
+	t, err := newTarget(cmd.ErrOrStderr(), o)
+	if errors.Is(err, writer.ErrNoDeployment) {
+		err = usageError(fmt.Errorf("%w; or scrape an endpoint with --url and --token-file, or read a saved exposition with --file", errors.Unwrap(err)))
+	}
 	if err != nil {
 		return nil, "", nil, err
 	}
-	cfg, withheld, err := metrics.ConfigFor(t, metrics.Endpoint{URL: opt.url, Token: token})
+	e := metrics.Endpoint{URL: opt.url}
+	if o.TokenFile != "" {
+		// The operator chose this token for --url: it goes there whatever
+		// its host (still only over verified https).
+		e.Token = t.Deployment.InjectionToken
+	}
+	cfg, withheld, err := metrics.ConfigFor(t, e)
 	if err != nil {
 		return nil, "", nil, usageError(err)
 	}
@@ -215,88 +214,6 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 		return nil, "", nil, usageError(err)
 	}
 	return s.Scrape, cfg.URL, s.Close, nil
-}
-
-// metricsTarget reads the deployment and the flags the way kumoup status
-// does (see statusTarget), and the --token-file token. With --url the
-// deployment is optional; with --url and --token-file it is not read.
-// Every error is a usage error (exit 2).
-func metricsTarget(cmd *cobra.Command, opt metricsOptions) (*probes.Target, string, error) {
-	t := &probes.Target{Layout: writer.Layout{Root: opt.root}, Insecure: opt.insecure}
-	var token string
-	if opt.tokenFile != "" {
-		tok, err := readMetricsTokenFile(cmd.ErrOrStderr(), opt.tokenFile)
-		if err != nil {
-			return nil, "", usageError(err)
-		}
-		if err := model.ValidateToken(tok); err != nil {
-			return nil, "", usageError(fmt.Errorf("--token-file %s: the token %w", opt.tokenFile, err))
-		}
-		token = tok
-	}
-	if opt.url == "" || token == "" {
-		d, err := writer.Load(t.Layout)
-		switch {
-		case errors.Is(err, writer.ErrNoDeployment) && opt.url != "":
-			// --url alone: an endpoint scraped without a token.
-		case errors.Is(err, writer.ErrNoDeployment):
-			return nil, "", usageError(fmt.Errorf("%w; or scrape an endpoint with --url and --token-file, or read a saved exposition with --file", err))
-		case err != nil && (d.Domain == "" || d.InjectionToken == "" && token == ""):
-			return nil, "", usageError(err)
-		case err != nil:
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", err)
-		}
-		t.Deployment = d
-	}
-	if opt.caFile != "" {
-		pem, err := os.ReadFile(opt.caFile)
-		if err != nil {
-			return nil, "", usageError(fmt.Errorf("--ca-file: %w", err))
-		}
-		t.RootCAs = x509.NewCertPool()
-		if !t.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, "", usageError(fmt.Errorf("--ca-file %s: no PEM certificate in it", opt.caFile))
-		}
-	}
-	name := t.Deployment.Domain
-	if u, err := url.Parse(opt.url); opt.url != "" && err == nil {
-		name = u.Hostname()
-	}
-	for _, spec := range opt.connectTo {
-		from, to, err := probes.ParseConnectTo(spec)
-		if err != nil {
-			return nil, "", usageError(err)
-		}
-		if t.ConnectTo == nil {
-			t.ConnectTo = map[string]string{}
-		}
-		if host, _, _ := net.SplitHostPort(from); !strings.EqualFold(host, name) {
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: --connect-to %s: %s is not the endpoint's name %s\n", spec, host, name)
-		}
-		t.ConnectTo[from] = to
-	}
-	return t, token, nil
-}
-
-// readMetricsTokenFile reads a bearer token from its file, warning when other
-// users can read it.
-func readMetricsTokenFile(stderr io.Writer, path string) (string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
-	}
-	if fi.Mode().Perm()&0o044 != 0 {
-		fmt.Fprintf(stderr, "warning: token file %s is readable by other users; chmod 600 %s\n", path, path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" || strings.ContainsAny(tok, "\r\n \t") {
-		return "", fmt.Errorf("--token-file %s: want the token alone on one line", path)
-	}
-	return tok, nil
 }
 
 func describeScrapeError(err error) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/ui"
 )
 
@@ -51,11 +52,11 @@ func TestDashboardWithoutATerminalExitsTwo(t *testing.T) {
 }
 
 func TestConnectToParsesCurlSyntax(t *testing.T) {
-	from, to, err := parseConnectTo("mta.example.com:443:127.0.0.1:8443")
+	from, to, err := probes.ParseConnectTo("mta.example.com:443:127.0.0.1:8443")
 	if err != nil || from != "mta.example.com:443" || to != "127.0.0.1:8443" {
 		t.Fatalf("got %q %q %v", from, to, err)
 	}
-	if _, _, err := parseConnectTo("mta.example.com:443"); err == nil || !strings.Contains(err.Error(), "HOST:PORT:ADDR:PORT") {
+	if _, _, err := probes.ParseConnectTo("mta.example.com:443"); err == nil || !strings.Contains(err.Error(), "HOST:PORT:ADDR:PORT") {
 		t.Fatalf("a short value is not refused with the syntax: %v", err)
 	}
 }
