@@ -248,3 +248,24 @@ func TestProxyReviewShowsWhyTheFilesCannotBeRendered(t *testing.T) {
 		t.Fatalf("review does not refuse an SSH port equal to the proxy port:\n%s", screenText(m))
 	}
 }
+
+func TestProxyWizardRerunWithTheSameAnswersWritesNothingAndGoesToTheNextSteps(t *testing.T) {
+	root := t.TempDir()
+	m := atProxyPage(proxyOptions(root, true), 80, 24)
+	m.wiz.next()
+	m.goTo(screenPlanning)
+	d, _, _ := m.wiz.answers()
+	m = send(m, prepareProxyCmd(context.Background(), m.opt, d)())
+	if _, err := m.rev.msg.plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		t.Fatal(err)
+	}
+	m.goTo(screenPlanning)
+	m = send(m, prepareProxyCmd(context.Background(), m.opt, d)())
+	if text := screenText(m); !strings.Contains(text, "Nothing to write") || !strings.Contains(text, "enter: next steps") {
+		t.Fatalf("a re-run with the same answers:\n%s", text)
+	}
+	m = send(m, press("enter"))
+	if m.screen != screenNextSteps || !strings.Contains(screenText(m), "kumoproxy") {
+		t.Fatalf("enter on an unchanged plan: screen %d, want the proxy host's next steps", m.screen)
+	}
+}

@@ -68,6 +68,7 @@ type review struct {
 	st     *Styles
 	scroll scroller
 	width  int
+	then   string // where enter goes when nothing is to write ("": connection values)
 }
 
 func newReview(pm planMsg, st *Styles) review { return review{msg: pm, st: st} }
@@ -86,6 +87,9 @@ func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.deployment = pm.d
 		}
 		m.rev = newReview(pm, m.st)
+		if m.host == writer.HostProxy {
+			m.rev.then = "next steps"
+		}
 		m.goTo(screenReview)
 	}
 	return m, nil
@@ -218,7 +222,11 @@ func (r review) question() string {
 	case r.msg.rootErr != nil:
 		q = "Writing is refused without root: quit (ctrl+c) and run sudo kumoup, or esc to change the answers."
 	case r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0:
-		q = "Nothing to write: every file is already as rendered. enter: connection values · esc: change the answers"
+		then := r.then
+		if then == "" {
+			then = "connection values"
+		}
+		q = "Nothing to write: every file is already as rendered. enter: " + then + " · esc: change the answers"
 	default:
 		q = fmt.Sprintf("Write %d file(s)? enter: write · esc: change the answers", r.msg.plan.Changed())
 	}
