@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -65,28 +64,4 @@ func TestDemoUsesColorsOnAColorTerminal(t *testing.T) {
 	}
 	d.term.keys("C-c")
 	d.term.waitFor(promptRE, 15*time.Second)
-}
-
-// ctrl+c in the middle of the wizard quits without writing anything.
-func TestDemoCtrlCInTheWizardWritesNothing(t *testing.T) {
-	t.Parallel()
-	d := startDemo(t, termOptions{}, "--no-nginx --keep")
-	d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
-	dir := d.dir(t)
-	d.term.step(t, `step 1 of 4 · MTA host`, "Enter")
-	d.term.keys("C-c")
-	d.term.waitFor(promptRE, 15*time.Second)
-	back := d.term.scrollback()
-	if !strings.Contains(back, "nothing was written") {
-		t.Errorf("ctrl+c does not say nothing was written:\n%s", lastLines(back, 10))
-	}
-	d.term.typeLine("echo exit=$?")
-	d.term.waitFor(`^exit=130$`, 5*time.Second)
-	// The pretend host holds only what the demo put there (the
-	// certificate, the package's init.lua): none of kumoup's files.
-	for _, sub := range []string{"etc/default", "etc/nginx", "etc/systemd", "etc/kumoup", "opt/kumomta/etc/policy/kumoup.lua"} {
-		if files := filesUnder(t, filepath.Join(dir, "host", sub)); len(files) != 0 {
-			t.Errorf("ctrl+c in the wizard wrote %v", files)
-		}
-	}
 }
