@@ -142,6 +142,12 @@ func (term *terminal) waitFor(pattern string, timeout time.Duration) string {
 // poll is waitFor without failing: it reports whether pattern appeared.
 func (term *terminal) poll(pattern string, timeout time.Duration) (string, bool) {
 	term.t.Helper()
+	return term.pollEvery(pattern, timeout, 100*time.Millisecond)
+}
+
+// pollEvery is poll, reading the screen every interval.
+func (term *terminal) pollEvery(pattern string, timeout, interval time.Duration) (string, bool) {
+	term.t.Helper()
 	re := regexp.MustCompile(`(?m)` + pattern)
 	deadline := time.Now().Add(timeout)
 	for {
@@ -152,7 +158,7 @@ func (term *terminal) poll(pattern string, timeout time.Duration) (string, bool)
 		if time.Now().After(deadline) {
 			return screen, false
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
