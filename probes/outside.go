@@ -19,7 +19,8 @@ import (
 // outsideChecks are the checks `kumoup status --from-outside NAME` runs from
 // another network, in order: the guide's verification checklist "from an
 // untrusted network". They need only the public name (Deployment.Domain);
-// ProxyPublicIP, when known, is probed too.
+// KumoProxy's address in ProxyPublicIP (kumoup status --proxy IP), when
+// known, is probed too.
 var outsideChecks = []Check{
 	{ID: "outside.inject.unauthenticated", Title: "Injection without a token is refused (401)", Run: outsideInjectNoToken},
 	{ID: "outside.metrics.unauthenticated", Title: "Metrics without a token are refused (401)", Run: outsideMetricsNoToken},
@@ -171,7 +172,7 @@ func outsideProxyPort(ctx context.Context, t *Target) Result {
 	r := outsideClosed(ctx, t, "KumoProxy's SOCKS5 port (an open relay to anyone who reaches it)",
 		"KumoProxy must accept the MTA host(s) only: on the proxy host run kumoup firewall --host proxy --apply, and listen on the private address (firewall.proxy_listen)", addrs...)
 	if t.Deployment.ProxyPublicIP == "" && r.Status == StatusPass {
-		r.Detail += "; KumoProxy's own public address is unknown here, so only " + t.Deployment.Domain + " was probed"
+		r.Detail += "; KumoProxy's own public address is unknown here, so only " + t.Deployment.Domain + " was probed (give its address with --proxy IP)"
 	}
 	return r
 }

@@ -44,6 +44,10 @@ type TargetOptions struct {
 	// status --from-outside): no deployment is read, so Root and
 	// TokenFile must be empty.
 	Outside string
+	// OutsideProxy is KumoProxy's address (public or private IP) whose
+	// SOCKS5 port the outside checks probe besides Outside's (kumoup
+	// status --from-outside NAME --proxy IP); only with Outside.
+	OutsideProxy string
 	// Endpoint is a URL reached instead of the deployment's (kumoup
 	// metrics --url): the deployment becomes optional, and is not read at
 	// all when TokenFile gives the endpoint's token.
@@ -134,7 +138,18 @@ func targetDeployment(o TargetOptions, haveToken bool) (d model.Deployment, warn
 		if err := model.ValidateDomain(o.Outside); err != nil {
 			return d, "", fmt.Errorf("--from-outside %q: %w", o.Outside, err)
 		}
-		return model.Deployment{Domain: o.Outside}.WithDefaults(), "", nil
+		d = model.Deployment{Domain: o.Outside}
+		if o.OutsideProxy != "" {
+			ip, err := netip.ParseAddr(o.OutsideProxy)
+			if err != nil || ip.Zone() != "" {
+				return d, "", fmt.Errorf("--proxy %q: want KumoProxy's IP address, like 203.0.113.7 or 2001:db8::7", o.OutsideProxy)
+			}
+			d.ProxyPublicIP = ip.String()
+		}
+		return d.WithDefaults(), "", nil
+	}
+	if o.OutsideProxy != "" {
+		return d, "", errors.New("--proxy names KumoProxy's address for the checks run from outside: use it with --from-outside NAME")
 	}
 	if o.Endpoint != "" && haveToken {
 		return d, "", nil // the endpoint and its token: no deployment needed

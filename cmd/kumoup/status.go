@@ -43,7 +43,9 @@ sent at all.
 the connection goes to ADDR:PORT, so a deployment can be checked on loopback.
 
 --from-outside NAME runs the checks meant for another network against NAME,
-without a local deployment.
+without a local deployment. KumoProxy's port 5000 is probed on NAME, and
+with --proxy IP on KumoProxy's own address too (its public or private IP,
+whichever this network could reach).
 
 Exit status: 0 no check failed, 1 at least one failed, 2 bad usage or no
 deployment found.`,
@@ -51,7 +53,7 @@ deployment found.`,
   sudo kumoup status --json | jq '.checks[] | select(.status == "fail")'
   sudo kumoup status --only edge,tls --connect-to mta.example.com:443:127.0.0.1:443
   kumoup status --list
-  kumoup status --from-outside mta.example.com`,
+  kumoup status --from-outside mta.example.com --proxy 203.0.113.7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd, opt) },
 	}
@@ -62,6 +64,7 @@ deployment found.`,
 	f.StringSliceVar(&opt.ignore, "ignore", nil, "skip these checks (IDs or families)")
 	f.BoolVar(&opt.list, "list", false, "list the checks (after --only/--ignore) and exit")
 	f.StringVar(&opt.target.Outside, "from-outside", "", "run the outside checks against NAME, from another network, without a local deployment")
+	f.StringVar(&opt.target.OutsideProxy, "proxy", "", "with --from-outside: also probe KumoProxy's port 5000 on this IP (its public or private address)")
 	return cmd
 }
 
