@@ -1,6 +1,10 @@
 // Package ui is kumoup's terminal interface: the setup wizard (preflight,
 // the answers, review, apply, the app's connection values, next steps) and
-// the live dashboard (metrics and checks).
+// the live dashboard (metrics and checks). The KumoProxy host has its own
+// path through the same screens ([ScreenProxyWizard]: its page and files,
+// no connection values), and both hosts' next steps open the firewall
+// screen ([ScreenFirewall]): the rules, what they allow and block, and a
+// typed confirmation before nft -f runs.
 //
 // One top-level [Model] routes between screens. Each screen or pane lives in
 // its own file with a render function over plain state and a SetSize; key

@@ -204,3 +204,22 @@ func TestFirewallScreenChecksTheRulesWithNft(t *testing.T) {
 		}
 	}
 }
+
+func TestFOnTheMTANextStepsOpensItsFirewallScreenAndEscComesBack(t *testing.T) {
+	m := send(atConnection(t, 80, 24), press("enter"))
+	if m.screen != screenNextSteps {
+		t.Fatalf("screen %d, want next steps", m.screen)
+	}
+	nm, cmd := m.Update(press("f"))
+	m = nm.(Model)
+	if m.screen != screenFirewall || m.fw.host != writer.HostMTA || cmd == nil {
+		t.Fatalf("f: screen %d host %q, want the MTA host's firewall screen preparing its rules", m.screen, m.fw.host)
+	}
+	if !strings.Contains(screenText(m), "Rendering the MTA host's rules") {
+		t.Fatalf("while preparing:\n%s", screenText(m))
+	}
+	m = send(m, press("esc"))
+	if m.screen != screenNextSteps || m.err != nil {
+		t.Fatalf("esc: screen %d err %v, want the next steps again", m.screen, m.err)
+	}
+}
