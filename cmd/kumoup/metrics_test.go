@@ -294,7 +294,7 @@ func TestMetricsFileSummarizesDumpsAndEncodesTheSavedFixture(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{metricsFixture + "  10 samples of 9.5 KiB, rates need a second scrape", "305.7 MiB", "thread pools busy  localset 100%, logging 0%", "disk free          data spool 60%"} {
+	for _, want := range []string{metricsFixture + "  108 samples of 9.5 KiB, rates need a second scrape", "305.7 MiB", "thread pools busy  localset 100%, logging 0%", "disk free          data spool 60%"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the summary lacks %q:\n%s", want, r.stdout)
 		}

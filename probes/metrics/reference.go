@@ -31,13 +31,21 @@ func parseReference(r io.Reader) (map[string]*dto.MetricFamily, error) {
 
 // referenceSamples reports the samples of watched families from expfmt's
 // parse, in the fast path's order (family by family, lines in order),
-// skipping families whose type is not counter, gauge or untyped. It is the
-// fallback when the fast path meets syntax it leaves to expfmt. Series keys
-// are rebuilt from the labels, so they differ from the fast path's raw text.
-func referenceSamples(body []byte, visit func(*sample)) error {
+// skipping families whose type is not counter, gauge or untyped, and
+// returns how many samples the exposition holds, of every family (as the
+// fast path counts them: one per sample line). It is the fallback when the
+// fast path meets syntax it leaves to expfmt. Series keys are rebuilt from
+// the labels, so they differ from the fast path's raw text.
+func referenceSamples(body []byte, visit func(*sample)) (int, error) {
 	mfs, err := parseReference(bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
+	}
+	n := 0
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			n += sampleLines(m)
+		}
 	}
 	var s sample
 	var key []byte
@@ -70,7 +78,20 @@ func referenceSamples(body []byte, visit func(*sample)) error {
 			visit(&s)
 		}
 	}
-	return nil
+	return n, nil
+}
+
+// sampleLines is how many sample lines m stands for in the text format:
+// a histogram's buckets, _sum and _count, a summary's quantiles, _sum and
+// _count, else one.
+func sampleLines(m *dto.Metric) int {
+	switch {
+	case m.Histogram != nil:
+		return len(m.GetHistogram().GetBucket()) + 2
+	case m.Summary != nil:
+		return len(m.GetSummary().GetQuantile()) + 2
+	}
+	return 1
 }
 
 func metricValue(m *dto.Metric) float64 {

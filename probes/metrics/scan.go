@@ -66,6 +66,8 @@ type scanner struct {
 	labels  []labelPair
 	scratch []byte
 	s       sample
+	// samples counts the sample lines of the last scan, of every family.
+	samples int
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
@@ -96,7 +98,7 @@ func (sc *scanner) eof() error {
 // scan reads the exposition b and calls visit for every sample of a watched
 // family, in order.
 func (sc *scanner) scan(b []byte, visit func(*sample)) error {
-	sc.b, sc.line = b, 0
+	sc.b, sc.line, sc.samples = b, 0, 0
 	sc.state = [numFamilies]famState{}
 	i := 0
 	for {
@@ -285,6 +287,7 @@ func (sc *scanner) sampleLine(i int, visit func(*sample)) (int, error) {
 		// HTML error page served with 200 into a clear parse error.
 		return 0, sc.errorf("invalid metric name")
 	}
+	sc.samples++
 	for i < len(b) && isNameCont(b[i]) {
 		i++
 	}

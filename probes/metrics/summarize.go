@@ -48,7 +48,6 @@ type Summarizer struct {
 
 // accum holds the per-scrape sums the summary is built from.
 type accum struct {
-	samples                                              int
 	seen                                                 [numFamilies]bool
 	delivered, transfail, failed, received, rejections   float64
 	proxyInc, proxyTotal                                 float64
@@ -122,6 +121,7 @@ func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
 	}
 	z.cur = z.fast
 	err := z.sc.scan(body, z.visit)
+	samples := z.sc.samples
 	if errors.Is(err, errFallback) {
 		reference = true
 		z.attempt++
@@ -130,7 +130,7 @@ func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
 			z.ref.reset()
 		}
 		z.cur = z.ref
-		err = referenceSamples(body, z.visit)
+		samples, err = referenceSamples(body, z.visit)
 	}
 	// Rates need a previous good scrape read the same way.
 	rates := !z.prevAt.IsZero() && at.After(z.prevAt) && reference == z.lastRef
@@ -143,7 +143,7 @@ func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
 		dt = at.Sub(z.prevAt)
 	}
 	s := z.build(at, dt, rates)
-	s.Bytes, s.Reference = len(body), reference
+	s.Samples, s.Bytes, s.Reference = samples, len(body), reference
 	z.prevAt, z.lastRef = at, reference
 	return s, nil
 }
@@ -170,7 +170,6 @@ func (z *Summarizer) intern(b []byte) string {
 // add folds one sample into the scrape's sums.
 func (z *Summarizer) add(s *sample) {
 	a := &z.acc
-	a.samples++
 	a.seen[s.fam] = true
 	v := s.value
 	switch s.fam {
@@ -352,7 +351,7 @@ func (z *Summarizer) build(at time.Time, dt time.Duration, rates bool) Summary {
 		return Stat{Value: v, Known: true, History: *r}
 	}
 	s := Summary{
-		At: at, Interval: dt, Samples: a.samples,
+		At: at, Interval: dt,
 		Delivered:     rate(a.delivered, true, &h.delivered),
 		Transfail:     rate(a.transfail, true, &h.transfail),
 		Failed:        rate(a.failed, true, &h.failed),

@@ -17,7 +17,7 @@ type Stat struct {
 type Summary struct {
 	At       time.Time     // when the scrape was taken
 	Interval time.Duration // since the previous good scrape; 0 on the first
-	Samples  int           // samples read from the watched families
+	Samples  int           // samples in the exposition, of every family (one per sample line)
 	Bytes    int           // size of the exposition
 	// Reference is true when this scrape was parsed with expfmt because it
 	// used syntax the fast path leaves to the reference parser.
