@@ -101,6 +101,7 @@ func TestScreensPreflight(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model {
 			opt := testOptions("")
 			opt.Demo = true
+			opt.KumodNote = "stand-in kumod serving simulated traffic on 127.0.0.1:18000"
 			opt.senseHost = func(context.Context, Options) hostFacts {
 				return hostFacts{Sensed: true}
 			}

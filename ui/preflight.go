@@ -98,6 +98,7 @@ func senseHostCmd(ctx context.Context, opt Options) tea.Cmd {
 // preflight is the first wizard screen.
 type preflight struct {
 	facts         hostFacts
+	kumodNote     string // Options.KumodNote
 	prefilled     bool
 	prefillSource string
 	layoutRoot    string
@@ -110,7 +111,7 @@ func newPreflight(opt Options) preflight {
 	if root == "/" {
 		root = ""
 	}
-	return preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root}
+	return preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root, kumodNote: opt.KumodNote}
 }
 
 func (p *preflight) SetSize(w, h int) { p.width, p.height = w, h }
@@ -162,9 +163,12 @@ func (p preflight) View(st *Styles) string {
 	} else {
 		line(st.Warn.Render(glyphWarn), "nginx not found", st.Muted.Render("install it before the next steps: ")+st.Code.Render("apt-get install -y nginx"))
 	}
-	if f.Kumod != "" {
+	switch {
+	case p.kumodNote != "":
+		line(st.Pass.Render(glyphPass), p.kumodNote)
+	case f.Kumod != "":
 		line(st.Pass.Render(glyphPass), "kumod found: "+f.Kumod)
-	} else {
+	default:
 		line(st.Warn.Render(glyphWarn), "kumod not found at "+KumodPath, st.Muted.Render("install KumoMTA before restarting it; the files can be written now"))
 	}
 	if p.prefilled {

@@ -71,6 +71,10 @@ type Options struct {
 	AllowRunNextSteps bool
 	// Demo shows a banner saying nothing on this host is changed.
 	Demo bool
+	// KumodNote, when set, is the preflight's kumod line instead of the
+	// search for kumod at KumodPath: the demo says there which stand-in
+	// kumod serves, and where.
+	KumodNote string
 	// FirewallHost is the host whose rules ScreenFirewall shows.
 	FirewallHost writer.Host
 	// Firewall runs the firewall screen's side effects (ufw status, the

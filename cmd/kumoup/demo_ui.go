@@ -29,5 +29,6 @@ func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOpt
 		Checks:        env.Checks(),
 		Scrape:        metrics.Config{URL: scrapeURL, Token: scrapeToken},
 		Demo:          true,
+		KumodNote:     "stand-in kumod serving simulated traffic on " + env.Kumod.Addr(),
 	}))
 }
