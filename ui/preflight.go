@@ -128,17 +128,10 @@ func (m Model) updatePreflight(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// View renders the host facts and what each means.
-func (p preflight) View(st *Styles) string {
-	if !p.facts.Sensed {
-		return st.Muted.Render("Looking at this host…")
-	}
-	if p.proxy {
-		return p.proxyView(st)
-	}
-	f := p.facts
-	var b strings.Builder
-	line := func(glyph, text string, more ...string) {
+// factWriter returns the function that writes one fact to b: its glyph
+// and its text wrapped to the screen, then detail lines indented under it.
+func (p preflight) factWriter(b *strings.Builder) func(glyph, text string, more ...string) {
+	return func(glyph, text string, more ...string) {
 		for i, l := range strings.Split(wrapText(text, max(p.width-2, 20)), "\n") {
 			if i == 0 {
 				b.WriteString(glyph + " " + l + "\n")
@@ -150,6 +143,19 @@ func (p preflight) View(st *Styles) string {
 			b.WriteString("    " + l + "\n")
 		}
 	}
+}
+
+// View renders the host facts and what each means.
+func (p preflight) View(st *Styles) string {
+	if !p.facts.Sensed {
+		return st.Muted.Render("Looking at this host…")
+	}
+	if p.proxy {
+		return p.proxyView(st)
+	}
+	f := p.facts
+	var b strings.Builder
+	line := p.factWriter(&b)
 	switch {
 	case p.layoutRoot != "":
 		line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot, st.Muted.Render("nothing outside that directory is written"))

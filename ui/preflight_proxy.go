@@ -11,18 +11,7 @@ import (
 func (p preflight) proxyView(st *Styles) string {
 	f := p.facts
 	var b strings.Builder
-	line := func(glyph, text string, more ...string) {
-		for i, l := range strings.Split(wrapText(text, max(p.width-2, 20)), "\n") {
-			if i == 0 {
-				b.WriteString(glyph + " " + l + "\n")
-			} else {
-				b.WriteString("  " + l + "\n")
-			}
-		}
-		for _, l := range more {
-			b.WriteString("    " + l + "\n")
-		}
-	}
+	line := p.factWriter(&b)
 	b.WriteString(st.Heading.Render("The KumoProxy host: KumoProxy's unit and this host's firewall rules") + "\n\n")
 	switch {
 	case p.layoutRoot != "":
