@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -110,8 +107,7 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 		if opt.json {
 			return metrics.WriteJSON(out, s, metrics.JSONOptions{Source: source, History: opt.history, Compact: opt.watch})
 		}
-		writeMetricsSummary(out, source, s)
-		return nil
+		return metrics.WriteText(out, s, source)
 	}
 	z := metrics.NewSummarizer()
 	// A live summary needs two scrapes one interval apart for its rates;
@@ -226,118 +222,4 @@ func describeScrapeError(err error) string {
 
 func metricsScrapeFailure(err error) error {
 	return failure(errors.New(describeScrapeError(err)))
-}
-
-// writeMetricsSummary prints a Summary as a few aligned blocks.
-func writeMetricsSummary(w io.Writer, source string, s metrics.Summary) {
-	rates := "rates need a second scrape"
-	if s.Interval > 0 {
-		rates = "rates over " + s.Interval.Round(time.Millisecond).String()
-	}
-	parser := ""
-	if s.Reference {
-		parser = ", parsed by expfmt"
-	}
-	fmt.Fprintf(w, "%s  %s  %d samples of %s%s, %s\n\n", s.At.Format(time.DateTime), source, s.Samples, metricsByteSize(float64(s.Bytes)), parser, rates)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "delivered\t%s\ttransient failures\t%s\tpermanent failures\t%s\n", metricsPerSec(s.Delivered), metricsPerSec(s.Transfail), metricsPerSec(s.Failed))
-	fmt.Fprintf(tw, "received\t%s\trejections\t%s\tproxy failures\t%s (%s total)\n", metricsPerSec(s.Received), metricsPerSec(s.Rejections), metricsPerSec(s.ProxyFailures), metricsNumber(s.ProxyFailuresTotal))
-	fmt.Fprintf(tw, "scheduled\t%s\tready\t%s\tmessages\t%s\n", metricsCount(s.Scheduled), metricsCount(s.Ready), metricsCount(s.Messages))
-	fmt.Fprintf(tw, "resident\t%s\tmemory\t%s\tmemory limit\t%s\n", metricsCount(s.Resident), metricsBytes(s.Memory), metricsBytes(s.MemoryLimit))
-	fmt.Fprintf(tw, "connections out\t%s\tconnections in\t%s\n", metricsCount(s.OutboundConns), metricsCount(s.InboundConns))
-	tw.Flush()
-
-	var pools []string
-	for _, p := range s.ThreadPools {
-		pools = append(pools, fmt.Sprintf("%s %s", p.Name, metricsPercent(p.Busy)))
-	}
-	metricsLine(w, "thread pools busy", pools)
-	var disks []string
-	for _, d := range s.Disks {
-		disks = append(disks, fmt.Sprintf("%s %s", d.Name, metricsPercent(d.Percent)))
-	}
-	metricsLine(w, "disk free", disks)
-	var hooks []string
-	for _, h := range s.Webhooks {
-		hooks = append(hooks, fmt.Sprintf("%s %s back-pressure hits, %s", h.Logger, metricsCount(h.Total), metricsPerSec(h.PerSecond)))
-	}
-	metricsLine(w, "log hooks", hooks)
-	var sus []string
-	for _, x := range s.Suspended {
-		sus = append(sus, fmt.Sprintf("%s (%s)", x.Source, x.Reason))
-	}
-	metricsLine(w, "suspended sources", sus)
-
-	if len(s.TopQueues) > 0 {
-		fmt.Fprintln(w, "\ntop ready queues")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		for _, q := range s.TopQueues {
-			fmt.Fprintf(tw, "  %s\t  %s\n", metricsCount(q.Ready), q.Queue)
-		}
-		tw.Flush()
-	}
-	if len(s.TopProviders) > 0 {
-		fmt.Fprintln(w, "\ntop providers")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  provider\tqueued\tdelivered/s\ttransfail/s\tfailed/s\tconnections")
-		for _, p := range s.TopProviders {
-			fmt.Fprintf(tw, "  %s\t%s\t%.1f\t%.1f\t%.1f\t%s\n", p.Provider, metricsCount(p.Queued), p.Delivered, p.Transfail, p.Failed, metricsNumber(p.Connections))
-		}
-		tw.Flush()
-	}
-}
-
-func metricsLine(w io.Writer, label string, items []string) {
-	if len(items) == 0 {
-		items = []string{"-"}
-	}
-	fmt.Fprintf(w, "%-18s %s\n", label, strings.Join(items, ", "))
-}
-
-func metricsPerSec(s metrics.Stat) string {
-	if !s.Known {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f/s", s.Value)
-}
-
-func metricsCount(s metrics.Stat) string {
-	if !s.Known {
-		return "-"
-	}
-	return metricsNumber(s.Value)
-}
-
-func metricsPercent(s metrics.Stat) string {
-	if !s.Known {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f%%", s.Value)
-}
-
-func metricsBytes(s metrics.Stat) string {
-	if !s.Known {
-		return "-"
-	}
-	return metricsByteSize(s.Value)
-}
-
-func metricsNumber(v float64) string {
-	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d", int64(v))
-	}
-	return fmt.Sprintf("%.2f", v)
-}
-
-func metricsByteSize(v float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", v)
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
 }

@@ -20,6 +20,9 @@
 // recreates them from zero) counts its whole value, so neither spikes nor
 // negative rates appear.
 //
+// WriteText and WriteJSON print a Summary as kumoup metrics does, for
+// people and for scripts.
+//
 // The parser of record is github.com/prometheus/common/expfmt: Dump prints
 // its parse. The refresh path uses a line scanner that reads only the
 // families the Summary needs and keeps counter state in place between
