@@ -35,6 +35,21 @@ func proxyPublicIP(t *Target) (netip.Addr, *Result) {
 	return a.Unmap(), nil
 }
 
+// proxyEgress returns KUMOPROXY_PUBLIC_IP and KUMOPROXY_HELO, what a
+// receiver sees of mail leaving through KumoProxy, or the Result to give
+// when either is missing (or the address is not one).
+func proxyEgress(t *Target) (netip.Addr, string, *Result) {
+	ip, r := proxyPublicIP(t)
+	if r != nil {
+		return ip, "", r
+	}
+	if t.Deployment.HELO == "" {
+		r := Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
+		return ip, "", &r
+	}
+	return ip, t.Deployment.HELO, nil
+}
+
 // checkEgressDocumentation: a placeholder address (the guides use
 // documentation ranges) left in KUMOPROXY_PUBLIC_IP makes every SPF and PTR
 // answer meaningless.

@@ -61,13 +61,9 @@ func checkDomainResolves(ctx context.Context, t *Target) Result {
 // checkPTR: receivers look up the connecting IP's PTR and expect the EHLO
 // name.
 func checkPTR(ctx context.Context, t *Target) Result {
-	ip, r := proxyPublicIP(t)
+	ip, helo, r := proxyEgress(t)
 	if r != nil {
 		return *r
-	}
-	helo := t.Deployment.HELO
-	if helo == "" {
-		return Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
 	}
 	fix := fmt.Sprintf("ask the provider of %s to set its reverse DNS (PTR) to %s", ip, helo)
 	ctx, cancel := answerBefore(ctx)
@@ -94,13 +90,9 @@ func checkPTR(ctx context.Context, t *Target) Result {
 // checkFCrDNS: the EHLO name must resolve back to the address mail leaves
 // from (forward-confirmed reverse DNS).
 func checkFCrDNS(ctx context.Context, t *Target) Result {
-	ip, r := proxyPublicIP(t)
+	ip, helo, r := proxyEgress(t)
 	if r != nil {
 		return *r
-	}
-	helo := t.Deployment.HELO
-	if helo == "" {
-		return Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
 	}
 	fix := fmt.Sprintf("add `%s. IN %s %s` at your DNS provider", helo, dnsAddressRecord(ip), ip)
 	ctx, cancel := answerBefore(ctx)

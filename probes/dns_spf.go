@@ -25,14 +25,11 @@ type spfVerdict struct {
 // ip4/ip6, macros) for the HELO name and every sending domain, as a
 // receiver would for mail arriving from KUMOPROXY_PUBLIC_IP.
 func checkSPF(ctx context.Context, t *Target) Result {
-	ip, r := proxyPublicIP(t)
+	ip, _, r := proxyEgress(t)
 	if r != nil {
 		return *r
 	}
 	d := t.Deployment
-	if d.HELO == "" {
-		return Skip("KUMOPROXY_HELO is not set (see host.envfile.values)")
-	}
 	var domains []string
 	for _, s := range append([]string{d.HELO}, d.SendingDomains...) {
 		s = strings.ToLower(strings.TrimSuffix(s, "."))

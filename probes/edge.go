@@ -156,10 +156,16 @@ func edgeSwapCase(s string) string {
 	return string(b)
 }
 
+// edgeSkipNoToken is the Result of a check that needs the injection token
+// when none is known.
+func (t *Target) edgeSkipNoToken() Result {
+	return Skip("no injection token known: kumoup reads it from %s, or pass --token-file", t.Layout.TokenFile(t.Deployment.Domain))
+}
+
 func checkTokenExact(ctx context.Context, t *Target) Result {
 	tok := t.Deployment.InjectionToken
 	if tok == "" {
-		return Skip("no injection token known: kumoup reads it from %s, or pass --token-file", t.Layout.TokenFile(t.Deployment.Domain))
+		return t.edgeSkipNoToken()
 	}
 	type variant struct{ name, token string }
 	var variants []variant

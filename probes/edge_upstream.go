@@ -17,7 +17,7 @@ import (
 
 func checkMetricsAuthenticated(ctx context.Context, t *Target) Result {
 	if t.Deployment.InjectionToken == "" {
-		return Skip("no injection token known: kumoup reads it from %s, or pass --token-file", t.Layout.TokenFile(t.Deployment.Domain))
+		return t.edgeSkipNoToken()
 	}
 	c, done := t.edgeClient()
 	defer done()
@@ -30,13 +30,12 @@ func checkMetricsAuthenticated(ctx context.Context, t *Target) Result {
 	case resp.Status == http.StatusOK:
 		p := expfmt.NewTextParser(prommodel.UTF8Validation)
 		families, err := p.TextToMetricFamilies(bytes.NewReader(resp.Body))
+		fix := fmt.Sprintf("`location = /metrics` in %s must `proxy_pass http://%s/metrics;` (kumod's Prometheus endpoint)", t.edgeSiteFile(), t.edgeUpstream())
 		if err != nil {
-			return Fail(fmt.Sprintf("`location = /metrics` in %s must `proxy_pass http://%s/metrics;` (kumod's Prometheus endpoint)", t.edgeSiteFile(), t.edgeUpstream()),
-				"%s: 200 but not Prometheus text: %v", asked, err)
+			return Fail(fix, "%s: 200 but not Prometheus text: %v", asked, err)
 		}
 		if len(families) == 0 {
-			return Fail(fmt.Sprintf("`location = /metrics` in %s must `proxy_pass http://%s/metrics;` (kumod's Prometheus endpoint)", t.edgeSiteFile(), t.edgeUpstream()),
-				"%s: 200 with no metrics in it (%d bytes)", asked, len(resp.Body))
+			return Fail(fix, "%s: 200 with no metrics in it (%d bytes)", asked, len(resp.Body))
 		}
 		return Pass("%s: 200, %d metric families", asked, len(families))
 	case kumodRefusedBearer(resp):
@@ -55,7 +54,7 @@ func checkMetricsAuthenticated(ctx context.Context, t *Target) Result {
 
 func checkInjectAuthenticated(ctx context.Context, t *Target) Result {
 	if t.Deployment.InjectionToken == "" {
-		return Skip("no injection token known: kumoup reads it from %s, or pass --token-file", t.Layout.TokenFile(t.Deployment.Domain))
+		return t.edgeSkipNoToken()
 	}
 	c, done := t.edgeClient()
 	defer done()
