@@ -20,7 +20,11 @@ func bindTargetFlags(cmd *cobra.Command, o *probes.TargetOptions, checks bool) {
 	f.StringVar(&o.Root, "root", "", "read the deployment under DIR instead of /")
 	f.StringVar(&o.CAFile, "ca-file", "", "trust the CA(s) in this PEM file instead of the system roots")
 	f.StringArrayVar(&o.ConnectTo, "connect-to", nil, "connect to ADDR:PORT for HOST:PORT, given as HOST:PORT:ADDR:PORT like curl's (repeatable); TLS and Host keep HOST")
-	f.BoolVar(&o.Insecure, "insecure", false, "skip TLS verification (test setups only): TLS checks warn, the token is not sent")
+	insecure := "skip TLS verification (test setups only): the token is not sent"
+	if checks {
+		insecure = "skip TLS verification (test setups only): TLS checks warn, the token is not sent"
+	}
+	f.BoolVar(&o.Insecure, "insecure", false, insecure)
 	f.StringVar(&o.TokenFile, "token-file", "", "file (mode 0600) holding the injection token alone on one line (default: the nginx token include)")
 	if checks {
 		f.StringVar(&o.Resolver, "resolver", "", "ask this DNS server, IP:PORT (default: the system's)")
