@@ -44,7 +44,7 @@ func TestWithDefaultsDerivesCertificatePathsFromDomain(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
-	d := Deployment{Domain: "bad domain", WebhookURL: "http://x.example.com", ProxyPort: 70000, MaxBody: "0", Listener: "0.0.0.0:8000"}
+	d := Deployment{Domain: "bad domain", TLSCertificate: "certs/fullchain.pem", TLSCertificateKey: "/etc/ssl/../key.pem", WebhookURL: "http://x.example.com", ProxyPort: 70000, MaxBody: "0", Listener: "0.0.0.0:8000"}
 	p := d.Validate()
 	want := []string{"domain", "tls_certificate", "tls_certificate_key", "acme_webroot", "injection_token", "webhook_token", "webhook_url", "proxy_host", "proxy_port", "proxy_public_ip", "helo", "max_body", "listener"}
 	for _, f := range want {
@@ -57,6 +57,29 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 	}
 	if !strings.Contains(p.Err().Error(), "listener") {
 		t.Fatalf("error text lacks listener: %v", p.Err())
+	}
+}
+
+// TestBadDomainIsNotReportedAgainAsMissingCertificatePaths: the certificate
+// paths default from the domain, so with a bad domain and no paths given
+// only the domain is wrong; with a good domain and no defaults applied the
+// paths are reported as required.
+func TestBadDomainIsNotReportedAgainAsMissingCertificatePaths(t *testing.T) {
+	d := validDeployment()
+	d.Domain, d.TLSCertificate, d.TLSCertificateKey = "mtа.example.com", "", "" // Cyrillic a
+	d = d.WithDefaults()
+	p := d.Validate()
+	if len(p.For("domain")) != 1 || len(p.Errors) != 1 {
+		t.Fatalf("want exactly the domain error, got %v", p.Errors)
+	}
+
+	d = validDeployment()
+	d.TLSCertificate, d.TLSCertificateKey = "", ""
+	p = d.Validate()
+	for _, f := range []string{"tls_certificate", "tls_certificate_key"} {
+		if got := p.For(f); len(got) != 1 || !strings.Contains(got[0].Message, "is required") {
+			t.Errorf("%s: got %v, want \"is required\"", f, got)
+		}
 	}
 }
 

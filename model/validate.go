@@ -14,9 +14,17 @@ import (
 // caller, see WithDefaults) and returns all problems at once.
 func (d Deployment) Validate() Problems {
 	var p Problems
-	p.addErr("domain", ValidateDomain(d.Domain))
-	p.addErr("tls_certificate", ValidateAbsPath(d.TLSCertificate))
-	p.addErr("tls_certificate_key", ValidateAbsPath(d.TLSCertificateKey))
+	domainErr := ValidateDomain(d.Domain)
+	p.addErr("domain", domainErr)
+	// The certificate paths default from the domain (WithDefaults): with a
+	// bad domain they are empty only because of it, and "is required" would
+	// send the operator to fix the wrong answer.
+	for _, c := range []struct{ field, path string }{{"tls_certificate", d.TLSCertificate}, {"tls_certificate_key", d.TLSCertificateKey}} {
+		if c.path == "" && domainErr != nil {
+			continue
+		}
+		p.addErr(c.field, ValidateAbsPath(c.path))
+	}
 	p.addErr("acme_webroot", ValidateAbsPath(d.ACMEWebroot))
 	p.addErr("injection_token", ValidateToken(d.InjectionToken))
 	p.addErr("webhook_token", ValidateToken(d.WebhookToken))
