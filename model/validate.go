@@ -199,7 +199,7 @@ func ValidateWebhookURL(s string) error {
 		return errors.New("is required: give the app's https endpoint for delivery events")
 	}
 	for _, r := range s {
-		if r == '%' || r == '&' || r == '?' || r == '=' || r == '!' || r == '*' || r == '(' || r == ')' {
+		if r == '%' || r == '&' || r == '?' || r == '=' || r == '!' || r == '*' || r == '(' || r == ')' || r == '#' { // '#' gets the fragment message below
 			continue
 		}
 		if u := unsafeRune(r); u != "" {
