@@ -233,9 +233,22 @@ func TestValidateProxyHost(t *testing.T) {
 	if err != nil || w == nil || !strings.Contains(w.Error(), "IP literal") {
 		t.Errorf("host name: warning %v, err %v", w, err)
 	}
-	for _, s := range []string{"", "0.0.0.0", "::", "fe80::1%eth0", "proxy;x", "proxy host"} {
+	for _, s := range []string{"", "0.0.0.0", "::", "fe80::1%eth0", "proxy;x", "proxy host", "[2001:db8::5]", "::ffff:0.0.0.0"} {
 		if _, err := ValidateProxyHost(s); err == nil {
 			t.Errorf("ValidateProxyHost(%q) accepted", s)
+		}
+	}
+	for s, fix := range map[string]string{"::ffff:10.0.0.5": "write it as 10.0.0.5", "::FFFF:a00:5": "write it as 10.0.0.5"} {
+		if _, err := ValidateProxyHost(s); err == nil || !strings.Contains(err.Error(), fix) {
+			t.Errorf("ValidateProxyHost(%q) = %v, want %q", s, err, fix)
+		}
+	}
+}
+
+func TestProxyAddressBracketsEveryIPv6Form(t *testing.T) {
+	for host, want := range map[string]string{"10.0.0.5": "10.0.0.5:5000", "2001:db8::5": "[2001:db8::5]:5000", "2001:db8:0:0::5": "[2001:db8:0:0::5]:5000", "::ffff:10.0.0.5": "[::ffff:10.0.0.5]:5000"} {
+		if got := (Deployment{ProxyHost: host, ProxyPort: 5000}).ProxyAddress(); got != want {
+			t.Errorf("ProxyAddress of %q = %q, want %q", host, got, want)
 		}
 	}
 }
@@ -254,20 +267,23 @@ func TestValidatePublicIP(t *testing.T) {
 			t.Errorf("ValidatePublicIP(%q) = %v, %v; want %s warning", s, w, err, kind)
 		}
 	}
-	for _, s := range []string{"", "mail.example.com", "1.2.3", "1.2.3.4.5", "::ffff:1.2.3.4.5", "fe80::1%eth0", " 8.8.8.8"} {
+	for _, s := range []string{"", "mail.example.com", "1.2.3", "1.2.3.4.5", "::ffff:1.2.3.4.5", "fe80::1%eth0", " 8.8.8.8", "[2a00:1450:4001::1]", "08.8.4.4"} {
 		if _, err := ValidatePublicIP(s); err == nil {
 			t.Errorf("ValidatePublicIP(%q) accepted", s)
 		}
 	}
+	if _, err := ValidatePublicIP("::ffff:8.8.4.4"); err == nil || !strings.Contains(err.Error(), "write it as 8.8.4.4") {
+		t.Errorf("IPv4-mapped public IP: %v, want the plain IPv4 form as the fix", err)
+	}
 }
 
 func TestValidateListenerRefusesNonLoopback(t *testing.T) {
-	for _, s := range []string{"127.0.0.1:8000", "[::1]:8000", "127.0.0.2:18000"} {
+	for _, s := range []string{"127.0.0.1:8000", "[::1]:8000", "127.0.0.2:18000", "[0:0:0:0:0:0:0:1]:8000"} {
 		if err := ValidateListener(s); err != nil {
 			t.Errorf("ValidateListener(%q) = %v", s, err)
 		}
 	}
-	bad := map[string]string{"0.0.0.0:8000": "every interface", "[::]:8000": "every interface", "10.0.0.1:8000": "non-loopback", "8.8.8.8:8000": "non-loopback", "localhost:8000": "IP:PORT", "127.0.0.1": "IP:PORT", "": "required", "127.0.0.1:0": "port 0", "127.0.0.1:8000;": "';'"}
+	bad := map[string]string{"0.0.0.0:8000": "every interface", "[::]:8000": "every interface", "10.0.0.1:8000": "non-loopback", "8.8.8.8:8000": "non-loopback", "localhost:8000": "IP:PORT", "127.0.0.1": "IP:PORT", "": "required", "127.0.0.1:0": "port 0", "127.0.0.1:8000;": "';'", "[::ffff:127.0.0.1]:8000": "write it as 127.0.0.1:8000", "::1:8000": "IP:PORT", "[::1%lo]:8000": "zone"}
 	for s, frag := range bad {
 		err := ValidateListener(s)
 		if err == nil || !strings.Contains(err.Error(), frag) {

@@ -254,6 +254,9 @@ func ValidateProxyHost(s string) (warning, err error) {
 		if a.Zone() != "" {
 			return nil, fmt.Errorf("%q: drop the %%zone; kumod cannot use a zoned address", s)
 		}
+		if err := refuseMapped(s, a); err != nil {
+			return nil, err
+		}
 		if a.IsUnspecified() {
 			return nil, fmt.Errorf("%q is the unspecified address: give the proxy host's address", s)
 		}
@@ -286,6 +289,9 @@ func ValidatePublicIP(s string) (warning, err error) {
 	}
 	if a.Zone() != "" {
 		return nil, fmt.Errorf("%q: drop the %%zone", s)
+	}
+	if err := refuseMapped(s, a); err != nil {
+		return nil, err
 	}
 	if kind := NonPublicKind(a); kind != "" {
 		return fmt.Errorf("%s is a %s address: recipients will not see it; replace it with the proxy's real public IP before sending mail", s, kind), nil
@@ -357,7 +363,10 @@ func splitListener(s string) (netip.Addr, int, error) {
 	if a.Zone() != "" {
 		return netip.Addr{}, 0, fmt.Errorf("%q: drop the %%zone", s)
 	}
-	if !a.Unmap().IsLoopback() {
+	if a.Is4In6() {
+		return netip.Addr{}, 0, fmt.Errorf("%q is an IPv4-mapped IPv6 address: write it as %s; nginx would connect from ::ffff:127.0.0.1, which kumod's trusted_hosts does not list", s, netip.AddrPortFrom(a.Unmap(), ap.Port()))
+	}
+	if !a.IsLoopback() {
 		what := "a non-loopback address"
 		if a.IsUnspecified() {
 			what = "every interface"
@@ -370,7 +379,19 @@ func splitListener(s string) (netip.Addr, int, error) {
 	return a, int(ap.Port()), nil
 }
 
+// refuseMapped refuses an IPv4-mapped IPv6 address (::ffff:10.0.0.5): kumod
+// and KumoProxy would treat it as an IPv6 socket address, so the family no
+// longer matches IPv4 destinations. The fix is the plain IPv4 form.
+func refuseMapped(s string, a netip.Addr) error {
+	if a.Is4In6() {
+		return fmt.Errorf("%q is an IPv4-mapped IPv6 address: write it as %s (an IPv6 socket address would not match IPv4 destinations)", s, a.Unmap())
+	}
+	return nil
+}
+
+// isIPv6Literal reports whether s is an IPv6 address, IPv4-mapped ones
+// included: a host:port needs it in brackets.
 func isIPv6Literal(s string) bool {
 	a, err := netip.ParseAddr(s)
-	return err == nil && a.Is6() && !a.Is4In6()
+	return err == nil && a.Is6()
 }
