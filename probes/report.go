@@ -71,7 +71,12 @@ func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 		lines := reportWrap(r.Detail, detailWidth)
 		if remedy := r.Remedy; remedy != "" && (r.Status == StatusWarn || r.Status == StatusFail) {
 			hang := strings.Repeat(" ", len(remedyPrefix))
-			for i, l := range reportWrap(remedy, detailWidth-len(remedyPrefix)) {
+			// A remedy's own lines (code to paste) stay lines.
+			var fix []string
+			for _, para := range strings.Split(remedy, "\n") {
+				fix = append(fix, reportWrap(para, detailWidth-len(remedyPrefix))...)
+			}
+			for i, l := range fix {
 				lead := hang
 				if i == 0 {
 					// The fix is the text to read: only its label is tinted.

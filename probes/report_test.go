@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,20 @@ func TestReportWrapKeepsWordsAndCutsLongPathsAtSlashes(t *testing.T) {
 				t.Errorf("reportWrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestReportTextKeepsTheLinesOfAMultiLineRemedy(t *testing.T) {
+	results := []Result{{ID: "host.policy.wired", Status: StatusFail, Detail: "init.lua does not require 'kumoup'",
+		Remedy: "add to /opt/kumomta/etc/policy/init.lua:\nlocal kumoup = require 'kumoup'\nkumoup.setup_listener()"}}
+	var b bytes.Buffer
+	if err := WriteText(&b, results, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, want := range []string{"fix: add to /opt/kumomta/etc/policy/init.lua:", "     local kumoup = require 'kumoup'", "     kumoup.setup_listener()"} {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasSuffix(l, want) }) {
+			t.Errorf("no line ending in %q: the remedy's lines were joined:\n%s", want, b.String())
+		}
 	}
 }
