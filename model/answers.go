@@ -43,23 +43,9 @@ func ParseAnswers(data []byte) (Answers, error) {
 		}
 	}
 	if err := yaml.UnmarshalWithOptions(data, &a, yaml.DisallowUnknownField()); err != nil {
-		return a, fmt.Errorf("answers file: %s", describeYAMLError(err))
+		return a, fmt.Errorf("answers file: %s", describeYAMLError(data, err))
 	}
 	return a, nil
-}
-
-func describeYAMLError(err error) string {
-	msg := err.Error()
-	if strings.Contains(msg, "unknown field") {
-		if i := strings.Index(msg, "unknown field"); i >= 0 {
-			line := msg[i:]
-			if j := strings.IndexByte(line, '\n'); j >= 0 {
-				line = line[:j]
-			}
-			return line + ": check the spelling against the documented answers (see README)"
-		}
-	}
-	return yaml.FormatError(err, false, true)
 }
 
 // MarshalAnswers renders the non-secret answers of d as YAML, the content

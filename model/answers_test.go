@@ -47,3 +47,47 @@ func TestMarshalAnswersHasNoSecretAndRoundTrips(t *testing.T) {
 		t.Fatalf("round trip: %+v\n%s", a.Deployment, out)
 	}
 }
+
+func TestParseAnswersNamesUnknownKeysByPathLineAndNearestKnownKey(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"top-level typo", "domain: mta.example.com\nproxy_hots: 10.0.0.5\n", `line 2: unknown key "proxy_hots": did you mean "proxy_host"?`},
+		{"nested typo", "domain: mta.example.com\nsmtp_proxy:\n  enabled: true\n  # a comment\n  lisen: 0.0.0.0:25\n", `line 5: unknown key "smtp_proxy.lisen": did you mean "smtp_proxy.listen"?`},
+		{"nothing close", "domain: mta.example.com\nfirewall:\n  colour: blue\n", `line 3: unknown key "firewall.colour": check the spelling`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseAnswers([]byte(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseAnswersNamesTheYAMLKeyOfAValueOfTheWrongKind(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"word for a port", "domain: mta.example.com\nproxy_port: five\n", `line 2: proxy_port: "five" is not a whole number`},
+		{"nested", "firewall:\n  ssh_port: x\n", `line 2: firewall.ssh_port: "x" is not a whole number`},
+		{"mapping for a text", "domain:\n  name: mta.example.com\n", `line 2: domain: want a text value here`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseAnswers([]byte(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "Go struct field") {
+				t.Errorf("error names a Go field instead of the answers key: %v", err)
+			}
+		})
+	}
+}
+
+func TestEditDistanceCountsASwapAsOneEdit(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"proxy_hots", "proxy_host", 1}, {"helo", "helo", 0}, {"lisen", "listen", 1}, {"colour", "listen", 6}, {"", "abc", 3}} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

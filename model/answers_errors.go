@@ -1,0 +1,200 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// describeYAMLError turns a decoding error of an answers file into one
+// line an operator can act on: the line number, the key by its path in the
+// file (firewall.ssh_port, not a Go field name), and the fix.
+func describeYAMLError(data []byte, err error) string {
+	var unknown *yaml.UnknownFieldError
+	if errors.As(err, &unknown) && unknown.Token != nil {
+		line := unknown.Token.Position.Line
+		parents := parentKeys(data, line, unknown.Token.Position.Column)
+		key := strings.Join(append(parents, unknown.Token.Value), ".")
+		msg := fmt.Sprintf("line %d: unknown key %q", line, key)
+		if s := closestKey(unknown.Token.Value, knownKeys(parents)); s != "" {
+			msg += fmt.Sprintf(": did you mean %q?", strings.Join(append(parents, s), "."))
+		} else {
+			msg += ": check the spelling against the documented answers (see README)"
+		}
+		return msg
+	}
+	var typeErr *yaml.TypeError
+	if errors.As(err, &typeErr) && typeErr.Token != nil {
+		line := typeErr.Token.Position.Line
+		text := sourceLine(data, line)
+		key := keyOnLine(data, line)
+		parents := parentKeys(data, line, len(text)-len(strings.TrimLeft(text, " "))+1)
+		if key != "" && !slices.Contains(knownKeys(parents), key) && len(parents) > 0 {
+			// The value is a nested mapping where a plain value belongs.
+			return fmt.Sprintf("line %d: %s: want %s here, not nested keys", line, strings.Join(parents, "."), kindWords(typeErr.DstType))
+		}
+		if key == "" {
+			return fmt.Sprintf("line %d: %q is not %s", line, typeErr.Token.Value, kindWords(typeErr.DstType))
+		}
+		return fmt.Sprintf("line %d: %s: %q is not %s", line, strings.Join(append(parents, key), "."), typeErr.Token.Value, kindWords(typeErr.DstType))
+	}
+	return yaml.FormatError(err, false, true)
+}
+
+// sourceLine is the 1-based line n of data, or "".
+func sourceLine(data []byte, n int) string {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	return lines[n-1]
+}
+
+// keyOnLine is the block-style key written on line n ("proxy_port" in
+// "  proxy_port: abc"), or "".
+func keyOnLine(data []byte, n int) string {
+	k, _, ok := strings.Cut(strings.TrimLeft(sourceLine(data, n), " -"), ":")
+	if !ok || strings.ContainsAny(k, " \t{[\"'") {
+		return ""
+	}
+	return k
+}
+
+// parentKeys are the block-style keys enclosing a key at (line, column),
+// outermost first: the nearest earlier lines indented less than it.
+func parentKeys(data []byte, line, column int) []string {
+	var parents []string
+	indent := column - 1
+	for n := line - 1; n >= 1 && indent > 0; n-- {
+		l := sourceLine(data, n)
+		trimmed := strings.TrimLeft(l, " ")
+		if trimmed == "" || trimmed[0] == '#' {
+			continue
+		}
+		if in := len(l) - len(trimmed); in < indent {
+			k := keyOnLine(data, n)
+			if k == "" {
+				return nil // flow style or a list: no reliable path
+			}
+			parents = append([]string{k}, parents...)
+			indent = in
+		}
+	}
+	return parents
+}
+
+// knownKeys lists the YAML keys an answers file accepts under path.
+func knownKeys(path []string) []string {
+	t := reflect.TypeOf(Answers{})
+	for _, p := range path {
+		f, ok := fieldByKey(t, p)
+		if !ok {
+			return nil
+		}
+		t = f.Type
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+	}
+	return keysOf(t)
+}
+
+func yamlKey(f reflect.StructField) (name string, inline bool) {
+	tag := f.Tag.Get("yaml")
+	name, opts, _ := strings.Cut(tag, ",")
+	return name, strings.Contains(opts, "inline")
+}
+
+func keysOf(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, inline := yamlKey(f)
+		switch {
+		case inline:
+			keys = append(keys, keysOf(f.Type)...)
+		case name != "" && name != "-":
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, inline := yamlKey(f)
+		if inline {
+			if g, ok := fieldByKey(f.Type, key); ok {
+				return g, true
+			}
+		} else if name == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// closestKey is the known key at most two edits away from key, or "".
+func closestKey(key string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau-Levenshtein distance (adjacent swaps count
+// as one edit: proxy_hots is one edit from proxy_host).
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// kindWords says in words what a value of type t looks like.
+func kindWords(t reflect.Type) string {
+	if t == nil {
+		return "the right kind of value"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a text value"
+	case reflect.Slice, reflect.Array:
+		return "a list (- item lines or [a, b])"
+	case reflect.Struct, reflect.Map:
+		return "a mapping of keys (indented key: value lines)"
+	}
+	return "a " + t.Kind().String()
+}
