@@ -59,11 +59,14 @@ func exitCode(err error) int {
 }
 
 // errorHandler prints errors in fang's style, except those a command
-// already reported itself.
+// already reported itself. The text keeps its case: fang would capitalize
+// the first word, and errors start with a file name or a field
+// ("bad.yaml: ...", "webhook_token_file: ...") that must stay as typed.
 func errorHandler(w io.Writer, styles fang.Styles, err error) {
 	var e *exitError
 	if errors.As(err, &e) && e.Err == nil {
 		return
 	}
+	styles.ErrorText = styles.ErrorText.UnsetTransform()
 	fang.DefaultErrorHandler(w, styles, err)
 }
