@@ -266,3 +266,26 @@ func TestApplyMakesARelativeRootAbsoluteInsideTheFiles(t *testing.T) {
 		t.Fatal("the site file does not include the token file by its absolute path")
 	}
 }
+
+// TestApplyExitsOneWhenTheTreeCannotBeWritten: a file where a directory must
+// be (etc/kumoup) is a failure while writing (1), not bad input (2); no
+// file is half-written.
+func TestApplyExitsOneWhenTheTreeCannotBeWritten(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/kumoup"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUMOUP_INJECTION_TOKEN", applyTestInjection)
+	t.Setenv("KUMOUP_WEBHOOK_TOKEN", applyTestWebhook)
+	r := kumoup(t, "apply", "--answers", answersFile(t, goodAnswers), "--root", root)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "etc/kumoup") {
+		t.Fatalf("exit %d, want 1 naming etc/kumoup:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	noSecretIn(t, r, applyTestInjection, applyTestWebhook)
+	if m, _ := filepath.Glob(filepath.Join(root, "etc/default/*")); len(m) != 0 {
+		t.Errorf("files written although the plan failed: %v", m)
+	}
+}
