@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/kumoup/kumoup/model"
@@ -138,9 +136,7 @@ func RenderFirewall(d model.Deployment, h Host, l Layout) (File, error) {
 		data.AppAllowlist = len(f.AppAddresses) > 0
 		data.AppV4, data.AppV6 = splitSets("app", model.ParsePrefixes(f.AppAddresses))
 		data.ListenerPort = d.ListenerPort()
-		if u, err := url.Parse(d.WebhookURL); err == nil && u.Port() != "" && u.Port() != "443" && u.Port() != "80" {
-			data.WebhookPort, _ = strconv.Atoi(u.Port())
-		}
+		data.WebhookPort = webhookPort(d)
 		if s := d.SMTPProxy; s.Enabled {
 			data.SMTPPort = s.ListenPort()
 			be := netip.MustParseAddrPort(s.Backend)

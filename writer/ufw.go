@@ -3,6 +3,8 @@ package writer
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
+	"strconv"
 
 	"github.com/kumoup/kumoup/model"
 )
@@ -46,6 +48,10 @@ func UFWCommands(d model.Deployment, h Host) ([]string, error) {
 		}
 		cmds = append(cmds, outboundDNS(f)...)
 		cmds = append(cmds, fmt.Sprintf("ufw allow out proto tcp to %s port %d comment 'KumoProxy (kumoup)'", proxy, d.ProxyPort))
+		if be, ok := smtpProxyRemoteBackend(d); ok {
+			// Before the SMTP rejects: the back-end may listen on 587.
+			cmds = append(cmds, fmt.Sprintf("ufw allow out proto tcp to %s port %d comment 'the SMTP proxy back-end (kumoup)'", be.Addr(), be.Port()))
+		}
 		for _, p := range []int{25, 465, 587} {
 			cmds = append(cmds, fmt.Sprintf("ufw reject out %d/tcp comment 'mail leaves through KumoProxy only (kumoup)'", p))
 		}
@@ -69,10 +75,14 @@ func UFWCommands(d model.Deployment, h Host) ([]string, error) {
 		return nil, fmt.Errorf("ufw commands: unknown host %q", h)
 	}
 	if strict {
+		cmds = append(cmds, "ufw allow out 80,443/tcp comment 'apt, ACME, webhooks (kumoup)'")
+		if p := webhookPort(d); h == HostMTA && p != 0 {
+			cmds = append(cmds, fmt.Sprintf("ufw allow out %d/tcp comment 'the app webhook endpoint (kumoup)'", p))
+		}
 		cmds = append(cmds,
-			"ufw allow out 80,443/tcp comment 'apt, ACME, webhooks (kumoup)'",
 			"ufw allow out 123/udp comment 'NTP (kumoup)'",
 			"ufw allow out 67/udp comment 'DHCP (kumoup)'",
+			"ufw allow out 547/udp comment 'DHCPv6 (kumoup)'",
 			"ufw default deny outgoing")
 	}
 	return append(cmds, "ufw reload"), nil
@@ -87,4 +97,28 @@ func outboundDNS(f model.Firewall) []string {
 		cmds = append(cmds, fmt.Sprintf("ufw allow out to %s port 53 comment 'DNS (kumoup)'", r))
 	}
 	return append(cmds, "ufw reject out 53 comment 'DNS to the listed resolvers only (kumoup)'")
+}
+
+// smtpProxyRemoteBackend is the SMTP proxy's back-end when it is enabled
+// and on another host (a loopback back-end needs no outbound rule).
+func smtpProxyRemoteBackend(d model.Deployment) (netip.AddrPort, bool) {
+	if !d.SMTPProxy.Enabled {
+		return netip.AddrPort{}, false
+	}
+	be, err := netip.ParseAddrPort(d.SMTPProxy.Backend)
+	if err != nil || be.Addr().Unmap().IsLoopback() {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(be.Addr().Unmap(), be.Port()), true
+}
+
+// webhookPort is webhook_url's port when it is neither 443 nor 80 (which
+// the strict rules allow anyway), else 0.
+func webhookPort(d model.Deployment) int {
+	u, err := url.Parse(d.WebhookURL)
+	if err != nil || u.Port() == "" || u.Port() == "443" || u.Port() == "80" {
+		return 0
+	}
+	p, _ := strconv.Atoi(u.Port())
+	return p
 }

@@ -57,3 +57,48 @@ func TestUFWCommandsMirrorTheProxyRules(t *testing.T) {
 		t.Fatal("proxy host without mta_addresses accepted")
 	}
 }
+
+// Under strict outbound ufw denies everything not allowed, so every
+// destination the strict nftables rules accept needs its allow rule.
+func TestUFWStrictOutboundAllowsWhatTheStrictNftRulesAllow(t *testing.T) {
+	d := firewallDeployment()
+	d.Firewall.Outbound = model.OutboundStrict
+	d.WebhookURL = "https://app.example.com:8443/events"
+	d.Firewall.Resolvers = []string{"10.0.0.2"}
+	d.SMTPProxy = model.SMTPProxy{Enabled: true, Backend: "10.0.0.9:587"}
+	cmds, err := UFWCommands(d, HostMTA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(cmds, "\n")
+	for _, want := range []string{
+		"ufw allow out 8443/tcp", // the webhook's own port
+		"ufw allow out proto tcp to 10.0.0.9 port 587",
+		"ufw allow out 547/udp",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("strict outbound lacks %q, which the nftables rules allow:\n%s", want, text)
+		}
+	}
+	backend := slices.IndexFunc(cmds, func(c string) bool { return strings.Contains(c, "to 10.0.0.9 port 587") })
+	reject := slices.IndexFunc(cmds, func(c string) bool { return strings.HasPrefix(c, "ufw reject out 587/tcp") })
+	if backend > reject {
+		t.Error("ufw matches in order: the back-end on port 587 must be allowed before the SMTP reject")
+	}
+}
+
+func TestUFWGuardedOutboundAddsNoOutboundAllows(t *testing.T) {
+	d := firewallDeployment()
+	d.WebhookURL = "https://app.example.com:8443/events"
+	d.SMTPProxy = model.SMTPProxy{Enabled: true, Backend: "127.0.0.1:2525"}
+	cmds, err := UFWCommands(d, HostMTA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(cmds, "\n")
+	for _, unwanted := range []string{"8443", "2525", "default deny outgoing"} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("guarded outbound (or a loopback back-end) got %q:\n%s", unwanted, text)
+		}
+	}
+}
