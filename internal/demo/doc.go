@@ -9,7 +9,10 @@
 //     draining, a counter reset now and then, the webhook backlog;
 //   - when nginx is installed (and not refused with Config.NoNginx), a real
 //     nginx (package loopback) with kumoup's generated configuration and a
-//     certificate from a throwaway CA, in front of the stand-in.
+//     certificate from a throwaway CA, in front of the stand-in; without
+//     nginx, a minimal token check in plain HTTP takes its place, so the
+//     dashboard still scrapes with the token (the stand-in, like kumod,
+//     refuses any Authorization header).
 //
 // It builds the demo's answers (a .test domain, fresh tokens, a webhook URL
 // and a KumoProxy on loopback), a pretend host root under the temporary
