@@ -1,7 +1,8 @@
+//go:build picture
+
 package e2e
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,16 +10,11 @@ import (
 	"time"
 )
 
-var picture = flag.Bool("picture", false, "write docs/dashboard.png: the demo's dashboard at 120x36, photographed by headless Chromium")
-
-// TestDashboardPicture makes the README's picture: `go test ./e2e -run
-// Picture -picture` (needs chromium: apt-get install -y chromium
-// fonts-dejavu-core). Without -picture it is skipped: the picture is a
-// document, not a behaviour.
+// TestDashboardPicture makes the README's picture, docs/dashboard.png:
+// `go test -tags picture ./e2e -run Picture` (needs chromium: apt-get
+// install -y chromium fonts-dejavu-core). It is built only with the
+// picture tag: the picture is a document, not a behaviour.
 func TestDashboardPicture(t *testing.T) {
-	if !*picture {
-		t.Skip("writes docs/dashboard.png only with -picture")
-	}
 	need(t, "nginx", "nginx")
 	chromium := need(t, "chromium", "chromium fonts-dejavu-core")
 	const cols, rows = 120, 36
