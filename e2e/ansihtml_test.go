@@ -213,17 +213,6 @@ func ansiToHTML(screen string) string {
 	return b.String()
 }
 
-// terminalPage wraps converted lines in a page the size of a cols x rows
-// terminal.
-func terminalPage(body string, cols int) string {
-	return `<!doctype html><html><head><meta charset="utf-8"><style>
-html,body{margin:0;background:` + defaultBG + `}
-pre{margin:0;padding:16px;width:` + strconv.Itoa(cols) + `ch;color:` + defaultFG + `;background:` + defaultBG + `;
-font-family:"DejaVu Sans Mono",monospace;font-size:14px;line-height:1.2}
-</style></head><body><pre>` + body + `</pre></body></html>
-`
-}
-
 func TestANSIToHTMLKeepsTextAndColors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"plain <text> & more", "plain &lt;text&gt; &amp; more\n"},

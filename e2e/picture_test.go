@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -48,4 +49,15 @@ func TestDashboardPicture(t *testing.T) {
 		t.Fatalf("no picture written: %v", err)
 	}
 	t.Logf("wrote %s (%d bytes)", out, fi.Size())
+}
+
+// terminalPage wraps converted lines in a page the size of a cols x rows
+// terminal.
+func terminalPage(body string, cols int) string {
+	return `<!doctype html><html><head><meta charset="utf-8"><style>
+html,body{margin:0;background:` + defaultBG + `}
+pre{margin:0;padding:16px;width:` + strconv.Itoa(cols) + `ch;color:` + defaultFG + `;background:` + defaultBG + `;
+font-family:"DejaVu Sans Mono",monospace;font-size:14px;line-height:1.2}
+</style></head><body><pre>` + body + `</pre></body></html>
+`
 }
