@@ -134,13 +134,21 @@ func outsideDial(ctx context.Context, t *Target, addr string) (bool, string) {
 // the public HTTPS port is not reachable either, the probe cannot tell a
 // firewall from an unreachable host: a warning, not a pass.
 func outsideClosed(ctx context.Context, t *Target, what, remedy string, addrs ...string) Result {
-	var notes []string
+	var notes, unprobed []string
 	for _, a := range addrs {
 		ok, how := outsideDial(ctx, t, a)
 		if ok {
 			return Fail(remedy, "%s: %s accepted a TCP connection from this network", what, a)
 		}
 		notes = append(notes, a+" "+how)
+		if strings.HasPrefix(how, "name error") {
+			unprobed = append(unprobed, a)
+		}
+	}
+	// A name that does not resolve was never probed: no evidence either way.
+	if len(unprobed) > 0 {
+		return Warn("check the name from this network (or give the address with --connect-to), then run this again",
+			"%s: %s: not probed, so not known to be closed", what, strings.Join(notes, ", "))
 	}
 	https := net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(t.edgeHTTPSPort()))
 	if ok, how := outsideDial(ctx, t, https); !ok {

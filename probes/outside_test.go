@@ -321,3 +321,28 @@ func TestOutsideProxyPortSaysWhatItCouldNotProbe(t *testing.T) {
 		t.Fatalf("unreachable host: %s: %s", r.Status, r.Detail)
 	}
 }
+
+// A port whose name does not resolve was never probed: that is no
+// evidence it is closed.
+func TestOutsidePortWhoseNameDoesNotResolveWarnsInsteadOfPassing(t *testing.T) {
+	https, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer https.Close()
+	target := &Target{
+		Deployment: model.Deployment{Domain: outsideDomain}.WithDefaults(),
+		// "a..b" fails name resolution locally, without asking any server.
+		ConnectTo: map[string]string{outsideDomain + ":443": https.Addr().String(), outsideDomain + ":8000": "unresolvable..name:8000"},
+	}
+	checks, _ := Select(OutsideCatalogue(), []string{"outside.port.listener"}, nil)
+	r := Run(context.Background(), target, checks)[0]
+	if r.Status != StatusWarn || !strings.Contains(r.Detail, "name error") || !strings.Contains(r.Detail, "not probed") {
+		t.Fatalf("%s: %s, want a warning that the port was not probed", r.Status, r.Detail)
+	}
+	// The same port refused: evidence, so a pass.
+	target.ConnectTo[outsideDomain+":8000"] = fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
+	if r := Run(context.Background(), target, checks)[0]; r.Status != StatusPass || !strings.Contains(r.Detail, "refused") {
+		t.Fatalf("refused port: %s: %s, want a pass", r.Status, r.Detail)
+	}
+}
