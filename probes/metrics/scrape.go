@@ -12,7 +12,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,12 +94,38 @@ func (s *Scraper) Scrape(ctx context.Context) ([]byte, error) {
 	req.Header.Set("User-Agent", "kumoup")
 	// No Accept-Encoding: the Transport asks for gzip itself and then
 	// decompresses transparently, so MaxBody applies after decompression.
+	var connected, tlsStarted, tlsDone atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				connected.Store(true)
+			}
+		},
+		TLSHandshakeStart: func() { tlsStarted.Store(true) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			if err == nil {
+				tlsDone.Store(true)
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	}))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil, parent.Err()
 		}
-		return nil, s.classify(err)
+		se := s.classify(err)
+		if se.Kind == KindTimeout && !connected.Load() {
+			// The deadline passed during the TCP connect: nothing answered
+			// the SYN (a firewall dropping the port, or the wrong address).
+			// That is unreachable, not a slow kumod.
+			se.Kind = KindUnreachable
+			se.Detail = s.connectTimeoutDetail()
+		} else if se.Kind == KindTimeout && tlsStarted.Load() && !tlsDone.Load() {
+			// Whichever timer fired first, the handshake is what stalled.
+			se.Detail = fmt.Sprintf("TLS handshake not complete within %v", s.cfg.ConnectTimeout)
+		}
+		return nil, se
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -168,7 +196,7 @@ func (s *Scraper) classify(err error) *ScrapeError {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		se.Kind, se.Detail = KindUnreachable, opErr.Err.Error()
 		if errors.Is(err, context.DeadlineExceeded) || opErr.Timeout() {
-			se.Detail = fmt.Sprintf("connect timed out (%v)", s.cfg.ConnectTimeout)
+			se.Detail = s.connectTimeoutDetail()
 		}
 	case isTimeout(err):
 		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("no complete answer within %v", s.cfg.Timeout)
@@ -179,6 +207,11 @@ func (s *Scraper) classify(err error) *ScrapeError {
 		se.Kind, se.Detail = KindUnreachable, err.Error()
 	}
 	return se
+}
+
+// connectTimeoutDetail says why a connect that timed out is unreachable.
+func (s *Scraper) connectTimeoutDetail() string {
+	return fmt.Sprintf("TCP connect not answered within %v (a firewall dropping the port, or the wrong address)", s.cfg.ConnectTimeout)
 }
 
 // tlsReason is the certificate verification failure in plain words.

@@ -221,6 +221,52 @@ func TestScrapeClassifiesUnreachable(t *testing.T) {
 	wantKind(t, err, KindUnreachable)
 }
 
+// TestScrapeClassifiesAnUnansweredConnectAsUnreachable: a firewall that
+// drops the SYN makes the connect hang until the deadline. Tests may only
+// use loopback, so the dialer hangs the way such a connect does.
+func TestScrapeClassifiesAnUnansweredConnectAsUnreachable(t *testing.T) {
+	cfg := Config{URL: "https://mta.example.com/metrics", Token: testToken, Interval: time.Second, Timeout: 300 * time.Millisecond,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			<-ctx.Done()
+			return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
+		}}
+	start := time.Now()
+	_, err := scrape(t, cfg)
+	se := wantKind(t, err, KindUnreachable)
+	if !strings.Contains(se.Detail, "TCP connect not answered") {
+		t.Errorf("detail %q does not say the connect went unanswered", se.Detail)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v, want about 300ms", d)
+	}
+}
+
+// TestScrapeClassifiesAStalledTLSHandshakeAsTimeout: the TCP connect
+// succeeds (so the host is reachable) but the server never speaks TLS.
+func TestScrapeClassifiesAStalledTLSHandshakeAsTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; c.Close() }()
+		}
+	}()
+	_, err = scrape(t, Config{URL: "https://" + ln.Addr().String() + "/metrics", Token: testToken, Interval: time.Second, Timeout: 300 * time.Millisecond})
+	se := wantKind(t, err, KindTimeout)
+	if !strings.Contains(se.Detail, "TLS handshake") {
+		t.Errorf("detail %q does not name the TLS handshake", se.Detail)
+	}
+}
+
 func TestScrapeClassifiesPlainHTTPPortAsTLS(t *testing.T) {
 	ts := httptest.NewServer(kumod(t, fixture(t)))
 	defer ts.Close()
