@@ -36,8 +36,8 @@ func checkHTTPRedirect(ctx context.Context, t *Target) Result {
 		return Fail(remedy, "%s: %s, no redirect (expected 301 to https://%s)", asked, edgeDescribeStatus(resp), t.Deployment.Domain)
 	}
 	u, err := url.Parse(loc)
-	if err != nil || u.Scheme != "https" || !strings.EqualFold(u.Hostname(), t.Deployment.Domain) {
-		return Fail(remedy, "%s: %d to %q (expected https://%s/...)", asked, resp.Status, loc, t.Deployment.Domain)
+	if err != nil || !t.edgeHTTPSRedirectTarget(u) {
+		return Fail(remedy, "%s: %d to %q (expected %s/...)", asked, resp.Status, loc, t.edgeOriginURL("https"))
 	}
 	if resp.Status != http.StatusMovedPermanently && resp.Status != http.StatusPermanentRedirect {
 		return Warn(strings.Replace(remedy, "return 301", "return 301 (permanent)", 1),

@@ -191,6 +191,13 @@ func TestEdgeAndTLSChecksAgainstRealNginx(t *testing.T) {
 			},
 		},
 		{
+			name: "port 80 redirects to another port of the name",
+			cfg:  loopback.Config{Mutate: edgeSiteEdit(`return 301 https://[^;]*;`, `return 301 https://$$host:8443$$request_uri;`)},
+			want: map[string]want{
+				"edge.http.redirect": {StatusFail, []string{`301 to "https://mta.example.com:8443/kumoup-redirect-probe?check=1"`, "return 301 https://$host$request_uri;"}},
+			},
+		},
+		{
 			name: "ACME challenges redirected instead of served",
 			cfg:  loopback.Config{Mutate: edgeSiteEdit(`(?s)location \^~ /\.well-known/acme-challenge/ \{.*?\n    \}\n`, "")},
 			want: map[string]want{

@@ -71,6 +71,25 @@ func (t *Target) edgeOriginURL(scheme string) string {
 	return scheme + "://" + net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(port))
 }
 
+// edgeHTTPSRedirectTarget reports whether u is https on the deployment's
+// name and HTTPS port: no port or the public one, or the loopback port
+// --connect-to maps it to (a test setup's redirect names that port).
+func (t *Target) edgeHTTPSRedirectTarget(u *url.URL) bool {
+	if u.Scheme != "https" || !strings.EqualFold(u.Hostname(), t.Deployment.Domain) {
+		return false
+	}
+	public := strconv.Itoa(t.edgeHTTPSPort())
+	if u.Port() == public || u.Port() == "" && public == "443" {
+		return true
+	}
+	if to, ok := t.ConnectTo[net.JoinHostPort(t.Deployment.Domain, public)]; ok {
+		if _, p, err := net.SplitHostPort(to); err == nil && p == u.Port() {
+			return true
+		}
+	}
+	return false
+}
+
 // tlsConfig is the client TLS configuration for the deployment's name:
 // SNI = domain, verified against RootCAs (system roots when nil) unless
 // Insecure.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -195,7 +196,8 @@ func outsideHTTPRedirect(ctx context.Context, t *Target) Result {
 			return Fail("port 80 must stay open to everyone (Let's Encrypt http-01): start nginx and allow tcp 80 in the firewall", "GET %s: %v", t.edgeOriginURL("http")+p, err)
 		}
 		want := t.edgeOriginURL("https") + p
-		if r.Status != http.StatusMovedPermanently || r.Header.Get("Location") != want {
+		loc, err := url.Parse(r.Header.Get("Location"))
+		if r.Status != http.StatusMovedPermanently || err != nil || !t.edgeHTTPSRedirectTarget(loc) || loc.RequestURI() != p {
 			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.Layout.SiteFile(t.Deployment.Domain)+" with kumoup apply, then nginx -t && systemctl reload nginx",
 				"GET http %s: %s Location %q, want 301 to %s", p, edgeDescribeStatus(r), r.Header.Get("Location"), want)
 		}

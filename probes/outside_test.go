@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,5 +345,40 @@ func TestOutsidePortWhoseNameDoesNotResolveWarnsInsteadOfPassing(t *testing.T) {
 	target.ConnectTo[outsideDomain+":8000"] = fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
 	if r := Run(context.Background(), target, checks)[0]; r.Status != StatusPass || !strings.Contains(r.Detail, "refused") {
 		t.Fatalf("refused port: %s: %s, want a pass", r.Status, r.Detail)
+	}
+}
+
+// Port 80 must send clients to the HTTPS site itself: the same name on
+// the HTTPS port (or, on a loopback test setup, the port --connect-to
+// maps it to), never to another port of the name.
+func TestOutsideRedirectToAnotherPortOfTheNameFails(t *testing.T) {
+	https, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer https.Close()
+	_, httpsPort, _ := net.SplitHostPort(https.Addr().String())
+	var redirectPort atomic.Value
+	redirectPort.Store(httpsPort)
+	plain := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://"+outsideDomain+":"+redirectPort.Load().(string)+r.URL.RequestURI(), http.StatusMovedPermanently)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go plain.Serve(ln)
+	defer plain.Close()
+	target := &Target{
+		Deployment: model.Deployment{Domain: outsideDomain}.WithDefaults(),
+		ConnectTo:  map[string]string{outsideDomain + ":443": https.Addr().String(), outsideDomain + ":80": ln.Addr().String()},
+	}
+	checks, _ := Select(OutsideCatalogue(), []string{"outside.http.redirect"}, nil)
+	if r := Run(context.Background(), target, checks)[0]; r.Status != StatusPass {
+		t.Fatalf("redirect to the port --connect-to maps 443 to: %s: %s, want a pass", r.Status, r.Detail)
+	}
+	redirectPort.Store("8443")
+	if r := Run(context.Background(), target, checks)[0]; r.Status != StatusFail || !strings.Contains(r.Detail, ":8443/") {
+		t.Fatalf("redirect to :8443: %s: %s, want a failure naming the Location", r.Status, r.Detail)
 	}
 }
