@@ -119,6 +119,13 @@ func (r *Report) Summary() string {
 func (r *Report) Render(w io.Writer) error {
 	var b strings.Builder
 	for _, o := range r.Outcomes {
+		if o.Change.Action == Retire && o.Status == Written {
+			fmt.Fprintf(&b, "retired   %s\n", o.Change.File.Path)
+			if o.Backup != "" {
+				fmt.Fprintf(&b, "          moved aside as %s\n", o.Backup)
+			}
+			continue
+		}
 		fmt.Fprintf(&b, "%-9s %s\n", shortStatus(o.Status), o.Change.File.Path)
 		if o.Backup != "" {
 			fmt.Fprintf(&b, "          previous version kept as %s\n", o.Backup)
@@ -219,6 +226,10 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 // target nevertheless holds its new content.
 func applyChange(c Change, chown bool, now func() time.Time) (backup string, inPlace bool, err error) {
 	f := c.File
+	if c.Action == Retire {
+		backup, err = retireFile(f.Path, now())
+		return backup, false, err
+	}
 	if err := ensureDir(filepath.Dir(f.Path), f.DirMode, f.UID, f.GID, chown); err != nil {
 		return "", false, err
 	}

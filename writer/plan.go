@@ -25,6 +25,10 @@ const (
 	Create
 	// Update: the content, or only the mode/owner (ModeChange), differs.
 	Update
+	// Retire: a file kumoup wrote for a previous domain of this host (see
+	// PlanFor); applying moves it aside to its backup name, which nginx
+	// does not load, keeping its mode and owner.
+	Retire
 )
 
 func (a Action) String() string {
@@ -33,6 +37,8 @@ func (a Action) String() string {
 		return "create"
 	case Update:
 		return "update"
+	case Retire:
+		return "retire"
 	default:
 		return "unchanged"
 	}
@@ -173,19 +179,24 @@ func fileKind(m fs.FileMode) string {
 
 // Summary is one line: how many files are created, updated and unchanged.
 func (p *Plan) Summary() string {
-	var create, update, same int
+	var create, update, retire, same int
 	for _, c := range p.Changes {
 		switch c.Action {
 		case Create:
 			create++
 		case Update:
 			update++
+		case Retire:
+			retire++
 		default:
 			same++
 		}
 	}
 	s := fmt.Sprintf("%d to create, %d to update, %d unchanged", create, update, same)
-	if create+update == 0 {
+	if retire > 0 {
+		s = fmt.Sprintf("%d to create, %d to update, %d to retire, %d unchanged", create, update, retire, same)
+	}
+	if create+update+retire == 0 {
 		s = fmt.Sprintf("0 changed (%d unchanged)", same)
 	}
 	if n := len(p.Leftovers); n > 0 {
@@ -217,6 +228,8 @@ func (p *Plan) Render(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%-9s %s  (%s, %04o %s)\n", c.Action, f.Path, f.Name, f.Mode, own)
 		switch {
+		case c.Action == Retire:
+			fmt.Fprintf(&b, "          %s; moved aside as %s*, which nginx does not load\n", f.Name, f.Path+BackupInfix)
 		case c.Action == Create:
 			fmt.Fprintf(&b, "          new file, %d lines%s\n", bytes.Count(f.Content, []byte("\n")), secretNote(f))
 		case c.ModeChange && c.Diff == "":
@@ -277,11 +290,22 @@ func indent(s, prefix string) string {
 }
 
 // PlanFor renders d for l and plans the result: what the UI and apply
-// show before writing.
+// show before writing. When the deployment on disk (kumoup.yaml) names
+// another domain, the plan also retires that domain's nginx site and token
+// include: left in place, two sites would both declare
+// map_hash_bucket_size and a default 443 server (nginx -t fails), and the
+// old token would still be accepted for the old name.
 func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
 	files, err := Render(d, Options{Layout: l})
 	if err != nil {
 		return nil, err
 	}
-	return NewPlan(files)
+	p, err := NewPlan(files)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.retirePreviousDomain(d, l); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
