@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The one command that passes kumoup's tests on a fresh Debian 12 machine
 # with Go: installs the real components the tests start (nginx with its mail
-# module, dante-server, nftables, swaks, openssh-server, tmux, and lua5.4 to
+# module, dante-server, nftables, ufw (left inactive: tests run ufw --dry-run), swaks, openssh-server, tmux, and lua5.4 to
 # check the generated policy module), then runs gofmt, go vet, staticcheck
 # and the whole test suite. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(nginx libnginx-mod-mail dante-server nftables swaks openssh-server openssh-client tmux iproute2 openssl ca-certificates util-linux lua5.4 curl procps systemd)
+need=(nginx libnginx-mod-mail dante-server nftables ufw swaks openssh-server openssh-client tmux iproute2 openssl ca-certificates util-linux lua5.4 curl procps systemd)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
