@@ -35,7 +35,9 @@ func ParseAnswers(data []byte) (Answers, error) {
 	}
 	var keys map[string]any
 	if err := yaml.Unmarshal(data, &keys); err != nil {
-		return a, fmt.Errorf("answers file is not valid YAML: %w", err)
+		// Without the source lines goccy quotes: a token pasted into the
+		// file by mistake must not end up on the terminal or in a CI log.
+		return a, fmt.Errorf("answers file is not valid YAML: %s", yaml.FormatError(err, false, false))
 	}
 	for k := range keys {
 		if alt, ok := inlineSecrets[k]; ok {

@@ -19,7 +19,7 @@ func describeYAMLError(data []byte, err error) string {
 		line := unknown.Token.Position.Line
 		parents := parentKeys(data, line, unknown.Token.Position.Column)
 		key := strings.Join(append(parents, unknown.Token.Value), ".")
-		msg := fmt.Sprintf("line %d: unknown key %q", line, key)
+		msg := fmt.Sprintf("line %d: unknown key %s", line, quoteShort(key))
 		if s := closestKey(unknown.Token.Value, knownKeys(parents)); s != "" {
 			msg += fmt.Sprintf(": did you mean %q?", strings.Join(append(parents, s), "."))
 		} else {
@@ -38,11 +38,21 @@ func describeYAMLError(data []byte, err error) string {
 			return fmt.Sprintf("line %d: %s: want %s here, not nested keys", line, strings.Join(parents, "."), kindWords(typeErr.DstType))
 		}
 		if key == "" {
-			return fmt.Sprintf("line %d: %q is not %s", line, typeErr.Token.Value, kindWords(typeErr.DstType))
+			return fmt.Sprintf("line %d: %s is not %s", line, quoteShort(typeErr.Token.Value), kindWords(typeErr.DstType))
 		}
-		return fmt.Sprintf("line %d: %s: %q is not %s", line, strings.Join(append(parents, key), "."), typeErr.Token.Value, kindWords(typeErr.DstType))
+		return fmt.Sprintf("line %d: %s: %s is not %s", line, strings.Join(append(parents, key), "."), quoteShort(typeErr.Token.Value), kindWords(typeErr.DstType))
 	}
-	return yaml.FormatError(err, false, true)
+	return yaml.FormatError(err, false, false) // no source lines: they may hold a pasted token
+}
+
+// quoteShort quotes s for an error message, unless it is long enough to be
+// a token (MinTokenLength): a secret typed into the wrong place is never
+// repeated.
+func quoteShort(s string) string {
+	if len(s) >= MinTokenLength {
+		return fmt.Sprintf("(a %d-character value, not repeated: it may be a secret)", len(s))
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // sourceLine is the 1-based line n of data, or "".

@@ -91,3 +91,32 @@ func TestEditDistanceCountsASwapAsOneEdit(t *testing.T) {
 		}
 	}
 }
+
+// TestParseAnswersNeverRepeatsATokenPastedIntoTheFile: answers files end up
+// in CI logs; a token put where it does not belong is refused without
+// being printed, and the error still points at its line.
+func TestParseAnswersNeverRepeatsATokenPastedIntoTheFile(t *testing.T) {
+	for _, tc := range []struct{ name, in, line string }{
+		{"bare token line", "domain: mta.example.com\n" + testInjection + "\n", "2:"},
+		{"token as a port", "domain: mta.example.com\nproxy_port: " + testInjection + "\n", "line 2"},
+		{"token as a key", "domain: mta.example.com\n" + testInjection + ": x\n", "line 2"},
+		{"broken quoting", "domain: mta.example.com\nwebhook_url: \"" + testInjection + "\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseAnswers([]byte(tc.in))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if strings.Contains(err.Error(), testInjection) {
+				t.Fatalf("error repeats the token: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.line) {
+				t.Errorf("error %q does not point at %q", err, tc.line)
+			}
+		})
+	}
+	_, err := ParseAnswers([]byte("proxy_port: five\n"))
+	if err == nil || !strings.Contains(err.Error(), `"five"`) {
+		t.Errorf("a short wrong value is no longer quoted: %v", err)
+	}
+}

@@ -134,3 +134,28 @@ func FuzzEnvRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAnswers: any answers file either parses or gives one error that
+// never repeats an inline token, and the error path (line numbers, key
+// paths, suggestions) never panics.
+func FuzzParseAnswers(f *testing.F) {
+	for _, s := range []string{
+		"domain: mta.example.com\nproxy_hots: 1\n",
+		"firewall:\n  # c\n  bogus: 1\n",
+		"smtp_proxy:\n  lisen: x\n",
+		"proxy_port: abc\n",
+		"domain:\n  a: b\n",
+		"firewall: {bogus: 1}\n",
+		"injection_token: " + testInjection + "\n",
+		"- a\n- b\n",
+		"\t: :\n  -\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ParseAnswers(data)
+		if err != nil && strings.Contains(err.Error(), testInjection) {
+			t.Fatalf("error repeats the inline token: %v", err)
+		}
+	})
+}
