@@ -21,6 +21,9 @@ type step struct {
 	title  string
 	argv   []string // nil for a manual step
 	manual string   // what to do by hand (init.lua lines, certbot)
+	// manualCommand says manual is one shell command (certbot): it wraps
+	// with " \" continuations instead of being cut.
+	manualCommand bool
 
 	state  string // "", "running", "ok", "failed"
 	output string
@@ -31,7 +34,7 @@ type step struct {
 func defaultSteps(l writer.Layout, cert certStatus) []step {
 	var steps []step
 	if cert.Missing() {
-		steps = append(steps, step{title: "Get the certificate (nginx -t fails until it exists)", manual: cert.CertbotCommand()})
+		steps = append(steps, step{title: "Get the certificate (nginx -t fails until it exists)", manual: cert.CertbotCommand(), manualCommand: true})
 	}
 	lines, err := writer.InitLuaLines(l)
 	if err != nil {
@@ -111,19 +114,33 @@ func (n nextSteps) lines() []string {
 		case "failed":
 			head += " " + st.Fail.Render(glyphFail+" failed")
 		}
-		for _, l := range strings.Split(wrapText(head, n.width), "\n") {
+		for _, l := range wrapIndented(head, n.width, 3) {
 			out = append(out, st.Heading.Render(l))
 		}
-		if s.argv != nil {
-			out = append(out, "   "+st.Code.Render(strings.Join(s.argv, " ")))
-		} else {
-			for _, l := range strings.Split(s.manual, "\n") {
+		// Commands and lines to paste are wrapped, never cut: the operator
+		// copies them as shown.
+		codeW := n.width - 3
+		switch {
+		case s.argv != nil:
+			for _, l := range wrapCommand(strings.Join(s.argv, " "), codeW) {
 				out = append(out, "   "+st.Code.Render(l))
+			}
+		case s.manualCommand:
+			for _, l := range wrapCommand(s.manual, codeW) {
+				out = append(out, "   "+st.Code.Render(l))
+			}
+		default:
+			for _, line := range strings.Split(s.manual, "\n") {
+				for _, l := range wrapLua(line, codeW) {
+					out = append(out, "   "+st.Code.Render(l))
+				}
 			}
 		}
 		if s.output != "" {
-			for _, l := range strings.Split(strings.TrimRight(s.output, "\n"), "\n") {
-				out = append(out, "   "+st.Muted.Render("│ "+l))
+			for _, line := range strings.Split(strings.TrimRight(s.output, "\n"), "\n") {
+				for _, l := range strings.Split(wrapText(line, codeW-2), "\n") {
+					out = append(out, "   "+st.Muted.Render("│ "+l))
+				}
 			}
 		}
 		out = append(out, "")

@@ -192,10 +192,12 @@ func (p preflight) View(st *Styles) string {
 	case !c.Missing():
 		line(st.Pass.Render(glyphPass), "certificate files present for "+c.Domain)
 	default:
-		line(st.Warn.Render(glyphWarn), "certificate files missing for "+c.Domain,
-			st.Muted.Render("get them before reloading nginx:"),
-			st.Code.Render(c.CertbotCommand()),
-			st.Muted.Render("you can continue: nginx -t fails until they exist"))
+		more := []string{st.Muted.Render("get them before reloading nginx:")}
+		for _, l := range wrapCommand(c.CertbotCommand(), p.width-4) {
+			more = append(more, st.Code.Render(l))
+		}
+		more = append(more, st.Muted.Render("you can continue: nginx -t fails until they exist"))
+		line(st.Warn.Render(glyphWarn), "certificate files missing for "+c.Domain, more...)
 	}
 	b.WriteString("\n" + st.Heading.Render("Press enter to start."))
 	return b.String()

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
@@ -150,7 +151,10 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	}
 	if pm.cert.Missing() {
 		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+"; get them with:")
-		add("  "+st.Code.Render(pm.cert.CertbotCommand()), "  you can continue; nginx -t fails until they exist")
+		for _, l := range wrapCommand(pm.cert.CertbotCommand(), width-2) {
+			add("  " + st.Code.Render(l))
+		}
+		add("  you can continue; nginx -t fails until they exist")
 	}
 	for _, c := range p.Changes {
 		f := c.File
@@ -166,13 +170,25 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 		}
 		desc := f.Name
 		if f.Sensitive() {
-			desc += ", holds a secret (masked below)"
+			desc += ", holds a secret"
+			if c.Action == writer.Create || c.Diff != "" {
+				desc += " (masked below)"
+			}
 		}
-		add(action+" "+st.Heading.Render(f.Path), fmt.Sprintf("          %04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc))
+		for i, l := range wrapDiff("", f.Path, width-10) {
+			if i == 0 {
+				add(action + " " + st.Heading.Render(l))
+			} else {
+				add("          " + st.Heading.Render(l))
+			}
+		}
+		add(fmt.Sprintf("          %04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc))
 		switch {
 		case c.Action == writer.Create:
 			for _, l := range strings.Split(strings.TrimSuffix(c.Preview(), "\n"), "\n") {
-				add(st.DiffAdd.Render("          + " + l))
+				for _, w := range wrapDiff("          + ", l, width) {
+					add(st.DiffAdd.Render(w))
+				}
 			}
 		case c.Action == writer.Update && c.Diff == "":
 			add(fmt.Sprintf("          content unchanged; fixing mode/owner (now %04o %s)", c.OldMode, ownerName(c.OldUID, c.OldGID)))
@@ -181,7 +197,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 				add(fmt.Sprintf("          mode/owner now %04o %s", c.OldMode, ownerName(c.OldUID, c.OldGID)))
 			}
 			for _, l := range strings.Split(strings.TrimSuffix(c.Diff, "\n"), "\n") {
-				add(diffLine(l, st))
+				add(diffLines(l, st, width)...)
 			}
 		}
 	}
@@ -191,19 +207,50 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	return out
 }
 
-func diffLine(l string, st *Styles) string {
-	s := "          " + l
+// diffLines renders one line of a unified diff, wrapped to width.
+func diffLines(l string, st *Styles, width int) []string {
+	style := func(s ...string) string { return strings.Join(s, " ") }
 	switch {
 	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
-		return st.Muted.Render(s)
+		style = st.Muted.Render
 	case strings.HasPrefix(l, "@@"):
-		return st.DiffHunk.Render(s)
+		style = st.DiffHunk.Render
 	case strings.HasPrefix(l, "+"):
-		return st.DiffAdd.Render(s)
+		style = st.DiffAdd.Render
 	case strings.HasPrefix(l, "-"):
-		return st.DiffDel.Render(s)
+		style = st.DiffDel.Render
 	}
-	return s
+	// The marker (+, -, space) stays in its column; a long line continues
+	// under the text.
+	prefix := "          "
+	if l != "" {
+		prefix, l = prefix+l[:1], l[1:]
+	}
+	out := wrapDiff(prefix, l, width)
+	for i := range out {
+		out[i] = style(out[i])
+	}
+	return out
+}
+
+// wrapDiff cuts a file or diff line into pieces of width cells, the
+// first after prefix and the rest under it: every character stays
+// visible (words are kept whole when they fit).
+func wrapDiff(prefix, l string, width int) []string {
+	avail := width - ansi.StringWidth(prefix)
+	if avail < 20 || ansi.StringWidth(l) <= avail {
+		return []string{prefix + l}
+	}
+	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
+	var out []string
+	for i, part := range strings.Split(ansi.Wrap(l, avail, ""), "\n") {
+		if i == 0 {
+			out = append(out, prefix+part)
+		} else {
+			out = append(out, pad+part)
+		}
+	}
+	return out
 }
 
 func ownerName(uid, gid int) string {

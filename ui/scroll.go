@@ -83,3 +83,109 @@ func wrapText(s string, w int) string {
 	}
 	return ansi.Wrap(s, w, "")
 }
+
+// wrapCommand wraps a shell command to w cells at its spaces (never inside
+// quotes), ending every line but the last with " \\" and indenting the
+// continuation lines by two spaces: pasted as shown, the lines still run
+// as one command. A single word wider than w is left whole.
+func wrapCommand(cmd string, w int) []string {
+	return wrapWords(cmd, shellWords(cmd), w, "  ", " \\")
+}
+
+// wrapLua wraps one line of Lua to w cells at its spaces, never inside a
+// quoted string of code: code continues on lines indented by two spaces, a
+// comment on lines starting "-- ", so that the lines pasted as shown mean
+// the same.
+func wrapLua(line string, w int) []string {
+	if strings.HasPrefix(strings.TrimSpace(line), "--") {
+		return wrapWords(line, strings.Fields(line), w, "-- ", "")
+	}
+	return wrapWords(line, shellWords(line), w, "  ", "")
+}
+
+// wrapWords wraps s, split into words, to w cells, starting the
+// continuation lines with cont and ending every line but the last with
+// suffix.
+func wrapWords(s string, words []string, w int, cont, suffix string) []string {
+	if w <= len(cont)+len(suffix)+4 || ansi.StringWidth(s) <= w {
+		return []string{s}
+	}
+	var (
+		out  []string
+		line string
+	)
+	for _, word := range words {
+		limit := w - len(suffix)
+		if len(out) > 0 {
+			limit -= len(cont)
+		}
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= limit:
+			line += " " + word
+		default:
+			out = append(out, line)
+			line = word
+		}
+	}
+	out = append(out, line)
+	for i := range out {
+		if i > 0 {
+			out[i] = cont + out[i]
+		}
+		if i < len(out)-1 {
+			out[i] += suffix
+		}
+	}
+	return out
+}
+
+// shellWords splits cmd at the spaces outside single or double quotes,
+// keeping the quotes.
+func shellWords(cmd string) []string {
+	var (
+		words []string
+		cur   strings.Builder
+		quote rune
+	)
+	for _, r := range cmd {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == ' ':
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// wrapIndented wraps plain text to w cells, the lines after the first
+// indented by indent spaces (within w).
+func wrapIndented(s string, w, indent int) []string {
+	lines := strings.Split(wrapText(s, w), "\n")
+	if len(lines) == 1 || w-indent < 10 {
+		return lines
+	}
+	rest := strings.Join(lines[1:], " ")
+	if first := lines[0]; strings.HasPrefix(s, first) {
+		rest = strings.TrimLeft(s[len(first):], " ")
+	}
+	out := []string{lines[0]}
+	for _, l := range strings.Split(wrapText(rest, w-indent), "\n") {
+		out = append(out, strings.Repeat(" ", indent)+l)
+	}
+	return out
+}
