@@ -1,6 +1,7 @@
 package model
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -54,7 +55,9 @@ func FuzzValidateWebhookURL(f *testing.F) {
 	f.Add("https://u:p@x.example.com")
 	f.Fuzz(func(t *testing.T, s string) {
 		if ValidateWebhookURL(s) == nil {
-			if !strings.HasPrefix(s, "https://") || strings.ContainsAny(s, "\"'`;{}$#\\ \t\r\n@") {
+			// '@' may appear in a path; only credentials before the host are refused.
+			u, err := url.Parse(s)
+			if !strings.HasPrefix(strings.ToLower(s), "https://") || strings.ContainsAny(s, "\"'`;{}$#\\ \t\r\n") || err != nil || u.User != nil || u.Host == "" {
 				t.Fatalf("accepted %q", s)
 			}
 		}
