@@ -34,6 +34,8 @@ const (
 	screenFirewall       // the firewall rules, what they do, the confirmation
 	screenFirewallDone   // not a screen of its own: the keys of screenFirewall once loaded or refused
 	screenNextStepsProxy // not a screen of its own: the keys of screenNextSteps on the KumoProxy host
+	screenReviewNothing  // not a screen of its own: the keys of screenReview when every file is as rendered
+	screenReviewBlocked  // not a screen of its own: the keys of screenReview when writing is refused or impossible
 )
 
 // Model is the top-level bubbletea model: it owns the shared state (size,

@@ -83,8 +83,12 @@ func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.goTo(screenNextSteps)
 		case key.Matches(msg, m.keys.Back):
 			c.hide()
+			c.status = ""
 			if m.apl.done {
 				m.goTo(screenApplied)
+			} else {
+				// Nothing was written: back to the review that led here.
+				m.goTo(screenReview)
 			}
 		}
 	}
@@ -123,7 +127,7 @@ func (c connection) View(st *Styles) string {
 	b.WriteString("  " + label("TLS verification") + st.Value.Render("on") + st.Muted.Render("  (never turn it off)") + "\n")
 	b.WriteString("\n")
 	if c.status != "" {
-		b.WriteString(st.Muted.Render(c.status) + "\n")
+		b.WriteString(st.Muted.Render(wrapText(c.status, c.width)) + "\n")
 	}
 	b.WriteString(st.Heading.Render("Press enter for the next steps."))
 	return b.String()

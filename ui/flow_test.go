@@ -260,11 +260,17 @@ func TestSetupRerunOnAnAppliedHostKeepsTheTokensAndWritesNothing(t *testing.T) {
 	if !strings.Contains(w.text, "Nothing to write") {
 		t.Fatalf("a re-run with the same answers plans changes:\n%s", w.text)
 	}
+	if strings.Contains(w.text, "write the files") || !strings.Contains(w.text, "enter continue") {
+		t.Fatalf("with nothing to write, the help line must say enter continues, not that it writes:\n%s", w.text)
+	}
 	f.enter()
 	w = f.waitScreen(screenConnection)
 	if !strings.Contains(w.text, model.Fingerprint(testInjectionToken)) {
 		t.Fatalf("the connection screen does not show the kept token's fingerprint:\n%s", w.text)
 	}
+	// Nothing was written: esc goes back to the review it came from.
+	f.key("esc")
+	f.waitScreen(screenReview)
 }
 
 func TestPastedTokensAreMaskedAndWritten(t *testing.T) {

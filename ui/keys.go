@@ -121,6 +121,16 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 			short: []key.Binding{k.Apply, k.Back, k.Up, k.Down, k.Help, k.Quit},
 			full:  [][]key.Binding{{k.Apply, k.Back, k.Quit}, scroll},
 		}
+	case screenReviewNothing:
+		return bindings{
+			short: []key.Binding{k.Continue, k.Back, k.Up, k.Down, k.Help, k.Quit},
+			full:  [][]key.Binding{{k.Continue, k.Back, k.Quit}, scroll},
+		}
+	case screenReviewBlocked:
+		return bindings{
+			short: []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit},
+			full:  [][]key.Binding{{k.Back, k.Quit}, scroll},
+		}
 	case screenApplied:
 		return bindings{short: []key.Binding{k.Continue, k.QuitQ}}
 	case screenApplyFailed:

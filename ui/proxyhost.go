@@ -237,6 +237,10 @@ func (m Model) helpScreen(s screen) screen {
 	switch {
 	case s == screenNextSteps && m.host == writer.HostProxy:
 		return screenNextStepsProxy
+	case s == screenReview && !m.rev.canWrite():
+		return screenReviewBlocked
+	case s == screenReview && m.rev.nothingToWrite():
+		return screenReviewNothing
 	case s == screenFirewall && !m.fw.ready() && !m.fw.loading && m.fw.prepared != nil:
 		return screenFirewallDone
 	}

@@ -105,10 +105,10 @@ func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case key.Matches(km, m.keys.Back):
 		return m.startWizard()
 	case key.Matches(km, m.keys.Apply):
-		if m.rev.msg.err != nil || m.rev.msg.rootErr != nil || m.rev.msg.plan == nil {
+		if !m.rev.canWrite() {
 			return m, nil
 		}
-		if m.rev.msg.plan.Changed() == 0 && len(m.rev.msg.plan.Leftovers) == 0 {
+		if m.rev.nothingToWrite() {
 			return m.afterFiles(), nil
 		}
 		m.apl = newApplyView(m.rev.msg.plan)
@@ -258,6 +258,17 @@ func ownerName(uid, gid int) string {
 		return "root:root"
 	}
 	return fmt.Sprintf("%d:%d", uid, gid)
+}
+
+// canWrite reports whether the plan can be applied: it was rendered and
+// writing is not refused.
+func (r review) canWrite() bool {
+	return r.msg.err == nil && r.msg.rootErr == nil && r.msg.plan != nil
+}
+
+// nothingToWrite reports whether every file is already as rendered.
+func (r review) nothingToWrite() bool {
+	return r.canWrite() && r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0
 }
 
 // question is what enter does here.
