@@ -84,9 +84,18 @@ func Run(ctx context.Context, t *Target, checks []Check) []Result {
 	return results
 }
 
+// checkMargin is how much earlier than its timeout a check's own context
+// ends: a check that honours its context then reports what it asked and
+// what (not) came back, in its own words, before Run stops waiting.
+func checkMargin(timeout time.Duration) time.Duration {
+	return min(timeout/10, 250*time.Millisecond)
+}
+
 func runOne(ctx context.Context, t *Target, c Check, timeout time.Duration) Result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	checkCtx, checkCancel := context.WithTimeout(ctx, timeout-checkMargin(timeout))
+	defer checkCancel()
 	start := time.Now()
 	done := make(chan Result, 1)
 	go func() {
@@ -95,7 +104,7 @@ func runOne(ctx context.Context, t *Target, c Check, timeout time.Duration) Resu
 				done <- Fail("report this as a kumoup bug", "the check crashed: %v", p)
 			}
 		}()
-		done <- c.Run(ctx, t)
+		done <- c.Run(checkCtx, t)
 	}()
 	var r Result
 	select {

@@ -78,3 +78,20 @@ func TestRunKeepsOrderAndBoundsSlowChecks(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+// A check that honours its context ends before Run stops waiting, so its
+// result says what it asked rather than a bare "no answer".
+func TestRunLetsACheckThatHonoursItsContextReportInItsOwnWords(t *testing.T) {
+	const timeout = time.Second
+	checks := []Check{{ID: "a.hang", Title: "hangs until cancelled", Run: func(ctx context.Context, _ *Target) Result {
+		<-ctx.Done()
+		return Fail("raise --timeout", "GET /metrics: no answer: %v", ctx.Err())
+	}}}
+	r := Run(context.Background(), &Target{Timeout: timeout}, checks)[0]
+	if r.Status != StatusFail || !strings.HasPrefix(r.Detail, "GET /metrics: no answer") {
+		t.Errorf("got %s %q, want the check's own failure naming what it asked", r.Status, r.Detail)
+	}
+	if r.Duration >= timeout {
+		t.Errorf("the check took %v, its whole timeout: its context should end first", r.Duration)
+	}
+}
