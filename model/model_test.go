@@ -201,6 +201,10 @@ func TestValidateWebhookURL(t *testing.T) {
 		"https://аpp.example.com/":          "non-ASCII",
 		"https://app.example.com/{x}":       "'{'",
 		"//app.example.com/x":               "https",
+		"HTTPS://app.example.com/x":         "write the scheme in lower case: https://app.example.com/x",
+		"hTtps://app.example.com":           "lower case",
+		"https:app.example.com":             "no host",
+		"https:x":                           "no host",
 	}
 	for _, s := range ok {
 		if err := ValidateWebhookURL(s); err != nil {

@@ -213,6 +213,14 @@ func ValidateWebhookURL(s string) error {
 	if u.Scheme != "https" {
 		return fmt.Errorf("%q: use https:// (the webhook token would travel in clear text)", s)
 	}
+	if !strings.HasPrefix(s, "https://") {
+		if strings.HasPrefix(strings.ToLower(s), "https://") {
+			// url.Parse accepts HTTPS://; the Lua module compares the
+			// prefix literally and would refuse to start.
+			return fmt.Errorf("%q: write the scheme in lower case: https://%s", s, s[len("https://"):])
+		}
+		return fmt.Errorf("%q has no host: write it as https://app.example.com/path", s)
+	}
 	if u.User != nil {
 		return fmt.Errorf("%q: remove the user:password@ part; kumod authenticates with the webhook token", redactUserinfo(u))
 	}
