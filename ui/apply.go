@@ -184,7 +184,13 @@ func (a applyView) View(st *Styles) string {
 				glyph = st.Muted.Render(glyphPending + " waiting  ")
 			}
 		}
-		b.WriteString(glyph + " " + f.path + "\n")
+		for i, l := range wrapPath(f.path, a.width-12) {
+			if i == 0 {
+				b.WriteString(glyph + " " + l + "\n")
+			} else {
+				b.WriteString("            " + l + "\n")
+			}
+		}
 		if f.backup != "" {
 			b.WriteString(st.Muted.Render("            previous version kept as "+f.backup) + "\n")
 		}

@@ -175,7 +175,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 				desc += " (masked below)"
 			}
 		}
-		for i, l := range wrapDiff("", f.Path, width-10) {
+		for i, l := range wrapPath(f.Path, width-10) {
 			if i == 0 {
 				add(action + " " + st.Heading.Render(l))
 			} else {

@@ -189,3 +189,21 @@ func wrapIndented(s string, w, indent int) []string {
 	}
 	return out
 }
+
+// wrapPath cuts a file path into lines of at most w cells, breaking after
+// a '/' where it can: every character stays visible.
+func wrapPath(p string, w int) []string {
+	if w < 10 {
+		return []string{p}
+	}
+	var out []string
+	for ansi.StringWidth(p) > w {
+		cut := strings.LastIndex(ansi.Cut(p, 0, w), "/") + 1
+		if cut <= 1 {
+			cut = len(ansi.Cut(p, 0, w))
+		}
+		out = append(out, p[:cut])
+		p = p[cut:]
+	}
+	return append(out, p)
+}

@@ -274,6 +274,7 @@ func (w *wizard) warningsView() string {
 		return ""
 	}
 	var b strings.Builder
+	b.WriteString("\n") // a blank line between the form and its warnings
 	for _, s := range ws {
 		b.WriteString("\n" + w.st.Warn.Render(wrapText(glyphWarn+" "+s, w.width)))
 	}

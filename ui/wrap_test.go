@@ -86,3 +86,22 @@ func TestReviewWrapsLongFileLinesInsteadOfCuttingThem(t *testing.T) {
 		t.Errorf("wrapped text reads %q, want every word of %q", joined, l)
 	}
 }
+
+func TestLongPathsBreakAfterASlashAndKeepEveryCharacter(t *testing.T) {
+	p := "/nonexistent/kumoup-golden/etc/systemd/system/kumomta.service.d/kumoup.conf"
+	got := wrapPath(p, 40)
+	if strings.Join(got, "") != p {
+		t.Fatalf("pieces %q do not make the path back", got)
+	}
+	for i, l := range got {
+		if ansi.StringWidth(l) > 40 {
+			t.Errorf("piece %q is wider than 40", l)
+		}
+		if i < len(got)-1 && !strings.HasSuffix(l, "/") {
+			t.Errorf("piece %q does not end at a slash", l)
+		}
+	}
+	if got := wrapPath("/etc/default/kumomta", 40); len(got) != 1 {
+		t.Errorf("a short path was cut: %q", got)
+	}
+}
