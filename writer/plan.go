@@ -304,7 +304,7 @@ func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.retirePreviousDomain(d, l); err != nil {
+	if err := p.RetirePreviousDomain(d, l); err != nil {
 		return nil, err
 	}
 	return p, nil

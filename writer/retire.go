@@ -13,11 +13,12 @@ import (
 	"github.com/kumoup/kumoup/model"
 )
 
-// retirePreviousDomain adds a Retire change for the nginx site file and
-// the token include kumoup wrote for the domain recorded in kumoup.yaml,
-// when d has another domain. They go before the kumoup.yaml change, so a
-// run killed before the end still finds the old domain next time.
-func (p *Plan) retirePreviousDomain(d model.Deployment, l Layout) error {
+// RetirePreviousDomain adds a Retire change for the nginx site file and
+// the token include kumoup wrote for the domain recorded in kumoup.yaml
+// under l, when d has another domain (PlanFor calls it; a caller building
+// its plan with NewPlan should too). They go before the kumoup.yaml change,
+// so a run killed before the end still finds the old domain next time.
+func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 	data, err := os.ReadFile(l.AnswersFile())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
