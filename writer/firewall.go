@@ -191,6 +191,9 @@ func hostProblems(d model.Deployment) error {
 	if ap, err := netip.ParseAddrPort(d.ProxyListenAddress()); err == nil && int(ap.Port()) == ssh {
 		kept.Errors = append(kept.Errors, model.Problem{Field: "firewall.ssh_port", Message: fmt.Sprintf("%d is also KumoProxy's port: SSH is accepted from anywhere, so the proxy would be too; give sshd's real port", ssh)})
 	}
+	if d.ListenerPort() == ssh {
+		kept.Errors = append(kept.Errors, model.Problem{Field: "firewall.ssh_port", Message: fmt.Sprintf("%d is also kumod's HTTP listener port (listener): SSH is accepted from anywhere, so the admin API would be too; give sshd's real port", ssh)})
+	}
 	if ap, err := netip.ParseAddrPort(d.Firewall.ProxyStatusListen); err == nil && int(ap.Port()) == ssh {
 		kept.Errors = append(kept.Errors, model.Problem{Field: "firewall.ssh_port", Message: fmt.Sprintf("%d is also KumoProxy's status port (firewall.proxy_status_listen): choose another status port", ssh)})
 	}

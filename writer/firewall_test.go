@@ -203,3 +203,16 @@ func TestFirewallRefusesAnSSHPortSharedWithKumoProxy(t *testing.T) {
 		}
 	}
 }
+
+func TestFirewallRefusesAnSSHPortSharedWithKumodsListener(t *testing.T) {
+	d := firewallDeployment()
+	d.Listener = "127.0.0.1:8100"
+	d.Firewall.SSHPort = 8100
+	if _, err := RenderFirewall(d, HostMTA, Layout{}); err == nil || !strings.Contains(err.Error(), "firewall.ssh_port: 8100 is also kumod's HTTP listener port") {
+		t.Fatalf("ssh_port equal to the listener port: %v", err)
+	}
+	d.Firewall.SSHPort = 2222
+	if _, err := RenderFirewall(d, HostMTA, Layout{}); err != nil {
+		t.Fatalf("distinct ports refused: %v", err)
+	}
+}
