@@ -201,10 +201,11 @@ func TestValidateWebhookURL(t *testing.T) {
 		"https://аpp.example.com/":          "non-ASCII",
 		"https://app.example.com/{x}":       "'{'",
 		"//app.example.com/x":               "https",
-		"HTTPS://app.example.com/x":         "write the scheme in lower case: https://app.example.com/x",
-		"hTtps://app.example.com":           "lower case",
-		"https:app.example.com":             "no host",
-		"https:x":                           "no host",
+		"https://app.example.com/" + strings.Repeat("x", MaxURLLength): "at most 2048",
+		"HTTPS://app.example.com/x":                                    "write the scheme in lower case: https://app.example.com/x",
+		"hTtps://app.example.com":                                      "lower case",
+		"https:app.example.com":                                        "no host",
+		"https:x":                                                      "no host",
 	}
 	for _, s := range ok {
 		if err := ValidateWebhookURL(s); err != nil {
@@ -319,6 +320,13 @@ func TestValidateAbsPath(t *testing.T) {
 	}
 	if err := ValidateAbsPath("/etc/letsencrypt/live/x.example/fullchain.pem"); err != nil {
 		t.Error(err)
+	}
+	long := "/" + strings.Repeat("d/", (MaxPathLength-3)/2) + "ff" // 4095 characters
+	if err := ValidateAbsPath(long); len(long) != MaxPathLength || err != nil {
+		t.Errorf("a path of %d characters: %v", len(long), err)
+	}
+	if err := ValidateAbsPath(long + "f"); err == nil || !strings.Contains(err.Error(), "at most 4095") {
+		t.Errorf("a path of %d characters: %.80v, want the length limit", len(long)+1, err)
 	}
 }
 

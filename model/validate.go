@@ -140,6 +140,9 @@ func ValidateAbsPath(s string) error {
 	if s == "" {
 		return errors.New("is required: give an absolute path")
 	}
+	if len(s) > MaxPathLength {
+		return fmt.Errorf("is %d characters long: Linux paths have at most %d", len(s), MaxPathLength)
+	}
 	if u := firstUnsafe(s); u != "" {
 		return fmt.Errorf("%q: %s is not allowed in a path", s, u)
 	}
@@ -192,11 +195,22 @@ func ValidateToken(s string) error {
 	return nil
 }
 
+// Length limits: a path longer than PATH_MAX cannot be opened, and a URL
+// longer than common server limits is a mistake (it would also make the
+// environment file's line unreadable by some tools).
+const (
+	MaxPathLength = 4095
+	MaxURLLength  = 2048
+)
+
 // ValidateWebhookURL checks the app's webhook endpoint: https, with a host,
 // no credentials, no fragment.
 func ValidateWebhookURL(s string) error {
 	if s == "" {
 		return errors.New("is required: give the app's https endpoint for delivery events")
+	}
+	if len(s) > MaxURLLength {
+		return fmt.Errorf("is %d characters long: a webhook URL has at most %d; give the endpoint's address, not data", len(s), MaxURLLength)
 	}
 	for _, r := range s {
 		if r == '%' || r == '&' || r == '?' || r == '=' || r == '!' || r == '*' || r == '(' || r == ')' || r == '#' { // '#' gets the fragment message below
