@@ -31,11 +31,12 @@ const (
 
 	screenApplyFailed // not a screen of its own: the keys of screenApplied after a failure
 
-	screenFirewall       // the firewall rules, what they do, the confirmation
-	screenFirewallDone   // not a screen of its own: the keys of screenFirewall once loaded or refused
-	screenNextStepsProxy // not a screen of its own: the keys of screenNextSteps on the KumoProxy host
-	screenReviewNothing  // not a screen of its own: the keys of screenReview when every file is as rendered
-	screenReviewBlocked  // not a screen of its own: the keys of screenReview when writing is refused or impossible
+	screenFirewall         // the firewall rules, what they do, the confirmation
+	screenFirewallDone     // not a screen of its own: the keys of screenFirewall once loaded or refused
+	screenNextStepsProxy   // not a screen of its own: the keys of screenNextSteps on the KumoProxy host
+	screenReviewNothing    // not a screen of its own: the keys of screenReview when every file is as rendered
+	screenReviewBlocked    // not a screen of its own: the keys of screenReview when writing is refused or impossible
+	screenDashboardMetrics // not a screen of its own: the keys of screenDashboard showing the metrics pane alone
 )
 
 // Model is the top-level bubbletea model: it owns the shared state (size,
@@ -276,7 +277,11 @@ func (m Model) helpView() string {
 			s = screenApplyFailed
 		}
 		s = m.helpScreen(s)
-		km = m.keys.For(s, m.canRunSteps())
+		keys := m.keys
+		if m.help.ShowAll {
+			keys.Help.SetHelp("?", "fewer keys")
+		}
+		km = keys.For(s, m.canRunSteps())
 	}
 	return m.help.View(km)
 }

@@ -187,14 +187,18 @@ func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 				d.checkSeq++ // the pending tick is superseded
 				return m, d.checksCmd(m.ctx)
 			}
-		case key.Matches(msg, m.keys.Up) && d.focus == 1:
+		case key.Matches(msg, m.keys.Up) && d.checksVisible():
 			d.checks.move(-1)
-		case key.Matches(msg, m.keys.Down) && d.focus == 1:
+		case key.Matches(msg, m.keys.Down) && d.checksVisible():
 			d.checks.move(1)
 		}
 	}
 	return m, nil
 }
+
+// checksVisible reports whether the checks pane is on screen (side by
+// side, or focused under the tab bar): the arrows then select a check.
+func (d *dashboard) checksVisible() bool { return d.width >= SideBySideWidth || d.focus == 1 }
 
 // View lays the panes out side by side when the window is wide enough,
 // else shows the focused one under a tab bar.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/kumoup/kumoup/internal/expogen"
@@ -234,4 +235,27 @@ func TestDashboardAgainstTheStandinBehindRealNginx(t *testing.T) {
 		t.Fatal("the stand-in saw no request")
 	}
 	_ = teatest.WithFinalTimeout
+}
+
+func TestDashboardArrowsSelectACheckWheneverTheChecksPaneIsOnScreen(t *testing.T) {
+	checks := checksMsg{results: testResults(5, false), at: fixedNow}
+	// Side by side: the arrows select a check whichever pane has the focus.
+	m := atDashboard(120, 40, checks, press("tab"))
+	if m.dash.focus != 0 {
+		t.Fatalf("focus %d after tab, want the metrics pane", m.dash.focus)
+	}
+	m = send(m, press("down"))
+	if m.dash.checks.selected != 1 {
+		t.Fatalf("side by side, down selected check %d, want 1", m.dash.checks.selected)
+	}
+	// One pane at a time: the metrics pane alone has nothing to select, and
+	// its help line does not offer the arrows.
+	m = sized(m, 80, 24)
+	m = send(m, press("down"))
+	if m.dash.checks.selected != 1 {
+		t.Fatalf("with the checks pane hidden, down moved the selection to %d", m.dash.checks.selected)
+	}
+	if h := ansi.Strip(m.helpView()); strings.Contains(h, "down") {
+		t.Fatalf("the metrics pane's help line %q offers arrows that do nothing", h)
+	}
 }

@@ -168,6 +168,11 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 		}
 	case screenFirewallDone:
 		return bindings{short: []key.Binding{k.BackFromFW, k.ScrollHint, k.QuitQ}}
+	case screenDashboardMetrics:
+		return bindings{
+			short: []key.Binding{k.SwitchPane, k.Rerun, k.Help, k.QuitQ},
+			full:  [][]key.Binding{{k.SwitchPane}, {k.Rerun, k.Help, k.QuitQ}},
+		}
 	case screenDashboard:
 		return bindings{
 			short: []key.Binding{k.SwitchPane, k.Up, k.Down, k.Rerun, k.Help, k.QuitQ},

@@ -237,6 +237,8 @@ func (m Model) helpScreen(s screen) screen {
 	switch {
 	case s == screenNextSteps && m.host == writer.HostProxy:
 		return screenNextStepsProxy
+	case s == screenDashboard && m.dash != nil && !m.dash.checksVisible():
+		return screenDashboardMetrics
 	case s == screenReview && !m.rev.canWrite():
 		return screenReviewBlocked
 	case s == screenReview && m.rev.nothingToWrite():
