@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/loopback"
 )
 
 const testToken = "test-token-not-a-secret"
@@ -146,6 +149,49 @@ func TestScrapeRejectsCertificateForAnotherName(t *testing.T) {
 	se := wantKind(t, err, KindTLS)
 	if !strings.Contains(se.Detail, "localhost") {
 		t.Errorf("detail %q does not name the mismatched host", se.Detail)
+	}
+}
+
+// TestScrapeNamesAnExpiredCertificate: the verification reason says the
+// certificate expired (the usual failure after a broken certbot renewal).
+func TestScrapeNamesAnExpiredCertificate(t *testing.T) {
+	ca, err := loopback.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kind loopback.CertKind
+		want string // "" for success
+	}{{loopback.CertExpired, "expired"}, {loopback.CertValid, ""}} {
+		t.Run(tc.kind.String(), func(t *testing.T) {
+			certPEM, keyPEM, err := ca.IssueKind(tc.kind, "mta.example.com", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewUnstartedServer(kumod(t, fixture(t)))
+			ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+			ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+			ts.StartTLS()
+			defer ts.Close()
+			addr := ts.Listener.Addr().String()
+			_, err = scrape(t, Config{URL: "https://mta.example.com/metrics", Token: testToken, RootCAs: ca.Pool(),
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					return (&net.Dialer{}).DialContext(ctx, network, addr)
+				}})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if se := wantKind(t, err, KindTLS); !strings.Contains(se.Detail, tc.want) {
+				t.Errorf("detail %q does not say %q", se.Detail, tc.want)
+			}
+		})
 	}
 }
 
