@@ -385,3 +385,42 @@ func TestMetricsWatchWritesOneJSONLinePerScrapeUntilInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsTellsKumodsRefusalFromNginxsThroughARealNginx: with the site
+// file's `proxy_set_header Authorization "";` removed, nginx accepts the
+// token and forwards it; kumod answers 401 "BearerToken Authentication
+// Failed", which is a different failure with a different fix.
+func TestMetricsTellsKumodsRefusalFromNginxsThroughARealNginx(t *testing.T) {
+	t.Parallel()
+	site := statusSite(t, loopback.Config{Mutate: loopback.BreakForwardAuthorization})
+	r := kumoup(t, metricsArgs(site)...)
+	if r.code != exitFailure {
+		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "kumod refused the request (401)") || !strings.Contains(r.stderr, `proxy_set_header Authorization ""`) {
+		t.Errorf("stderr does not blame the forwarded header and give its fix: %s", r.stderr)
+	}
+	if strings.Contains(r.stderr, "nginx rejected") {
+		t.Errorf("kumod's 401 was reported as nginx's: %s", r.stderr)
+	}
+	noSecretIn(t, r, site.Deployment.InjectionToken)
+	scrapes := metricsScrapes(site)
+	if len(scrapes) == 0 || !scrapes[0].Authorization {
+		t.Errorf("kumod saw %d scrapes, want the first with the Authorization header forwarded", len(scrapes))
+	}
+}
+
+// TestMetricsSaysNginxCannotReachKumodWhenKumodIsDown: kumod stopped
+// behind a running nginx gives 502, reported as upstream down.
+func TestMetricsSaysNginxCannotReachKumodWhenKumodIsDown(t *testing.T) {
+	t.Parallel()
+	site := statusSite(t, loopback.Config{})
+	if err := site.Kumod.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := kumoup(t, metricsArgs(site)...)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "nginx cannot reach kumod (502 Bad Gateway)") || !strings.Contains(r.stderr, "systemctl status kumomta") {
+		t.Fatalf("exit %d, want 1 with upstream down and its fix\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	noSecretIn(t, r, site.Deployment.InjectionToken)
+}
