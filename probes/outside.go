@@ -25,8 +25,8 @@ import (
 var outsideChecks = []Check{
 	{ID: "outside.inject.unauthenticated", Title: "Injection without a token is refused (401)", Run: outsideInjectNoToken},
 	{ID: "outside.metrics.unauthenticated", Title: "Metrics without a token are refused (401)", Run: outsideMetricsNoToken},
-	{ID: "outside.unknown-path", Title: "Unknown paths are 404", Run: outsideUnknownPath},
-	{ID: "outside.admin-api", Title: "The admin API of kumod is not exposed (404)", Run: outsideAdminAPI},
+	{ID: "outside.unknown.paths", Title: "Unknown paths are 404", Run: outsideUnknownPath},
+	{ID: "outside.admin.api", Title: "The admin API of kumod is not exposed (404)", Run: outsideAdminAPI},
 	{ID: "outside.port.listener", Title: "The HTTP listener port of kumod is not reachable", Run: outsideListenerPort},
 	{ID: "outside.port.proxy", Title: "KumoProxy's port is not reachable", Run: outsideProxyPort},
 	{ID: "outside.http.redirect", Title: "Port 80 only redirects to https", Run: outsideHTTPRedirect},

@@ -236,7 +236,7 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		t.Skip("needs root, network namespaces and nginx")
 	}
 	lab := newOutsideLab(t)
-	all := []string{"outside.inject.unauthenticated", "outside.metrics.unauthenticated", "outside.unknown-path", "outside.admin-api",
+	all := []string{"outside.inject.unauthenticated", "outside.metrics.unauthenticated", "outside.unknown.paths", "outside.admin.api",
 		"outside.port.listener", "outside.port.proxy", "outside.http.redirect", "outside.http.acme"}
 
 	t.Run("the hardened deployment passes every check", func(t *testing.T) {
@@ -248,8 +248,8 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		}
 		outsideWant(t, got, "outside.inject.unauthenticated", StatusPass, "401")
 		outsideWant(t, got, "outside.metrics.unauthenticated", StatusPass, "401")
-		outsideWant(t, got, "outside.unknown-path", StatusPass, "404")
-		outsideWant(t, got, "outside.admin-api", StatusPass, "/api/admin/ready-q-states/v1: 404")
+		outsideWant(t, got, "outside.unknown.paths", StatusPass, "404")
+		outsideWant(t, got, "outside.admin.api", StatusPass, "/api/admin/ready-q-states/v1: 404")
 		outsideWant(t, got, "outside.port.listener", StatusPass, "mta.example.com:8000 timed out (filtered)")
 		outsideWant(t, got, "outside.port.proxy", StatusPass, "mta.example.com:5000", outsideProxyIP+":5000 timed out (filtered)")
 		outsideWant(t, got, "outside.http.redirect", StatusPass, "301")
@@ -270,11 +270,11 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 			return outsideCatchAll.ReplaceAllString(site, "$1\n        proxy_pass http://127.0.0.1:8000;\n    }")
 		})
 		lab.firewall(t, true)
-		got := lab.run(t, outsideMTAIP, "outside.inject.unauthenticated", "outside.metrics.unauthenticated", "outside.unknown-path", "outside.admin-api")
+		got := lab.run(t, outsideMTAIP, "outside.inject.unauthenticated", "outside.metrics.unauthenticated", "outside.unknown.paths", "outside.admin.api")
 		outsideWant(t, got, "outside.inject.unauthenticated", StatusFail, "reached kumod: 200")
 		outsideWant(t, got, "outside.metrics.unauthenticated", StatusFail, "reached kumod: 200")
-		outsideWant(t, got, "outside.unknown-path", StatusFail, "want 404")
-		outsideWant(t, got, "outside.admin-api", StatusFail, "/api/admin/ready-q-states/v1 (kumod's admin API): 200")
+		outsideWant(t, got, "outside.unknown.paths", StatusFail, "want 404")
+		outsideWant(t, got, "outside.admin.api", StatusFail, "/api/admin/ready-q-states/v1 (kumod's admin API): 200")
 	})
 
 	t.Run("port 80 that proxies instead of redirecting fails the port-80 checks", func(t *testing.T) {
