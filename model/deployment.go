@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 )
 
 // Default values for the optional answers.
@@ -84,14 +85,17 @@ func (d Deployment) WithDefaults() Deployment {
 	return d
 }
 
-// CertificatePath is Let's Encrypt's full-chain path for domain.
+// CertificatePath is Let's Encrypt's full-chain path for domain. certbot
+// lower-cases the names it is given, so its live directory is the
+// lower-case name even for MTA.Example.COM.
 func CertificatePath(domain string) string {
-	return path.Join("/etc/letsencrypt/live", domain, "fullchain.pem")
+	return path.Join("/etc/letsencrypt/live", strings.ToLower(domain), "fullchain.pem")
 }
 
-// CertificateKeyPath is Let's Encrypt's private-key path for domain.
+// CertificateKeyPath is Let's Encrypt's private-key path for domain (in
+// the lower-case live directory, like CertificatePath).
 func CertificateKeyPath(domain string) string {
-	return path.Join("/etc/letsencrypt/live", domain, "privkey.pem")
+	return path.Join("/etc/letsencrypt/live", strings.ToLower(domain), "privkey.pem")
 }
 
 // MaxBodyBytes is MaxBody in bytes, for kumod's request_body_limit. It

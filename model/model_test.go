@@ -41,6 +41,12 @@ func TestWithDefaultsDerivesCertificatePathsFromDomain(t *testing.T) {
 	if d.MaxBodyBytes() != 25<<20 {
 		t.Fatalf("MaxBodyBytes = %d", d.MaxBodyBytes())
 	}
+	// certbot keeps certificates under the lower-case name.
+	d.Domain, d.TLSCertificate, d.TLSCertificateKey = "MTA.Example.COM", "", ""
+	d = d.WithDefaults()
+	if d.TLSCertificate != "/etc/letsencrypt/live/mta.example.com/fullchain.pem" || d.TLSCertificateKey != "/etc/letsencrypt/live/mta.example.com/privkey.pem" {
+		t.Fatalf("cert paths for an upper-case domain = %q, %q, want certbot's lower-case live directory", d.TLSCertificate, d.TLSCertificateKey)
+	}
 }
 
 func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
