@@ -251,7 +251,9 @@ func (v firewallView) lines() []string {
 	if p.ufw {
 		wrapped(st.Warn.Render, "", glyphWarn+" ufw is active on this host: kumoup loads no second rule set (each would drop what the other accepts). Run these ufw commands instead, in order:")
 		for _, c := range p.ufwCmds {
-			add("    " + st.Code.Render(c))
+			for _, l := range wrapCommand(c, v.width-4) {
+				add("    " + st.Code.Render(l))
+			}
 		}
 	}
 	if p.guardErr != nil {
@@ -262,7 +264,14 @@ func (v firewallView) lines() []string {
 	}
 	add("", st.Heading.Render(fmt.Sprintf("%s (%04o)", p.file.Path, p.file.Mode)))
 	for _, l := range strings.Split(strings.TrimRight(string(p.file.Content), "\n"), "\n") {
-		add("  " + st.Code.Render(strings.ReplaceAll(l, "\t", "    ")))
+		// A long line continues two cells further in, so that it does not
+		// read as a line of its own.
+		for i, w := range wrapDiff("  ", strings.ReplaceAll(l, "\t", "    "), v.width-2) {
+			if i > 0 {
+				w = "  " + w
+			}
+			add(st.Code.Render(w))
+		}
 	}
 	return out
 }

@@ -125,20 +125,6 @@ func runCmd(m Model, cmd tea.Cmd) Model {
 	return send(m, msg)
 }
 
-func TestDebugScreens(t *testing.T) {
-	opt := testOptions("/nonexistent/kumoup-golden")
-	d := testDeployment()
-	opt.Prefill = &d
-	m := NewModel(opt)
-	m = sized(m, 80, 24)
-	m = runCmd(m, m.Init())
-	t.Log("\n" + screenText(m))
-	nm, cmd := m.Update(press("enter"))
-	m = nm.(Model)
-	_ = cmd
-	t.Log("\n" + screenText(m))
-}
-
 // settle runs cmd and every command its messages lead to, synchronously,
 // until none is left (at most 100 steps). Only for flows without ticks.
 func settle(m Model, cmd tea.Cmd) Model {
