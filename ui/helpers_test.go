@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
