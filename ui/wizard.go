@@ -136,17 +136,28 @@ func (w *wizard) pageIndex() int {
 // show builds the form of page p and focuses it.
 func (w *wizard) show(p page) tea.Cmd {
 	w.page = p
+	// Enter on a page's last field goes on: say where, not huh's "submit".
+	km := w.keys.Form()
+	then := "next page"
+	if w.lastPage(p) {
+		then = "review the files"
+	}
+	km.Input.Submit.SetHelp("enter", then)
+	km.Select.Submit.SetHelp("enter", then)
 	w.form = huh.NewForm(huh.NewGroup(w.fields(p)...)).
 		WithTheme(w.st.Huh).
 		WithShowHelp(false).
 		WithShowErrors(true).
-		WithKeyMap(w.keys.Form())
+		WithKeyMap(km)
 	w.SetSize(w.width, w.height)
 	if w.bg != nil {
 		w.form.Update(*w.bg)
 	}
 	return w.form.Init()
 }
+
+// lastPage reports whether p is the last page of the flow.
+func (w *wizard) lastPage(p page) bool { return len(w.pages) > 0 && w.pages[len(w.pages)-1] == p }
 
 // next moves to the following visible page, or ends the wizard.
 func (w *wizard) next() tea.Cmd {
