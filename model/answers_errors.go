@@ -18,6 +18,12 @@ func describeYAMLError(data []byte, err error) string {
 	if errors.As(err, &unknown) && unknown.Token != nil {
 		line := unknown.Token.Position.Line
 		parents := parentKeys(data, line, unknown.Token.Position.Column)
+		if outer := keyOnLine(data, line); outer != "" && outer != unknown.Token.Value {
+			// Flow style on the parent's line: "firewall: {bogus: 1}".
+			text := sourceLine(data, line)
+			indent := len(text) - len(strings.TrimLeft(text, " "))
+			parents = append(parentKeys(data, line, indent+1), outer)
+		}
 		key := strings.Join(append(parents, unknown.Token.Value), ".")
 		msg := fmt.Sprintf("line %d: unknown key %s", line, quoteShort(key))
 		if s := closestKey(unknown.Token.Value, knownKeys(parents)); s != "" {
@@ -37,10 +43,17 @@ func describeYAMLError(data []byte, err error) string {
 			// The value is a nested mapping where a plain value belongs.
 			return fmt.Sprintf("line %d: %s: want %s here, not nested keys", line, strings.Join(parents, "."), kindWords(typeErr.DstType))
 		}
-		if key == "" {
-			return fmt.Sprintf("line %d: %s is not %s", line, quoteShort(typeErr.Token.Value), kindWords(typeErr.DstType))
+		value := quoteShort(typeErr.Token.Value)
+		switch typeErr.Token.Value {
+		case "{":
+			value = "a mapping"
+		case "[":
+			value = "a list"
 		}
-		return fmt.Sprintf("line %d: %s: %s is not %s", line, strings.Join(append(parents, key), "."), quoteShort(typeErr.Token.Value), kindWords(typeErr.DstType))
+		if key == "" {
+			return fmt.Sprintf("line %d: %s is not %s", line, value, kindWords(typeErr.DstType))
+		}
+		return fmt.Sprintf("line %d: %s: %s is not %s", line, strings.Join(append(parents, key), "."), value, kindWords(typeErr.DstType))
 	}
 	return yaml.FormatError(err, false, false) // no source lines: they may hold a pasted token
 }

@@ -53,6 +53,8 @@ func TestParseAnswersNamesUnknownKeysByPathLineAndNearestKnownKey(t *testing.T) 
 		{"top-level typo", "domain: mta.example.com\nproxy_hots: 10.0.0.5\n", `line 2: unknown key "proxy_hots": did you mean "proxy_host"?`},
 		{"nested typo", "domain: mta.example.com\nsmtp_proxy:\n  enabled: true\n  # a comment\n  lisen: 0.0.0.0:25\n", `line 5: unknown key "smtp_proxy.lisen": did you mean "smtp_proxy.listen"?`},
 		{"nothing close", "domain: mta.example.com\nfirewall:\n  colour: blue\n", `line 3: unknown key "firewall.colour": check the spelling`},
+		{"flow style", "domain: mta.example.com\nfirewall: {ssh_prot: 22}\n", `line 2: unknown key "firewall.ssh_prot": did you mean "firewall.ssh_port"?`},
+		{"flow style after block keys", "domain: mta.example.com\nsmtp_proxy: {enabled: true, lisen: x}\n", `line 2: unknown key "smtp_proxy.lisen": did you mean "smtp_proxy.listen"?`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseAnswers([]byte(tc.in))
@@ -68,6 +70,8 @@ func TestParseAnswersNamesTheYAMLKeyOfAValueOfTheWrongKind(t *testing.T) {
 		{"word for a port", "domain: mta.example.com\nproxy_port: five\n", `line 2: proxy_port: "five" is not a whole number`},
 		{"nested", "firewall:\n  ssh_port: x\n", `line 2: firewall.ssh_port: "x" is not a whole number`},
 		{"mapping for a text", "domain:\n  name: mta.example.com\n", `line 2: domain: want a text value here`},
+		{"flow mapping for a text", "firewall:\n  outbound: {x: 1}\n", `line 2: firewall.outbound: a mapping is not a text value`},
+		{"flow list for a text", "domain: [a, b]\n", `line 1: domain: a list is not a text value`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseAnswers([]byte(tc.in))
