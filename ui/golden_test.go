@@ -268,8 +268,11 @@ func testSummary() metrics.Summary {
 	s.Webhooks = []metrics.LogHook{hook}
 	s.Disks = []metrics.DiskFree{
 		{Name: "data spool", Percent: metrics.Stat{Value: 81, Known: true}},
-		{Name: "log", Percent: metrics.Stat{Value: 77, Known: true}},
+		{Name: "log dir /var/log/kumomta", Percent: metrics.Stat{Value: 77, Known: true}},
+		{Name: "meta spool", Percent: metrics.Stat{Value: 81, Known: true}},
 	}
+	// Long enough to wrap in a side-by-side pane.
+	s.Suspended = []metrics.SuspendedSource{{Source: "ip-2", Reason: `connect failures: "421 4.7.0 try again later"`}}
 	s.ProxyFailuresTotal = 3
 	s.ProxyFailures = metrics.Stat{Known: true}
 	for i, q := range []string{"gmail.com", "outlook.com", "yahoo.com", "icloud.com", "gmx.de", "web.de", "orange.fr", "free.fr"} {

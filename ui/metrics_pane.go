@@ -160,14 +160,20 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 				parts = append(parts, fmt.Sprintf("%s %.0f%%", dk.Name, dk.Percent.Value))
 			}
 		}
-		if len(parts) > 0 {
-			add(st.Label.Render(padRight("Disk free", labelW)) + valueStyle.Render(strings.Join(parts, " · ")))
+		// One line when it fits, else continued under the values, one
+		// location never split.
+		label := "Disk free"
+		for _, l := range joinFitting(parts, " · ", max(w-labelW, 10)) {
+			add(st.Label.Render(padRight(label, labelW)) + valueStyle.Render(l))
+			label = ""
 		}
 	}
 	pf := humanRate(s.ProxyFailures.Value) + "/s"
 	add(st.Label.Render(padRight("Proxy failures", labelW)) + valueStyle.Render(fmt.Sprintf("%*s", valueW, pf)) + st.Muted.Render(fmt.Sprintf("  %s since start", humanCount(s.ProxyFailuresTotal))))
 	for _, src := range s.Suspended {
-		add(st.Warn.Render(truncate(glyphWarn+" egress source "+src.Source+" suspended: "+src.Reason, w)))
+		for _, l := range wrapIndented(glyphWarn+" egress source "+src.Source+" suspended: "+src.Reason, w, 2) {
+			add(st.Warn.Render(l))
+		}
 	}
 	if room := h - len(lines) - 1; room > 0 && len(s.TopQueues) > 0 {
 		add(st.Heading.Render("Top queues"))
@@ -196,4 +202,18 @@ func roundLatency(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// joinFitting joins parts with sep into lines of at most w cells, never
+// splitting a part (one wider than w gets a line of its own).
+func joinFitting(parts []string, sep string, w int) []string {
+	var out []string
+	for _, p := range parts {
+		if n := len(out); n > 0 && ansi.StringWidth(out[n-1]+sep+p) <= w {
+			out[n-1] += sep + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -105,3 +105,15 @@ func TestLongPathsBreakAfterASlashAndKeepEveryCharacter(t *testing.T) {
 		t.Errorf("a short path was cut: %q", got)
 	}
 }
+
+func TestDiskFreeLocationsAreNeverSplitAcrossLines(t *testing.T) {
+	parts := []string{"data spool 71%", "log dir /var/log/kumomta 64%", "meta spool 71%"}
+	if got := joinFitting(parts, " · ", 80); len(got) != 1 {
+		t.Errorf("three locations that fit in 80 cells took %d lines: %q", len(got), got)
+	}
+	got := joinFitting(parts, " · ", 32)
+	want := []string{"data spool 71%", "log dir /var/log/kumomta 64%", "meta spool 71%"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("in 32 cells got %q, want %q", got, want)
+	}
+}
