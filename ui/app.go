@@ -277,11 +277,7 @@ func (m Model) helpView() string {
 			s = screenApplyFailed
 		}
 		s = m.helpScreen(s)
-		keys := m.keys
-		if m.help.ShowAll {
-			keys.Help.SetHelp("?", "fewer keys")
-		}
-		km = keys.For(s, m.canRunSteps())
+		km = m.keys.ShowingAll(m.help.ShowAll).For(s, m.canRunSteps())
 	}
 	return m.help.View(km)
 }

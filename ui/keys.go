@@ -182,6 +182,15 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 	return bindings{short: []key.Binding{k.Quit}}
 }
 
+// ShowingAll is k while the full help is shown (all true): ? then gives
+// fewer keys.
+func (k KeyMap) ShowingAll(all bool) KeyMap {
+	if all {
+		k.Help.SetHelp("?", "fewer keys")
+	}
+	return k
+}
+
 // Typing is k with the scrolling keys limited to those that type no
 // letter: on a screen with a text field, j, k, g, G, b, f and space are
 // text.
@@ -199,9 +208,12 @@ func (k KeyMap) ForWizard(field []key.Binding) help.KeyMap {
 }
 
 // Form is huh's default keymap for the wizard's forms, without huh's own
-// quit binding: the top-level model handles ctrl+c.
-func (k KeyMap) Form() *huh.KeyMap {
+// quit binding (the top-level model handles ctrl+c), and with enter on a
+// page's last field described as then ("next page") instead of "submit".
+func (k KeyMap) Form(then string) *huh.KeyMap {
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithDisabled())
+	km.Input.Submit.SetHelp("enter", then)
+	km.Select.Submit.SetHelp("enter", then)
 	return km
 }

@@ -137,13 +137,11 @@ func (w *wizard) pageIndex() int {
 func (w *wizard) show(p page) tea.Cmd {
 	w.page = p
 	// Enter on a page's last field goes on: say where, not huh's "submit".
-	km := w.keys.Form()
 	then := "next page"
 	if w.lastPage(p) {
 		then = "review the files"
 	}
-	km.Input.Submit.SetHelp("enter", then)
-	km.Select.Submit.SetHelp("enter", then)
+	km := w.keys.Form(then)
 	w.form = huh.NewForm(huh.NewGroup(w.fields(p)...)).
 		WithTheme(w.st.Huh).
 		WithShowHelp(false).
