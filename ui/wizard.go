@@ -67,6 +67,7 @@ type wizard struct {
 
 	page          page
 	form          *huh.Form
+	group         *huh.Group              // the form's one group, measured by SetSize
 	certIn, keyIn *huh.Input              // the host page's certificate fields
 	bg            *tea.BackgroundColorMsg // forwarded to each new form
 	st            *Styles
@@ -142,7 +143,8 @@ func (w *wizard) show(p page) tea.Cmd {
 		then = "review the files"
 	}
 	km := w.keys.Form(then)
-	w.form = huh.NewForm(huh.NewGroup(w.fields(p)...)).
+	w.group = huh.NewGroup(w.fields(p)...)
+	w.form = huh.NewForm(w.group).
 		WithTheme(w.st.Huh).
 		WithShowHelp(false).
 		WithShowErrors(true).
@@ -248,10 +250,25 @@ func (w *wizard) SetSize(width, height int) {
 		return
 	}
 	w.form.WithWidth(min(width, 100))
+	// huh sizes a group once, from its fields before the width is known:
+	// a long prefilled value that wraps at this width (the demo's
+	// certificate paths at 80 columns) would push the page's last field
+	// out. Measure the page as it renders now, and give it that much, up
+	// to the room left above the warnings.
 	avail := height - lipgloss.Height(w.warningsView())
-	if lipgloss.Height(w.form.View()) > avail {
-		w.form.WithHeight(max(avail, 3))
+	w.form.WithHeight(max(min(w.pageHeight(), avail), 3))
+}
+
+// pageHeight is the current page's full height at the form's width: its
+// fields, and its header and footer (validation errors) when shown.
+func (w *wizard) pageHeight() int {
+	h := lipgloss.Height(w.group.Content())
+	for _, s := range []string{w.group.Header(), w.group.Footer()} {
+		if s != "" {
+			h += lipgloss.Height(s)
+		}
 	}
+	return h
 }
 
 // Update forwards msg to the form and advances when it completes.
