@@ -94,7 +94,7 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 	// Long lines wrap (nothing is cut at 80 columns): as the tape does,
 	// scroll down to the environment file's secret, shown masked.
 	if !strings.Contains(s, "••••••••") {
-		s = term.step(t, `••••••••`, "Down", "Down", "Down", "Down", "Down", "Down", "Down", "Down")
+		term.step(t, `••••••••`, "Down", "Down", "Down", "Down", "Down", "Down", "Down", "Down")
 	}
 	term.step(t, `Every file is in place`, "Enter")
 	inject, webhook := demoTokens(t, dir)
