@@ -9,7 +9,9 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -76,6 +78,7 @@ type nextSteps struct {
 	st      *Styles
 	width   int
 	host    writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
+	note    string      // said above the keys ("" for nothing): the demo's nginx keeps the demo answers
 }
 
 func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSteps {
@@ -90,7 +93,11 @@ func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSte
 
 func (n *nextSteps) SetSize(w, h int) {
 	n.width = w
-	n.scroll.SetHeight(h - 2)
+	below := 1 // the keys
+	if n.st != nil {
+		below = lipgloss.Height(n.bottom(n.st))
+	}
+	n.scroll.SetHeight(h - 1 - below)
 	n.refresh()
 }
 
@@ -211,6 +218,11 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View renders the steps and what the keys do here.
 func (n nextSteps) View(st *Styles) string {
+	return n.scroll.View(st) + "\n\n" + n.bottom(st)
+}
+
+// bottom is what the keys do here, under the demo's note if any.
+func (n nextSteps) bottom(st *Styles) string {
 	q := "d: open the dashboard · f: firewall · q: quit"
 	if n.host == writer.HostProxy {
 		q = "f: review and load the firewall rules · q: quit"
@@ -221,5 +233,24 @@ func (n nextSteps) View(st *Styles) string {
 	if n.running {
 		q = "running the commands…"
 	}
-	return n.scroll.View(st) + "\n\n" + st.Heading.Render(q)
+	q = st.Heading.Render(wrapText(q, max(n.width, 20)))
+	if n.note != "" {
+		q = st.Warn.Render(wrapText(n.note, max(n.width, 20))) + "\n" + q
+	}
+	return q
+}
+
+// demoNote says, in the demo, that its nginx still serves the demo
+// answers when the wizard changed what nginx checks (the name, the
+// injection token, the body limit): the dashboard then shows them refused, as a host would
+// until nginx is reloaded. Empty otherwise.
+func demoNote(opt Options, d model.Deployment) string {
+	if !opt.Demo || opt.Prefill == nil {
+		return ""
+	}
+	p := opt.Prefill.WithDefaults()
+	if p.Domain == d.Domain && p.InjectionToken == d.InjectionToken && p.MaxBody == d.MaxBody {
+		return ""
+	}
+	return "demo: its nginx keeps serving the demo answers, so the dashboard shows the changed name, injection token or body limit refused, as a host does until nginx is reloaded"
 }
