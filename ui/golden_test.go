@@ -97,6 +97,15 @@ func TestScreensPreflight(t *testing.T) {
 	t.Run("prefilled", func(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model { return atPreflight(prefilled(), w, h) })
 	})
+	t.Run("not_root_under_a_root", func(t *testing.T) {
+		eachSize(t, func(t *testing.T, w, h int) Model {
+			opt := testOptions(goldenRoot)
+			opt.senseHost = func(context.Context, Options) hostFacts {
+				return hostFacts{Sensed: true, Nginx: "/usr/sbin/nginx"}
+			}
+			return atPreflight(opt, w, h)
+		})
+	})
 	t.Run("not_root_demo", func(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model {
 			opt := testOptions("")

@@ -145,6 +145,17 @@ func (p preflight) factWriter(b *strings.Builder) func(glyph, text string, more 
 	}
 }
 
+// underRoot writes the fact of a run under --root (or the demo's pretend
+// host): where the files go, and whether they are given to root.
+func (p preflight) underRoot(st *Styles, line func(glyph, text string, more ...string), sudo string) {
+	owner := "not running as root: they keep your user as owner (on a host: " + sudo + ")"
+	if p.facts.Root {
+		owner = "running as root: they are given to root, as on a host"
+	}
+	line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot,
+		st.Muted.Render("nothing outside that directory is written;"), st.Muted.Render(owner))
+}
+
 // View renders the host facts and what each means.
 func (p preflight) View(st *Styles) string {
 	if !p.facts.Sensed {
@@ -158,7 +169,7 @@ func (p preflight) View(st *Styles) string {
 	line := p.factWriter(&b)
 	switch {
 	case p.layoutRoot != "":
-		line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot, st.Muted.Render("nothing outside that directory is written"))
+		p.underRoot(st, line, "sudo kumoup")
 	case f.Root:
 		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and run the next steps"))
 	default:

@@ -15,7 +15,7 @@ func (p preflight) proxyView(st *Styles) string {
 	b.WriteString(st.Heading.Render("The KumoProxy host: KumoProxy's unit and this host's firewall rules") + "\n\n")
 	switch {
 	case p.layoutRoot != "":
-		line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot, st.Muted.Render("nothing outside that directory is written"))
+		p.underRoot(st, line, "sudo kumoup proxy")
 	case f.Root:
 		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and start KumoProxy"))
 	default:
