@@ -208,12 +208,16 @@ func (k KeyMap) ForWizard(field []key.Binding) help.KeyMap {
 }
 
 // Form is huh's default keymap for the wizard's forms, without huh's own
-// quit binding (the top-level model handles ctrl+c), and with enter on a
-// page's last field described as then ("next page") instead of "submit".
+// quit binding (the top-level model handles ctrl+c) and the selects'
+// filter, and with enter on a page's last field described as then ("next
+// page") instead of "submit".
 func (k KeyMap) Form(then string) *huh.KeyMap {
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithDisabled())
 	km.Input.Submit.SetHelp("enter", then)
 	km.Select.Submit.SetHelp("enter", then)
+	// Two or three options need no filter, and esc (back a page) would
+	// leave one half typed: no keys, so huh cannot enable it either.
+	km.Select.Filter, km.Select.SetFilter, km.Select.ClearFilter = key.NewBinding(), key.NewBinding(), key.NewBinding()
 	return km
 }

@@ -19,3 +19,12 @@ func TestWizardPageKeepsItsLastFieldWhenAPrefilledValueWraps(t *testing.T) {
 		t.Fatalf("the body limit's value is cut off the page:\n%s", s)
 	}
 }
+
+func TestTokenChoiceHasNoFilterToLeaveHalfTyped(t *testing.T) {
+	m := atPage(prefilled(), pageInjection, 80, 24)
+	before := screenText(m)
+	m = send(m, press("/"))
+	if after := screenText(m); after != before {
+		t.Fatalf("/ changed the token choice page (a filter opened):\n%s", after)
+	}
+}
