@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/kumoup/kumoup/writer"
 )
@@ -60,7 +61,7 @@ func waitApply(events <-chan tea.Msg) tea.Cmd {
 // fileState is one row of the apply screen.
 type fileState struct {
 	path, name string
-	status     string // "", "written", "unchanged", "failed", "untouched"
+	status     string // "", "written", "retired", "unchanged", "failed", "untouched"
 	backup     string
 	err        error
 }
@@ -74,6 +75,7 @@ type applyView struct {
 	width  int
 	height int
 	then   string // what enter shows once done ("": the app's connection values)
+	scroll scroller
 }
 
 func newApplyView(p *writer.Plan) applyView {
@@ -94,6 +96,8 @@ func (a *applyView) progress(c writer.Change, err error) {
 		switch {
 		case err != nil:
 			a.files[i].status, a.files[i].err = "failed", err
+		case c.Action == writer.Retire:
+			a.files[i].status = "retired"
 		case c.Changed():
 			a.files[i].status = "written"
 		default:
@@ -116,6 +120,9 @@ func (a *applyView) finish(r *writer.Report, err error) {
 			switch o.Status {
 			case writer.Written:
 				a.files[i].status = "written"
+				if o.Change.Action == writer.Retire {
+					a.files[i].status = "retired"
+				}
 			case writer.Kept:
 				a.files[i].status = "unchanged"
 			case writer.Failed:
@@ -158,19 +165,25 @@ func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.afterFiles(), nil
 		case key.Matches(msg, m.keys.Back) && m.apl.err != nil:
 			return m.startWizard()
+		default:
+			m.apl.refresh(m.st)
+			m.apl.scroll.Update(msg, m.keys)
 		}
 	}
 	return m, nil
 }
 
-// View renders one line per file and, when done, the outcome.
-func (a applyView) View(st *Styles) string {
-	var b strings.Builder
+// fileLines is one line per file (more when a path wraps), and where its
+// previous version went.
+func (a applyView) fileLines(st *Styles) []string {
+	var out []string
 	for _, f := range a.files {
 		var glyph string
 		switch f.status {
 		case "written":
 			glyph = st.Pass.Render(glyphPass + " written  ")
+		case "retired":
+			glyph = st.Pass.Render(glyphPass + " retired  ")
 		case "unchanged":
 			glyph = st.Skip.Render(glyphPass + " unchanged")
 		case "failed":
@@ -186,16 +199,27 @@ func (a applyView) View(st *Styles) string {
 		}
 		for i, l := range wrapPath(f.path, a.width-12) {
 			if i == 0 {
-				b.WriteString(glyph + " " + l + "\n")
+				out = append(out, glyph+" "+l)
 			} else {
-				b.WriteString("            " + l + "\n")
+				out = append(out, "            "+l)
 			}
 		}
 		if f.backup != "" {
-			b.WriteString(st.Muted.Render("            previous version kept as "+f.backup) + "\n")
+			what := "previous version kept as "
+			if f.status == "retired" {
+				what = "moved aside as "
+			}
+			for _, l := range wrapPath(what+f.backup, a.width-12) {
+				out = append(out, st.Muted.Render("            "+l))
+			}
 		}
 	}
-	b.WriteString("\n")
+	return out
+}
+
+// outcome is what happened, once done, and what enter does.
+func (a applyView) outcome(st *Styles) string {
+	var b strings.Builder
 	switch {
 	case !a.done:
 		b.WriteString(st.Muted.Render("Writing…"))
@@ -211,7 +235,20 @@ func (a applyView) View(st *Styles) string {
 		if then == "" {
 			then = "the app's connection values"
 		}
-		b.WriteString(st.Pass.Render("Every file is in place.") + " " + st.Heading.Render("Press enter for "+then+"."))
+		b.WriteString(wrapText(st.Pass.Render("Every file is in place.")+" "+st.Heading.Render("Press enter for "+then+"."), a.width))
 	}
 	return b.String()
+}
+
+// refresh lays the file lines into the scroller above the outcome, which
+// always stays on screen.
+func (a *applyView) refresh(st *Styles) {
+	a.scroll.SetHeight(a.height - 1 - lipgloss.Height(a.outcome(st)))
+	a.scroll.SetLines(a.fileLines(st))
+}
+
+// View renders the files (scrolling when they do not fit) and the outcome.
+func (a applyView) View(st *Styles) string {
+	a.refresh(st)
+	return a.scroll.View(st) + "\n\n" + a.outcome(st)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,53 @@ func TestPastedTokensAreMaskedAndWritten(t *testing.T) {
 	d, err := writer.Load(writer.Layout{Root: root})
 	if err != nil || d.InjectionToken != testInjectionToken || d.WebhookToken != testWebhookToken {
 		t.Fatalf("written tokens differ from the pasted ones (%v)", err)
+	}
+}
+
+func TestSetupRerunWithANewDomainRetiresTheOldSiteAndTokenFiles(t *testing.T) {
+	root := t.TempDir()
+	l := writer.Layout{Root: root}
+	files, err := writer.Render(testDeployment(), writer.Options{Layout: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := writer.Load(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSite, oldTokens := l.SiteFile(d.Domain), l.TokenFile(d.Domain)
+	opt := testOptions(root)
+	opt.Prefill, opt.PrefillSource = &d, l.AnswersFile()
+	f := startFlow(t, opt)
+
+	f.waitText("existing answers found")
+	f.enter()
+	f.waitField("domain")
+	f.key("ctrl+u")
+	f.fill("domain", "mta2.example.com")
+	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"} {
+		f.waitField(k)
+		f.enter()
+	}
+	w := f.waitScreen(screenReview)
+	if !strings.Contains(w.text, "to retire") {
+		t.Fatalf("the review of a new domain does not retire the old domain's files:\n%s", w.text)
+	}
+	f.enter()
+	f.waitText("Every file is in place")
+	for _, p := range []string{oldSite, oldTokens} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still in place (nginx would still load it): %v", p, err)
+		}
+		if m, _ := filepath.Glob(p + writer.BackupInfix + "*"); len(m) != 1 {
+			t.Errorf("%s was not moved aside to one backup: %q", p, m)
+		}
 	}
 }

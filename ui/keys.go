@@ -132,9 +132,9 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 			full:  [][]key.Binding{{k.Back, k.Quit}, scroll},
 		}
 	case screenApplied:
-		return bindings{short: []key.Binding{k.Continue, k.QuitQ}}
+		return bindings{short: []key.Binding{k.Continue, k.Up, k.Down, k.QuitQ}}
 	case screenApplyFailed:
-		return bindings{short: []key.Binding{k.BackEdit, k.QuitQ}}
+		return bindings{short: []key.Binding{k.BackEdit, k.Up, k.Down, k.QuitQ}}
 	case screenConnection:
 		return bindings{
 			short: []key.Binding{k.Reveal, k.Copy, k.Continue, k.Help, k.QuitQ},

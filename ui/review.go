@@ -57,6 +57,12 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			return msg
 		}
 		msg.plan, msg.err = writer.NewPlan(files)
+		if msg.err == nil {
+			// A changed domain: the previous domain's site file and token
+			// include (its token still accepted) are moved aside, as
+			// kumoup apply does.
+			msg.err = msg.plan.RetirePreviousDomain(d, opt.Layout)
+		}
 		msg.cert = checkCert(d)
 		msg.rootErr = writer.RequireRoot(opt.Layout)
 		return msg
@@ -163,7 +169,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 		switch c.Action {
 		case writer.Create:
 			action = st.DiffAdd.Render(action)
-		case writer.Update:
+		case writer.Update, writer.Retire:
 			action = st.Warn.Render(action)
 		default:
 			action = st.Muted.Render(action)
@@ -182,8 +188,14 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 				add("          " + st.Heading.Render(l))
 			}
 		}
-		add(fmt.Sprintf("          %04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc))
+		for _, l := range strings.Split(wrapText(fmt.Sprintf("%04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc), max(width-10, 20)), "\n") {
+			add("          " + l)
+		}
 		switch {
+		case c.Action == writer.Retire:
+			for _, l := range strings.Split(wrapText("moved aside as "+f.Path+writer.BackupInfix+"…, which nginx does not load", max(width-10, 20)), "\n") {
+				add("          " + l)
+			}
 		case c.Action == writer.Create:
 			for _, l := range strings.Split(strings.TrimSuffix(c.Preview(), "\n"), "\n") {
 				for _, w := range wrapDiff("          + ", l, width) {
