@@ -63,7 +63,13 @@ func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) e
 // the wizard prefilled from it. A deployment that is only partly readable
 // prefills the wizard with what was read and says so.
 func uiOptions(o setupOptions, start ui.Screen, auto bool) (ui.Options, error) {
-	layout := writer.Layout{Root: o.root}
+	// An absolute root, as kumoup apply's: paths written inside files
+	// (the token include, the environment file) must resolve wherever
+	// nginx or systemd run.
+	layout, err := writer.LayoutAt(o.root)
+	if err != nil {
+		return ui.Options{}, err
+	}
 	opt := ui.Options{
 		Start:             ui.ScreenWizard,
 		Layout:            layout,

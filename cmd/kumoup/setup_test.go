@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -77,5 +78,17 @@ func TestKumoupOpensTheWizardOnAFreshHostAndTheDashboardOnceSetUp(t *testing.T) 
 	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenWizard, false)
 	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill == nil || opt.Prefill.InjectionToken == "" {
 		t.Fatalf("setup: start %v err %v, want the wizard prefilled with the tokens on disk", opt.Start, err)
+	}
+}
+
+func TestSetupWithARelativeRootWritesUnderItsAbsolutePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	opt, err := uiOptions(setupOptions{root: "tree"}, ui.ScreenWizard, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "tree"); opt.Layout.Root != want {
+		t.Fatalf("layout root %q, want the absolute %q (paths inside the files must resolve anywhere)", opt.Layout.Root, want)
 	}
 }
