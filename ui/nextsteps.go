@@ -252,5 +252,5 @@ func demoNote(opt Options, d model.Deployment) string {
 	if p.Domain == d.Domain && p.InjectionToken == d.InjectionToken && p.MaxBody == d.MaxBody {
 		return ""
 	}
-	return "demo: its nginx keeps serving the demo answers, so the dashboard shows the changed name, injection token or body limit refused, as a host does until nginx is reloaded"
+	return "demo: its nginx keeps serving the demo answers, not the name, injection token or body limit you changed here: the dashboard shows what a host shows until nginx is reloaded"
 }

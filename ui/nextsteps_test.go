@@ -70,7 +70,7 @@ func TestDemoNextStepsSayItsNginxKeepsTheDemoAnswersWhenTheWizardChangedThem(t *
 	changed := same
 	changed.InjectionToken = testWebhookToken + "x"
 	note := demoNote(opt, changed)
-	if !strings.Contains(note, "until nginx is reloaded") {
+	if !strings.Contains(note, "until nginx is reloaded") || !strings.Contains(note, "injection token") {
 		t.Fatalf("a changed injection token got no note: %q", note)
 	}
 	opt.Demo = false
