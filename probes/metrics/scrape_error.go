@@ -99,7 +99,9 @@ func (e *ScrapeError) Remedy() string {
 	case KindUpstreamDown:
 		return "start kumod (systemctl status kumomta) and check its HTTP listener matches nginx's proxy_pass"
 	case KindTimeout:
-		return "kumod or nginx may be overloaded; check them, or raise the scrape timeout and interval"
+		return "check kumod's load (systemctl status kumomta, CPU, queue count) and the network to nginx; " +
+			"nginx waits 30s for kumod (proxy_read_timeout); kumoup metrics takes a longer --timeout with a longer --interval, " +
+			"the dashboard waits 3/4 of --scrape-interval"
 	case KindTooLarge:
 		return "raise the size cap if this many series is expected (kumod prunes idle queues; very many series mean very many queues)"
 	case KindMalformed:

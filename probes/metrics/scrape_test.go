@@ -503,3 +503,15 @@ func TestRefreshReportsHTMLPageAsMalformed(t *testing.T) {
 		t.Errorf("line %d, want 1", se.Line)
 	}
 }
+
+func TestTimeoutRemedyNamesOnlyFlagsThatExistAndWhatToLookAt(t *testing.T) {
+	r := (&ScrapeError{Kind: KindTimeout}).Remedy()
+	for _, want := range []string{"kumod's load", "proxy_read_timeout", "network", "kumoup metrics takes a longer --timeout", "--interval", "--scrape-interval"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("timeout remedy %q does not say %q", r, want)
+		}
+	}
+	if strings.Contains(r, "scrape timeout") {
+		t.Errorf("timeout remedy %q names a scrape timeout no command has a flag for", r)
+	}
+}
