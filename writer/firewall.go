@@ -212,8 +212,14 @@ func proxyStatusPorts(d model.Deployment) []int {
 	return slices.Compact(ports)
 }
 
-// NftBinary is the nft program CheckRules runs ("" finds nft in PATH).
+// NftBinary is the nft program CheckRules and LoadRules run ("" finds nft
+// in PATH).
 var NftBinary = ""
+
+// ErrNoNft is wrapped by the errors of CheckRules, CheckRulesContent and
+// CanonicalTable when nft is not installed: the rules could not be
+// validated, which says nothing about the rules themselves.
+var ErrNoNft = errors.New("nft not found")
 
 func nftPath() (string, error) {
 	bin := NftBinary
@@ -222,7 +228,7 @@ func nftPath() (string, error) {
 	}
 	p, err := exec.LookPath(bin)
 	if err != nil {
-		return "", fmt.Errorf("nft not found: install it with `apt-get install nftables`: %w", err)
+		return "", fmt.Errorf("%w: install it with `apt-get install nftables`: %w", ErrNoNft, err)
 	}
 	return p, nil
 }
