@@ -12,6 +12,14 @@
 // [Load] reads back the deployment a previous apply wrote; [ReadAnswers]
 // and [ResolveTokens] turn an answers file into a deployment for apply,
 // tokens coming from root-only files, the environment, the host, or
-// [model.NewToken]. [RequireRoot] says, before anything is touched,
-// whether the current user may write a layout.
+// [model.NewToken]; [ReadHostAnswers] reads the same file for the host
+// commands, which need no tokens. [RequireRoot] says, before anything is
+// touched, whether the current user may write a layout;
+// [Plan.ApplyWithProgress] and [WriteFiles] are the apply as kumoup's
+// commands run it, one line per changed file.
+//
+// [RenderFirewall] renders a host's nftables rules (table inet kumoup),
+// [CheckRules] validates them in a throwaway network namespace and
+// [LoadRules] loads them with nft -f; where [UFWActive] says ufw runs,
+// [UFWCommands] are the same rules as ufw commands instead.
 package writer

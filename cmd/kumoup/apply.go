@@ -94,14 +94,7 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 		return nil
 	}
 
-	report, err := plan.Apply(cmd.Context(), writer.ApplyOptions{
-		SkipChown: !writer.CanChown(),
-		Progress: func(c writer.Change, err error) {
-			if c.Changed() {
-				fmt.Fprintf(errw, "%s %s: %s\n", c.Action, c.File.Path, okOr(err))
-			}
-		},
-	})
+	report, err := plan.ApplyWithProgress(cmd.Context(), errw)
 	if report != nil {
 		fmt.Fprintln(out, "\nWritten")
 		_ = report.Render(out)
@@ -111,13 +104,6 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 	}
 	printConnection(out, d, layout)
 	return nil
-}
-
-func okOr(err error) string {
-	if err != nil {
-		return err.Error()
-	}
-	return "ok"
 }
 
 func printProblems(w io.Writer, file string, p model.Problems) {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,13 +28,9 @@ type firewallOptions struct {
 	dryRun  bool
 }
 
-// Programs the firewall command runs; tests point them elsewhere.
-var (
-	ufwProgram = "ufw"
-	nftProgram = "nft"
-	// procRoot is where the SSH guard reads the socket tables.
-	procRoot = ""
-)
+// ufwProgram is the ufw whose status the firewall command asks for; tests
+// point it elsewhere.
+var ufwProgram = "ufw"
 
 func newFirewallCmd() *cobra.Command {
 	var opt firewallOptions
@@ -83,27 +77,6 @@ confirmed, 2 bad input.`,
 	return cmd
 }
 
-// loadHostAnswers reads the non-secret answers the host commands need: the
-// answers file given, else kumoup.yaml under the layout.
-func loadHostAnswers(answers string, l writer.Layout) (model.Deployment, string, error) {
-	path := answers
-	if path == "" {
-		path = l.AnswersFile()
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if answers == "" && errors.Is(err, os.ErrNotExist) {
-			return model.Deployment{}, path, fmt.Errorf("no answers at %s: pass --answers FILE (proxy_host, firewall: ...; see the README's hosts section)", path)
-		}
-		return model.Deployment{}, path, fmt.Errorf("read answers: %w", err)
-	}
-	a, err := model.ParseAnswers(data)
-	if err != nil {
-		return model.Deployment{}, path, fmt.Errorf("%s: %w", path, err)
-	}
-	return a.Deployment.WithDefaults(), path, nil
-}
-
 func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	host, err := writer.ParseHost(opt.host)
@@ -120,7 +93,7 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 		return usageError(errors.New("--yes only confirms --apply"))
 	}
 	layout := writer.Layout{Root: opt.root}
-	d, source, err := loadHostAnswers(opt.answers, layout)
+	d, source, err := writer.ReadHostAnswers(opt.answers, layout)
 	if err != nil {
 		return usageError(err)
 	}
@@ -130,7 +103,7 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 	}
 	ctx := cmd.Context()
 	if err := writer.CheckRulesContent(ctx, f.Content); err != nil {
-		if _, lerr := exec.LookPath(nftProgram); lerr != nil {
+		if errors.Is(err, writer.ErrNoNft) {
 			fmt.Fprintf(errw, "warning: rules not validated: %v\n", err)
 		} else {
 			return failure(fmt.Errorf("nft refused the generated rules (a kumoup bug, please report it): %w", err))
@@ -147,15 +120,15 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 			return usageError(err)
 		}
 	}
-	if err := writeHostFiles(ctx, errw, errw, []writer.File{f}); err != nil {
-		return err
+	if _, err := writer.WriteFiles(ctx, []writer.File{f}, errw, errw); err != nil {
+		return failure(err)
 	}
 	fmt.Fprintf(out, "# %s\n", f.Path)
 	if _, err := out.Write(f.Content); err != nil {
 		return failure(err)
 	}
 
-	active, err := ufwActive(ctx)
+	active, err := writer.UFWActive(ctx, ufwProgram)
 	if err != nil {
 		fmt.Fprintf(errw, "warning: %v\n", err)
 	}
@@ -188,64 +161,10 @@ func answersFlag(answers string) string {
 	return " --answers " + answers
 }
 
-// writeHostFiles plans and writes files, printing the plan.
-func writeHostFiles(ctx context.Context, out, errw io.Writer, files []writer.File) error {
-	plan, err := writer.NewPlan(files)
-	if err != nil {
-		return failure(err)
-	}
-	if err := plan.Render(out); err != nil {
-		return failure(err)
-	}
-	_, err = plan.Apply(ctx, writer.ApplyOptions{
-		SkipChown: !writer.CanChown(),
-		Progress: func(c writer.Change, err error) {
-			if c.Changed() {
-				fmt.Fprintf(errw, "%s %s: %s\n", c.Action, c.File.Path, okOr(err))
-			}
-		},
-	})
-	if err != nil {
-		return failure(fmt.Errorf("write: %w", err))
-	}
-	return nil
-}
-
-// ufwActive reports whether `ufw status` says the firewall is active. No
-// ufw installed is inactive.
-func ufwActive(ctx context.Context) (bool, error) {
-	if _, err := exec.LookPath(ufwProgram); err != nil {
-		return false, nil
-	}
-	out, err := exec.CommandContext(ctx, ufwProgram, "status").CombinedOutput()
-	if err != nil {
-		return false, fmt.Errorf("ufw status: %w: %s", err, bytes.TrimSpace(out))
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.TrimSpace(line) == "Status: active" {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// sshGuard refuses rules that would cut the operator off: nothing listens
-// on the SSH port they accept, or this session came in on another port.
+// sshGuard is probes.SSHGuard for this process: its SSH session and the
+// host's /proc.
 func sshGuard(d model.Deployment) error {
-	port := d.Firewall.SSHPortOrDefault()
-	if conn := os.Getenv("SSH_CONNECTION"); conn != "" {
-		if f := strings.Fields(conn); len(f) == 4 && f[3] != strconv.Itoa(port) {
-			return fmt.Errorf("this SSH session came in on port %s but the rules accept SSH on %d only: set firewall.ssh_port: %s in the answers, then run kumoup firewall again", f[3], port, f[3])
-		}
-	}
-	ls, err := probes.ListeningOn(procRoot, port)
-	if err != nil {
-		return fmt.Errorf("cannot tell whether sshd listens on port %d (%v): refusing to load rules that could lock you out", port, err)
-	}
-	if len(ls) == 0 {
-		return fmt.Errorf("nothing listens on port %d, the only SSH port the rules accept: set firewall.ssh_port to the port sshd uses (ss -ltnp | grep sshd), then run kumoup firewall again", port)
-	}
-	return nil
+	return probes.SSHGuard(d, "", os.Getenv("SSH_CONNECTION"))
 }
 
 func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.Deployment, host writer.Host, path string, yes bool) error {
@@ -267,9 +186,8 @@ func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.D
 			return failure(errors.New("not loaded: not confirmed (answer y, or pass --yes)"))
 		}
 	}
-	res, err := exec.CommandContext(ctx, nftProgram, "-f", path).CombinedOutput()
-	if err != nil {
-		return failure(fmt.Errorf("nft -f %s: %w: %s", path, err, bytes.TrimSpace(res)))
+	if res, err := writer.LoadRules(ctx, path); err != nil {
+		return failure(fmt.Errorf("%w: %s", err, bytes.TrimSpace(res)))
 	}
 	loadedNote(out, errw, d, host, path)
 	return nil

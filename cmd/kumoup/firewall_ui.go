@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/ui"
@@ -17,15 +16,12 @@ import (
 // a --root there is no loader: the screen shows the rules and says loading
 // is disabled.
 func firewallActions(l writer.Layout) ui.FirewallActions {
-	a := ui.FirewallActions{UFWActive: ufwActive, Guard: sshGuard}
+	a := ui.FirewallActions{
+		UFWActive: func(ctx context.Context) (bool, error) { return writer.UFWActive(ctx, ufwProgram) },
+		Guard:     sshGuard,
+	}
 	if l.IsHost() {
-		a.Load = func(ctx context.Context, path string) ([]byte, error) {
-			out, err := exec.CommandContext(ctx, nftProgram, "-f", path).CombinedOutput()
-			if err != nil {
-				return out, fmt.Errorf("nft -f %s: %w", path, err)
-			}
-			return out, nil
-		}
+		a.Load = writer.LoadRules
 	}
 	return a
 }
@@ -64,7 +60,7 @@ func proxyWizard(ctx context.Context, opt proxyOptions) error {
 		Firewall:          firewallActions(layout),
 	}
 	if _, err := os.Stat(layout.AnswersFile()); err == nil {
-		d, source, err := loadHostAnswers("", layout)
+		d, source, err := writer.ReadHostAnswers("", layout)
 		if err != nil {
 			return usageError(err)
 		}

@@ -86,7 +86,7 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 		return proxyWizard(cmd.Context(), opt)
 	}
 	layout := writer.Layout{Root: opt.root}
-	d, source, err := loadHostAnswers(opt.answers, layout)
+	d, source, err := writer.ReadHostAnswers(opt.answers, layout)
 	if err != nil {
 		return usageError(err)
 	}
@@ -114,8 +114,8 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 			return usageError(err)
 		}
 	}
-	if err := writeHostFiles(cmd.Context(), out, errw, files); err != nil {
-		return err
+	if _, err := writer.WriteFiles(cmd.Context(), files, out, errw); err != nil {
+		return failure(err)
 	}
 	fmt.Fprintf(out, "\nNext steps on the KumoProxy host\n")
 	fmt.Fprintf(out, "  1. systemctl daemon-reload && systemctl enable --now kumoproxy\n")
@@ -133,12 +133,12 @@ func runProxyCheck(cmd *cobra.Command, opt proxyOptions) error {
 		return usageError(fmt.Errorf("--timeout %v: must be positive, like 5s", opt.timeout))
 	}
 	layout := writer.Layout{Root: opt.root}
-	d, _, err := loadHostAnswers(opt.answers, layout)
+	d, _, err := writer.ReadHostAnswers(opt.answers, layout)
 	if err != nil {
 		return usageError(err)
 	}
 	target := &probes.Target{Deployment: d, Layout: layout, Timeout: opt.timeout}
-	checks := probes.ProxyHostCatalogue(probes.ProxyHostOptions{TestMX: opt.testMX, Nft: []string{nftProgram}})
+	checks := probes.ProxyHostCatalogue(probes.ProxyHostOptions{TestMX: opt.testMX})
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*opt.timeout)
 	defer cancel()
 	start := time.Now()
