@@ -28,8 +28,8 @@ func (l Layout) ProxyConfig() string { return l.Path(ProxyConfigPath) }
 // RenderProxyHost returns the KumoProxy host's files: the systemd unit
 // kumoproxy.service (proxy-server on the private address, hardened), the
 // Lua --proxy-config when firewall.proxy_status_listen asks for a status
-// listener, and the host's nftables rules. Like RenderFirewall it needs
-// only the answers it uses (no tokens, no domain).
+// listener, and, always last, the host's nftables rules. Like
+// RenderFirewall it needs only the answers it uses (no tokens, no domain).
 func RenderProxyHost(d model.Deployment, l Layout) ([]File, error) {
 	if err := hostProblems(d); err != nil {
 		return nil, fmt.Errorf("render proxy host: %w", err)
