@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -55,30 +53,6 @@ type fwLoadedMsg struct {
 	err    error
 }
 
-func defaultUFWActive(ctx context.Context) (bool, error) {
-	if _, err := exec.LookPath("ufw"); err != nil {
-		return false, nil
-	}
-	out, err := exec.CommandContext(ctx, "ufw", "status").CombinedOutput()
-	if err != nil {
-		return false, fmt.Errorf("ufw status: %w: %s", err, bytes.TrimSpace(out))
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.TrimSpace(l) == "Status: active" {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-func defaultLoad(ctx context.Context, path string) ([]byte, error) {
-	out, err := exec.CommandContext(ctx, "nft", "-f", path).CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("nft -f %s: %w", path, err)
-	}
-	return out, nil
-}
-
 // canLoad says whether this run may load rules into a kernel, and if not why.
 func (o Options) canLoad() (bool, string) {
 	switch {
@@ -103,7 +77,7 @@ func prepareFirewallCmd(ctx context.Context, opt Options, d model.Deployment, ho
 		msg := fwPreparedMsg{file: f, checkErr: writer.CheckRulesContent(ctx, f.Content)}
 		ufw := opt.Firewall.UFWActive
 		if ufw == nil {
-			ufw = defaultUFWActive
+			ufw = func(ctx context.Context) (bool, error) { return writer.UFWActive(ctx, "") }
 		}
 		msg.ufw, msg.ufwErr = ufw(ctx)
 		if msg.ufw {
@@ -134,7 +108,7 @@ func loadFirewallCmd(ctx context.Context, opt Options, d model.Deployment, f wri
 		}
 		load := opt.Firewall.Load
 		if load == nil {
-			load = defaultLoad
+			load = writer.LoadRules
 		}
 		out, err := load(ctx, f.Path)
 		return fwLoadedMsg{output: string(out), err: err}
