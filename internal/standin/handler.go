@@ -1,6 +1,7 @@
 package standin
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -27,16 +28,20 @@ func (k *Kumod) handler() http.Handler {
 		rec.Header.Del("Authorization")
 		body := &countingReader{r: r.Body}
 		r.Body = body
-		sw := &statusWriter{ResponseWriter: w}
-		k.serve(sw, r)
+		// The answer is held until the request is recorded, so a client
+		// that has the answer always finds the request in Requests().
+		held := &heldResponse{header: w.Header()}
+		k.serve(held, r)
 		// Count what the client sent even if the handler stopped early.
 		_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
 		rec.BodyLength = body.n
-		rec.Status = sw.status
+		rec.Status = held.status
 		if rec.Status == 0 {
 			rec.Status = http.StatusOK
 		}
 		k.record(rec)
+		w.WriteHeader(rec.Status)
+		_, _ = w.Write(held.body.Bytes())
 	})
 }
 
@@ -173,21 +178,25 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func (c *countingReader) Close() error { return c.r.Close() }
 
-type statusWriter struct {
-	http.ResponseWriter
+// heldResponse collects a response (status, headers, body) so it can be
+// sent after the request is recorded.
+type heldResponse struct {
+	header http.Header
 	status int
+	body   bytes.Buffer
 }
 
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
 	}
-	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusWriter) Write(p []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
+func (h *heldResponse) Write(p []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
 	}
-	return s.ResponseWriter.Write(p)
+	return h.body.Write(p)
 }
