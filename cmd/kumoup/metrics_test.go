@@ -37,11 +37,12 @@ func metricsLiveSite(t *testing.T) *loopback.Site {
 
 // metricsArgs point `kumoup metrics` at site: its root (deployment and
 // token), its CA and its loopback HTTPS port. Rates are sampled over a
-// short interval to keep the tests fast.
+// one-second interval: short enough for a fast test, long enough that a
+// busy CI machine does not time out the first scrape (TLS handshake included).
 func metricsArgs(site *loopback.Site, extra ...string) []string {
 	args := []string{"metrics", "--root", site.Layout.Root, "--ca-file", site.CAFile,
 		"--connect-to", fmt.Sprintf("%s:443:%s", site.Deployment.Domain, site.HTTPSAddr),
-		"--interval", "300ms"}
+		"--interval", "1s"}
 	return append(args, extra...)
 }
 
@@ -226,7 +227,7 @@ func TestMetricsInsecureNeverSendsTheToken(t *testing.T) {
 	t.Parallel()
 	site := statusSite(t, loopback.Config{})
 	args := []string{"metrics", "--root", site.Layout.Root, "--insecure",
-		"--connect-to", "mta.example.com:443:" + site.HTTPSAddr, "--interval", "300ms"}
+		"--connect-to", "mta.example.com:443:" + site.HTTPSAddr, "--interval", "1s"}
 	r := kumoup(t, args...)
 	if !strings.Contains(r.stderr, "warning: the token is not sent over unverified TLS") {
 		t.Errorf("no warning that the token is held back: %s", r.stderr)
@@ -263,7 +264,7 @@ func TestMetricsURLAndTokenFileNeedNoDeployment(t *testing.T) {
 	site := statusSite(t, loopback.Config{})
 	args := []string{"metrics", "--root", t.TempDir(), "--url", "https://mta.example.com/metrics",
 		"--token-file", metricsTokenFile(t, site.Deployment.InjectionToken), "--ca-file", site.CAFile,
-		"--connect-to", "mta.example.com:443:" + site.HTTPSAddr, "--interval", "300ms", "--json"}
+		"--connect-to", "mta.example.com:443:" + site.HTTPSAddr, "--interval", "1s", "--json"}
 	r := kumoup(t, args...)
 	if r.code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
