@@ -78,7 +78,7 @@ func TestMetricsSummarizesTheDeploymentUnderRootThroughNginx(t *testing.T) {
 	noSecretIn(t, r, site.Deployment.InjectionToken, site.Deployment.WebhookToken)
 	statusNoToken(t, r, site.Deployment.InjectionToken)
 	first, _, _ := strings.Cut(r.stdout, "\n")
-	if !strings.Contains(first, "  https://mta.example.com/metrics  ") || !strings.Contains(first, "rates over 3") {
+	if !strings.Contains(first, "  https://mta.example.com/metrics  ") || !strings.Contains(first, "rates over 1") {
 		t.Errorf("the first line does not name the deployment's endpoint and the rate interval: %q", first)
 	}
 	for _, want := range []string{"delivered ", "/s", "transient failures", "scheduled ", "connections out", "thread pools busy", "disk free", "log hooks ", "top ready queues", "smtp_client:ip-", "top providers"} {
@@ -86,7 +86,7 @@ func TestMetricsSummarizesTheDeploymentUnderRootThroughNginx(t *testing.T) {
 			t.Errorf("the summary lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if !strings.Contains(r.stderr, "sampling rates over 300ms") {
+	if !strings.Contains(r.stderr, "sampling rates over 1s") {
 		t.Errorf("no progress note on stderr: %q", r.stderr)
 	}
 	// Two scrapes passed nginx's token check and reached kumod, with
