@@ -154,6 +154,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.InterruptMsg:
 		return m.quit(true)
+	case afterApplyMsg:
+		// Options.AfterApply's result, wherever the operator is.
+		return m.updateAfterApply(msg)
 	case tea.BackgroundColorMsg:
 		m.bg = &msg
 		if m.st.Color {

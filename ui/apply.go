@@ -76,6 +76,14 @@ type applyView struct {
 	height int
 	then   string // what enter shows once done ("": the app's connection values)
 	scroll scroller
+
+	// Options.AfterApply, once every file is in place: what it does,
+	// whether it runs, and how it ended.
+	after        string
+	afterRunning bool
+	afterDone    bool
+	afterErr     error
+	afterEnter   bool // enter was pressed while it ran: go on once it succeeds
 }
 
 func newApplyView(p *writer.Plan) applyView {
@@ -152,8 +160,13 @@ func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.err = nil
 		}
+		var cmd tea.Cmd
+		if msg.err == nil && m.opt.AfterApply != nil {
+			m.apl.after, m.apl.afterRunning = m.opt.afterApplyLabel(), true
+			cmd = afterApplyCmd(m.ctx, m.opt.AfterApply, m.deployment)
+		}
 		m.goTo(screenApplied)
-		return m, nil
+		return m, cmd
 	case tea.KeyPressMsg:
 		if m.screen != screenApplied {
 			return m, nil
@@ -161,6 +174,8 @@ func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, m.keys.QuitQ):
 			return m.quit(false)
+		case key.Matches(msg, m.keys.Continue) && m.apl.err == nil && m.apl.afterRunning:
+			m.apl.afterEnter = true
 		case key.Matches(msg, m.keys.Continue) && m.apl.err == nil:
 			return m.afterFiles(), nil
 		case key.Matches(msg, m.keys.Back) && m.apl.err != nil:
@@ -230,12 +245,26 @@ func (a applyView) outcome(st *Styles) string {
 			b.WriteString("Quit and run sudo kumoup.\n")
 		}
 		b.WriteString(st.Heading.Render("esc: back to the answers · q: quit"))
+	case a.afterRunning:
+		now := "Now: " + a.after + "…"
+		if a.afterEnter {
+			now += " then the app's connection values."
+		}
+		b.WriteString(wrapText(st.Pass.Render("Every file is in place.")+" "+st.Muted.Render(now), a.width))
 	default:
 		then := a.then
 		if then == "" {
 			then = "the app's connection values"
 		}
-		b.WriteString(wrapText(st.Pass.Render("Every file is in place.")+" "+st.Heading.Render("Press enter for "+then+"."), a.width))
+		done := st.Pass.Render("Every file is in place.")
+		if a.afterDone && a.afterErr == nil {
+			done = st.Pass.Render("Every file is in place. " + glyphPass + " " + a.after + ".")
+		}
+		if a.afterErr != nil {
+			b.WriteString(st.Error.Render(wrapText(a.afterErr.Error(), a.width)) + "\n")
+			b.WriteString(wrapText("The files are written; what runs still serves what it served before them.", a.width) + "\n")
+		}
+		b.WriteString(wrapText(done+" "+st.Heading.Render("Press enter for "+then+"."), a.width))
 	}
 	return b.String()
 }

@@ -80,7 +80,6 @@ func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.Continue):
 			c.hide()
 			m.next = newNextSteps(m.opt, m.rev.msg.cert, m.canRunSteps(), m.st)
-			m.next.note = demoNote(m.opt, m.deployment)
 			m.goTo(screenNextSteps)
 		case key.Matches(msg, m.keys.Back):
 			c.hide()

@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -78,7 +77,6 @@ type nextSteps struct {
 	st      *Styles
 	width   int
 	host    writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
-	note    string      // said above the keys ("" for nothing): the demo's nginx keeps the demo answers
 }
 
 func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSteps {
@@ -221,7 +219,7 @@ func (n nextSteps) View(st *Styles) string {
 	return n.scroll.View(st) + "\n\n" + n.bottom(st)
 }
 
-// bottom is what the keys do here, under the demo's note if any.
+// bottom is what the keys do here.
 func (n nextSteps) bottom(st *Styles) string {
 	q := "d: open the dashboard · f: firewall · q: quit"
 	if n.host == writer.HostProxy {
@@ -234,23 +232,5 @@ func (n nextSteps) bottom(st *Styles) string {
 		q = "running the commands…"
 	}
 	q = st.Heading.Render(wrapText(q, max(n.width, 20)))
-	if n.note != "" {
-		q = st.Warn.Render(wrapText(n.note, max(n.width, 20))) + "\n" + q
-	}
 	return q
-}
-
-// demoNote says, in the demo, that its nginx still serves the demo
-// answers when the wizard changed what nginx checks (the name, the
-// injection token, the body limit): the dashboard then shows them refused, as a host would
-// until nginx is reloaded. Empty otherwise.
-func demoNote(opt Options, d model.Deployment) string {
-	if !opt.Demo || opt.Prefill == nil {
-		return ""
-	}
-	p := opt.Prefill.WithDefaults()
-	if p.Domain == d.Domain && p.InjectionToken == d.InjectionToken && p.MaxBody == d.MaxBody {
-		return ""
-	}
-	return "demo: its nginx keeps serving the demo answers, not the name, injection token or body limit you changed here: the dashboard shows what a host shows until nginx is reloaded"
 }

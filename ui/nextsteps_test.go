@@ -59,36 +59,3 @@ func TestDefaultNextStepsAreTheExactCommands(t *testing.T) {
 		t.Fatalf("manual steps lack the init.lua lines or the certbot command: %+v", m.next.steps[:2])
 	}
 }
-
-func TestDemoNextStepsSayItsNginxKeepsTheDemoAnswersWhenTheWizardChangedThem(t *testing.T) {
-	opt := prefilled()
-	opt.Demo = true
-	same := *opt.Prefill
-	if n := demoNote(opt, same.WithDefaults()); n != "" {
-		t.Fatalf("unchanged demo answers got a note: %q", n)
-	}
-	changed := same
-	changed.InjectionToken = testWebhookToken + "x"
-	note := demoNote(opt, changed)
-	if !strings.Contains(note, "until nginx is reloaded") || !strings.Contains(note, "injection token") {
-		t.Fatalf("a changed injection token got no note: %q", note)
-	}
-	opt.Demo = false
-	if n := demoNote(opt, changed); n != "" {
-		t.Fatalf("outside the demo the note is %q", n)
-	}
-	// The note and the keys fit under the steps at 80x24.
-	opt.Demo = true
-	m := sized(NewModel(opt), 80, 24)
-	m.deployment = changed
-	m.next = newNextSteps(m.opt, certStatus{}, false, m.st)
-	m.next.note = demoNote(m.opt, m.deployment)
-	m.goTo(screenNextSteps)
-	s := screenText(m)
-	if !strings.Contains(s, "demo: its nginx keeps serving the demo answers") || !strings.Contains(s, "d: open the dashboard") {
-		t.Fatalf("the next steps lack the note or the keys:\n%s", s)
-	}
-	if lines := strings.Split(s, "\n"); len(lines) != 24 {
-		t.Fatalf("the screen has %d lines, want 24:\n%s", len(lines), s)
-	}
-}

@@ -75,6 +75,18 @@ type Options struct {
 	// search for kumod at KumodPath: the demo says there which stand-in
 	// kumod serves, and where.
 	KumodNote string
+	// AfterApply, when set, runs (in a command, never in Update) once the
+	// wizard's apply has put every file in place, with the deployment just
+	// written; the apply screen says it runs, then that it is done or its
+	// error; enter goes on once it succeeded. The target it returns
+	// replaces Target for the dashboard's checks and scrape; on error
+	// Target is kept. The demo sets it to reload its nginx with the new
+	// answers, as the operator of a host runs `nginx -t && systemctl
+	// reload nginx`.
+	AfterApply func(ctx context.Context, d model.Deployment) (probes.Target, error)
+	// AfterApplyLabel says what AfterApply does, as a command: "reload
+	// the demo's nginx (nginx -t, then HUP)".
+	AfterApplyLabel string
 	// FirewallHost is the host whose rules ScreenFirewall shows.
 	FirewallHost writer.Host
 	// Firewall runs the firewall screen's side effects (ufw status, the

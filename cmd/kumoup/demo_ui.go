@@ -12,10 +12,13 @@ import (
 
 // runDemoUI runs the wizard (or, with --dashboard, the dashboard) on the
 // demo: prefilled with its answers, writing into its pretend host, watching
-// its loopback deployment.
+// its loopback deployment, which is reloaded with the answers the wizard
+// writes.
 func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOptions) error {
 	d, target := env.Deployment, env.Target()
-	scrapeURL, scrapeToken := env.Scrape()
+	// Without nginx the scrape goes to the demo's token check; its token
+	// is the deployment's, so that it follows the wizard's answers.
+	scrapeURL, _ := env.Scrape()
 	start := ui.ScreenWizard
 	if opt.dashboard {
 		start = ui.ScreenDashboard
@@ -27,8 +30,11 @@ func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOpt
 		PrefillSource: "demo answers",
 		Target:        &target,
 		Checks:        env.Checks(),
-		Scrape:        metrics.Config{URL: scrapeURL, Token: scrapeToken},
-		Demo:          true,
-		KumodNote:     "stand-in kumod serving simulated traffic on " + env.Kumod.Addr(),
+		Scrape:        metrics.Config{URL: scrapeURL},
+		// Once the wizard wrote its answers, the demo's nginx serves them.
+		AfterApply:      env.Reload,
+		AfterApplyLabel: env.ReloadLabel(),
+		Demo:            true,
+		KumodNote:       "stand-in kumod serving simulated traffic on " + env.Kumod.Addr(),
 	}))
 }

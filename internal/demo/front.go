@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/kumoup/kumoup/model"
@@ -23,6 +24,7 @@ type front struct {
 	ln   net.Listener
 	srv  *http.Server
 	done chan struct{}
+	want atomic.Pointer[string] // the exact Authorization value let through
 }
 
 func startFront(ctx context.Context, upstream, token string) (*front, error) {
@@ -39,25 +41,32 @@ func startFront(ctx context.Context, upstream, token string) (*front, error) {
 		r.SetURL(target)
 		r.Out.Header.Del("Authorization")
 	}}
-	want := "Bearer " + token
+	f := &front{ln: ln, done: make(chan struct{})}
+	f.setToken(token)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.EscapedPath(); p != model.MetricsPath && p != model.InjectionPath {
 			http.NotFound(w, r)
 			return
 		}
-		if v := r.Header.Values("Authorization"); len(v) != 1 || v[0] != want {
+		if v := r.Header.Values("Authorization"); len(v) != 1 || v[0] != *f.want.Load() {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kumoup demo"`)
 			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
 		proxy.ServeHTTP(w, r)
 	})
-	f := &front{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan struct{})}
+	f.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(f.done)
 		_ = f.srv.Serve(ln)
 	}()
 	return f, nil
+}
+
+// setToken makes token the only one let through, from the next request on.
+func (f *front) setToken(token string) {
+	want := "Bearer " + token
+	f.want.Store(&want)
 }
 
 // Addr is the front's "127.0.0.1:port".

@@ -63,12 +63,13 @@ func (k *Kumod) inject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The limit applies to the decompressed body, like kumod's.
-	data, err := io.ReadAll(io.LimitReader(body, k.cfg.BodyLimit+1))
+	limit := k.BodyLimit()
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		text(w, http.StatusBadRequest, "Failed to buffer the request body: "+err.Error())
 		return
 	}
-	if int64(len(data)) > k.cfg.BodyLimit {
+	if int64(len(data)) > limit {
 		text(w, http.StatusRequestEntityTooLarge, "Failed to buffer the request body: length limit exceeded")
 		return
 	}

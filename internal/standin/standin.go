@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -71,6 +72,8 @@ type Kumod struct {
 
 	metricsMu sync.Mutex // serialises cfg.Metrics
 
+	bodyLimit atomic.Int64 // request_body_limit; SetBodyLimit changes it
+
 	mu       sync.Mutex
 	requests []Request
 	closed   bool
@@ -96,6 +99,7 @@ func Start(ctx context.Context, cfg Config) (*Kumod, error) {
 		return nil, fmt.Errorf("standin: listen on %s: %w", cfg.Addr, err)
 	}
 	k := &Kumod{cfg: cfg, ln: ln, done: make(chan struct{})}
+	k.bodyLimit.Store(cfg.BodyLimit)
 	k.srv = &http.Server{
 		Handler:           k.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -124,7 +128,20 @@ func (k *Kumod) Addr() string { return k.ln.Addr().String() }
 func (k *Kumod) URL() string { return "http://" + k.Addr() }
 
 // BodyLimit is the effective request_body_limit in bytes.
-func (k *Kumod) BodyLimit() int64 { return k.cfg.BodyLimit }
+func (k *Kumod) BodyLimit() int64 { return k.bodyLimit.Load() }
+
+// SetBodyLimit changes request_body_limit while the stand-in serves, as
+// restarting kumod with a new policy would (0 means DefaultBodyLimit).
+func (k *Kumod) SetBodyLimit(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("standin: body limit %d is negative: use 0 for kumod's default of 2 MB", n)
+	}
+	if n == 0 {
+		n = DefaultBodyLimit
+	}
+	k.bodyLimit.Store(n)
+	return nil
+}
 
 // Close stops the listener and waits for the server to finish. It is safe
 // to call more than once.

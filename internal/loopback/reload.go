@@ -1,0 +1,183 @@
+package loopback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// reloadTimeout bounds the wait for nginx to serve a reloaded
+// configuration.
+const reloadTimeout = 15 * time.Second
+
+// Reload makes the running site serve d, as `nginx -t && systemctl reload
+// nginx` does on a host: it renders d on the site's ports into the site's
+// layout (retiring the previous name's site file and token include when
+// the name changed, as kumoup apply does), runs `nginx -t` with the site's
+// prefix, signals HUP to the site's own nginx master and returns once
+// every worker of the previous configuration has exited, so that every new
+// connection gets d's name, token and body limit. Config.Mutate is not
+// applied again.
+//
+// d.Listener is replaced by the stand-in's address; the stand-in's body
+// limit follows d's max_body, as kumoup's Lua module sets
+// request_body_limit. When d's certificate or key file does not exist
+// (a new name) and both paths are inside Dir, the site's CA issues one for d's name at those paths, as
+// certbot would. On success Deployment, Files, ConnectTo, CertFile and
+// KeyFile describe d; on error nginx keeps serving the previous
+// configuration (the files may already be d's). Reload must not run
+// concurrently with itself or with readers of those fields.
+func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
+	pid := s.Pid()
+	if pid == 0 {
+		return errors.New("loopback: reload: nginx is not running (Start it first)")
+	}
+	d.Listener = s.Kumod.Addr()
+	d = d.WithDefaults()
+	if err := d.Validate().Err(); err != nil {
+		return fmt.Errorf("loopback: reload: the deployment: %w", err)
+	}
+	if err := s.certificateFor(d); err != nil {
+		return err
+	}
+	files, err := writer.Render(d, writer.Options{
+		Layout:      s.Layout,
+		ListenAddrs: []string{"127.0.0.1"},
+		HTTPSPort:   s.HTTPSPort,
+		HTTPPort:    s.HTTPPort,
+	})
+	if err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
+	}
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		return fmt.Errorf("loopback: reload: plan the rendered files: %w", err)
+	}
+	if err := plan.RetirePreviousDomain(d, s.Layout); err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
+	}
+	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		return fmt.Errorf("loopback: reload: write the rendered files: %w", err)
+	}
+	if err := TestConfig(ctx, s.NginxBinary, s.NginxConf, s.NginxPrefix); err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
+	}
+	if err := s.Kumod.SetBodyLimit(d.MaxBodyBytes()); err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
+	}
+	old := nginxChildren(pid)
+	logStart := fileSize(s.ErrorLog)
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		return fmt.Errorf("loopback: reload: signal HUP to nginx %d: %w", pid, err)
+	}
+	if err := s.waitReloaded(ctx, pid, old, logStart); err != nil {
+		return err
+	}
+	s.Deployment, s.Files = d, files
+	s.CertFile, s.KeyFile = d.TLSCertificate, d.TLSCertificateKey
+	s.setPorts(s.HTTPSPort, s.HTTPPort)
+	return nil
+}
+
+// certificateFor issues d's certificate from the site's CA when its files
+// are missing.
+func (s *Site) certificateFor(d model.Deployment) error {
+	if exists(d.TLSCertificate) && exists(d.TLSCertificateKey) {
+		return nil
+	}
+	if !within(s.Dir, d.TLSCertificate) || !within(s.Dir, d.TLSCertificateKey) {
+		// Never write outside the site's directory: nginx -t then names
+		// the missing file.
+		return nil
+	}
+	certPEM, keyPEM, err := s.CA.IssueKind(CertValid, d.Domain, time.Now())
+	if err != nil {
+		return fmt.Errorf("loopback: reload: a certificate for %s: %w", d.Domain, err)
+	}
+	if err := writeFile(d.TLSCertificate, 0o644, 0, certPEM); err != nil {
+		return err
+	}
+	if err := writeFile(d.TLSCertificateKey, 0o600, 0, keyPEM); err != nil {
+		return err
+	}
+	return mkdirs(0o755, d.ACMEWebroot, filepath.Join(d.ACMEWebroot, ".well-known", "acme-challenge"))
+}
+
+// within reports whether path is inside dir.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && filepath.IsAbs(path) && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// waitReloaded waits until none of old (the workers before the HUP) is
+// still nginx's child and a new worker runs; an [emerg] in the error log
+// since logStart means the master refused the configuration.
+func (s *Site) waitReloaded(ctx context.Context, pid int, old []int, logStart int64) error {
+	deadline := time.NewTimer(reloadTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("loopback: reload: nginx exited:\n%s", tailFrom(s.ErrorLog, logStart, 10))
+		case <-ctx.Done():
+			return fmt.Errorf("loopback: reload: waiting for nginx to serve the new configuration: %w", ctx.Err())
+		case <-deadline.C:
+			return fmt.Errorf("loopback: reload: nginx %d still ran workers of the previous configuration after %v:\n%s", pid, reloadTimeout, tailFrom(s.ErrorLog, logStart, 10))
+		case <-tick.C:
+			if log := tailFrom(s.ErrorLog, logStart, 10); strings.Contains(log, "[emerg]") {
+				return fmt.Errorf("loopback: reload: nginx refused the new configuration and keeps the previous one:\n%s", log)
+			}
+			now := nginxChildren(pid)
+			if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
+				return nil
+			}
+		}
+	}
+}
+
+// nginxChildren lists the processes whose parent is pid (nginx's workers),
+// from /proc.
+func nginxChildren(pid int) []int {
+	var out []int
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		rest := string(data)
+		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		fields := strings.Fields(rest)
+		if len(fields) >= 2 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
+)
+
+// afterApplyMsg is the result of Options.AfterApply.
+type afterApplyMsg struct {
+	target probes.Target
+	err    error
+}
+
+// afterApplyCmd runs Options.AfterApply for d, in a command.
+func afterApplyCmd(ctx context.Context, hook func(context.Context, model.Deployment) (probes.Target, error), d model.Deployment) tea.Cmd {
+	return func() tea.Msg {
+		t, err := hook(ctx, d)
+		return afterApplyMsg{target: t, err: err}
+	}
+}
+
+// afterApplyLabel is what Options.AfterApply does, for the apply screen.
+func (o Options) afterApplyLabel() string {
+	if o.AfterApplyLabel != "" {
+		return o.AfterApplyLabel
+	}
+	return "the step after writing"
+}
+
+// updateAfterApply records the hook's outcome: on success the dashboard
+// checks and scrapes the target it returned, and an enter pressed while it
+// ran goes on to the next screen.
+func (m Model) updateAfterApply(msg afterApplyMsg) (tea.Model, tea.Cmd) {
+	m.apl.afterRunning = false
+	if msg.err != nil {
+		m.apl.afterErr = fmt.Errorf("%s: %w", m.opt.afterApplyLabel(), msg.err)
+	} else {
+		t := msg.target
+		m.opt.Target = &t
+		m.apl.afterErr = nil
+	}
+	m.apl.afterDone = true
+	m.setSize(m.width, m.height)
+	if m.apl.afterEnter && msg.err == nil && m.screen == screenApplied {
+		// The operator already pressed enter; an error stays on screen.
+		return m.afterFiles(), nil
+	}
+	return m, nil
+}
