@@ -1,13 +1,17 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // RevealFor is how long a revealed secret stays visible.
@@ -27,6 +31,7 @@ type secretRow struct {
 // runs in the alternate screen.
 type connection struct {
 	d        model.Deployment
+	layout   writer.Layout // where the secrets are on disk
 	secrets  []secretRow
 	selected int
 	revealed int // index of the revealed secret, -1 for none
@@ -36,12 +41,20 @@ type connection struct {
 	height   int
 }
 
-func newConnection(d model.Deployment) connection {
+// The labels of writer.AppConnection's two secrets: those rows are
+// selectable, revealed and copied here.
+const (
+	labelAuthSecret    = "Auth secret"
+	labelWebhookSecret = "Webhook secret"
+)
+
+func newConnection(d model.Deployment, l writer.Layout) connection {
 	return connection{
-		d: d,
+		d:      d,
+		layout: l,
 		secrets: []secretRow{
-			{"Auth secret", d.InjectionToken, "the app's bearer token for inject and metrics"},
-			{"Webhook secret", d.WebhookToken, "what kumod sends to the app's webhook; the app checks it"},
+			{labelAuthSecret, d.InjectionToken, "the app's bearer token for inject and metrics"},
+			{labelWebhookSecret, d.WebhookToken, "what kumod sends to the app's webhook; the app checks it"},
 		},
 		revealed: -1,
 	}
@@ -95,42 +108,95 @@ func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// View renders the deployment guide's table.
+// View renders what `kumoup apply` prints for the app
+// (writer.AppConnection, in its order and words), the secrets selectable:
+// masked with their fingerprint and where they are on disk, or the one
+// revealed.
 func (c connection) View(st *Styles) string {
-	rows := [][2]string{
-		{"Base URL", c.d.BaseURL()},
-		{"Injection path", model.InjectionPath},
-		{"Metrics URL", c.d.MetricsURL()},
-		{"Auth mode", "Bearer"},
-	}
-	var b strings.Builder
-	b.WriteString("Enter these in the app's KumoMTA connection screen:\n\n")
+	var rows []string
 	label := func(s string) string { return st.Label.Render(padRight(s, 16)) }
-	for _, r := range rows {
-		b.WriteString("  " + label(r[0]) + st.Value.Render(r[1]) + "\n")
+	for _, set := range writer.AppConnection(c.d, c.layout) {
+		i := c.secretIndex(set.Label)
+		marker, style := "  ", st.Value
+		value := set.Value
+		if i >= 0 {
+			style = st.Muted
+			if i == c.selected {
+				marker = st.Selected.Render(">") + " "
+			}
+			if i == c.revealed {
+				value, style = c.secrets[i].value, st.Secret
+			}
+		}
+		// Values wrap under their own column, paths breaking after a '/'.
+		for n, l := range wrapValue(value, max(c.width-18, 20)) {
+			if n > 0 {
+				rows = append(rows, "  "+padRight("", 16)+style.Render(l))
+				continue
+			}
+			row := marker + label(set.Label) + style.Render(l)
+			if set.Label == "TLS verification" {
+				row += st.Muted.Render("  (never turn it off)")
+			}
+			rows = append(rows, row)
+		}
+		if i >= 0 && i == c.selected {
+			rows = append(rows, "  "+padRight("", 16)+st.Muted.Render(c.secrets[i].purpose))
+		}
 	}
-	for i, s := range c.secrets {
-		v := model.Mask(s.value) + "  " + st.Muted.Render(model.Fingerprint(s.value))
-		if i == c.revealed {
-			v = st.Secret.Render(s.value)
-		}
-		marker := "  "
-		line := label(s.label) + v
-		if i == c.selected {
-			marker = st.Selected.Render(">") + " "
-		}
-		b.WriteString(marker + line + "\n")
-		if i == c.selected {
-			b.WriteString("  " + padRight("", 16) + st.Muted.Render(s.purpose) + "\n")
-		}
-	}
-	b.WriteString("  " + label("TLS verification") + st.Value.Render("on") + st.Muted.Render("  (never turn it off)") + "\n")
-	b.WriteString("\n")
+	var bottom []string
 	if c.status != "" {
-		b.WriteString(st.Muted.Render(wrapText(c.status, c.width)) + "\n")
+		bottom = append(bottom, st.Muted.Render(wrapText(c.status, c.width)))
 	}
-	b.WriteString(st.Heading.Render("Press enter for the next steps."))
-	return b.String()
+	bottom = append(bottom, st.Heading.Render("Press enter for the next steps."))
+	// A blank line after the heading and before what the keys did, when
+	// they fit: the table and the way on always stay on screen.
+	intro := []string{"Enter these in the app's KumoMTA connection screen:", ""}
+	gap := []string{""}
+	used := len(rows) + lipgloss.Height(strings.Join(bottom, "\n")) + 3
+	if c.height > 0 && used > c.height {
+		intro = intro[:1]
+	}
+	if c.height > 0 && used-1 > c.height {
+		gap = nil
+	}
+	return strings.Join(slices.Concat(intro, rows, gap, bottom), "\n")
+}
+
+// secretIndex is the index in c.secrets of the row labelled label, -1 for
+// a row that holds no secret.
+func (c connection) secretIndex(label string) int {
+	for i, s := range c.secrets {
+		if s.label == label {
+			return i
+		}
+	}
+	return -1
+}
+
+// wrapValue cuts v into lines of at most w cells at spaces, a path that
+// does not fit breaking after a '/': every character stays visible.
+func wrapValue(v string, w int) []string {
+	var out []string
+	line := ""
+	for _, word := range strings.Split(v, " ") {
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= w:
+			line += " " + word
+			continue
+		default:
+			out = append(out, line)
+			line = word
+		}
+		if ansi.StringWidth(line) > w {
+			parts := wrapPath(line, w)
+			out = append(out, parts[:len(parts)-1]...)
+			line = parts[len(parts)-1]
+		}
+	}
+	return append(out, line)
 }
 
 func padRight(s string, w int) string {

@@ -3,10 +3,13 @@ package ui
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kumoup/kumoup/writer"
 )
 
 func TestRevealedSecretIsMaskedAgainByItsOwnTick(t *testing.T) {
@@ -92,4 +95,44 @@ func TestNoColorAndDumbTerminalDrawWithoutColors(t *testing.T) {
 			t.Fatal("no colors with a color terminal")
 		}
 	})
+}
+
+func TestConnectionValuesShowEverythingKumoupApplyPrintsWithTheSecretsMasked(t *testing.T) {
+	m := atConnection(t, 80, 24)
+	// Wrapped values read whole without their line breaks and indents.
+	s := strings.Join(strings.Fields(screenText(m)), "")
+	settings := writer.AppConnection(m.deployment, m.opt.Layout)
+	for _, set := range settings {
+		if !strings.Contains(s, strings.Join(strings.Fields(set.Label+set.Value), "")) {
+			t.Errorf("the screen lacks %q %q that kumoup apply prints:\n%s", set.Label, set.Value, screenText(m))
+		}
+	}
+	// The rows the UI reveals and copies are kumoup apply's secrets.
+	for _, sec := range m.conn.secrets {
+		if !slices.ContainsFunc(settings, func(set writer.Setting) bool { return set.Label == sec.label }) {
+			t.Errorf("secret row %q is not a label of writer.AppConnection", sec.label)
+		}
+	}
+	if strings.Contains(s, testInjectionToken) || strings.Contains(s, testWebhookToken) {
+		t.Error("a secret is shown before it is asked for")
+	}
+}
+
+func TestConnectionValuesWithLongPathsKeepEveryRowAndTheWayOnAt80x24(t *testing.T) {
+	opt := prefilled()
+	opt.Demo = true // its banner takes a line
+	opt.Layout = writer.Layout{Root: "/tmp/TestDemoWalkthroughAt80x241412368216/001/kumoup-demo-2777929650/host"}
+	m := atReview(t, opt, 80, 24)
+	m.conn = newConnection(m.deployment, m.opt.Layout)
+	m.goTo(screenConnection)
+	m = send(m, press("c")) // the OSC 52 note takes two more lines
+	s := screenText(m)
+	if lines := strings.Split(s, "\n"); len(lines) != 24 {
+		t.Fatalf("%d lines at 80x24", len(lines))
+	}
+	for _, want := range []string{"Base URL", "Webhook URL", "Webhook secret", "kumomta", "OSC 52", "Press enter for the next steps."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the screen lacks %q:\n%s", want, s)
+		}
+	}
 }

@@ -213,7 +213,7 @@ func TestScreensApply(t *testing.T) {
 
 func atConnection(t *testing.T, w, h int) Model {
 	m := atReview(t, prefilled(), w, h)
-	m.conn = newConnection(m.deployment)
+	m.conn = newConnection(m.deployment, m.opt.Layout)
 	m.goTo(screenConnection)
 	return m
 }

@@ -227,7 +227,7 @@ func (m Model) afterFiles() Model {
 		m.goTo(screenNextSteps)
 		return m
 	}
-	m.conn = newConnection(m.deployment)
+	m.conn = newConnection(m.deployment, m.opt.Layout)
 	m.goTo(screenConnection)
 	return m
 }
