@@ -57,7 +57,8 @@ var stepOf = [numPages]int{1, 2, 2, 3, 3, 4, 1}
 // keeps every value.
 type wizard struct {
 	d                     model.Deployment
-	certPath, keyPath     string // "" means derived from the domain
+	certPath, keyPath     string        // "" means derived from the domain
+	certs                 writer.Layout // where the derived paths are: the demo's pretend host, else /
 	port                  string
 	injChoice, hookChoice tokenChoice
 	injPaste, hookPaste   string
@@ -78,17 +79,31 @@ type wizard struct {
 
 // newWizard starts the wizard from prefill (nil: the defaults).
 func newWizard(prefill *model.Deployment, st *Styles, keys KeyMap) *wizard {
-	w := &wizard{st: st, keys: keys, pages: mtaPages}
+	return newWizardFor(prefill, writer.Layout{}, st, keys)
+}
+
+// newWizardFor is newWizard with the certificate paths derived from the
+// name under certs (the demo's pretend host, where its certbot stand-in
+// leaves them).
+func newWizardFor(prefill *model.Deployment, certs writer.Layout, st *Styles, keys KeyMap) *wizard {
+	w := &wizard{st: st, keys: keys, pages: mtaPages, certs: certs}
 	if prefill != nil {
 		w.d = *prefill
 	}
 	w.d = w.d.WithDefaults()
-	if w.d.TLSCertificate == model.CertificatePath(w.d.Domain) {
+	if prefill != nil && prefill.TLSCertificate == "" {
+		// WithDefaults filled in the path under /.
+		w.d.TLSCertificate = w.derivedCert(w.d.Domain)
+	}
+	if prefill != nil && prefill.TLSCertificateKey == "" {
+		w.d.TLSCertificateKey = w.derivedKey(w.d.Domain)
+	}
+	if w.d.TLSCertificate == w.derivedCert(w.d.Domain) {
 		w.certPath = ""
 	} else {
 		w.certPath = w.d.TLSCertificate
 	}
-	if w.d.TLSCertificateKey == model.CertificateKeyPath(w.d.Domain) {
+	if w.d.TLSCertificateKey == w.derivedKey(w.d.Domain) {
 		w.keyPath = ""
 	} else {
 		w.keyPath = w.d.TLSCertificateKey
@@ -185,8 +200,8 @@ func (w *wizard) prev() (tea.Cmd, bool) {
 func (w *wizard) finishPage(p page) {
 	switch p {
 	case pageHost:
-		w.d.TLSCertificate = orDerived(w.certPath, model.CertificatePath(w.d.Domain))
-		w.d.TLSCertificateKey = orDerived(w.keyPath, model.CertificateKeyPath(w.d.Domain))
+		w.d.TLSCertificate = orDerived(w.certPath, w.derivedCert(w.d.Domain))
+		w.d.TLSCertificateKey = orDerived(w.keyPath, w.derivedKey(w.d.Domain))
 	case pageProxy:
 		if n, err := strconv.Atoi(strings.TrimSpace(w.port)); err == nil {
 			w.d.ProxyPort = n
@@ -194,6 +209,16 @@ func (w *wizard) finishPage(p page) {
 	case pageProxyHost:
 		w.finishProxyHost()
 	}
+}
+
+// derivedCert and derivedKey are Let's Encrypt's paths for domain, under
+// w.certs.
+func (w *wizard) derivedCert(domain string) string {
+	return w.certs.Path(model.CertificatePath(domain))
+}
+
+func (w *wizard) derivedKey(domain string) string {
+	return w.certs.Path(model.CertificateKeyPath(domain))
 }
 
 func orDerived(v, derived string) string {
@@ -317,7 +342,13 @@ func (w *wizard) View() string {
 
 func (m Model) startWizard() (tea.Model, tea.Cmd) {
 	if m.wiz == nil {
-		m.wiz = newWizard(m.opt.Prefill, m.st, m.keys)
+		var certs writer.Layout
+		if m.opt.Demo {
+			// The demo's certbot stand-in leaves certificates in its
+			// pretend host.
+			certs = m.opt.Layout
+		}
+		m.wiz = newWizardFor(m.opt.Prefill, certs, m.st, m.keys)
 		m.wiz.bg = m.bg
 		if m.host == writer.HostProxy {
 			m.wiz.forProxyHost()

@@ -61,8 +61,8 @@ func (w *wizard) refreshPlaceholders() {
 		domain = "<name>"
 	}
 	if w.certIn != nil {
-		w.certIn.Placeholder(model.CertificatePath(domain))
-		w.keyIn.Placeholder(model.CertificateKeyPath(domain))
+		w.certIn.Placeholder(w.derivedCert(domain))
+		w.keyIn.Placeholder(w.derivedKey(domain))
 	}
 }
 

@@ -3,6 +3,9 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 func TestWizardPageKeepsItsLastFieldWhenAPrefilledValueWraps(t *testing.T) {
@@ -26,5 +29,28 @@ func TestTokenChoiceHasNoFilterToLeaveHalfTyped(t *testing.T) {
 	m = send(m, press("/"))
 	if after := screenText(m); after != before {
 		t.Fatalf("/ changed the token choice page (a filter opened):\n%s", after)
+	}
+}
+
+func TestDemoWizardDerivesTheCertificatePathsInItsPretendHostFromTheNewName(t *testing.T) {
+	host := writer.Layout{Root: "/tmp/kumoup-demo-1/host"}
+	for _, demo := range []bool{true, false} {
+		opt := prefilled()
+		opt.Demo, opt.Layout = demo, host
+		d := *opt.Prefill
+		d.TLSCertificate = host.Path(model.CertificatePath(d.Domain))
+		d.TLSCertificateKey = host.Path(model.CertificateKeyPath(d.Domain))
+		opt.Prefill = &d
+		m := atPage(opt, pageHost, 80, 24)
+		m.wiz.d.Domain = "mail.changed.example"
+		m.wiz.finishPage(pageHost)
+		got := m.wiz.d
+		want, wantKey := d.TLSCertificate, d.TLSCertificateKey // kept as typed on a host
+		if demo {
+			want, wantKey = host.Path(model.CertificatePath(got.Domain)), host.Path(model.CertificateKeyPath(got.Domain))
+		}
+		if got.TLSCertificate != want || got.TLSCertificateKey != wantKey {
+			t.Errorf("demo %v: certificate %q key %q after the name changed, want %q and %q", demo, got.TLSCertificate, got.TLSCertificateKey, want, wantKey)
+		}
 	}
 }
