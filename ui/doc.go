@@ -10,8 +10,8 @@
 // its own file with a render function over plain state and a SetSize; key
 // bindings live in keys.go and every color and border in styles.go. Update
 // never waits: token generation, planning and applying files, scrapes,
-// checks, the clipboard and next-step commands all run as tea.Cmds that
-// return typed messages.
+// checks, the clipboard, next-step commands and Options.AfterApply (the
+// demo's nginx reload) all run as tea.Cmds that return typed messages.
 //
 // Typical use, from the command line:
 //

@@ -20,6 +20,11 @@
 // list the dashboard uses: the checks that cannot run on loopback are
 // replaced by ones that report skip with the reason.
 //
+// [Env.Reload] makes the demo serve the answers the wizard wrote (its nginx
+// reloaded, the stand-in's body limit following) and returns the target
+// the dashboard then checks: the UI calls it after its apply
+// (ui.Options.AfterApply).
+//
 // [Env.Close] stops everything Start started and removes the directory
 // (unless Config.Keep); it also runs when Start's context is done, so
 // ctrl+c, SIGTERM or SIGHUP leave no nginx or stand-in running.

@@ -16,6 +16,11 @@
 // tested is what a Debian host runs. When the tests run as root, nginx
 // workers run as nobody: Start makes the site's directories traversable.
 //
+// [Site.Reload] makes the running nginx serve another deployment (a new
+// name, token or body limit) as `nginx -t && systemctl reload nginx` does:
+// same master, same ports, HUP, and it returns once the previous
+// configuration's workers are gone.
+//
 // Several sites may run at once (distinct ports and prefixes). Every process
 // Start runs stops on Stop and when its context is done; nginx also gets
 // SIGTERM if the process that started it dies.
