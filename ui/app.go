@@ -37,6 +37,7 @@ const (
 	screenReviewNothing    // not a screen of its own: the keys of screenReview when every file is as rendered
 	screenReviewBlocked    // not a screen of its own: the keys of screenReview when writing is refused or impossible
 	screenDashboardMetrics // not a screen of its own: the keys of screenDashboard showing the metrics pane alone
+	screenReviewSave       // not a screen of its own: the keys of screenReview when writing is refused for lack of root and the answers can be saved
 )
 
 // Model is the top-level bubbletea model: it owns the shared state (size,
@@ -71,8 +72,9 @@ type Model struct {
 
 	// deployment is the answers being written, then watched.
 	deployment model.Deployment
-	written    bool // the apply wrote at least one file
-	aborted    bool // the operator quit with ctrl+c
+	written    bool   // the apply wrote at least one file
+	saved      string // the answers file saved for sudo kumoup apply when writing was refused
+	aborted    bool   // the operator quit with ctrl+c
 	err        error
 }
 
@@ -154,6 +156,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.InterruptMsg:
 		return m.quit(true)
+	case answersSavedMsg:
+		return m.updateSaved(msg)
 	case afterApplyMsg:
 		// Options.AfterApply's result, wherever the operator is.
 		return m.updateAfterApply(msg)

@@ -16,6 +16,7 @@ type KeyMap struct {
 	BackEdit key.Binding // esc after a failed apply
 	Continue key.Binding // enter on screens without a form
 	Apply    key.Binding // enter on the review screen
+	Save     key.Binding // s on the review screen when writing is refused for lack of root
 	Up       key.Binding
 	Down     key.Binding
 	PageUp   key.Binding
@@ -67,6 +68,7 @@ func DefaultKeyMap() KeyMap {
 		BackEdit:   b([]string{"esc"}, "esc", "back to the answers"),
 		Continue:   b([]string{"enter"}, "enter", "continue"),
 		Apply:      b([]string{"enter", "y"}, "enter", "write the files"),
+		Save:       b([]string{"s"}, "s", "save answers"),
 		Up:         b([]string{"up", "k"}, "↑/k", "up"),
 		Down:       b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:     b([]string{"pgup", "b"}, "pgup", "page up"),
@@ -125,6 +127,11 @@ func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
 		return bindings{
 			short: []key.Binding{k.Continue, k.Back, k.Up, k.Down, k.Help, k.Quit},
 			full:  [][]key.Binding{{k.Continue, k.Back, k.Quit}, scroll},
+		}
+	case screenReviewSave:
+		return bindings{
+			short: []key.Binding{k.Save, k.Back, k.Up, k.Down, k.Help, k.Quit},
+			full:  [][]key.Binding{{k.Save, k.Back, k.Quit}, scroll},
 		}
 	case screenReviewBlocked:
 		return bindings{

@@ -239,6 +239,8 @@ func (m Model) helpScreen(s screen) screen {
 		return screenNextStepsProxy
 	case s == screenDashboard && m.dash != nil && !m.dash.checksVisible():
 		return screenDashboardMetrics
+	case s == screenReview && m.rev.offersSave():
+		return screenReviewSave
 	case s == screenReview && !m.rev.canWrite():
 		return screenReviewBlocked
 	case s == screenReview && m.rev.nothingToWrite():

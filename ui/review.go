@@ -76,6 +76,13 @@ type review struct {
 	scroll scroller
 	width  int
 	then   string // where enter goes when nothing is to write ("": connection values)
+
+	// When writing is refused for lack of root, the answers can be saved
+	// for sudo kumoup apply (see review_save.go).
+	saveable bool   // this host's answers are applied by kumoup apply
+	saving   bool   // saveAnswersCmd is running
+	saved    string // the answers file saved
+	saveErr  error  // why the last save failed
 }
 
 func newReview(pm planMsg, st *Styles) review { return review{msg: pm, st: st} }
@@ -97,6 +104,7 @@ func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.host == writer.HostProxy {
 			m.rev.then = "next steps"
 		}
+		m.rev.saveable = m.host == writer.HostMTA
 		m.goTo(screenReview)
 	}
 	return m, nil
@@ -110,6 +118,8 @@ func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(km, m.keys.Back):
 		return m.startWizard()
+	case key.Matches(km, m.keys.Save) && m.rev.canSave():
+		return m.startSave()
 	case key.Matches(km, m.keys.Apply):
 		if !m.rev.canWrite() {
 			return m, nil
@@ -289,6 +299,8 @@ func (r review) question() string {
 	switch {
 	case r.msg.err != nil, r.msg.plan == nil:
 		q = "esc: change the answers"
+	case r.canSave():
+		return r.saveQuestion()
 	case r.msg.rootErr != nil:
 		q = "Writing is refused without root: quit (ctrl+c) and run sudo kumoup, or esc to change the answers."
 	case r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0:

@@ -92,6 +92,10 @@ type Options struct {
 	// Firewall runs the firewall screen's side effects (ufw status, the
 	// SSH guard, nft -f); see FirewallActions.
 	Firewall FirewallActions
+	// SaveDir is where the review saves the answers (s) when writing is
+	// refused for lack of root, for sudo kumoup apply --answers to
+	// finish; empty means ~/kumoup-answers. See writer.SaveAnswers.
+	SaveDir string
 	// Input and Output default to the terminal (stdin, stdout).
 	Input  io.Reader
 	Output io.Writer
@@ -139,8 +143,10 @@ func CheckTTY() error {
 }
 
 // Run shows the UI until the operator quits. It returns ErrAborted when
-// the operator quit before anything was written, and an error when the
-// wizard could not write the files (the UI already showed it).
+// the operator quit before anything was written (wrapped, with the sudo
+// kumoup apply command that finishes, when the review saved the answers),
+// and an error when the wizard could not write the files (the UI already
+// showed it).
 func Run(ctx context.Context, opt Options) error {
 	// Commands still running when the program ends (a check waiting on
 	// the network, a scrape) are cancelled on return.
@@ -165,7 +171,7 @@ func Run(ctx context.Context, opt Options) error {
 		if fm.written {
 			return nil
 		}
-		return ErrAborted
+		return fm.abortError()
 	case err != nil:
 		return fmt.Errorf("terminal UI: %w", err)
 	}
@@ -173,7 +179,17 @@ func Run(ctx context.Context, opt Options) error {
 		return fmt.Errorf("%w while the files were being written: each holds its old or its new content; run kumoup setup again", ErrAborted)
 	}
 	if fm.aborted && !fm.written {
-		return ErrAborted
+		return fm.abortError()
 	}
 	return fm.err
+}
+
+// abortError is ErrAborted, naming the command that finishes the setup
+// when the answers were saved: the alternate screen that showed it is
+// gone once Run returns.
+func (m Model) abortError() error {
+	if m.saved != "" {
+		return fmt.Errorf("%w: nothing was written; the answers are saved, finish as root with: %s", ErrAborted, finishCommand(m.saved))
+	}
+	return ErrAborted
 }

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// answersSavedMsg is the result of saveAnswersCmd: the answers file
+// written, or why not.
+type answersSavedMsg struct {
+	path string
+	err  error
+}
+
+// saveAnswersCmd saves d (tokens in their own 0600 files) in dir, or in
+// ~/kumoup-answers when dir is empty, for sudo kumoup apply to finish.
+func saveAnswersCmd(dir string, d model.Deployment) tea.Cmd {
+	return func() tea.Msg {
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return answersSavedMsg{err: fmt.Errorf("find your home directory to save the answers in ~/%s: %w (set $HOME)", writer.DefaultSaveDir, err)}
+			}
+			dir = filepath.Join(home, writer.DefaultSaveDir)
+		}
+		path, err := writer.SaveAnswers(dir, d)
+		return answersSavedMsg{path: path, err: err}
+	}
+}
+
+// finishCommand is the command that applies answers saved at path.
+func finishCommand(path string) string { return "sudo kumoup apply --answers " + path }
+
+// canSave reports whether the review may save the answers instead of
+// writing: the plan was rendered but writing is refused for lack of root
+// (on the MTA host, whose answers kumoup apply takes).
+func (r review) canSave() bool {
+	return r.saveable && r.msg.err == nil && r.msg.plan != nil && errors.Is(r.msg.rootErr, writer.ErrNotRoot)
+}
+
+// offersSave reports whether the save key is live: it can save and has
+// not saved yet, nor is saving.
+func (r review) offersSave() bool { return r.canSave() && !r.saving && r.saved == "" }
+
+// startSave saves the reviewed answers in a command.
+func (m Model) startSave() (tea.Model, tea.Cmd) {
+	if !m.rev.offersSave() {
+		return m, nil
+	}
+	m.rev.saving, m.rev.saveErr = true, nil
+	m.setSize(m.width, m.height)
+	return m, saveAnswersCmd(m.opt.SaveDir, m.rev.msg.d)
+}
+
+// updateSaved shows where the answers went, or why they did not.
+func (m Model) updateSaved(msg answersSavedMsg) (tea.Model, tea.Cmd) {
+	m.rev.saving = false
+	if msg.err != nil {
+		m.rev.saveErr = msg.err
+	} else {
+		m.rev.saved = msg.path
+		m.saved = msg.path
+	}
+	m.setSize(m.width, m.height)
+	return m, nil
+}
+
+// saveQuestion is the review's question while writing is refused and the
+// answers can be saved.
+func (r review) saveQuestion() string {
+	w := max(r.width, 20)
+	switch {
+	case r.saving:
+		return "Saving the answers…"
+	case r.saved != "":
+		out := wrapText("Answers saved in "+filepath.Dir(r.saved)+", each token in its own 0600 file beside them; nothing on this host was changed. Finish as root with:", w)
+		for _, l := range wrapCommand(finishCommand(r.saved), w-2) {
+			out += "\n  " + l
+		}
+		return out + "\n" + wrapText("esc: change the answers · ctrl+c: quit (the command is printed again)", w)
+	case r.saveErr != nil:
+		return wrapText("The answers were not saved: "+r.saveErr.Error(), w) + "\n" + wrapText("s: try again · esc: change the answers · ctrl+c: quit", w)
+	}
+	return wrapText("Writing is refused without root. s: save the answers (tokens in private files) to finish with sudo kumoup apply · esc: change the answers · ctrl+c: quit", w)
+}
