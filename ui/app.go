@@ -73,7 +73,7 @@ type Model struct {
 	// deployment is the answers being written, then watched.
 	deployment model.Deployment
 	written    bool   // the apply wrote at least one file
-	saved      string // the answers file saved for sudo kumoup apply when writing was refused
+	saved      string // the command that applies the answers saved when writing was refused
 	aborted    bool   // the operator quit with ctrl+c
 	err        error
 }

@@ -78,11 +78,12 @@ type review struct {
 	then   string // where enter goes when nothing is to write ("": connection values)
 
 	// When writing is refused for lack of root, the answers can be saved
-	// for sudo kumoup apply (see review_save.go).
-	saveable bool   // this host's answers are applied by kumoup apply
-	saving   bool   // saveAnswersCmd is running
-	saved    string // the answers file saved
-	saveErr  error  // why the last save failed
+	// for sudo kumoup apply or proxy (see review_save.go).
+	finish  string // the command that applies saved answers ("": none)
+	tokens  bool   // saving saves the tokens (the KumoProxy host needs none)
+	saving  bool   // saveAnswersCmd is running
+	saved   string // the answers file saved
+	saveErr error  // why the last save failed
 }
 
 func newReview(pm planMsg, st *Styles) review { return review{msg: pm, st: st} }
@@ -104,7 +105,8 @@ func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.host == writer.HostProxy {
 			m.rev.then = "next steps"
 		}
-		m.rev.saveable = m.host == writer.HostMTA
+		m.rev.finish = finishCommand(m.host)
+		m.rev.tokens = m.host == writer.HostMTA
 		m.goTo(screenReview)
 	}
 	return m, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -20,7 +21,7 @@ type answersSavedMsg struct {
 }
 
 // saveAnswersCmd saves d (tokens in their own 0600 files) in dir, or in
-// ~/kumoup-answers when dir is empty, for sudo kumoup apply to finish.
+// ~/kumoup-answers when dir is empty, for sudo to finish.
 func saveAnswersCmd(dir string, d model.Deployment) tea.Cmd {
 	return func() tea.Msg {
 		if dir == "" {
@@ -35,14 +36,19 @@ func saveAnswersCmd(dir string, d model.Deployment) tea.Cmd {
 	}
 }
 
-// finishCommand is the command that applies answers saved at path.
-func finishCommand(path string) string { return "sudo kumoup apply --answers " + path }
+// finishCommand is the command, less the answers file, that applies
+// answers saved on host h.
+func finishCommand(h writer.Host) string {
+	if h == writer.HostProxy {
+		return "sudo kumoup proxy --answers "
+	}
+	return "sudo kumoup apply --answers "
+}
 
 // canSave reports whether the review may save the answers instead of
-// writing: the plan was rendered but writing is refused for lack of root
-// (on the MTA host, whose answers kumoup apply takes).
+// writing: the plan was rendered but writing is refused for lack of root.
 func (r review) canSave() bool {
-	return r.saveable && r.msg.err == nil && r.msg.plan != nil && errors.Is(r.msg.rootErr, writer.ErrNotRoot)
+	return r.finish != "" && r.msg.err == nil && r.msg.plan != nil && errors.Is(r.msg.rootErr, writer.ErrNotRoot)
 }
 
 // offersSave reports whether the save key is live: it can save and has
@@ -56,7 +62,11 @@ func (m Model) startSave() (tea.Model, tea.Cmd) {
 	}
 	m.rev.saving, m.rev.saveErr = true, nil
 	m.setSize(m.width, m.height)
-	return m, saveAnswersCmd(m.opt.SaveDir, m.rev.msg.d)
+	d := m.rev.msg.d
+	if !m.rev.tokens {
+		d.InjectionToken, d.WebhookToken = "", ""
+	}
+	return m, saveAnswersCmd(m.opt.SaveDir, d)
 }
 
 // updateSaved shows where the answers went, or why they did not.
@@ -66,7 +76,7 @@ func (m Model) updateSaved(msg answersSavedMsg) (tea.Model, tea.Cmd) {
 		m.rev.saveErr = msg.err
 	} else {
 		m.rev.saved = msg.path
-		m.saved = msg.path
+		m.saved = m.rev.finish + msg.path
 	}
 	m.setSize(m.width, m.height)
 	return m, nil
@@ -80,13 +90,21 @@ func (r review) saveQuestion() string {
 	case r.saving:
 		return "Saving the answers…"
 	case r.saved != "":
-		out := wrapText("Answers saved in "+filepath.Dir(r.saved)+", each token in its own 0600 file beside them; nothing on this host was changed. Finish as root with:", w)
-		for _, l := range wrapCommand(finishCommand(r.saved), w-2) {
+		what := "Answers saved in " + filepath.Dir(r.saved)
+		if r.tokens {
+			what += ", each token in its own 0600 file beside them"
+		}
+		out := wrapText(what+"; nothing on this host was changed. Finish as root with:", w)
+		for _, l := range wrapCommand(r.finish+r.saved, w-2) {
 			out += "\n  " + l
 		}
 		return out + "\n" + wrapText("esc: change the answers · ctrl+c: quit (the command is printed again)", w)
 	case r.saveErr != nil:
 		return wrapText("The answers were not saved: "+r.saveErr.Error(), w) + "\n" + wrapText("s: try again · esc: change the answers · ctrl+c: quit", w)
 	}
-	return wrapText("Writing is refused without root. s: save the answers (tokens in private files) to finish with sudo kumoup apply · esc: change the answers · ctrl+c: quit", w)
+	what := "the answers"
+	if r.tokens {
+		what += " (tokens in private files)"
+	}
+	return wrapText("Writing is refused without root. s: save "+what+" to finish with "+strings.TrimSuffix(r.finish, " --answers ")+" · esc: change the answers · ctrl+c: quit", w)
 }

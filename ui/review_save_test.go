@@ -149,3 +149,25 @@ func TestScreensReviewRefused(t *testing.T) {
 		})
 	})
 }
+
+func TestTheProxyHostReviewSavesTheAnswersWithoutTokensForSudoKumoupProxy(t *testing.T) {
+	m := refused(atProxyReview(t, 80, 24))
+	m.opt.SaveDir = shortDir(t)
+	if h := ansi.Strip(m.helpView()); !strings.Contains(h, "s save answers") {
+		t.Fatalf("writing refused on the KumoProxy host: help line %q lacks s", h)
+	}
+	next, cmd := m.Update(press("s"))
+	m = runCmd(next.(Model), cmd)
+	path := filepath.Join(m.opt.SaveDir, writer.SavedAnswersName)
+	if s := screenText(m); !strings.Contains(s, "sudo kumoup proxy --answers "+path) || strings.Contains(s, "token") {
+		t.Fatalf("the screen lacks the proxy command, or speaks of tokens:\n%s", s)
+	}
+	entries, _ := os.ReadDir(m.opt.SaveDir)
+	if len(entries) != 1 {
+		t.Fatalf("saved %v; the KumoProxy host needs no token file", entries)
+	}
+	d, _, err := writer.ReadHostAnswers(path, writer.Layout{Root: t.TempDir()})
+	if err != nil || d.ProxyHost != "10.0.0.5" || len(d.Firewall.MTAAddresses) != 1 {
+		t.Fatalf("saved answers read back as %+v: %v", d, err)
+	}
+}

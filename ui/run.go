@@ -189,7 +189,7 @@ func Run(ctx context.Context, opt Options) error {
 // gone once Run returns.
 func (m Model) abortError() error {
 	if m.saved != "" {
-		return fmt.Errorf("%w: nothing was written; the answers are saved, finish as root with: %s", ErrAborted, finishCommand(m.saved))
+		return fmt.Errorf("%w: nothing was written; the answers are saved, finish as root with: %s", ErrAborted, m.saved)
 	}
 	return ErrAborted
 }

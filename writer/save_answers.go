@@ -23,8 +23,9 @@ const (
 // setup saves the answers when it may not write them (not root).
 const DefaultSaveDir = "kumoup-answers"
 
-// SaveAnswers saves d so that `sudo kumoup apply --answers PATH` can
-// finish what an unprivileged kumoup setup may not write: the non-secret
+// SaveAnswers saves d so that `sudo kumoup apply --answers PATH` (or
+// kumoup proxy on the KumoProxy host) can finish what an unprivileged
+// wizard may not write: the non-secret
 // answers as an answers file (model.MarshalAnswers) whose
 // injection_token_file and webhook_token_file name the token files next to
 // it, and each token d holds in its own file. It returns the answers
@@ -66,9 +67,12 @@ func SaveAnswers(dir string, d model.Deployment) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	header := "# Saved by kumoup setup, which may not write the files without root.\n" +
+	header := "# Saved by kumoup, which may not write the files without root.\n" +
 		"# Finish with: sudo kumoup apply --answers " + answersPath + "\n" +
-		"# The token files named below are relative to this file's directory.\n"
+		"# (on the KumoProxy host: sudo kumoup proxy --answers " + answersPath + ")\n"
+	if yamlRefs != "" {
+		header += "# The token files named below are relative to this file's directory.\n"
+	}
 	// The answers file comes last: once it exists, every file it names does.
 	files = append(files, file{SavedAnswersName, append(append([]byte(header), body...), yamlRefs...)})
 

@@ -70,3 +70,33 @@ func TestApplyOfAnswersSavedBySetupWritesTheFilesOfTheDeployment(t *testing.T) {
 		t.Fatalf("applied deployment reads back as\n%+v\nwant\n%+v", back, d)
 	}
 }
+
+func TestProxyOfAnswersSavedByTheProxyWizardWritesTheHostsFiles(t *testing.T) {
+	d := model.Deployment{
+		ProxyHost: "10.0.0.5",
+		Firewall:  model.Firewall{MTAAddresses: []string{"10.0.0.4"}, Resolvers: []string{"10.0.0.53"}},
+	}.WithDefaults()
+	saved, err := writer.SaveAnswers(filepath.Join(t.TempDir(), "kumoup-answers"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	r := kumoup(t, "proxy", "--answers", saved, "--root", root)
+	if r.code != exitOK {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	l := writer.Layout{Root: root}
+	want, err := writer.RenderProxyHost(d, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range want {
+		got, err := os.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, f.Content) {
+			t.Errorf("%s differs from the deployment's rendering", f.Path)
+		}
+	}
+}
