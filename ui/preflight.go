@@ -173,7 +173,7 @@ func (p preflight) View(st *Styles) string {
 	case f.Root:
 		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and run the next steps"))
 	default:
-		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through every page, but writing is refused;"), st.Muted.Render("quit and run ")+st.Code.Render("sudo kumoup"))
+		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through every page; writing is refused, but the review can"), st.Muted.Render("save the answers for ")+st.Code.Render("sudo kumoup apply")+st.Muted.Render(", or quit and run ")+st.Code.Render("sudo kumoup"))
 	}
 	if f.Nginx != "" {
 		line(st.Pass.Render(glyphPass), "nginx found: "+f.Nginx)

@@ -19,7 +19,7 @@ func (p preflight) proxyView(st *Styles) string {
 	case f.Root:
 		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and start KumoProxy"))
 	default:
-		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through the page, but writing is refused;"), st.Muted.Render("quit and run ")+st.Code.Render("sudo kumoup proxy"))
+		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through the page; writing is refused, but the review can"), st.Muted.Render("save the answers for ")+st.Code.Render("sudo kumoup proxy --answers")+st.Muted.Render(", or quit and run ")+st.Code.Render("sudo kumoup proxy"))
 	}
 	if f.ProxyServer != "" {
 		line(st.Pass.Render(glyphPass), "proxy-server found: "+f.ProxyServer)
