@@ -183,25 +183,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	// A command's result goes to the screen that asked for it, even if the
-	// operator has moved on meanwhile.
+	// operator has moved on meanwhile; anything else to the current screen.
+	s := m.screen
 	switch msg.(type) {
 	case hostFactsMsg:
-		return m.updatePreflight(msg)
+		s = screenPreflight
 	case applyProgressMsg, applyDoneMsg:
-		return m.updateApply(msg)
+		s = screenApplying
 	case remaskMsg:
-		return m.updateConnection(msg)
+		s = screenConnection
 	case stepDoneMsg:
-		return m.updateNextSteps(msg)
+		s = screenNextSteps
 	case fwPreparedMsg, fwLoadedMsg:
-		return m.updateFirewall(msg)
+		s = screenFirewall
 	case scrapeMsg, scrapeTickMsg, checksMsg, checkTickMsg:
 		if m.dash == nil {
 			return m, nil
 		}
-		return m.updateDashboard(msg)
+		s = screenDashboard
 	}
-	switch m.screen {
+	switch s {
 	case screenPreflight:
 		return m.updatePreflight(msg)
 	case screenWizard:
