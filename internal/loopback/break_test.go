@@ -13,9 +13,7 @@ import (
 // tests rely on that), while the unmodified site does not have it.
 
 func TestBreakNoAuthProxiesWithoutAToken(t *testing.T) {
-	nginxTest(t)
-	good := startSite(t, loopback.Config{})
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakNoAuth})
+	good, bad := intactAndBroken(t, loopback.BreakNoAuth)
 	for _, p := range []string{"/metrics", "/api/inject/v1"} {
 		if a := get(t, good, "GET", p, "", ""); a.status != 401 {
 			t.Errorf("intact site: %s without token %d, want 401", p, a.status)
@@ -30,9 +28,7 @@ func TestBreakNoAuthProxiesWithoutAToken(t *testing.T) {
 }
 
 func TestBreakForwardAuthorizationLetsKumodSeeTheToken(t *testing.T) {
-	nginxTest(t)
-	good := startSite(t, loopback.Config{})
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakForwardAuthorization})
+	good, bad := intactAndBroken(t, loopback.BreakForwardAuthorization)
 	if a := get(t, good, "GET", "/metrics", bearer(good), ""); a.status != 200 {
 		t.Errorf("intact site with token: %d, want 200", a.status)
 	}
@@ -57,9 +53,7 @@ func TestBreakMetricsPublicOpensOnlyMetrics(t *testing.T) {
 }
 
 func TestBreakAdminProxiedExposesTheAdminAPI(t *testing.T) {
-	nginxTest(t)
-	good := startSite(t, loopback.Config{})
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakAdminProxied})
+	good, bad := intactAndBroken(t, loopback.BreakAdminProxied)
 	if a := get(t, good, "GET", "/api/admin/bounce/v1", "", ""); a.status != 404 {
 		t.Errorf("intact site: admin %d, want 404", a.status)
 	}
@@ -69,9 +63,7 @@ func TestBreakAdminProxiedExposesTheAdminAPI(t *testing.T) {
 }
 
 func TestBreakNoHSTSDropsTheHeaderEverywhere(t *testing.T) {
-	nginxTest(t)
-	good := startSite(t, loopback.Config{})
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakNoHSTS})
+	good, bad := intactAndBroken(t, loopback.BreakNoHSTS)
 	for _, tc := range []struct{ path, auth string }{{"/metrics", ""}, {"/metrics", "token"}, {"/", ""}} {
 		for _, s := range []*loopback.Site{good, bad} {
 			auth := ""
@@ -104,9 +96,7 @@ func TestBreakCaseInsensitiveTokenAcceptsACaseAlteredToken(t *testing.T) {
 }
 
 func TestBreakLegacyTLSAcceptsTLS10And11(t *testing.T) {
-	nginxTest(t)
-	good := startSite(t, loopback.Config{})
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakLegacyTLS})
+	good, bad := intactAndBroken(t, loopback.BreakLegacyTLS)
 	for _, v := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
 		if err := handshake(good, v, good.Deployment.Domain); err == nil {
 			t.Errorf("intact site accepted %s", tls.VersionName(v))
@@ -130,8 +120,7 @@ func TestBreakClientMaxBodySizeRefusesLargeBodiesAtNginx(t *testing.T) {
 }
 
 func TestABreakThatFindsNothingToChangeIsAnError(t *testing.T) {
-	needNginx(t)
-	t.Parallel()
+	nginxTest(t)
 	_, err := loopback.Start(context.Background(), loopback.Config{
 		Dir:    t.TempDir(),
 		Mutate: loopback.Chain(loopback.BreakNoHSTS, loopback.BreakNoHSTS),
@@ -139,6 +128,14 @@ func TestABreakThatFindsNothingToChangeIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "BreakNoHSTS") || !strings.Contains(err.Error(), "template changed") {
 		t.Fatalf("err %v, want BreakNoHSTS to report the template changed", err)
 	}
+}
+
+// intactAndBroken starts two sites for a test that runs nginx: one as
+// rendered and one with the mutation m.
+func intactAndBroken(t *testing.T, m loopback.Mutation) (intact, broken *loopback.Site) {
+	t.Helper()
+	nginxTest(t)
+	return startSite(t, loopback.Config{}), startSite(t, loopback.Config{Mutate: m})
 }
 
 func configWithToken(tok string, m loopback.Mutation) loopback.Config {
