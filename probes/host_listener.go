@@ -2,13 +2,9 @@ package probes
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,37 +23,24 @@ func checkListenerLoopback(ctx context.Context, t *Target) Result {
 		return Fail("set listener: "+model.DefaultListener+" in /etc/kumoup/kumoup.yaml, then kumoup apply",
 			"listener %q has no port to look for", d.Listener)
 	}
+	ls, read, err := procTCPListeners(t)
+	if err != nil {
+		return Skip("cannot read the socket tables: %v", err)
+	}
 	var bound []netip.AddrPort
-	var read []string
-	for _, name := range []string{"tcp", "tcp6"} {
-		path := filepath.Join(t.procNetDir(), name)
-		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
-			continue // IPv6 disabled
-		}
-		if err != nil {
-			return Skip("cannot read the socket table: %v", err)
-		}
-		read = append(read, path)
-		ls, err := procListeners(b)
-		if err != nil {
-			return Skip("cannot parse %s: %v", path, err)
-		}
-		for _, ap := range ls {
-			if int(ap.Port()) == port {
-				bound = append(bound, ap)
-			}
+	for _, ap := range ls {
+		if int(ap.Port()) == port {
+			bound = append(bound, ap)
 		}
 	}
-	asked := fmt.Sprintf("LISTEN sockets on port %d in %s", port, strings.Join(read, ", "))
+	asked := fmt.Sprintf("LISTEN sockets on port %d in %s", port, read)
 	if len(bound) == 0 {
 		return Warn("start kumomta (systemctl start kumomta) and check `journalctl -u kumomta` for the listener",
 			"%s: none (kumod not running, or listening elsewhere)", asked)
 	}
 	var exposed, all []string
 	for _, ap := range bound {
-		a := ap.Addr().Unmap()
-		s := netip.AddrPortFrom(a, ap.Port()).String()
+		a, s := ap.Addr(), ap.String()
 		if !slices.Contains(all, s) {
 			all = append(all, s)
 		}

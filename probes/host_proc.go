@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -63,6 +65,33 @@ func procListeners(table []byte) ([]netip.AddrPort, error) {
 		out = append(out, ap)
 	}
 	return out, sc.Err()
+}
+
+// procTCPListeners reads every LISTEN socket from the kernel's tcp and tcp6
+// tables (see procNetDir), addresses unmapped, and names the tables read. A
+// missing tcp6 table (IPv6 disabled) is not an error.
+func procTCPListeners(t *Target) ([]netip.AddrPort, string, error) {
+	var all []netip.AddrPort
+	var read []string
+	for _, name := range []string{"tcp", "tcp6"} {
+		path := filepath.Join(t.procNetDir(), name)
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		ls, err := procListeners(b)
+		if err != nil {
+			return nil, "", fmt.Errorf("parse %s: %w", path, err)
+		}
+		read = append(read, path)
+		for _, ap := range ls {
+			all = append(all, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+		}
+	}
+	return all, strings.Join(read, ", "), nil
 }
 
 // parseProcAddr decodes "0100007F:1F40" (IPv4) or a 32-digit IPv6 address

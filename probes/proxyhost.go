@@ -3,14 +3,10 @@ package probes
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
 	"net/textproto"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -44,39 +40,13 @@ func ProxyHostCatalogue(o ProxyHostOptions) []Check {
 	}
 }
 
-// proxyListeners reads every LISTEN socket from the kernel's tcp and tcp6
-// tables (see procNetDir).
-func proxyListeners(t *Target) ([]netip.AddrPort, string, error) {
-	var all []netip.AddrPort
-	var read []string
-	for _, name := range []string{"tcp", "tcp6"} {
-		path := filepath.Join(t.procNetDir(), name)
-		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		ls, err := procListeners(b)
-		if err != nil {
-			return nil, "", fmt.Errorf("parse %s: %w", path, err)
-		}
-		read = append(read, path)
-		for _, ap := range ls {
-			all = append(all, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
-		}
-	}
-	return all, strings.Join(read, ", "), nil
-}
-
 func checkProxyListener(ctx context.Context, t *Target) Result {
 	want, err := netip.ParseAddrPort(t.Deployment.ProxyListenAddress())
 	if err != nil {
 		return Fail("give proxy_host as the proxy's private IP address, or set firewall.proxy_listen", "KumoProxy's listen address %q is not ip:port", t.Deployment.ProxyListenAddress())
 	}
 	want = netip.AddrPortFrom(want.Addr().Unmap(), want.Port())
-	all, read, err := proxyListeners(t)
+	all, read, err := procTCPListeners(t)
 	if err != nil {
 		return Skip("cannot read the socket tables: %v", err)
 	}
@@ -103,7 +73,7 @@ func checkProxyListener(ctx context.Context, t *Target) Result {
 }
 
 func checkProxyStatus(ctx context.Context, t *Target) Result {
-	all, read, err := proxyListeners(t)
+	all, read, err := procTCPListeners(t)
 	if err != nil {
 		return Skip("cannot read the socket tables: %v", err)
 	}
@@ -228,7 +198,7 @@ func checkProxyOutbound25(ctx context.Context, t *Target, mx string) Result {
 // procRoot's net/tcp and net/tcp6 ("" means /proc). `kumoup firewall
 // --apply` uses it to refuse rules whose SSH port nothing listens on.
 func ListeningOn(procRoot string, port int) ([]netip.AddrPort, error) {
-	all, _, err := proxyListeners(&Target{ProcRoot: procRoot})
+	all, _, err := procTCPListeners(&Target{ProcRoot: procRoot})
 	if err != nil {
 		return nil, err
 	}
