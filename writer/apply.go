@@ -270,13 +270,7 @@ func BackupName(path string, t time.Time) string {
 // its current mode and owner (a secret's backup stays 0600). A backup
 // never overwrites another: a second one in the same second gets a suffix.
 func writeBackup(c Change, chown bool, t time.Time) (string, error) {
-	name := BackupName(c.File.Path, t)
-	for i := 1; ; i++ {
-		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		name = fmt.Sprintf("%s-%d", BackupName(c.File.Path, t), i)
-	}
+	name := freeBackupName(c.File.Path, t)
 	// Back up what is there now (the plan may be minutes old).
 	cur, err := planFile(c.File, false)
 	if err != nil {

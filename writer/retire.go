@@ -19,23 +19,17 @@ import (
 // its plan with NewPlan should too). They go before the kumoup.yaml change,
 // so a run killed before the end still finds the old domain next time.
 func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
-	data, err := os.ReadFile(l.AnswersFile())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	prev, err := recordedDomain(l)
 	if err != nil {
-		return fmt.Errorf("read %s to find the previous domain: %w", l.AnswersFile(), err)
+		return err
 	}
-	prev, err := model.ParseAnswers(data)
-	if err != nil || prev.Domain == d.Domain || model.ValidateDomain(prev.Domain) != nil {
-		// An unreadable kumoup.yaml is replaced by this run; its domain
-		// cannot be trusted to name files to move.
+	if prev == "" || prev == d.Domain {
 		return nil
 	}
 	var retire []Change
 	for _, f := range []struct{ name, path string }{
-		{"nginx site of the previous domain " + prev.Domain, l.SiteFile(prev.Domain)},
-		{"nginx token include of the previous domain " + prev.Domain, l.TokenFile(prev.Domain)},
+		{"nginx site of the previous domain " + prev, l.SiteFile(prev)},
+		{"nginx token include of the previous domain " + prev, l.TokenFile(prev)},
 	} {
 		fi, err := os.Lstat(f.path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -64,17 +58,43 @@ func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 	return nil
 }
 
+// recordedDomain is the domain kumoup.yaml under l records: "" when there
+// is no kumoup.yaml, or when it does not parse or names no valid domain
+// (this run replaces such a file; its domain cannot be trusted to name
+// files). Only a failure to read an existing file is an error.
+func recordedDomain(l Layout) (string, error) {
+	data, err := os.ReadFile(l.AnswersFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s to find the previous domain: %w", l.AnswersFile(), err)
+	}
+	prev, err := model.ParseAnswers(data)
+	if err != nil || model.ValidateDomain(prev.Domain) != nil {
+		return "", nil
+	}
+	return prev.Domain, nil
+}
+
+// freeBackupName is BackupName(path, t), or, when that exists already,
+// the first of its "-1", "-2"... variants that does not: a backup never
+// overwrites another.
+func freeBackupName(path string, t time.Time) string {
+	name := BackupName(path, t)
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", BackupName(path, t), i)
+	}
+}
+
 // retireFile moves path aside to a fresh backup name in the same
 // directory (one atomic rename: mode and owner stay, a secret stays 0600)
 // and syncs the directory.
 func retireFile(path string, t time.Time) (string, error) {
-	name := BackupName(path, t)
-	for i := 1; ; i++ {
-		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		name = fmt.Sprintf("%s-%d", BackupName(path, t), i)
-	}
+	name := freeBackupName(path, t)
 	if err := os.Rename(path, name); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil // gone meanwhile: nothing to retire

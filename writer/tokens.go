@@ -131,10 +131,9 @@ func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
 	if model.ValidateDomain(domain) == nil {
 		candidates = append(candidates, domain)
 	}
-	if data, err := os.ReadFile(l.AnswersFile()); err == nil {
-		if prev, err := model.ParseAnswers(data); err == nil && prev.Domain != domain && model.ValidateDomain(prev.Domain) == nil {
-			candidates = append(candidates, prev.Domain)
-		}
+	// An unreadable kumoup.yaml only means no earlier domain to look at.
+	if prev, _ := recordedDomain(l); prev != "" && prev != domain {
+		candidates = append(candidates, prev)
 	}
 	for _, dom := range candidates {
 		path := l.TokenFile(dom)
