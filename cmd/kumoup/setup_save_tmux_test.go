@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,26 +34,7 @@ func TestSetupWithoutRootOnTheHostSavesTheAnswersForSudoKumoupApply(t *testing.T
 		t.Fatal(err)
 	}
 	s := newScreen(t, "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="+home+" "+bin+" setup")
-	s.waitFor("Press enter to start")
-	s.keys(false, "Enter")
-	field := func(title, text string) {
-		s.waitFor("┃ " + regexp.QuoteMeta(title))
-		if text != "" {
-			s.keys(true, text)
-		}
-		s.keys(false, "Enter")
-	}
-	field("Public name of the MTA host", "mta.example.com")
-	field("TLS certificate", "")
-	field("TLS private key", "")
-	field("Largest injection body", "")
-	field("Injection token", "")
-	field("App webhook URL", "https://app.example.com/webhooks/kumomta")
-	field("Webhook token", "")
-	field("KumoProxy host", "10.0.0.5")
-	field("KumoProxy port", "")
-	field("Public egress IP", "203.0.113.7")
-	field("HELO name", "mta.example.com")
+	s.fillWizard()
 	s.waitFor("s: save the answers")
 	s.keys(false, "s")
 	s.waitFor("Answers saved in")

@@ -71,12 +71,11 @@ func (s *screen) waitFor(re string) {
 	}
 }
 
-func TestSetupInATerminalLeavesNoSecretInTheScrollback(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds kumoup and drives it in tmux")
-	}
-	bin, root := buildKumoup(t), t.TempDir()
-	s := newScreen(t, bin+" setup --root "+root)
+// fillWizard starts the setup wizard and answers every field as an
+// operator of mta.example.com would, leaving the other fields at their
+// defaults.
+func (s *screen) fillWizard() {
+	s.t.Helper()
 	s.waitFor("Press enter to start")
 	s.keys(false, "Enter")
 	field := func(title, text string) {
@@ -97,6 +96,15 @@ func TestSetupInATerminalLeavesNoSecretInTheScrollback(t *testing.T) {
 	field("KumoProxy port", "")
 	field("Public egress IP", "203.0.113.7")
 	field("HELO name", "mta.example.com")
+}
+
+func TestSetupInATerminalLeavesNoSecretInTheScrollback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kumoup and drives it in tmux")
+	}
+	bin, root := buildKumoup(t), t.TempDir()
+	s := newScreen(t, bin+" setup --root "+root)
+	s.fillWizard()
 	s.waitFor("Write 6 file")
 	s.keys(false, "Enter")
 	s.waitFor("Every file is in place")
