@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/netnstest"
 )
 
 // sshServer is a real OpenSSH sshd on a loopback high port, with its host
@@ -46,7 +48,7 @@ func startSSHD(t testing.TB) *sshServer {
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := netnstest.FreePort(t)
 	config := strings.Join([]string{
 		fmt.Sprintf("Port %d", port),
 		"ListenAddress 127.0.0.1",
@@ -102,17 +104,6 @@ func startSSHD(t testing.TB) *sshServer {
 func (s *sshServer) Command(remote string) string {
 	return fmt.Sprintf("ssh -t -i %s -p %d -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes root@127.0.0.1 %s",
 		s.Key, s.Port, remote)
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // waitListening waits until addr accepts TCP connections.
