@@ -147,13 +147,26 @@ func (p preflight) factWriter(b *strings.Builder) func(glyph, text string, more 
 
 // underRoot writes the fact of a run under --root (or the demo's pretend
 // host): where the files go, and whether they are given to root.
-func (p preflight) underRoot(st *Styles, line func(glyph, text string, more ...string), sudo string) {
-	owner := "not running as root: they keep your user as owner (on a host: " + sudo + ")"
-	if p.facts.Root {
-		owner = "running as root: they are given to root, as on a host"
+// whoLine writes the first fact: where the files go and who owns them, or
+// whether this run can write at all. The KumoProxy host's wording differs.
+func (p preflight) whoLine(st *Styles, line func(glyph, text string, more ...string)) {
+	sudo, can, pages, save := "sudo kumoup", "kumoup can write the files and run the next steps", "every page", "sudo kumoup apply"
+	if p.proxy {
+		sudo, can, pages, save = "sudo kumoup proxy", "kumoup can write the files and start KumoProxy", "the page", "sudo kumoup proxy --answers"
 	}
-	line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot,
-		st.Muted.Render("nothing outside that directory is written;"), st.Muted.Render(owner))
+	switch {
+	case p.layoutRoot != "":
+		owner := "not running as root: they keep your user as owner (on a host: " + sudo + ")"
+		if p.facts.Root {
+			owner = "running as root: they are given to root, as on a host"
+		}
+		line(st.Pass.Render(glyphPass), "files go under "+p.layoutRoot,
+			st.Muted.Render("nothing outside that directory is written;"), st.Muted.Render(owner))
+	case p.facts.Root:
+		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render(can))
+	default:
+		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through "+pages+"; writing is refused, but the review can"), st.Muted.Render("save the answers for ")+st.Code.Render(save)+st.Muted.Render(", or quit and run ")+st.Code.Render(sudo))
+	}
 }
 
 // View renders the host facts and what each means.
@@ -167,14 +180,7 @@ func (p preflight) View(st *Styles) string {
 	f := p.facts
 	var b strings.Builder
 	line := p.factWriter(&b)
-	switch {
-	case p.layoutRoot != "":
-		p.underRoot(st, line, "sudo kumoup")
-	case f.Root:
-		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and run the next steps"))
-	default:
-		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through every page; writing is refused, but the review can"), st.Muted.Render("save the answers for ")+st.Code.Render("sudo kumoup apply")+st.Muted.Render(", or quit and run ")+st.Code.Render("sudo kumoup"))
-	}
+	p.whoLine(st, line)
 	if f.Nginx != "" {
 		line(st.Pass.Render(glyphPass), "nginx found: "+f.Nginx)
 	} else {

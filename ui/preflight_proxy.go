@@ -13,14 +13,7 @@ func (p preflight) proxyView(st *Styles) string {
 	var b strings.Builder
 	line := p.factWriter(&b)
 	b.WriteString(st.Heading.Render("The KumoProxy host: KumoProxy's unit and this host's firewall rules") + "\n\n")
-	switch {
-	case p.layoutRoot != "":
-		p.underRoot(st, line, "sudo kumoup proxy")
-	case f.Root:
-		line(st.Pass.Render(glyphPass), "running as root", st.Muted.Render("kumoup can write the files and start KumoProxy"))
-	default:
-		line(st.Fail.Render(glyphFail), "not running as root", st.Muted.Render("you can go through the page; writing is refused, but the review can"), st.Muted.Render("save the answers for ")+st.Code.Render("sudo kumoup proxy --answers")+st.Muted.Render(", or quit and run ")+st.Code.Render("sudo kumoup proxy"))
-	}
+	p.whoLine(st, line)
 	if f.ProxyServer != "" {
 		line(st.Pass.Render(glyphPass), "proxy-server found: "+f.ProxyServer)
 	} else {
