@@ -9,9 +9,18 @@ import (
 	"strings"
 )
 
-// nginxTestArgs are the arguments of `nginx -t` for the target.
-func (t *Target) nginxTestArgs() []string {
-	args := []string{"-t"}
+// nginxBinary is the nginx to run: NginxBinary, or "nginx" from PATH.
+func (t *Target) nginxBinary() string {
+	if t.NginxBinary != "" {
+		return t.NginxBinary
+	}
+	return "nginx"
+}
+
+// nginxArgs are the arguments of `nginx -t` (or -T, the flag given) for
+// the target's configuration and prefix.
+func (t *Target) nginxArgs(flag string) []string {
+	args := []string{flag}
 	if t.NginxConf != "" {
 		args = append(args, "-c", t.NginxConf)
 	}
@@ -24,15 +33,12 @@ func (t *Target) nginxTestArgs() []string {
 // checkNginxConfig runs `nginx -t`: the configuration nginx would load,
 // site file and token include included, must parse and test clean.
 func checkNginxConfig(ctx context.Context, t *Target) Result {
-	bin := t.NginxBinary
-	if bin == "" {
-		bin = "nginx"
-	}
+	bin := t.nginxBinary()
 	path, err := exec.LookPath(bin)
 	if err != nil {
 		return Skip("nginx not installed (%s not found)", bin)
 	}
-	args := t.nginxTestArgs()
+	args := t.nginxArgs("-t")
 	asked := "nginx " + strings.Join(args, " ")
 	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
 	text := t.redact(string(out))

@@ -74,19 +74,9 @@ func backendOffersXClient(ctx context.Context, t *Target) (bool, error) {
 // files it read. The dump holds secrets (the token include): it is only
 // searched, never shown.
 func nginxIncludesMail(ctx context.Context, t *Target) (Result, bool) {
-	bin := t.NginxBinary
-	if bin == "" {
-		bin = "nginx"
-	}
-	args := []string{"-T"}
-	if t.NginxConf != "" {
-		args = append(args, "-c", t.NginxConf)
-	}
-	if t.NginxPrefix != "" {
-		args = append(args, "-p", strings.TrimSuffix(t.NginxPrefix, "/")+"/")
-	}
+	bin := t.nginxBinary()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, bin, t.nginxArgs("-T")...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	mailFile := t.Layout.SMTPProxyFile()
@@ -94,7 +84,7 @@ func nginxIncludesMail(ctx context.Context, t *Target) (Result, bool) {
 		if _, lerr := exec.LookPath(bin); lerr != nil {
 			return Fail("install nginx: apt-get install -y nginx libnginx-mod-mail", "%s not found", bin), false
 		}
-		msg := emergLine(stderr.String())
+		msg := nginxFirstError(stderr.String())
 		if strings.Contains(msg, `unknown directive "mail"`) {
 			return Fail("install the mail module: apt-get install -y libnginx-mod-mail (it adds /etc/nginx/modules-enabled/50-mod-mail.conf); without Debian's package put `load_module "+writer.MailModulePath+";` at the top of nginx.conf",
 				"nginx -t: the mail module is not loaded (%s)", msg), false
@@ -106,15 +96,6 @@ func nginxIncludesMail(ctx context.Context, t *Target) (Result, bool) {
 			"nginx -t passes but nginx does not read %s: the mail {} block is not active", mailFile), false
 	}
 	return Result{}, true
-}
-
-func emergLine(s string) string {
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, "[emerg]") {
-			return strings.TrimSpace(l[strings.Index(l, "[emerg]")+len("[emerg]"):])
-		}
-	}
-	return strings.TrimSpace(s)
 }
 
 // nginxInternalError is what nginx's mail proxy answers when it cannot
