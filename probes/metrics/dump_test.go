@@ -17,9 +17,16 @@ func TestDumpOfRealFixtureMatchesGolden(t *testing.T) {
 	if err := Dump(&out, bytes.NewReader(fixture(t))); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "kumomta-metrics.dump")
+	checkGolden(t, "kumomta-metrics.dump", out.Bytes())
+}
+
+// checkGolden compares got with testdata/name, rewriting the file first
+// with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -27,8 +34,8 @@ func TestDumpOfRealFixtureMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test ./probes/metrics -update to create it)", err)
 	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("dump differs from %s (run with -update if the change is intended):\n%s", golden, out.String())
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run with -update if the change is intended):\n%s", golden, got)
 	}
 }
 

@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -19,19 +17,7 @@ func TestWriteTextOfTheIdleFixtureMatchesGolden(t *testing.T) {
 	if err := WriteText(&out, s, "https://mta.example.com/metrics"); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "kumomta-metrics.text")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./probes/metrics -update to create it)", err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("text differs from %s (run with -update if the change is intended):\n%s", golden, out.String())
-	}
+	checkGolden(t, "kumomta-metrics.text", out.Bytes())
 }
 
 func TestWriteTextShowsUnknownValuesAsADash(t *testing.T) {
