@@ -175,6 +175,10 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 	if now == nil {
 		now = time.Now
 	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = func(Change, error) {}
+	}
 	locks, err := lockDirs(p)
 	if err != nil {
 		return nil, err
@@ -197,9 +201,7 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 		}
 		if !c.Changed() {
 			o.Status = Kept
-			if opt.Progress != nil {
-				opt.Progress(c, nil)
-			}
+			progress(c, nil)
 			continue
 		}
 		backup, inPlace, err := applyChange(c, chown, now)
@@ -209,15 +211,11 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 			if inPlace {
 				o.Status = Written
 			}
-			if opt.Progress != nil {
-				opt.Progress(c, err)
-			}
+			progress(c, err)
 			return r, fmt.Errorf("%s (%s): %w", c.File.Name, c.File.Path, err)
 		}
 		o.Status = Written
-		if opt.Progress != nil {
-			opt.Progress(c, nil)
-		}
+		progress(c, nil)
 	}
 	return r, nil
 }

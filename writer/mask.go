@@ -3,7 +3,7 @@ package writer
 import (
 	"bytes"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
@@ -62,8 +62,8 @@ func secretsIn(content []byte) []string {
 // that a token changed without showing either. Longest secret first, so
 // that one containing another is masked whole.
 func maskSecrets(content []byte, secrets []string) []byte {
-	s := append([]string(nil), secrets...)
-	sort.Slice(s, func(i, j int) bool { return len(s[i]) > len(s[j]) })
+	s := slices.Clone(secrets)
+	slices.SortFunc(s, func(a, b string) int { return len(b) - len(a) })
 	for _, sec := range s {
 		if sec == "" {
 			continue
@@ -76,6 +76,6 @@ func maskSecrets(content []byte, secrets []string) []byte {
 // maskedDiff is the unified diff from old to new with every secret masked:
 // the given ones, and those found by shape in either text.
 func maskedDiff(oldLabel, newLabel string, old, new []byte, secrets []string) string {
-	all := append(append(append([]string(nil), secrets...), secretsIn(old)...), secretsIn(new)...)
+	all := slices.Concat(secrets, secretsIn(old), secretsIn(new))
 	return udiff.Unified(oldLabel, newLabel, string(maskSecrets(old, all)), string(maskSecrets(new, all)))
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -71,7 +72,7 @@ func (c Change) Changed() bool { return c.Action != Unchanged }
 // Preview is the new content with every secret masked, for showing a file
 // about to be created.
 func (c Change) Preview() string {
-	return string(maskSecrets(c.File.Content, append(append([]string(nil), c.File.Secrets...), secretsIn(c.File.Content)...)))
+	return string(maskSecrets(c.File.Content, slices.Concat(c.File.Secrets, secretsIn(c.File.Content))))
 }
 
 // Plan is what applying rendered files would do, compared with the disk.
