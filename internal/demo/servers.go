@@ -3,8 +3,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/kumoup/kumoup/internal/expogen"
@@ -39,8 +37,8 @@ func (e *Env) startKumod(ctx context.Context) error {
 func (e *Env) startNginx(ctx context.Context) error {
 	why := "not started in this demo (--no-nginx)"
 	if !e.cfg.NoNginx {
-		if _, err := loopback.FindNginx(e.cfg.NginxBinary); err == nil {
-			return e.startSite(ctx)
+		if bin, err := loopback.FindNginx(e.cfg.NginxBinary); err == nil {
+			return e.startSite(ctx, bin)
 		}
 		why = "not installed here (apt-get install -y nginx)"
 	}
@@ -63,34 +61,21 @@ func (e *Env) writeCertificate() error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	cert, key, err := ca.IssueKind(loopback.CertValid, e.Deployment.Domain, time.Now())
-	if err != nil {
+	if err := ca.WriteCertificate(e.Deployment.Domain, e.Deployment.TLSCertificate, e.Deployment.TLSCertificateKey); err != nil {
 		return fmt.Errorf("demo: %w", err)
-	}
-	for _, f := range []struct {
-		path    string
-		mode    os.FileMode
-		content []byte
-	}{{e.Deployment.TLSCertificate, 0o644, cert}, {e.Deployment.TLSCertificateKey, 0o600, key}} {
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
-			return fmt.Errorf("demo: create %s: %w", filepath.Dir(f.path), err)
-		}
-		if err := os.WriteFile(f.path, f.content, f.mode); err != nil {
-			return fmt.Errorf("demo: write %s: %w", f.path, err)
-		}
 	}
 	return nil
 }
 
-// startSite runs the real nginx with kumoup's configuration.
-func (e *Env) startSite(ctx context.Context) error {
+// startSite runs the real nginx bin with kumoup's configuration.
+func (e *Env) startSite(ctx context.Context, bin string) error {
 	site, err := loopback.Start(ctx, loopback.Config{
 		Deployment: e.Deployment,
 		Dir:        e.Dir,
 		UseKumod:   e.Kumod,
 		// The demo's name has no Let's Encrypt certificate: a throwaway
 		// CA signs one, trusted only by the dashboard's checks.
-		NginxBinary: e.cfg.NginxBinary,
+		NginxBinary: bin,
 	})
 	if err != nil {
 		return fmt.Errorf("demo: start nginx in front of the stand-in kumod (run with --no-nginx to skip it): %w", err)

@@ -103,6 +103,17 @@ func (ca *CA) Issue(names []string, notBefore, notAfter time.Time) (certPEM, key
 	return certPEM, keyPEM, nil
 }
 
+// WriteCertificate issues a CertValid certificate for domain and writes
+// its full chain to certFile (0644) and its key to keyFile (0600),
+// creating their directories, as certbot leaves them.
+func (ca *CA) WriteCertificate(domain, certFile, keyFile string) error {
+	certPEM, keyPEM, err := ca.IssueKind(CertValid, domain, time.Now())
+	if err != nil {
+		return fmt.Errorf("loopback: a certificate for %s: %w", domain, err)
+	}
+	return writeKeyPair(certFile, keyFile, certPEM, keyPEM)
+}
+
 func serial() *big.Int {
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {

@@ -100,15 +100,8 @@ func (s *Site) certificateFor(d model.Deployment) error {
 		// the missing file.
 		return nil
 	}
-	certPEM, keyPEM, err := s.CA.IssueKind(CertValid, d.Domain, time.Now())
-	if err != nil {
-		return fmt.Errorf("loopback: reload: a certificate for %s: %w", d.Domain, err)
-	}
-	if err := writeFile(d.TLSCertificate, 0o644, 0, certPEM); err != nil {
-		return err
-	}
-	if err := writeFile(d.TLSCertificateKey, 0o600, 0, keyPEM); err != nil {
-		return err
+	if err := s.CA.WriteCertificate(d.Domain, d.TLSCertificate, d.TLSCertificateKey); err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
 	}
 	return mkdirs(0o755, d.ACMEWebroot, filepath.Join(d.ACMEWebroot, ".well-known", "acme-challenge"))
 }

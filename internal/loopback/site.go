@@ -289,16 +289,16 @@ func (s *Site) writeCertificates(cfg Config) error {
 			return err
 		}
 	}
-	for _, f := range []struct {
-		path    string
-		mode    os.FileMode
-		content []byte
-	}{{s.CertFile, 0o644, certPEM}, {s.KeyFile, 0o600, keyPEM}} {
-		if err := writeFile(f.path, f.mode, 0, f.content); err != nil {
-			return err
-		}
+	return writeKeyPair(s.CertFile, s.KeyFile, certPEM, keyPEM)
+}
+
+// writeKeyPair writes a certificate (0644) and its key (0600), as certbot
+// leaves them.
+func writeKeyPair(certFile, keyFile string, certPEM, keyPEM []byte) error {
+	if err := writeFile(certFile, 0o644, 0, certPEM); err != nil {
+		return err
 	}
-	return nil
+	return writeFile(keyFile, 0o600, 0, keyPEM)
 }
 
 // writeFile writes content with mode (creating parents 0755, and enforcing
