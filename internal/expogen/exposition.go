@@ -16,7 +16,7 @@ func (e *exposition) family(name, typ, help string) {
 	e.b = append(e.b, "# HELP "...)
 	e.b = append(e.b, name...)
 	e.b = append(e.b, ' ')
-	e.b = appendHelp(e.b, help)
+	e.b = appendEscaped(e.b, help, false) // HELP escapes no quote
 	e.b = append(e.b, "\n# TYPE "...)
 	e.b = append(e.b, name...)
 	e.b = append(e.b, ' ')
@@ -35,7 +35,7 @@ func (e *exposition) sample(name string, value float64, labels ...string) {
 			}
 			e.b = append(e.b, labels[i]...)
 			e.b = append(e.b, '=', '"')
-			e.b = appendLabelValue(e.b, labels[i+1])
+			e.b = appendEscaped(e.b, labels[i+1], true)
 			e.b = append(e.b, '"')
 		}
 		e.b = append(e.b, '}')
@@ -73,34 +73,20 @@ func appendValue(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
-// appendLabelValue escapes backslash, double quote and line feed.
-func appendLabelValue(b []byte, v string) []byte {
+// appendEscaped appends v with backslash and line feed escaped, and double
+// quote too when quote is set.
+func appendEscaped(b []byte, v string, quote bool) []byte {
 	if !strings.ContainsAny(v, "\\\"\n") {
 		return append(b, v...)
 	}
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\':
+		switch c := v[i]; {
+		case c == '\\':
 			b = append(b, '\\', '\\')
-		case '"':
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '"' && quote:
 			b = append(b, '\\', '"')
-		case '\n':
-			b = append(b, '\\', 'n')
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
-}
-
-// appendHelp escapes backslash and line feed in a HELP docstring.
-func appendHelp(b []byte, v string) []byte {
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\n':
-			b = append(b, '\\', 'n')
 		default:
 			b = append(b, c)
 		}
