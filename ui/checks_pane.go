@@ -146,13 +146,13 @@ func (p checksPane) detail(st *Styles, w int) []string {
 		head += st.Changed.Render(" · changed since the last run")
 	}
 	out = append(out, truncate(head, w))
-	out = append(out, strings.Split(wrapText(r.Detail, w), "\n")...)
+	out = append(out, wrapLines(r.Detail, w)...)
 	if r.Remedy != "" {
 		label := "fix: "
 		if r.Status == probes.StatusSkip {
 			label = "why: "
 		}
-		for _, l := range strings.Split(wrapText(label+r.Remedy, w), "\n") {
+		for _, l := range wrapLines(label+r.Remedy, w) {
 			out = append(out, st.Warn.Render(l))
 		}
 	}

@@ -165,7 +165,7 @@ func (v firewallView) lines() []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
 	wrapped := func(style func(...string) string, indent, s string) {
-		for i, l := range strings.Split(wrapText(s, max(v.width-len(indent), 20)), "\n") {
+		for i, l := range wrapLines(s, max(v.width-len(indent), 20)) {
 			if i > 0 {
 				l = strings.Repeat(" ", len(indent)) + l
 			} else {
@@ -203,7 +203,7 @@ func (v firewallView) lines() []string {
 			glyph = st.Fail.Render(glyphFail + " block ")
 		}
 		first := true
-		for _, l := range strings.Split(wrapText(w.text, max(v.width-10, 20)), "\n") {
+		for _, l := range wrapLines(w.text, max(v.width-10, 20)) {
 			if first {
 				add("  " + glyph + style(l))
 				first = false

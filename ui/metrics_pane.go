@@ -75,7 +75,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	}
 	add(head)
 	if p.withheld != "" {
-		for _, l := range strings.Split(wrapText(glyphWarn+" "+p.withheld, w), "\n") {
+		for _, l := range wrapLines(glyphWarn+" "+p.withheld, w) {
 			add(st.Warn.Render(l))
 		}
 	}
@@ -85,21 +85,21 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 		if p.have {
 			what = "stale: last good scrape " + p.lastOK.Format("15:04:05")
 		}
-		for _, l := range strings.Split(wrapText(glyphFail+" "+what+"; failing since "+p.errAt.Format("15:04:05"), w), "\n") {
+		for _, l := range wrapLines(glyphFail+" "+what+"; failing since "+p.errAt.Format("15:04:05"), w) {
 			add(st.Fail.Render(l))
 		}
-		for _, l := range strings.Split(wrapText(msg, w-2), "\n") {
+		for _, l := range wrapLines(msg, w-2) {
 			add(st.Error.Render("  " + l))
 		}
 		if remedy != "" {
-			for _, l := range strings.Split(wrapText("fix: "+remedy, w-2), "\n") {
+			for _, l := range wrapLines("fix: "+remedy, w-2) {
 				add(st.Muted.Render("  " + l))
 			}
 		}
 	}
 	if !p.have {
 		if p.err == nil {
-			for _, l := range strings.Split(wrapText("waiting for the first scrape of "+p.url+"…", w), "\n") {
+			for _, l := range wrapLines("waiting for the first scrape of "+p.url+"…", w) {
 				add(st.Muted.Render(l))
 			}
 		}

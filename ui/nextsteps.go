@@ -143,7 +143,7 @@ func (n nextSteps) lines() []string {
 		}
 		if s.output != "" {
 			for _, line := range strings.Split(strings.TrimRight(s.output, "\n"), "\n") {
-				for _, l := range strings.Split(wrapText(line, codeW-2), "\n") {
+				for _, l := range wrapLines(line, codeW-2) {
 					out = append(out, "   "+st.Muted.Render("│ "+l))
 				}
 			}

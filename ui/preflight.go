@@ -132,7 +132,7 @@ func (m Model) updatePreflight(msg tea.Msg) (tea.Model, tea.Cmd) {
 // and its text wrapped to the screen, then detail lines indented under it.
 func (p preflight) factWriter(b *strings.Builder) func(glyph, text string, more ...string) {
 	return func(glyph, text string, more ...string) {
-		for i, l := range strings.Split(wrapText(text, max(p.width-2, 20)), "\n") {
+		for i, l := range wrapLines(text, max(p.width-2, 20)) {
 			if i == 0 {
 				b.WriteString(glyph + " " + l + "\n")
 			} else {

@@ -147,7 +147,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
 	wrapped := func(style func(...string) string, s string) {
-		for _, l := range strings.Split(wrapText(s, width), "\n") {
+		for _, l := range wrapLines(s, width) {
 			add(style(l))
 		}
 	}
@@ -200,12 +200,12 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 				add("          " + st.Heading.Render(l))
 			}
 		}
-		for _, l := range strings.Split(wrapText(fmt.Sprintf("%04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc), max(width-10, 20)), "\n") {
+		for _, l := range wrapLines(fmt.Sprintf("%04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc), max(width-10, 20)) {
 			add("          " + l)
 		}
 		switch {
 		case c.Action == writer.Retire:
-			for _, l := range strings.Split(wrapText("moved aside as "+f.Path+writer.BackupInfix+"…, which nginx does not load", max(width-10, 20)), "\n") {
+			for _, l := range wrapLines("moved aside as "+f.Path+writer.BackupInfix+"…, which nginx does not load", max(width-10, 20)) {
 				add("          " + l)
 			}
 		case c.Action == writer.Create:

@@ -84,6 +84,9 @@ func wrapText(s string, w int) string {
 	return ansi.Wrap(s, w, "")
 }
 
+// wrapLines is wrapText's lines.
+func wrapLines(s string, w int) []string { return strings.Split(wrapText(s, w), "\n") }
+
 // wrapCommand wraps a shell command to w cells at its spaces (never inside
 // quotes), ending every line but the last with " \\" and indenting the
 // continuation lines by two spaces: pasted as shown, the lines still run
@@ -175,7 +178,7 @@ func shellWords(cmd string) []string {
 // wrapIndented wraps plain text to w cells, the lines after the first
 // indented by indent spaces (within w).
 func wrapIndented(s string, w, indent int) []string {
-	lines := strings.Split(wrapText(s, w), "\n")
+	lines := wrapLines(s, w)
 	if len(lines) == 1 || w-indent < 10 {
 		return lines
 	}
@@ -184,7 +187,7 @@ func wrapIndented(s string, w, indent int) []string {
 		rest = strings.TrimLeft(s[len(first):], " ")
 	}
 	out := []string{lines[0]}
-	for _, l := range strings.Split(wrapText(rest, w-indent), "\n") {
+	for _, l := range wrapLines(rest, w-indent) {
 		out = append(out, strings.Repeat(" ", indent)+l)
 	}
 	return out
