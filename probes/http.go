@@ -90,12 +90,12 @@ func (t *Target) edgeHTTPSRedirectTarget(u *url.URL) bool {
 	return false
 }
 
-// tlsConfig is the client TLS configuration for the deployment's name:
-// SNI = domain, verified against RootCAs (system roots when nil) unless
-// Insecure.
-func (t *Target) edgeTLSConfig() *tls.Config {
+// tlsClientConfig is the client TLS configuration for serverName: SNI =
+// serverName, verified against RootCAs (system roots when nil) at t.Now
+// unless Insecure.
+func (t *Target) tlsClientConfig(serverName string) *tls.Config {
 	return &tls.Config{
-		ServerName:         t.Deployment.Domain,
+		ServerName:         serverName,
 		RootCAs:            t.RootCAs,
 		InsecureSkipVerify: t.Insecure,
 		Time:               t.Now,
@@ -103,14 +103,15 @@ func (t *Target) edgeTLSConfig() *tls.Config {
 	}
 }
 
-// edgeClient returns a client for one check: its own transport (closed by
-// the returned func), dialling through t.DialContext, never following a
-// redirect, never using an environment proxy.
-func (t *Target) edgeClient() (*http.Client, func()) {
+// httpsClient returns a client for one check talking to serverName: its
+// own transport (closed by the returned func), dialling through
+// t.DialContext, never following a redirect, never using an environment
+// proxy.
+func (t *Target) httpsClient(serverName string) (*http.Client, func()) {
 	tr := &http.Transport{
 		Proxy:               nil,
 		DialContext:         t.DialContext,
-		TLSClientConfig:     t.edgeTLSConfig(),
+		TLSClientConfig:     t.tlsClientConfig(serverName),
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 2,
 	}
@@ -121,6 +122,11 @@ func (t *Target) edgeClient() (*http.Client, func()) {
 		},
 	}
 	return c, tr.CloseIdleConnections
+}
+
+// edgeClient is httpsClient for the deployment's name.
+func (t *Target) edgeClient() (*http.Client, func()) {
+	return t.httpsClient(t.Deployment.Domain)
 }
 
 // edgeTokenAllowed reports whether a bearer token may be attached to u: only

@@ -28,18 +28,8 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 	defer cancel()
 	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String() // no query: it may hold a secret
 	host := u.Hostname()
-	tr := &http.Transport{
-		DialContext:       t.DialContext,
-		TLSClientConfig:   &tls.Config{ServerName: host, RootCAs: t.RootCAs, InsecureSkipVerify: t.Insecure, MinVersion: tls.VersionTLS12},
-		DisableKeepAlives: true,
-		ForceAttemptHTTP2: true,
-		Proxy:             nil,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	client, done := t.httpsClient(host)
+	defer done()
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
 	if err != nil {
 		return Fail("set PING8_WEBHOOK_URL to the app's https:// endpoint", "webhook URL %s: %v", shown, err)
