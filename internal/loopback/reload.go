@@ -50,12 +50,7 @@ func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
 	if err := s.certificateFor(d); err != nil {
 		return err
 	}
-	files, err := writer.Render(d, writer.Options{
-		Layout:      s.Layout,
-		ListenAddrs: []string{"127.0.0.1"},
-		HTTPSPort:   s.HTTPSPort,
-		HTTPPort:    s.HTTPPort,
-	})
+	files, err := s.render(d, s.HTTPSPort, s.HTTPPort)
 	if err != nil {
 		return fmt.Errorf("loopback: reload: %w", err)
 	}
@@ -66,8 +61,8 @@ func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
 	if err := plan.RetirePreviousDomain(d, s.Layout); err != nil {
 		return fmt.Errorf("loopback: reload: %w", err)
 	}
-	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
-		return fmt.Errorf("loopback: reload: write the rendered files: %w", err)
+	if err := apply(ctx, plan); err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
 	}
 	if err := TestConfig(ctx, s.NginxBinary, s.NginxConf, s.NginxPrefix); err != nil {
 		return fmt.Errorf("loopback: reload: %w", err)

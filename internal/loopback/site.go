@@ -345,12 +345,7 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.setPorts(httpsPort, httpPort)
-	files, err := writer.Render(s.Deployment, writer.Options{
-		Layout:      s.Layout,
-		ListenAddrs: []string{"127.0.0.1"},
-		HTTPSPort:   httpsPort,
-		HTTPPort:    httpPort,
-	})
+	files, err := s.render(s.Deployment, httpsPort, httpPort)
 	if err != nil {
 		return fmt.Errorf("loopback: %w", err)
 	}
@@ -360,14 +355,12 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	// Written the way `kumoup apply` writes them (atomically, exact modes,
-	// root-owned when running as root).
 	plan, err := writer.NewPlan(files)
 	if err != nil {
 		return fmt.Errorf("loopback: plan the rendered files: %w", err)
 	}
-	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
-		return fmt.Errorf("loopback: write the rendered files: %w", err)
+	if err := apply(ctx, plan); err != nil {
+		return fmt.Errorf("loopback: %w", err)
 	}
 	s.Files = files
 	conf, err := renderNginxConf(s.NginxPrefix, s.Layout.Path(writer.NginxConfDir), s.HTTPAddr, cfg.DebianDefaultSite)
@@ -389,6 +382,26 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return s.run(ctx)
+}
+
+// render renders d for the site's layout, listening on 127.0.0.1 only at
+// httpsPort and httpPort.
+func (s *Site) render(d model.Deployment, httpsPort, httpPort int) ([]writer.File, error) {
+	return writer.Render(d, writer.Options{
+		Layout:      s.Layout,
+		ListenAddrs: []string{"127.0.0.1"},
+		HTTPSPort:   httpsPort,
+		HTTPPort:    httpPort,
+	})
+}
+
+// apply writes plan's files the way `kumoup apply` writes them
+// (atomically, exact modes, root-owned when running as root).
+func apply(ctx context.Context, plan *writer.Plan) error {
+	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		return fmt.Errorf("write the rendered files: %w", err)
+	}
+	return nil
 }
 
 // mutate applies m (when set), turning its panic into an error.
