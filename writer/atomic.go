@@ -53,7 +53,7 @@ type writeSpec struct {
 // synced.
 func writeAtomic(w writeSpec) (err error) {
 	dir, base := filepath.Split(w.path)
-	tmp, f, err := createTemp(dir, base)
+	tmp, f, err := fillTemp(dir, base, w.content)
 	if err != nil {
 		return err
 	}
@@ -63,19 +63,6 @@ func writeAtomic(w writeSpec) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	mark("created")
-	chunk := writeChunk
-	for off := 0; off < len(w.content); off += chunk {
-		end := min(off+chunk, len(w.content))
-		if _, err := f.Write(w.content[off:end]); err != nil {
-			return fmt.Errorf("write %s: %w", tmp, err)
-		}
-		mark("wrote")
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	mark("synced")
 	if w.chown {
 		if err := f.Chown(w.uid, w.gid); err != nil {
 			return fmt.Errorf("chown %s to %d:%d: %w", tmp, w.uid, w.gid, err)
@@ -107,6 +94,36 @@ func (e *inPlaceError) Error() string {
 	return e.err.Error() + " (the new file is in place)"
 }
 func (e *inPlaceError) Unwrap() error { return e.err }
+
+// fillTemp creates a temp file for base in dir (createTemp), writes
+// content into it and syncs it, returning it still open. On error nothing
+// is left behind.
+func fillTemp(dir, base string, content []byte) (tmp string, f *os.File, err error) {
+	tmp, f, err = createTemp(dir, base)
+	if err != nil {
+		return "", nil, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	mark("created")
+	chunk := writeChunk
+	for off := 0; off < len(content); off += chunk {
+		end := min(off+chunk, len(content))
+		if _, err := f.Write(content[off:end]); err != nil {
+			return "", nil, fmt.Errorf("write %s: %w", tmp, err)
+		}
+		mark("wrote")
+	}
+	if err := f.Sync(); err != nil {
+		return "", nil, fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	mark("synced")
+	return tmp, f, nil
+}
 
 // createTemp creates an empty temp file for base in dir: O_EXCL, mode 0600
 // from the first instant.

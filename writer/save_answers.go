@@ -139,24 +139,16 @@ func ensureSaveDir(dir string) error {
 }
 
 // createExclusive puts content at path, which must not exist: a 0600 temp
-// file is written and synced, then hard-linked to path (which fails if
+// file is written and synced (fillTemp, as for writeAtomic), then hard-linked to path (which fails if
 // path exists, so nothing is ever replaced) and unlinked. path names
 // either nothing or the complete file.
 func createExclusive(path string, content []byte) (err error) {
 	dir, base := filepath.Split(path)
-	tmp, f, err := createTemp(dir, base)
+	tmp, f, err := fillTemp(dir, base, content)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp)
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", tmp, err)
 	}
