@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
@@ -147,7 +148,7 @@ func (v firewallView) ready() bool {
 
 func (v *firewallView) SetSize(w, h int) {
 	v.width, v.height = w, h
-	v.scroll.SetHeight(h - 1 - lineCount(v.bottom()))
+	v.scroll.SetHeight(h - 1 - lipgloss.Height(v.bottom()))
 	v.refresh()
 }
 
@@ -156,8 +157,6 @@ func (v *firewallView) refresh() {
 		v.scroll.SetLines(v.lines())
 	}
 }
-
-func lineCount(s string) int { return len(strings.Split(s, "\n")) }
 
 // lines is the scrollable part: what the rules do, the checks, the rules.
 func (v firewallView) lines() []string {

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kumoup/kumoup/model"
@@ -90,7 +91,7 @@ func newReview(pm planMsg, st *Styles) review { return review{msg: pm, st: st} }
 
 func (r *review) SetSize(w, h int) {
 	r.width = w
-	r.scroll.SetHeight(h - 1 - len(strings.Split(r.question(), "\n")))
+	r.scroll.SetHeight(h - 1 - lipgloss.Height(r.question()))
 	if r.st != nil {
 		r.scroll.SetLines(reviewLines(r.msg, r.st, w))
 	}
