@@ -65,6 +65,8 @@ var edgeCases = []struct {
 	{"HELP with no text sets no help", "# HELP ready_count \n# HELP ready_count text\nready_count 3\n", 0, 3},
 	{"quoted metric name", "{\"ready_count\",service=\"q\"} 1\n", -1, 0},
 	{"quoted label name", "ready_count{\"service\"=\"q\"} 1\n", -1, 0},
+	{"quoted metric name in HELP", "# HELP \"ready_count\" text\n", -1, 0},
+	{"quoted metric name in TYPE after a name", "# TYPE ready\"_count\" gauge\n", -1, 0},
 	{"watched name declared histogram", "# TYPE ready_count histogram\nready_count_count 1\n", -1, 0},
 	{"base of watched name declared summary", "# TYPE message summary\nmessage_count 4\n", -1, 0},
 }

@@ -161,10 +161,7 @@ func (sc *scanner) comment(i int) (int, error) {
 	if i = skipBlank(b, k); i >= len(b) {
 		return 0, sc.eof()
 	}
-	start := i
-	if b[i] == '"' {
-		return 0, errFallback
-	}
+	start := i // a quoted name ('"') falls back below
 	if isNameStart(b[i]) {
 		for i < len(b) && isNameCont(b[i]) {
 			i++
