@@ -115,7 +115,7 @@ func (d Deployment) ProxyAddress() string {
 
 // ListenerPort is the TCP port of Listener, or 0 when it does not parse.
 func (d Deployment) ListenerPort() int {
-	_, port, err := splitListener(d.Listener)
+	port, err := listenerPort(d.Listener)
 	if err != nil {
 		return 0
 	}

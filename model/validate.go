@@ -366,39 +366,41 @@ func NonPublicKind(a netip.Addr) string {
 // ValidateListener checks the KumoMTA HTTP listener address. It must be a
 // loopback address: anything else exposes kumod's admin API without nginx.
 func ValidateListener(s string) error {
-	_, _, err := splitListener(s)
+	_, err := listenerPort(s)
 	return err
 }
 
-func splitListener(s string) (netip.Addr, int, error) {
+// listenerPort checks the listener address s (loopback IP:PORT) and
+// returns its port.
+func listenerPort(s string) (int, error) {
 	if s == "" {
-		return netip.Addr{}, 0, fmt.Errorf("is required: use %s", DefaultListener)
+		return 0, fmt.Errorf("is required: use %s", DefaultListener)
 	}
 	if u := firstUnsafe(s); u != "" {
-		return netip.Addr{}, 0, fmt.Errorf("%q: %s is not allowed in an address", s, u)
+		return 0, fmt.Errorf("%q: %s is not allowed in an address", s, u)
 	}
 	ap, err := netip.ParseAddrPort(s)
 	if err != nil {
-		return netip.Addr{}, 0, fmt.Errorf("%q is not IP:PORT: use %s", s, DefaultListener)
+		return 0, fmt.Errorf("%q is not IP:PORT: use %s", s, DefaultListener)
 	}
 	a := ap.Addr()
 	if a.Zone() != "" {
-		return netip.Addr{}, 0, fmt.Errorf("%q: drop the %%zone", s)
+		return 0, fmt.Errorf("%q: drop the %%zone", s)
 	}
 	if a.Is4In6() {
-		return netip.Addr{}, 0, fmt.Errorf("%q is an IPv4-mapped IPv6 address: write it as %s; nginx would connect from ::ffff:127.0.0.1, which kumod's trusted_hosts does not list", s, netip.AddrPortFrom(a.Unmap(), ap.Port()))
+		return 0, fmt.Errorf("%q is an IPv4-mapped IPv6 address: write it as %s; nginx would connect from ::ffff:127.0.0.1, which kumod's trusted_hosts does not list", s, netip.AddrPortFrom(a.Unmap(), ap.Port()))
 	}
 	if !a.IsLoopback() {
 		what := "a non-loopback address"
 		if a.IsUnspecified() {
 			what = "every interface"
 		}
-		return netip.Addr{}, 0, fmt.Errorf("%q listens on %s: kumod's HTTP listener serves the admin API with no authentication for trusted hosts, so it must stay on loopback behind nginx; use %s", s, what, DefaultListener)
+		return 0, fmt.Errorf("%q listens on %s: kumod's HTTP listener serves the admin API with no authentication for trusted hosts, so it must stay on loopback behind nginx; use %s", s, what, DefaultListener)
 	}
 	if ap.Port() == 0 {
-		return netip.Addr{}, 0, fmt.Errorf("%q: port 0 is not a fixed port: use %s", s, DefaultListener)
+		return 0, fmt.Errorf("%q: port 0 is not a fixed port: use %s", s, DefaultListener)
 	}
-	return a, int(ap.Port()), nil
+	return int(ap.Port()), nil
 }
 
 // refuseMapped refuses an IPv4-mapped IPv6 address (::ffff:10.0.0.5): kumod
