@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -230,22 +229,7 @@ func TestCtrlCQuitsWithoutWritingAnything(t *testing.T) {
 
 func TestSetupRerunOnAnAppliedHostKeepsTheTokensAndWritesNothing(t *testing.T) {
 	root := t.TempDir()
-	l := writer.Layout{Root: root}
-	files, err := writer.Render(testDeployment(), writer.Options{Layout: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := writer.NewPlan(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := writer.Load(l)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, d := appliedHost(t, root)
 	opt := testOptions(root)
 	opt.Prefill, opt.PrefillSource = &d, l.AnswersFile()
 	opt.newToken = func() (string, error) { return "", errors.New("no token may be generated on a re-run") }
@@ -325,22 +309,7 @@ func TestPastedTokensAreMaskedAndWritten(t *testing.T) {
 
 func TestSetupRerunWithANewDomainRetiresTheOldSiteAndTokenFiles(t *testing.T) {
 	root := t.TempDir()
-	l := writer.Layout{Root: root}
-	files, err := writer.Render(testDeployment(), writer.Options{Layout: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := writer.NewPlan(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := writer.Load(l)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, d := appliedHost(t, root)
 	oldSite, oldTokens := l.SiteFile(d.Domain), l.TokenFile(d.Domain)
 	opt := testOptions(root)
 	opt.Prefill, opt.PrefillSource = &d, l.AnswersFile()

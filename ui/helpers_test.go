@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -67,6 +68,29 @@ func testDeployment() model.Deployment {
 		ProxyPublicIP:  "203.0.113.7",
 		HELO:           "mta.example.com",
 	}.WithDefaults()
+}
+
+// appliedHost writes testDeployment under root, as a finished setup would
+// have, and returns the layout and the answers loaded back from it.
+func appliedHost(t *testing.T, root string) (writer.Layout, model.Deployment) {
+	t.Helper()
+	l := writer.Layout{Root: root}
+	files, err := writer.Render(testDeployment(), writer.Options{Layout: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := writer.NewPlan(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := writer.Load(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, d
 }
 
 // send feeds msgs to m in order, running no commands.
