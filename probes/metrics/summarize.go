@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"time"
 )
@@ -468,29 +469,9 @@ func (z *Summarizer) prune() {
 		return
 	}
 	old := func(gen uint64) bool { return gen+2*HistoryLen < z.attempt }
-	for k, v := range z.queues {
-		if old(v.gen) {
-			delete(z.queues, k)
-		}
-	}
-	for k, v := range z.providers {
-		if old(v.gen) {
-			delete(z.providers, k)
-		}
-	}
-	for k, v := range z.pools {
-		if old(v.gen) {
-			delete(z.pools, k)
-		}
-	}
-	for k, v := range z.hooks {
-		if old(v.gen) {
-			delete(z.hooks, k)
-		}
-	}
-	for k, v := range z.disks {
-		if old(v.gen) {
-			delete(z.disks, k)
-		}
-	}
+	maps.DeleteFunc(z.queues, func(_ string, v *queueState) bool { return old(v.gen) })
+	maps.DeleteFunc(z.providers, func(_ string, v *providerState) bool { return old(v.gen) })
+	maps.DeleteFunc(z.pools, func(_ string, v *poolState) bool { return old(v.gen) })
+	maps.DeleteFunc(z.hooks, func(_ string, v *hookState) bool { return old(v.gen) })
+	maps.DeleteFunc(z.disks, func(_ string, v *diskState) bool { return old(v.gen) })
 }
