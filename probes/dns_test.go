@@ -36,26 +36,26 @@ func dnsTarget(t *testing.T, zone dnstest.Zone) (*Target, string) {
 
 func TestDomainThatResolvesPasses(t *testing.T) {
 	target, via := dnsTarget(t, dnsZone())
-	hostWant(t, hostRun(t, target, "dns.domain"), StatusPass, "mta.example.com resolves to 198.51.100.4", via)
+	wantResult(t, hostRun(t, target, "dns.domain"), StatusPass, "mta.example.com resolves to 198.51.100.4", via)
 }
 
 func TestDomainWithoutAddressFails(t *testing.T) {
 	z := dnsZone()
 	delete(z, "mta.example.com")
 	target, via := dnsTarget(t, z)
-	hostWant(t, hostRun(t, target, "dns.domain"), StatusFail, "A/AAAA of mta.example.com: no such name", via, "mta.example.com. IN A")
+	wantResult(t, hostRun(t, target, "dns.domain"), StatusFail, "A/AAAA of mta.example.com: no such name", via, "mta.example.com. IN A")
 }
 
 func TestSystemResolverSaysItAnsweredFromHostsFile(t *testing.T) {
 	d := hostTestDeployment()
 	d.Domain = "localhost"
 	r := hostRun(t, &Target{Deployment: d}, "dns.domain")
-	hostWant(t, r, StatusPass, "localhost resolves to", "via the system resolver's /etc/hosts")
+	wantResult(t, r, StatusPass, "localhost resolves to", "via the system resolver's /etc/hosts")
 }
 
 func TestPTRMatchingHELOPasses(t *testing.T) {
 	target, via := dnsTarget(t, dnsZone())
-	hostWant(t, hostRun(t, target, "dns.ptr"), StatusPass, "PTR of 203.0.113.7 is out.example.com", via)
+	wantResult(t, hostRun(t, target, "dns.ptr"), StatusPass, "PTR of 203.0.113.7 is out.example.com", via)
 }
 
 func TestPTRNamingAnotherHostFails(t *testing.T) {
@@ -63,7 +63,7 @@ func TestPTRNamingAnotherHostFails(t *testing.T) {
 	z["203.0.113.7"] = []string{"PTR 7.113.0.203.cloud-provider.example."}
 	target, via := dnsTarget(t, z)
 	r := hostRun(t, target, "dns.ptr")
-	hostWant(t, r, StatusFail, "PTR of 203.0.113.7 is 7.113.0.203.cloud-provider.example, not KUMOPROXY_HELO out.example.com", via,
+	wantResult(t, r, StatusFail, "PTR of 203.0.113.7 is 7.113.0.203.cloud-provider.example, not KUMOPROXY_HELO out.example.com", via,
 		"reverse DNS (PTR) to out.example.com")
 }
 
@@ -71,26 +71,26 @@ func TestMissingPTRFails(t *testing.T) {
 	z := dnsZone()
 	delete(z, "203.0.113.7")
 	target, via := dnsTarget(t, z)
-	hostWant(t, hostRun(t, target, "dns.ptr"), StatusFail, "PTR of 203.0.113.7: no such name", via)
+	wantResult(t, hostRun(t, target, "dns.ptr"), StatusFail, "PTR of 203.0.113.7: no such name", via)
 }
 
 func TestHELOResolvingToTheProxyIPPasses(t *testing.T) {
 	target, via := dnsTarget(t, dnsZone())
-	hostWant(t, hostRun(t, target, "dns.fcrdns"), StatusPass, "out.example.com resolves to 203.0.113.7", via)
+	wantResult(t, hostRun(t, target, "dns.fcrdns"), StatusPass, "out.example.com resolves to 203.0.113.7", via)
 }
 
 func TestHELOResolvingElsewhereFails(t *testing.T) {
 	z := dnsZone()
 	z["out.example.com"] = []string{"A 198.51.100.4"}
 	target, via := dnsTarget(t, z)
-	hostWant(t, hostRun(t, target, "dns.fcrdns"), StatusFail,
+	wantResult(t, hostRun(t, target, "dns.fcrdns"), StatusFail,
 		"out.example.com resolves to 198.51.100.4, not KUMOPROXY_PUBLIC_IP 203.0.113.7", via, "`out.example.com. IN A 203.0.113.7`")
 }
 
 func TestSPFThroughIncludeRedirectAAndMXPasses(t *testing.T) {
 	target, via := dnsTarget(t, dnsZone())
 	r := hostRun(t, target, "dns.spf")
-	hostWant(t, r, StatusPass, "SPF of out.example.com, example.org, example.com, example.net authorizes 203.0.113.7", via)
+	wantResult(t, r, StatusPass, "SPF of out.example.com, example.org, example.com, example.net authorizes 203.0.113.7", via)
 }
 
 func TestSPFAuthorizingAnotherIPFails(t *testing.T) {
@@ -99,7 +99,7 @@ func TestSPFAuthorizingAnotherIPFails(t *testing.T) {
 	target, via := dnsTarget(t, z)
 	target.Deployment.SendingDomains = nil
 	r := hostRun(t, target, "dns.spf")
-	hostWant(t, r, StatusFail, "SPF of out.example.com gives fail for 203.0.113.7", via,
+	wantResult(t, r, StatusFail, "SPF of out.example.com gives fail for 203.0.113.7", via,
 		"add ip4:203.0.113.7 to the SPF record of out.example.com", `"v=spf1 ip4:203.0.113.7 include:_spf.example.net -all"`)
 }
 
@@ -109,7 +109,7 @@ func TestSPFAuthorizingTheHostButNotTheProxyNamesTheClassicMistake(t *testing.T)
 	z["example.org"] = []string{`TXT "v=spf1 a:mta.example.com ~all"`}
 	target, via := dnsTarget(t, z)
 	r := hostRun(t, target, "dns.spf")
-	hostWant(t, r, StatusFail,
+	wantResult(t, r, StatusFail,
 		"SPF of example.org authorizes this host's own IP 198.51.100.4 but not the proxy's 203.0.113.7", "classic mistake", via,
 		`example.org. IN TXT "v=spf1 ip4:203.0.113.7 a:mta.example.com ~all"`)
 	if strings.Contains(r.Detail, "out.example.com") {
@@ -121,34 +121,34 @@ func TestSPFMissingFails(t *testing.T) {
 	z := dnsZone()
 	z["example.net"] = []string{"A 203.0.113.7"}
 	target, _ := dnsTarget(t, z)
-	hostWant(t, hostRun(t, target, "dns.spf"), StatusFail, "example.net has no SPF record", `example.net. IN TXT "v=spf1 ip4:203.0.113.7 -all"`)
+	wantResult(t, hostRun(t, target, "dns.spf"), StatusFail, "example.net has no SPF record", `example.net. IN TXT "v=spf1 ip4:203.0.113.7 -all"`)
 }
 
 func TestBrokenSPFFailsAsPermError(t *testing.T) {
 	z := dnsZone()
 	z["example.net"] = []string{`TXT "v=spf1 ip4:203.0.113.300 -all"`}
 	target, _ := dnsTarget(t, z)
-	hostWant(t, hostRun(t, target, "dns.spf"), StatusFail, "SPF of example.net is broken (permerror", "fix the SPF record of example.net")
+	wantResult(t, hostRun(t, target, "dns.spf"), StatusFail, "SPF of example.net is broken (permerror", "fix the SPF record of example.net")
 }
 
 func TestEgressIPThatIsPublicPasses(t *testing.T) {
 	d := hostTestDeployment()
 	d.ProxyPublicIP = "9.9.9.9"
-	hostWant(t, hostRun(t, &Target{Deployment: d}, "dns.egress.documentation"), StatusPass, "9.9.9.9 is a public unicast address")
+	wantResult(t, hostRun(t, &Target{Deployment: d}, "dns.egress.documentation"), StatusPass, "9.9.9.9 is a public unicast address")
 }
 
 func TestEgressIPFromTheDocumentationOrPrivateRangesWarns(t *testing.T) {
 	for ip, kind := range map[string]string{"203.0.113.7": "documentation", "10.1.2.3": "private", "2001:db8::7": "documentation"} {
 		d := hostTestDeployment()
 		d.ProxyPublicIP = ip
-		hostWant(t, hostRun(t, &Target{Deployment: d}, "dns.egress.documentation"), StatusWarn, ip+" is a "+kind+" address", "KUMOPROXY_PUBLIC_IP")
+		wantResult(t, hostRun(t, &Target{Deployment: d}, "dns.egress.documentation"), StatusWarn, ip+" is a "+kind+" address", "KUMOPROXY_PUBLIC_IP")
 	}
 }
 
 func TestEgressIPThatIsNotAnAddressFails(t *testing.T) {
 	d := hostTestDeployment()
 	d.ProxyPublicIP = "proxy.example.com"
-	hostWant(t, hostRun(t, &Target{Deployment: d}, "dns.egress.documentation"), StatusFail, "is not an IP address")
+	wantResult(t, hostRun(t, &Target{Deployment: d}, "dns.egress.documentation"), StatusFail, "is not an IP address")
 }
 
 func TestResolverThatDoesNotAnswerIsNamedAsTheProblem(t *testing.T) {
@@ -159,8 +159,8 @@ func TestResolverThatDoesNotAnswerIsNamedAsTheProblem(t *testing.T) {
 	}
 	d := hostTestDeployment()
 	target := &Target{Deployment: d, Resolver: addr, Timeout: 2 * time.Second}
-	hostWant(t, hostRun(t, target, "dns.domain"), StatusFail, "via resolver "+addr, "check the resolver")
-	hostWant(t, hostRun(t, target, "dns.spf"), StatusWarn, "could not be evaluated (temperror", "via resolver "+addr)
+	wantResult(t, hostRun(t, target, "dns.domain"), StatusFail, "via resolver "+addr, "check the resolver")
+	wantResult(t, hostRun(t, target, "dns.spf"), StatusWarn, "could not be evaluated (temperror", "via resolver "+addr)
 }
 
 func TestResolverThatStaysSilentIsNamedBeforeTheTimeout(t *testing.T) {
@@ -170,5 +170,5 @@ func TestResolverThatStaysSilentIsNamedBeforeTheTimeout(t *testing.T) {
 	}
 	defer pc.Close()
 	target := &Target{Deployment: hostTestDeployment(), Resolver: pc.LocalAddr().String(), Timeout: time.Second}
-	hostWant(t, hostRun(t, target, "dns.ptr"), StatusFail, "PTR of 203.0.113.7: no answer (timeout)", "via resolver "+pc.LocalAddr().String())
+	wantResult(t, hostRun(t, target, "dns.ptr"), StatusFail, "PTR of 203.0.113.7: no answer (timeout)", "via resolver "+pc.LocalAddr().String())
 }

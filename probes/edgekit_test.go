@@ -90,8 +90,8 @@ func edgeNoToken(t testing.TB, results []Result, token string) {
 	}
 }
 
-// edgeWant checks one result's status and that its detail (and remedy)
-// contain the given fragments.
+// edgeWant is wantResult for the result with the given ID, which must
+// have run.
 func edgeWant(t testing.TB, got map[string]Result, id string, status Status, fragments ...string) {
 	t.Helper()
 	r, ok := got[id]
@@ -99,18 +99,7 @@ func edgeWant(t testing.TB, got map[string]Result, id string, status Status, fra
 		t.Errorf("%s: not run", id)
 		return
 	}
-	if r.Status != status {
-		t.Errorf("%s: %s, want %s\n  detail: %s\n  remedy: %s", id, r.Status, status, r.Detail, r.Remedy)
-		return
-	}
-	for _, f := range fragments {
-		if !strings.Contains(r.Detail+"\n"+r.Remedy, f) {
-			t.Errorf("%s: %q is in neither detail nor remedy\n  detail: %s\n  remedy: %s", id, f, r.Detail, r.Remedy)
-		}
-	}
-	if (status == StatusWarn || status == StatusFail) && r.Remedy == "" {
-		t.Errorf("%s: %s without a remedy", id, status)
-	}
+	wantResult(t, r, status, fragments...)
 }
 
 // edgeSiteEdit is a loopback.Mutation for the nginx site file only: it

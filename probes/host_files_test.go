@@ -14,10 +14,10 @@ func TestEnvFilePrivateToRootPasses(t *testing.T) {
 	f := newHostFixture(t)
 	r := hostRun(t, f.target, "host.envfile.permissions")
 	if os.Geteuid() != 0 {
-		hostWant(t, r, StatusFail, "owned by") // the writer chowns only as root
+		wantResult(t, r, StatusFail, "owned by") // the writer chowns only as root
 		return
 	}
-	hostWant(t, r, StatusPass, "0600 root:root")
+	wantResult(t, r, StatusPass, "0600 root:root")
 }
 
 func TestEnvFileReadableByOthersFails(t *testing.T) {
@@ -27,7 +27,7 @@ func TestEnvFileReadableByOthersFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := hostRun(t, f.target, "host.envfile.permissions")
-	hostWant(t, r, StatusFail, "mode 0644", "chmod 600 "+env+" && chown root:root "+env)
+	wantResult(t, r, StatusFail, "mode 0644", "chmod 600 "+env+" && chown root:root "+env)
 }
 
 func TestEnvFileOwnedByAnotherUserFails(t *testing.T) {
@@ -40,19 +40,19 @@ func TestEnvFileOwnedByAnotherUserFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := hostRun(t, f.target, "host.envfile.permissions")
-	hostWant(t, r, StatusFail, "owned by nobody", "chown root:root")
+	wantResult(t, r, StatusFail, "owned by nobody", "chown root:root")
 }
 
 func TestEnvFileMissingFails(t *testing.T) {
 	f := newHostFixture(t)
 	os.Remove(f.target.Layout.EnvFile())
-	hostWant(t, hostRun(t, f.target, "host.envfile.permissions"), StatusFail, "does not exist", "kumoup apply")
-	hostWant(t, hostRun(t, f.target, "host.envfile.values"), StatusSkip, "does not exist")
+	wantResult(t, hostRun(t, f.target, "host.envfile.permissions"), StatusFail, "does not exist", "kumoup apply")
+	wantResult(t, hostRun(t, f.target, "host.envfile.values"), StatusSkip, "does not exist")
 }
 
 func TestEnvFileWithAllValidValuesPasses(t *testing.T) {
 	f := newHostFixture(t)
-	hostWant(t, hostRun(t, f.target, "host.envfile.values"), StatusPass, "all 6 variables")
+	wantResult(t, hostRun(t, f.target, "host.envfile.values"), StatusPass, "all 6 variables")
 }
 
 func TestEnvFileWithMissingOrInvalidValuesFailsWithoutShowingTheToken(t *testing.T) {
@@ -76,7 +76,7 @@ func TestEnvFileWithMissingOrInvalidValuesFailsWithoutShowingTheToken(t *testing
 	}
 	hostWriteFile(t, env, strings.Join(kept, "\n"), 0o600)
 	r := hostRun(t, f.target, "host.envfile.values")
-	hostWant(t, r, StatusFail, "KUMOPROXY_HELO: is missing", "PING8_WEBHOOK_TOKEN: is 20 characters long", "use https://")
+	wantResult(t, r, StatusFail, "KUMOPROXY_HELO: is missing", "PING8_WEBHOOK_TOKEN: is 20 characters long", "use https://")
 	if strings.Contains(r.Detail, hostTestWebhookToken[:20]) {
 		t.Errorf("detail shows the (truncated) token: %s", r.Detail)
 	}
@@ -86,10 +86,10 @@ func TestTokenIncludePrivateAndSiteFileCleanPasses(t *testing.T) {
 	f := newHostFixture(t)
 	r := hostRun(t, f.target, "host.tokenfile.permissions")
 	if os.Geteuid() != 0 {
-		hostWant(t, r, StatusFail, "owned by")
+		wantResult(t, r, StatusFail, "owned by")
 		return
 	}
-	hostWant(t, r, StatusPass, "0600 root:root", "0700", "holds no token")
+	wantResult(t, r, StatusPass, "0600 root:root", "0700", "holds no token")
 }
 
 func TestTokenIncludeReadableByOthersFails(t *testing.T) {
@@ -98,7 +98,7 @@ func TestTokenIncludeReadableByOthersFails(t *testing.T) {
 	if err := os.Chmod(tok, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	hostWant(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "mode 0644", "chmod 600 "+tok)
+	wantResult(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "mode 0644", "chmod 600 "+tok)
 }
 
 func TestTokenDirectoryOpenToOthersFails(t *testing.T) {
@@ -107,7 +107,7 @@ func TestTokenDirectoryOpenToOthersFails(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hostWant(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, dir+" is mode 0755", "chmod 700 "+dir)
+	wantResult(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, dir+" is mode 0755", "chmod 700 "+dir)
 }
 
 func TestSiteFileWithTheTokenInlineFails(t *testing.T) {
@@ -115,12 +115,12 @@ func TestSiteFileWithTheTokenInlineFails(t *testing.T) {
 	site := f.target.Layout.SiteFile(f.target.Deployment.Domain)
 	b, _ := os.ReadFile(site)
 	hostWriteFile(t, site, strings.Replace(string(b), "    default 0;\n", "    default 0;\n    \"~^Bearer \\Q"+hostTestInjectionToken+"\\E$\" 1;\n", 1), 0o644)
-	hostWant(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "contains the injection token", "world-readable")
+	wantResult(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "contains the injection token", "world-readable")
 
 	// Also a token kumoup does not know about.
 	f.target.Deployment.InjectionToken = ""
 	hostWriteFile(t, site, string(b)+"\n# map $http_authorization $x { \"Bearer abcdefghijklmnopqrstuvwxyz0123456789\" 1; }\n", 0o644)
-	hostWant(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "contains a bearer token")
+	wantResult(t, hostRun(t, f.target, "host.tokenfile.permissions"), StatusFail, "contains a bearer token")
 }
 
 // TestSecretFilesUnreadableToTheCallerSkipAskingForRoot re-runs itself as
@@ -130,7 +130,7 @@ func TestSecretFilesUnreadableToTheCallerSkipAskingForRoot(t *testing.T) {
 	if root := os.Getenv("KUMOUP_PROBES_NOBODY_ROOT"); root != "" {
 		target := &Target{Deployment: hostTestDeployment(), Layout: writer.Layout{Root: root}}
 		for _, id := range []string{"host.envfile.values", "host.tokenfile.permissions"} {
-			hostWant(t, hostRun(t, target, id), StatusSkip, "permission denied (run kumoup status as root)")
+			wantResult(t, hostRun(t, target, id), StatusSkip, "permission denied (run kumoup status as root)")
 		}
 		return
 	}

@@ -115,12 +115,12 @@ func hostAssertNoSecret(t *testing.T, r Result) {
 	}
 }
 
-// hostWant asserts the status and that the detail (or remedy) contains
-// each of the given strings.
-func hostWant(t *testing.T, r Result, status Status, contains ...string) {
+// wantResult asserts the status, that the detail (or remedy) contains
+// each of the given strings, and that a warning or failure has a remedy.
+func wantResult(t testing.TB, r Result, status Status, contains ...string) {
 	t.Helper()
 	if r.Status != status {
-		t.Errorf("%s status = %s, want %s (detail: %s)", r.ID, r.Status, status, r.Detail)
+		t.Errorf("%s status = %s, want %s (detail: %s; remedy: %s)", r.ID, r.Status, status, r.Detail, r.Remedy)
 	}
 	for _, s := range contains {
 		if !strings.Contains(r.Detail, s) && !strings.Contains(r.Remedy, s) {

@@ -52,5 +52,5 @@ func TestListenerBoundToAPublicAddressFails(t *testing.T) {
 	target := listenerTarget(port)
 	target.ProcRoot = proc
 	r := hostRun(t, target, "host.listener.loopback")
-	hostWant(t, r, StatusFail, fmt.Sprintf("198.51.100.4:%d (not loopback)", port), "listen = '127.0.0.1:")
+	wantResult(t, r, StatusFail, fmt.Sprintf("198.51.100.4:%d (not loopback)", port), "listen = '127.0.0.1:")
 }

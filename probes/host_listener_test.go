@@ -23,7 +23,7 @@ func TestListenerBoundToLoopbackPasses(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	r := hostRun(t, listenerTarget(port), "host.listener.loopback")
-	hostWant(t, r, StatusPass, fmt.Sprintf("127.0.0.1:%d only", port), "/net/tcp")
+	wantResult(t, r, StatusPass, fmt.Sprintf("127.0.0.1:%d only", port), "/net/tcp")
 }
 
 func TestListenerOnLoopbackForBothFamiliesPasses(t *testing.T) {
@@ -39,7 +39,7 @@ func TestListenerOnLoopbackForBothFamiliesPasses(t *testing.T) {
 	}
 	defer ln6.Close()
 	r := hostRun(t, listenerTarget(port), "host.listener.loopback")
-	hostWant(t, r, StatusPass, fmt.Sprintf("[::1]:%d", port))
+	wantResult(t, r, StatusPass, fmt.Sprintf("[::1]:%d", port))
 }
 
 func TestListenerBoundToEveryInterfaceFails(t *testing.T) {
@@ -50,7 +50,7 @@ func TestListenerBoundToEveryInterfaceFails(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	r := hostRun(t, listenerTarget(port), "host.listener.loopback")
-	hostWant(t, r, StatusFail, fmt.Sprintf("0.0.0.0:%d (every interface)", port), "listen = '127.0.0.1:")
+	wantResult(t, r, StatusFail, fmt.Sprintf("0.0.0.0:%d (every interface)", port), "listen = '127.0.0.1:")
 }
 
 func TestListenerBoundToIPv6AnyFails(t *testing.T) {
@@ -61,7 +61,7 @@ func TestListenerBoundToIPv6AnyFails(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	r := hostRun(t, listenerTarget(port), "host.listener.loopback")
-	hostWant(t, r, StatusFail, fmt.Sprintf("[::]:%d (every interface)", port))
+	wantResult(t, r, StatusFail, fmt.Sprintf("[::]:%d (every interface)", port))
 }
 
 func TestListenerWarnsWhenNothingListens(t *testing.T) {
@@ -72,7 +72,7 @@ func TestListenerWarnsWhenNothingListens(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	r := hostRun(t, listenerTarget(port), "host.listener.loopback")
-	hostWant(t, r, StatusWarn, "none")
+	wantResult(t, r, StatusWarn, "none")
 }
 
 func TestProcAddressesDecodeInHostByteOrder(t *testing.T) {

@@ -43,7 +43,7 @@ func TestNginxConfigThatTestsCleanPasses(t *testing.T) {
 	hostNeed(t, "/usr/sbin/nginx", "nginx")
 	conf, prefix := nginxTestConf(t, "")
 	target := &Target{NginxBinary: "/usr/sbin/nginx", NginxConf: conf, NginxPrefix: prefix + "/"}
-	hostWant(t, hostRun(t, target, "host.nginx.config"), StatusPass, "nginx -t -c "+conf, "test is successful")
+	wantResult(t, hostRun(t, target, "host.nginx.config"), StatusPass, "nginx -t -c "+conf, "test is successful")
 }
 
 func TestBrokenNginxConfigFailsWithItsFirstError(t *testing.T) {
@@ -51,17 +51,17 @@ func TestBrokenNginxConfigFailsWithItsFirstError(t *testing.T) {
 	conf, prefix := nginxTestConf(t, "    bogus_directive on;\n")
 	target := &Target{NginxBinary: "/usr/sbin/nginx", NginxConf: conf, NginxPrefix: prefix + "/", Deployment: hostTestDeployment()}
 	r := hostRun(t, target, "host.nginx.config")
-	hostWant(t, r, StatusFail, `[emerg] unknown directive "bogus_directive" in `+conf, "systemctl reload nginx")
+	wantResult(t, r, StatusFail, `[emerg] unknown directive "bogus_directive" in `+conf, "systemctl reload nginx")
 }
 
 func TestNginxErrorQuotingATokenIsMasked(t *testing.T) {
 	hostNeed(t, "/usr/sbin/nginx", "nginx")
 	conf, prefix := nginxTestConf(t, "    "+hostTestInjectionToken+" on;\n")
 	target := &Target{NginxBinary: "/usr/sbin/nginx", NginxConf: conf, NginxPrefix: prefix + "/", Deployment: hostTestDeployment()}
-	hostWant(t, hostRun(t, target, "host.nginx.config"), StatusFail, "unknown directive") // hostRun asserts the token is masked
+	wantResult(t, hostRun(t, target, "host.nginx.config"), StatusFail, "unknown directive") // hostRun asserts the token is masked
 }
 
 func TestNginxNotInstalledSkips(t *testing.T) {
 	target := &Target{NginxBinary: filepath.Join(t.TempDir(), "nginx")}
-	hostWant(t, hostRun(t, target, "host.nginx.config"), StatusSkip, "nginx not installed")
+	wantResult(t, hostRun(t, target, "host.nginx.config"), StatusSkip, "nginx not installed")
 }

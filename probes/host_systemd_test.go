@@ -65,7 +65,7 @@ func TestSystemdEnvFileAgainstTheRunningKumod(t *testing.T) {
 		setMtime(t, f.target.Layout.SystemdDropIn(), hour)
 		pid, _ := startKumodStandIn(t)
 		r := hostRun(t, f.target, "host.systemd.envfile")
-		hostWant(t, r, StatusPass, "kumoup.conf loads /etc/default/kumomta; kumomta started at", fmt.Sprintf("kumod pid %d", pid))
+		wantResult(t, r, StatusPass, "kumoup.conf loads /etc/default/kumomta; kumomta started at", fmt.Sprintf("kumod pid %d", pid))
 	})
 	t.Run("env file changed after the start fails: restart needed", func(t *testing.T) {
 		f := newHostFixture(t)
@@ -73,28 +73,28 @@ func TestSystemdEnvFileAgainstTheRunningKumod(t *testing.T) {
 		_, started := startKumodStandIn(t)
 		setMtime(t, f.target.Layout.EnvFile(), started.Add(3*time.Second))
 		r := hostRun(t, f.target, "host.systemd.envfile")
-		hostWant(t, r, StatusFail, "restart needed", f.target.Layout.EnvFile()+" changed at", "systemctl daemon-reload && systemctl restart kumomta")
+		wantResult(t, r, StatusFail, "restart needed", f.target.Layout.EnvFile()+" changed at", "systemctl daemon-reload && systemctl restart kumomta")
 	})
 	t.Run("drop-in changed after the start fails", func(t *testing.T) {
 		f := newHostFixture(t)
 		setMtime(t, f.target.Layout.EnvFile(), time.Now().Add(-time.Hour))
 		_, started := startKumodStandIn(t)
 		setMtime(t, f.target.Layout.SystemdDropIn(), started.Add(3*time.Second))
-		hostWant(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "restart needed", "kumoup.conf changed at")
+		wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "restart needed", "kumoup.conf changed at")
 	})
 	t.Run("no kumod skips with the reason", func(t *testing.T) {
 		f := newHostFixture(t)
-		hostWant(t, hostRun(t, f.target, "host.systemd.envfile"), StatusSkip, "no kumod process")
+		wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusSkip, "no kumod process")
 	})
 }
 
 func TestSystemdDropInWithoutTheEnvFileFails(t *testing.T) {
 	f := newHostFixture(t)
 	hostWriteFile(t, f.target.Layout.SystemdDropIn(), "[Service]\n# EnvironmentFile=/etc/default/kumomta\nEnvironmentFile=-/etc/default/other\n[Unit]\nEnvironmentFile=/etc/default/kumomta\n", 0o644)
-	hostWant(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "(kumoup.conf) has EnvironmentFile=/etc/default/kumomta", "EnvironmentFile=/etc/default/kumomta` under [Service]")
+	wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "(kumoup.conf) has EnvironmentFile=/etc/default/kumomta", "EnvironmentFile=/etc/default/kumomta` under [Service]")
 
 	os.Remove(f.target.Layout.SystemdDropIn())
-	hostWant(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "no drop-in")
+	wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "no drop-in")
 }
 
 func TestEnvironmentFilesReadsOnlyTheServiceSection(t *testing.T) {

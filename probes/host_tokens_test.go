@@ -9,20 +9,20 @@ import (
 
 func TestDistinctTokensPass(t *testing.T) {
 	f := newHostFixture(t)
-	hostWant(t, hostRun(t, f.target, "host.tokens.distinct"), StatusPass, "differ")
+	wantResult(t, hostRun(t, f.target, "host.tokens.distinct"), StatusPass, "differ")
 }
 
 func TestEqualTokensFail(t *testing.T) {
 	f := newHostFixture(t)
 	f.target.Deployment.WebhookToken = f.target.Deployment.InjectionToken
-	hostWant(t, hostRun(t, f.target, "host.tokens.distinct"), StatusFail, "are the same", "KUMOUP_WEBHOOK_TOKEN=")
+	wantResult(t, hostRun(t, f.target, "host.tokens.distinct"), StatusFail, "are the same", "KUMOUP_WEBHOOK_TOKEN=")
 }
 
 func TestCleanHistoriesPass(t *testing.T) {
 	f := newHostFixture(t)
 	hostWriteFile(t, f.path("/root/.bash_history"), "ls\nkumoup status\n", 0o600)
 	hostWriteFile(t, f.path("/home/alice/.local/share/fish/fish_history"), "- cmd: ls\n  when: 1700000000\n", 0o600)
-	hostWant(t, hostRun(t, f.target, "host.tokens.history"), StatusPass, "2 shell history files of 2 home directories", "1 readable answers files")
+	wantResult(t, hostRun(t, f.target, "host.tokens.history"), StatusPass, "2 shell history files of 2 home directories", "1 readable answers files")
 }
 
 func TestTokenInAShellHistoryFailsNamingTheFile(t *testing.T) {
@@ -38,7 +38,7 @@ func TestTokenInAShellHistoryFailsNamingTheFile(t *testing.T) {
 			path := f.path(tc.path)
 			hostWriteFile(t, path, tc.content, 0o600)
 			r := hostRun(t, f.target, "host.tokens.history")
-			hostWant(t, r, StatusFail, fmt.Sprintf(tc.want, path), "rotate")
+			wantResult(t, r, StatusFail, fmt.Sprintf(tc.want, path), "rotate")
 		})
 	}
 }
@@ -47,11 +47,11 @@ func TestTokenInAReadableAnswersFileFails(t *testing.T) {
 	f := newHostFixture(t)
 	answers := filepath.Join(filepath.Dir(f.target.Layout.AnswersFile()), "answers.yaml")
 	hostWriteFile(t, answers, "domain: mta.example.com\ninjection_token: "+hostTestInjectionToken+"\n", 0o644)
-	hostWant(t, hostRun(t, f.target, "host.tokens.history"), StatusFail, "the injection token in "+answers+" (mode 0644, line 2)", "chmod 600 "+answers)
+	wantResult(t, hostRun(t, f.target, "host.tokens.history"), StatusFail, "the injection token in "+answers+" (mode 0644, line 2)", "chmod 600 "+answers)
 
 	// The same file closed to others is where a secret may live.
 	if err := os.Chmod(answers, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hostWant(t, hostRun(t, f.target, "host.tokens.history"), StatusPass)
+	wantResult(t, hostRun(t, f.target, "host.tokens.history"), StatusPass)
 }

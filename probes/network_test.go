@@ -31,7 +31,7 @@ func TestRealSOCKS5ServerPasses(t *testing.T) {
 	hostNeed(t, socks5test.Binary, "dante-server")
 	s := socks5test.New(t)
 	r := hostRun(t, proxyTarget(t, s.Addr()), "proxy.socks5")
-	hostWant(t, r, StatusPass, "SOCKS5 greeting to "+s.Addr(), "method 'no auth' accepted")
+	wantResult(t, r, StatusPass, "SOCKS5 greeting to "+s.Addr(), "method 'no auth' accepted")
 }
 
 func TestSOCKS5ProxyGivenByHostNameWarns(t *testing.T) {
@@ -41,7 +41,7 @@ func TestSOCKS5ProxyGivenByHostNameWarns(t *testing.T) {
 	target.Deployment.ProxyHost = "kumoproxy.internal.test"
 	target.ConnectTo = map[string]string{target.Deployment.ProxyAddress(): s.Addr()}
 	r := hostRun(t, target, "proxy.socks5")
-	hostWant(t, r, StatusWarn, `host name "kumoproxy.internal.test"`, "only an IP literal", "KUMOPROXY_HOST=127.0.0.1")
+	wantResult(t, r, StatusWarn, `host name "kumoproxy.internal.test"`, "only an IP literal", "KUMOPROXY_HOST=127.0.0.1")
 }
 
 // plainListener accepts connections on loopback and answers each with
@@ -87,7 +87,7 @@ func TestPortThatIsOpenButNotSOCKS5Fails(t *testing.T) {
 			target := proxyTarget(t, addr)
 			target.Timeout = 500 * time.Millisecond
 			r := hostRun(t, target, "proxy.socks5")
-			hostWant(t, r, StatusFail, addr+" is open but not SOCKS5", tc.want, "KUMOPROXY_HOST/KUMOPROXY_PORT")
+			wantResult(t, r, StatusFail, addr+" is open but not SOCKS5", tc.want, "KUMOPROXY_HOST/KUMOPROXY_PORT")
 		})
 	}
 }
@@ -96,7 +96,7 @@ func TestSOCKS5PortWithNothingListeningFails(t *testing.T) {
 	ln, _ := net.Listen("tcp4", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	hostWant(t, hostRun(t, proxyTarget(t, addr), "proxy.socks5"), StatusFail, "connect to "+addr, "connection refused", "start KumoProxy")
+	wantResult(t, hostRun(t, proxyTarget(t, addr), "proxy.socks5"), StatusFail, "connect to "+addr, "connection refused", "start KumoProxy")
 }
 
 // webhookServer is a TLS endpoint for app.example.com that records what
@@ -144,7 +144,7 @@ func TestWebhookWithVerifiedTLSPassesWithoutPostingOrToken(t *testing.T) {
 	w := newWebhookServer(t)
 	// httptest's certificate covers example.com.
 	r := hostRun(t, webhookTarget(w, "https://example.com/hooks/kumomta?secret=abc", trusted(w)), "webhook.reachable")
-	hostWant(t, r, StatusPass, "HEAD https://example.com/hooks/kumomta: 405 Method Not Allowed", "certificate for example.com verified")
+	wantResult(t, r, StatusPass, "HEAD https://example.com/hooks/kumomta: 405 Method Not Allowed", "certificate for example.com verified")
 	if strings.Contains(r.Detail, "secret=abc") {
 		t.Errorf("detail shows the URL's query: %s", r.Detail)
 	}
@@ -164,13 +164,13 @@ func TestWebhookWhoseCertificateDoesNotVerifyFails(t *testing.T) {
 	w := newWebhookServer(t)
 	t.Run("unknown authority", func(t *testing.T) {
 		r := hostRun(t, webhookTarget(w, "https://example.com/hooks/kumomta", nil), "webhook.reachable")
-		hostWant(t, r, StatusFail, "TLS certificate does not verify", "unknown authority", "public CA")
+		wantResult(t, r, StatusFail, "TLS certificate does not verify", "unknown authority", "public CA")
 	})
 	t.Run("another name", func(t *testing.T) {
 		target := webhookTarget(w, "https://app.kumoup.test/hooks", trusted(w))
 		target.ConnectTo = map[string]string{"app.kumoup.test:443": w.Listener.Addr().String()}
 		r := hostRun(t, target, "webhook.reachable")
-		hostWant(t, r, StatusFail, "TLS certificate does not verify", "app.kumoup.test")
+		wantResult(t, r, StatusFail, "TLS certificate does not verify", "app.kumoup.test")
 	})
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -183,7 +183,7 @@ func TestWebhookInsecureWarnsThatItDidNotVerify(t *testing.T) {
 	w := newWebhookServer(t)
 	target := webhookTarget(w, "https://example.com/hooks/kumomta", nil)
 	target.Insecure = true
-	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusWarn, "NOT verified (--insecure)")
+	wantResult(t, hostRun(t, target, "webhook.reachable"), StatusWarn, "NOT verified (--insecure)")
 }
 
 func TestWebhookThatDoesNotSpeakTLSFails(t *testing.T) {
@@ -191,7 +191,7 @@ func TestWebhookThatDoesNotSpeakTLSFails(t *testing.T) {
 	d := hostTestDeployment()
 	d.WebhookURL = "https://example.com/hook"
 	target := &Target{Deployment: d, ConnectTo: map[string]string{"example.com:443": addr}, Timeout: 2 * time.Second}
-	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook", "reachable from this host")
+	wantResult(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook", "reachable from this host")
 }
 
 func TestWebhookThatNeverAnswersFailsBeforeTheTimeout(t *testing.T) {
@@ -199,11 +199,11 @@ func TestWebhookThatNeverAnswersFailsBeforeTheTimeout(t *testing.T) {
 	d := hostTestDeployment()
 	d.WebhookURL = "https://example.com/hook"
 	target := &Target{Deployment: d, ConnectTo: map[string]string{"example.com:443": addr}, Timeout: time.Second}
-	hostWant(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook: no answer before the timeout")
+	wantResult(t, hostRun(t, target, "webhook.reachable"), StatusFail, "HEAD https://example.com/hook: no answer before the timeout")
 }
 
 func TestSOCKS5ServerRefusingNoAuthFails(t *testing.T) {
 	addr := plainListener(t, "\x05\xff", 0) // SOCKS5, "no acceptable methods"
 	r := hostRun(t, proxyTarget(t, addr), "proxy.socks5")
-	hostWant(t, r, StatusFail, "speaks SOCKS5 but refuses method 'no auth'", "accept unauthenticated SOCKS5 clients")
+	wantResult(t, r, StatusFail, "speaks SOCKS5 but refuses method 'no auth'", "accept unauthenticated SOCKS5 clients")
 }

@@ -207,24 +207,6 @@ func (lab *outsideLab) run(t *testing.T, mtaAddr string, only ...string) map[str
 	return out
 }
 
-func outsideWant(t *testing.T, got map[string]Result, id string, status Status, fragments ...string) {
-	t.Helper()
-	r, ok := got[id]
-	if !ok {
-		t.Errorf("%s did not run", id)
-		return
-	}
-	if r.Status != status {
-		t.Errorf("%s: %s, want %s: %s (remedy: %s)", id, r.Status, status, r.Detail, r.Remedy)
-		return
-	}
-	for _, f := range fragments {
-		if !strings.Contains(r.Detail+" "+r.Remedy, f) {
-			t.Errorf("%s: lacks %q: %s (remedy: %s)", id, f, r.Detail, r.Remedy)
-		}
-	}
-}
-
 var (
 	outsideAuthCheck = regexp.MustCompile(`(?s)if \(\$kumoup_auth_\w+ = 0\) \{.*?\n        \}\n`)
 	outsideCatchAll  = regexp.MustCompile(`(?s)(# Everything else.*?location / \{).*?\n    \}`)
@@ -246,22 +228,22 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		if len(got) != len(all) {
 			t.Fatalf("ran %d checks, want %d", len(got), len(all))
 		}
-		outsideWant(t, got, "outside.inject.unauthenticated", StatusPass, "401")
-		outsideWant(t, got, "outside.metrics.unauthenticated", StatusPass, "401")
-		outsideWant(t, got, "outside.unknown.paths", StatusPass, "404")
-		outsideWant(t, got, "outside.admin.api", StatusPass, "/api/admin/ready-q-states/v1: 404")
-		outsideWant(t, got, "outside.port.listener", StatusPass, "mta.example.com:8000 timed out (filtered)")
-		outsideWant(t, got, "outside.port.proxy", StatusPass, "mta.example.com:5000", outsideProxyIP+":5000 timed out (filtered)")
-		outsideWant(t, got, "outside.http.redirect", StatusPass, "301")
-		outsideWant(t, got, "outside.http.acme", StatusPass, "404")
+		edgeWant(t, got, "outside.inject.unauthenticated", StatusPass, "401")
+		edgeWant(t, got, "outside.metrics.unauthenticated", StatusPass, "401")
+		edgeWant(t, got, "outside.unknown.paths", StatusPass, "404")
+		edgeWant(t, got, "outside.admin.api", StatusPass, "/api/admin/ready-q-states/v1: 404")
+		edgeWant(t, got, "outside.port.listener", StatusPass, "mta.example.com:8000 timed out (filtered)")
+		edgeWant(t, got, "outside.port.proxy", StatusPass, "mta.example.com:5000", outsideProxyIP+":5000 timed out (filtered)")
+		edgeWant(t, got, "outside.http.redirect", StatusPass, "301")
+		edgeWant(t, got, "outside.http.acme", StatusPass, "404")
 	})
 
 	t.Run("without the firewall kumod's port and KumoProxy are reachable", func(t *testing.T) {
 		lab.startNginx(t, nil)
 		lab.firewall(t, false)
 		got := lab.run(t, outsideMTAIP, "outside.port.listener", "outside.port.proxy")
-		outsideWant(t, got, "outside.port.listener", StatusFail, "mta.example.com:8000 accepted", "kumoup firewall --host mta --apply")
-		outsideWant(t, got, "outside.port.proxy", StatusFail, outsideProxyIP+":5000 accepted", "kumoup firewall --host proxy --apply")
+		edgeWant(t, got, "outside.port.listener", StatusFail, "mta.example.com:8000 accepted", "kumoup firewall --host mta --apply")
+		edgeWant(t, got, "outside.port.proxy", StatusFail, outsideProxyIP+":5000 accepted", "kumoup firewall --host proxy --apply")
 	})
 
 	t.Run("a site that proxies without the token check fails the 401 and 404 checks", func(t *testing.T) {
@@ -271,10 +253,10 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		})
 		lab.firewall(t, true)
 		got := lab.run(t, outsideMTAIP, "outside.inject.unauthenticated", "outside.metrics.unauthenticated", "outside.unknown.paths", "outside.admin.api")
-		outsideWant(t, got, "outside.inject.unauthenticated", StatusFail, "reached kumod: 200")
-		outsideWant(t, got, "outside.metrics.unauthenticated", StatusFail, "reached kumod: 200")
-		outsideWant(t, got, "outside.unknown.paths", StatusFail, "want 404")
-		outsideWant(t, got, "outside.admin.api", StatusFail, "/api/admin/ready-q-states/v1 (kumod's admin API): 200")
+		edgeWant(t, got, "outside.inject.unauthenticated", StatusFail, "reached kumod: 200")
+		edgeWant(t, got, "outside.metrics.unauthenticated", StatusFail, "reached kumod: 200")
+		edgeWant(t, got, "outside.unknown.paths", StatusFail, "want 404")
+		edgeWant(t, got, "outside.admin.api", StatusFail, "/api/admin/ready-q-states/v1 (kumod's admin API): 200")
 	})
 
 	t.Run("port 80 that proxies instead of redirecting fails the port-80 checks", func(t *testing.T) {
@@ -283,13 +265,13 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		})
 		lab.firewall(t, true)
 		got := lab.run(t, outsideMTAIP, "outside.http.redirect", "outside.http.acme")
-		outsideWant(t, got, "outside.http.redirect", StatusFail, "want 301")
-		outsideWant(t, got, "outside.http.acme", StatusFail, "want 404")
+		edgeWant(t, got, "outside.http.redirect", StatusFail, "want 301")
+		edgeWant(t, got, "outside.http.acme", StatusFail, "want 404")
 	})
 
 	t.Run("an unreachable host is a warning, not a pass", func(t *testing.T) {
 		got := lab.run(t, outsideNobodyIP, "outside.port.listener")
-		outsideWant(t, got, "outside.port.listener", StatusWarn, "not reachable either")
+		edgeWant(t, got, "outside.port.listener", StatusWarn, "not reachable either")
 	})
 }
 

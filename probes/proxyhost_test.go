@@ -33,11 +33,6 @@ func proxyHostRun(t *testing.T, target *Target, o ProxyHostOptions, id string) R
 	return Run(context.Background(), target, checks)[0]
 }
 
-func proxyHostWant(t *testing.T, r Result, status Status, fragments ...string) {
-	t.Helper()
-	smtpProxyWant(t, r, status, fragments...)
-}
-
 func proxyHostListen(t *testing.T, addr string) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
@@ -75,13 +70,13 @@ func TestProxyListenerCheckReadsTheKernelSocketTable(t *testing.T) {
 			port := proxyHostListen(t, c.listen)
 			d := proxyHostDeployment()
 			d.ProxyHost, d.ProxyPort = c.host, port
-			proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.listener"), c.status, c.want)
+			wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.listener"), c.status, c.want)
 		})
 	}
 	t.Run("nothing listens", func(t *testing.T) {
 		d := proxyHostDeployment()
 		d.ProxyPort = netnstest.FreePort(t)
-		proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.listener"), StatusFail, "nothing listens", "systemctl enable --now kumoproxy")
+		wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.listener"), StatusFail, "nothing listens", "systemctl enable --now kumoproxy")
 	})
 }
 
@@ -98,31 +93,31 @@ func proxyHostProc(t *testing.T, hexAddr string) string {
 func TestProxyStatusCheck(t *testing.T) {
 	d := proxyHostDeployment()
 	t.Run("no status listener configured and none exposed", func(t *testing.T) {
-		proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d, ProcRoot: proxyHostProc(t, "0100007F:1F40")}, ProxyHostOptions{}, "proxy.status"), StatusPass, "plain --listen form")
+		wantResult(t, proxyHostRun(t, &Target{Deployment: d, ProcRoot: proxyHostProc(t, "0100007F:1F40")}, ProxyHostOptions{}, "proxy.status"), StatusPass, "plain --listen form")
 	})
 	t.Run("status listener on loopback", func(t *testing.T) {
 		port := proxyHostListen(t, "127.0.0.1:0")
 		d := d
 		d.Firewall.ProxyStatusListen = fmt.Sprintf("127.0.0.1:%d", port)
-		proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.status"), StatusPass, "status listener on 127.0.0.1:")
+		wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.status"), StatusPass, "status listener on 127.0.0.1:")
 	})
 	t.Run("configured status listener not running", func(t *testing.T) {
 		d := d
 		d.Firewall.ProxyStatusListen = fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
-		proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.status"), StatusFail, "nothing listens", "proxy.start_http_listener")
+		wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.status"), StatusFail, "nothing listens", "proxy.start_http_listener")
 	})
 	t.Run("a status port on every address", func(t *testing.T) {
-		proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d, ProcRoot: proxyHostProc(t, "00000000:1F90")}, ProxyHostOptions{}, "proxy.status"), StatusFail, "0.0.0.0:8080, outside loopback")
+		wantResult(t, proxyHostRun(t, &Target{Deployment: d, ProcRoot: proxyHostProc(t, "00000000:1F90")}, ProxyHostOptions{}, "proxy.status"), StatusFail, "0.0.0.0:8080, outside loopback")
 	})
 }
 
 func TestProxyOutbound25Check(t *testing.T) {
 	d := proxyHostDeployment()
-	proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.outbound25"), StatusSkip, "--test-mx")
+	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.outbound25"), StatusSkip, "--test-mx")
 	mx := netnstest.StartSMTPSink(t, nil, "127.0.0.1:0")
-	proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: mx.Addr}, "proxy.outbound25"), StatusPass, "220 sink.test")
+	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: mx.Addr}, "proxy.outbound25"), StatusPass, "220 sink.test")
 	closed := fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
-	proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: closed}, "proxy.outbound25"), StatusFail, "outbound port 25 is blocked")
+	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: closed}, "proxy.outbound25"), StatusFail, "outbound port 25 is blocked")
 	// Something that is not SMTP on the port.
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer ln.Close()
@@ -133,7 +128,7 @@ func TestProxyOutbound25Check(t *testing.T) {
 			c.Close()
 		}
 	}()
-	proxyHostWant(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: ln.Addr().String()}, "proxy.outbound25"), StatusFail, "greeting")
+	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: ln.Addr().String()}, "proxy.outbound25"), StatusFail, "greeting")
 }
 
 func TestProxyFirewallCheckInNamespaces(t *testing.T) {
@@ -176,7 +171,7 @@ func TestProxyFirewallCheckInNamespaces(t *testing.T) {
 		proxy.MustRun(t, "nft", "-f", p)
 	}
 
-	proxyHostWant(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusFail, "no `table inet kumoup` is loaded", "kumoup firewall --host proxy --apply")
+	wantResult(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusFail, "no `table inet kumoup` is loaded", "kumoup firewall --host proxy --apply")
 
 	load(d)
 	// Traffic counted by the rules must not matter to the comparison.
@@ -186,7 +181,7 @@ func TestProxyFirewallCheckInNamespaces(t *testing.T) {
 	if ok, _ := pub.Reachable(proxyIP+":5000", 400*time.Millisecond); ok {
 		t.Fatal("the public namespace reaches KumoProxy through the rules")
 	}
-	proxyHostWant(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusPass, "port 5000 from "+mtaIP+" only")
+	wantResult(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusPass, "port 5000 from "+mtaIP+" only")
 
 	other := d
 	other.Firewall.MTAAddresses = []string{pubIP}
@@ -194,7 +189,7 @@ func TestProxyFirewallCheckInNamespaces(t *testing.T) {
 	if ok, _ := pub.Reachable(proxyIP+":5000", 3*time.Second); !ok {
 		t.Fatal("the rules for the wrong address should have let the public namespace in")
 	}
-	proxyHostWant(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusFail, "differs", pubIP)
+	wantResult(t, proxyHostRun(t, target, o, "proxy.firewall"), StatusFail, "differs", pubIP)
 }
 
 func TestListeningOnFindsARealListener(t *testing.T) {

@@ -72,25 +72,13 @@ func smtpProxyRun(t *testing.T, target *Target) Result {
 	return Run(context.Background(), target, []Check{SMTPProxyCheck()})[0]
 }
 
-func smtpProxyWant(t *testing.T, r Result, status Status, fragments ...string) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %s, want %s: %s (remedy: %s)", r.Status, status, r.Detail, r.Remedy)
-	}
-	for _, f := range fragments {
-		if !strings.Contains(r.Detail+" "+r.Remedy, f) {
-			t.Errorf("result lacks %q: %s (remedy: %s)", f, r.Detail, r.Remedy)
-		}
-	}
-}
-
 func TestSMTPProxyCheckPassesWhenNginxRelaysToTheBackend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs nginx")
 	}
 	f := smtpProxyStart(t, nil, true)
 	r := smtpProxyRun(t, f.target)
-	smtpProxyWant(t, r, StatusPass, "reached the back-end", "RCPT TO:<postmaster@mta.example.com> answered 250")
+	wantResult(t, r, StatusPass, "reached the back-end", "RCPT TO:<postmaster@mta.example.com> answered 250")
 	if r.ID != "smtp.proxy" {
 		t.Fatalf("id %q", r.ID)
 	}
@@ -104,7 +92,7 @@ func TestSMTPProxyCheckReportsXClientAgainstABackendWithoutIt(t *testing.T) {
 		t.Skip("runs nginx")
 	}
 	f := smtpProxyStart(t, func(d *model.Deployment) { d.SMTPProxy.XClient = true }, true)
-	smtpProxyWant(t, smtpProxyRun(t, f.target), StatusFail, "XCLIENT", "xclient off;", "smtp_proxy.xclient: false")
+	wantResult(t, smtpProxyRun(t, f.target), StatusFail, "XCLIENT", "xclient off;", "smtp_proxy.xclient: false")
 }
 
 func TestSMTPProxyCheckFailsWhenTheBackendIsDown(t *testing.T) {
@@ -114,7 +102,7 @@ func TestSMTPProxyCheckFailsWhenTheBackendIsDown(t *testing.T) {
 	f := smtpProxyStart(t, func(d *model.Deployment) {
 		d.SMTPProxy.Backend = fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
 	}, true)
-	smtpProxyWant(t, smtpProxyRun(t, f.target), StatusFail, "could not hand the session", "ss -ltn")
+	wantResult(t, smtpProxyRun(t, f.target), StatusFail, "could not hand the session", "ss -ltn")
 }
 
 func TestSMTPProxyCheckFailsWhenNginxConfLacksTheInclude(t *testing.T) {
@@ -122,7 +110,7 @@ func TestSMTPProxyCheckFailsWhenNginxConfLacksTheInclude(t *testing.T) {
 		t.Skip("runs nginx")
 	}
 	f := smtpProxyStart(t, nil, false)
-	smtpProxyWant(t, smtpProxyRun(t, f.target), StatusFail, "include "+f.target.Layout.SMTPProxyFile()+";", "outside http {}")
+	wantResult(t, smtpProxyRun(t, f.target), StatusFail, "include "+f.target.Layout.SMTPProxyFile()+";", "outside http {}")
 }
 
 func TestSMTPProxyCheckFailsWithoutTheMailModule(t *testing.T) {
@@ -133,7 +121,7 @@ func TestSMTPProxyCheckFailsWithoutTheMailModule(t *testing.T) {
 	conf, _ := os.ReadFile(f.conf)
 	noModule := strings.Replace(string(conf), "load_module "+netnstest.MailModule+";", "", 1)
 	os.WriteFile(f.conf, []byte(noModule), 0o644)
-	smtpProxyWant(t, smtpProxyRun(t, f.target), StatusFail, "apt-get install -y libnginx-mod-mail")
+	wantResult(t, smtpProxyRun(t, f.target), StatusFail, "apt-get install -y libnginx-mod-mail")
 }
 
 func TestSMTPProxyCheckFailsWhenNothingListens(t *testing.T) {
@@ -142,12 +130,12 @@ func TestSMTPProxyCheckFailsWhenNothingListens(t *testing.T) {
 	}
 	f := smtpProxyStart(t, nil, true)
 	f.target.Deployment.SMTPProxy.Listen = fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
-	smtpProxyWant(t, smtpProxyRun(t, f.target), StatusFail, "connect to the SMTP proxy")
+	wantResult(t, smtpProxyRun(t, f.target), StatusFail, "connect to the SMTP proxy")
 }
 
 func TestSMTPProxyCheckSkipsWhenDisabled(t *testing.T) {
 	r := smtpProxyRun(t, &Target{})
-	smtpProxyWant(t, r, StatusSkip, "not enabled")
+	wantResult(t, r, StatusSkip, "not enabled")
 }
 
 func TestSMTPProxyCheckReportsXClientSeenOnlyThroughNginx(t *testing.T) {
@@ -158,7 +146,7 @@ func TestSMTPProxyCheckReportsXClientSeenOnlyThroughNginx(t *testing.T) {
 	// The back-end cannot be asked directly from here (another host):
 	// the refusal shows in the conversation through nginx.
 	f.target.ConnectTo = map[string]string{f.target.Deployment.SMTPProxy.Backend: fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))}
-	smtpProxyWant(t, smtpProxyRun(t, f.target), StatusFail, "refused nginx's XCLIENT", "xclient off;")
+	wantResult(t, smtpProxyRun(t, f.target), StatusFail, "refused nginx's XCLIENT", "xclient off;")
 }
 
 func TestSMTPProxyPassesTheBackendsRecipientRefusalToTheClient(t *testing.T) {
@@ -170,5 +158,5 @@ func TestSMTPProxyPassesTheBackendsRecipientRefusalToTheClient(t *testing.T) {
 	// proves the path.
 	f := smtpProxyStart(t, func(d *model.Deployment) { d.Domain = netnstest.RefusedDomain }, true)
 	r := smtpProxyRun(t, f.target)
-	smtpProxyWant(t, r, StatusPass, "postmaster@refused.test> answered 550 5.1.1 no such user")
+	wantResult(t, r, StatusPass, "postmaster@refused.test> answered 550 5.1.1 no such user")
 }
