@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"syscall"
 )
 
@@ -20,17 +18,8 @@ type dirLocks []*os.File
 // lockDirs takes an exclusive, non-blocking lock on each existing
 // directory of the plan (in sorted order).
 func lockDirs(p *Plan) (dirLocks, error) {
-	set := map[string]bool{}
-	for _, c := range p.Changes {
-		set[filepath.Dir(c.File.Path)] = true
-	}
-	dirs := make([]string, 0, len(set))
-	for d := range set {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
 	var locks dirLocks
-	for _, d := range dirs {
+	for _, d := range p.dirs() {
 		f, err := os.Open(d)
 		if errors.Is(err, os.ErrNotExist) {
 			continue

@@ -90,16 +90,14 @@ type Plan struct {
 // replaces files by renaming and would silently break the link.
 func NewPlan(files []File) (*Plan, error) {
 	p := &Plan{owners: geteuid() == 0}
-	dirs := map[string]bool{}
 	for _, f := range files {
 		c, err := planFile(f, p.owners)
 		if err != nil {
 			return nil, err
 		}
 		p.Changes = append(p.Changes, c)
-		dirs[filepath.Dir(f.Path)] = true
 	}
-	for dir := range dirs {
+	for _, dir := range p.dirs() {
 		left, err := leftoverTemps(dir)
 		if err != nil {
 			return nil, err
@@ -107,6 +105,16 @@ func NewPlan(files []File) (*Plan, error) {
 		p.Leftovers = append(p.Leftovers, left...)
 	}
 	return p, nil
+}
+
+// dirs lists the directories of the plan's files, sorted, each once.
+func (p *Plan) dirs() []string {
+	var dirs []string
+	for _, c := range p.Changes {
+		dirs = append(dirs, filepath.Dir(c.File.Path))
+	}
+	slices.Sort(dirs)
+	return slices.Compact(dirs)
 }
 
 func planFile(f File, owners bool) (Change, error) {
