@@ -182,9 +182,12 @@ func (s *Scraper) classify(err error) *ScrapeError {
 		dnsErr      *net.DNSError
 	)
 	switch {
-	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
-		se.Kind = KindTLS
-		se.Detail = tlsReason(err)
+	case errors.As(err, &unknownCA):
+		se.Kind, se.Detail = KindTLS, unknownCA.Error()
+	case errors.As(err, &hostErr):
+		se.Kind, se.Detail = KindTLS, hostErr.Error()
+	case errors.As(err, &invalidCert):
+		se.Kind, se.Detail = KindTLS, invalidCert.Error()
 	case errors.As(err, &verifyErr):
 		se.Kind, se.Detail = KindTLS, verifyErr.Err.Error()
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
@@ -212,24 +215,6 @@ func (s *Scraper) classify(err error) *ScrapeError {
 // connectTimeoutDetail says why a connect that timed out is unreachable.
 func (s *Scraper) connectTimeoutDetail() string {
 	return fmt.Sprintf("TCP connect not answered within %v (a firewall dropping the port, or the wrong address)", s.cfg.ConnectTimeout)
-}
-
-// tlsReason is the certificate verification failure in plain words.
-func tlsReason(err error) string {
-	var (
-		unknownCA   x509.UnknownAuthorityError
-		hostErr     x509.HostnameError
-		invalidCert x509.CertificateInvalidError
-	)
-	switch {
-	case errors.As(err, &unknownCA):
-		return unknownCA.Error()
-	case errors.As(err, &hostErr):
-		return hostErr.Error()
-	case errors.As(err, &invalidCert):
-		return invalidCert.Error()
-	}
-	return err.Error()
 }
 
 func isTimeout(err error) bool {
