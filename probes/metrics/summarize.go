@@ -257,13 +257,17 @@ func (z *Summarizer) add(s *sample) {
 	}
 }
 
+// topN is how many queues and providers a Summary lists.
+func (z *Summarizer) topN() int {
+	if z.TopN <= 0 {
+		return DefaultTopN
+	}
+	return z.TopN
+}
+
 // offerQueue keeps the TopN ready queues seen so far in this scrape.
 func (z *Summarizer) offerQueue(name []byte, v float64) {
-	n := z.TopN
-	if n <= 0 {
-		n = DefaultTopN
-	}
-	if len(z.top) < n {
+	if len(z.top) < z.topN() {
 		if len(z.top) < cap(z.top) {
 			z.top = z.top[:len(z.top)+1] // reuse the slot's name buffer
 		} else {
@@ -444,12 +448,9 @@ func (z *Summarizer) topProviders(secs float64, rates bool) []ProviderVolume {
 		}
 		return l[i].name < l[j].name
 	})
-	n := z.TopN
-	if n <= 0 {
-		n = DefaultTopN
-	}
-	out := make([]ProviderVolume, 0, min(n, len(l)))
-	for _, p := range l[:min(n, len(l))] {
+	l = l[:min(z.topN(), len(l))]
+	out := make([]ProviderVolume, 0, len(l))
+	for _, p := range l {
 		pv := ProviderVolume{Provider: p.name, Connections: p.conns}
 		if p.queuedSeen {
 			p.hist.Push(p.queued)
