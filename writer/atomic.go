@@ -213,7 +213,7 @@ func ensureDir(dir string, mode fs.FileMode, uid, gid int, chown bool) error {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s is not a directory: move it away and re-run", dir)
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && mode != 0 && chown && (int(st.Uid) != uid || int(st.Gid) != gid) {
+		if u, g, ok := fileOwner(fi); ok && mode != 0 && chown && (u != uid || g != gid) {
 			if err := os.Chown(dir, uid, gid); err != nil {
 				return fmt.Errorf("chown directory %s: %w", dir, err)
 			}

@@ -140,9 +140,7 @@ func planFile(f File, owners bool) (Change, error) {
 	}
 	c.Old = old
 	c.OldMode = fi.Mode().Perm()
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		c.OldUID, c.OldGID = int(st.Uid), int(st.Gid)
-	}
+	c.OldUID, c.OldGID, _ = fileOwner(fi)
 	modeDiffers := c.OldMode != f.Mode || dirChange || owners && (c.OldUID != f.UID || c.OldGID != f.GID)
 	switch {
 	case !bytes.Equal(old, f.Content):
@@ -169,10 +167,18 @@ func dirNeedsFix(f File, owners bool) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", f.Name, err)
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && owners && (int(st.Uid) != f.UID || int(st.Gid) != f.GID) {
+	if uid, gid, ok := fileOwner(fi); ok && owners && (uid != f.UID || gid != f.GID) {
 		return true, nil
 	}
 	return fi.Mode().Perm() != f.DirMode, nil
+}
+
+// fileOwner is fi's owner uid and gid, when the system says.
+func fileOwner(fi fs.FileInfo) (uid, gid int, ok bool) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid), true
+	}
+	return 0, 0, false
 }
 
 func fileKind(m fs.FileMode) string {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/kumoup/kumoup/model"
@@ -42,10 +41,8 @@ func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 			return fmt.Errorf("%s: %s is a %s, not a regular file: move it away and re-run", f.name, f.path, fileKind(fi.Mode()))
 		}
 		c := Change{File: File{Name: f.name, Path: f.path, Mode: fi.Mode().Perm()}, Action: Retire, OldMode: fi.Mode().Perm()}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			c.OldUID, c.OldGID = int(st.Uid), int(st.Gid)
-			c.File.UID, c.File.GID = c.OldUID, c.OldGID
-		}
+		c.OldUID, c.OldGID, _ = fileOwner(fi)
+		c.File.UID, c.File.GID = c.OldUID, c.OldGID
 		retire = append(retire, c)
 	}
 	at := len(p.Changes)

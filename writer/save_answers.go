@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/kumoup/kumoup/model"
 )
@@ -129,7 +128,7 @@ func ensureSaveDir(dir string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("answers directory %s is not a directory: remove it or choose another directory", dir)
 	}
-	if uid, ok := fileOwner(fi); ok && uid != geteuid() {
+	if uid, _, ok := fileOwner(fi); ok && uid != geteuid() {
 		return fmt.Errorf("answers directory %s belongs to uid %d, not to you (uid %d): choose a directory you own", dir, uid, geteuid())
 	}
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
@@ -159,12 +158,4 @@ func createExclusive(path string, content []byte) (err error) {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return nil
-}
-
-// fileOwner is fi's owner uid, when the system says.
-func fileOwner(fi fs.FileInfo) (int, bool) {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return int(st.Uid), true
-	}
-	return 0, false
 }
