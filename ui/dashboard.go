@@ -89,11 +89,10 @@ type (
 
 // dashboard is the live view: a metrics pane and a checks pane.
 type dashboard struct {
-	cfg      dashConfig
-	st       *Styles
-	scraper  *metrics.Scraper
-	sumz     *metrics.Summarizer
-	scrapeOK bool // the scraper could be built
+	cfg     dashConfig
+	st      *Styles
+	scraper *metrics.Scraper // nil: it could not be built
+	sumz    *metrics.Summarizer
 
 	metrics metricsPane
 	checks  checksPane
@@ -111,7 +110,7 @@ func newDashboard(cfg dashConfig, st *Styles) *dashboard {
 	if err != nil {
 		d.metrics.err, d.metrics.errAt = err, cfg.now()
 	} else {
-		d.scraper, d.scrapeOK = s, true
+		d.scraper = s
 	}
 	d.checks.total = len(cfg.checks)
 	return d
@@ -127,7 +126,7 @@ func (d *dashboard) Init(ctx context.Context) tea.Cmd {
 // small Summary crosses into Update. One scrape at a time: the next is
 // scheduled when this one's result arrives.
 func (d *dashboard) scrapeCmd(ctx context.Context) tea.Cmd {
-	if !d.scrapeOK {
+	if d.scraper == nil {
 		return nil
 	}
 	s, z, now := d.scraper, d.sumz, d.cfg.now

@@ -132,7 +132,6 @@ type firewallView struct {
 	scroll   scroller
 	st       *Styles
 	width    int
-	height   int
 }
 
 func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles) firewallView {
@@ -147,7 +146,7 @@ func (v firewallView) ready() bool {
 }
 
 func (v *firewallView) SetSize(w, h int) {
-	v.width, v.height = w, h
+	v.width = w
 	v.scroll.SetHeight(h - 1 - lipgloss.Height(v.bottom()))
 	v.refresh()
 }

@@ -103,7 +103,7 @@ type preflight struct {
 	prefillSource string
 	layoutRoot    string
 	proxy         bool // the KumoProxy host's preflight (see preflight_proxy.go)
-	width, height int
+	width         int
 }
 
 func newPreflight(opt Options) preflight {
@@ -114,7 +114,7 @@ func newPreflight(opt Options) preflight {
 	return preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root, kumodNote: opt.KumodNote}
 }
 
-func (p *preflight) SetSize(w, h int) { p.width, p.height = w, h }
+func (p *preflight) SetSize(w, _ int) { p.width = w }
 
 func (m Model) updatePreflight(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
