@@ -65,7 +65,9 @@ const DefaultTimeout = 5 * time.Second
 // Run runs checks concurrently, each under its own timeout (t.Timeout, or
 // DefaultTimeout) within ctx's deadline, and returns their results in the
 // order given. A check that overruns is reported as failed by timeout
-// without waiting for it; a panicking check is reported, not fatal.
+// without waiting for it; a panicking check is reported, not fatal. The
+// target's tokens are masked in every result (see Redact), whoever prints
+// them.
 func Run(ctx context.Context, t *Target, checks []Check) []Result {
 	timeout := t.Timeout
 	if timeout <= 0 {
@@ -81,7 +83,7 @@ func Run(ctx context.Context, t *Target, checks []Check) []Result {
 		}()
 	}
 	wg.Wait()
-	return results
+	return Redact(results, t.Deployment.InjectionToken, t.Deployment.WebhookToken)
 }
 
 // checkMargin is how much earlier than its timeout a check's own context

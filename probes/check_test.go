@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kumoup/kumoup/model"
 )
 
 func selectIDs(t *testing.T, only, ignore []string) []string {
@@ -93,5 +95,22 @@ func TestRunLetsACheckThatHonoursItsContextReportInItsOwnWords(t *testing.T) {
 	}
 	if r.Duration >= timeout {
 		t.Errorf("the check took %v, its whole timeout: its context should end first", r.Duration)
+	}
+}
+
+func TestRunMasksTheTargetsTokensInEveryResult(t *testing.T) {
+	const webhook = "webhookTESTtokenNOTaSECRET9876543210"
+	target := &Target{Timeout: time.Second}
+	target.Deployment.InjectionToken = edgeTestToken
+	target.Deployment.WebhookToken = webhook
+	leaky := Check{ID: "test.leak", Title: "leaks", Run: func(context.Context, *Target) Result {
+		return Fail("send "+strings.ToUpper(webhook), "sent %s", edgeTestToken)
+	}}
+	r := Run(context.Background(), target, []Check{leaky})[0]
+	if strings.Contains(r.Detail, edgeTestToken) || strings.Contains(strings.ToLower(r.Remedy), strings.ToLower(webhook)) {
+		t.Fatalf("a token survived Run: detail %q, remedy %q", r.Detail, r.Remedy)
+	}
+	if !strings.Contains(r.Detail, "sent "+model.Masked) || !strings.Contains(r.Remedy, model.Masked) {
+		t.Fatalf("tokens not replaced by %q: detail %q, remedy %q", model.Masked, r.Detail, r.Remedy)
 	}
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Redact replaces every secret in the results' details and remedies with
-// model.Masked, as a last guard before anything is printed. Each secret is
+// model.Masked, as a last guard before anything is printed (Run applies it
+// with the target's tokens). Each secret is
 // matched without regard to case and also with its last character cut, so
 // the wrong-token variants edge.token.exact sends are masked too. Secrets
 // shorter than 8 characters are ignored (they would mask ordinary words).

@@ -94,7 +94,6 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 	start := time.Now()
 	results := probes.Run(ctx, target, checks)
 	elapsed := time.Since(start)
-	results = probes.Redact(results, target.Deployment.InjectionToken, target.Deployment.WebhookToken)
 
 	if opt.json {
 		err = probes.WriteJSON(out, results)
