@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
+
 	"github.com/kumoup/kumoup/probes"
 )
 
@@ -49,7 +51,7 @@ func checkDemoResults(t *testing.T, env *Env, results []probes.Result) {
 }
 
 func TestDemoChecksPassBehindNginxExceptTheNextStepAndThePlaceholderIP(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	env := start(t, t.Context(), Config{Prewrite: true})
 	target := env.Target()
 	results := probes.Run(t.Context(), &target, env.Checks())

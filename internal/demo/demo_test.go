@@ -15,19 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
 )
-
-// needNginx fails the test (skips it under -short) when nginx is missing.
-func needNginx(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a real nginx: skipped with -short")
-	}
-	if _, err := loopback.FindNginx(""); err != nil {
-		t.Fatalf("nginx is not installed: apt-get install -y nginx (%v)", err)
-	}
-}
 
 func start(t *testing.T, ctx context.Context, cfg Config) *Env {
 	t.Helper()
@@ -73,7 +62,7 @@ func deliveredLine(t *testing.T, exposition string) string {
 }
 
 func TestDemoServesEvolvingMetricsThroughRealNginxWithTheToken(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	env := start(t, t.Context(), Config{})
 	if !env.Nginx() {
 		t.Fatalf("nginx is installed but the demo did not start it: %v", env.Notes)
@@ -181,7 +170,7 @@ func refuses(t *testing.T, addr string) {
 }
 
 func TestDemoStopsNginxAndTheStandinOnCloseAndOnCancel(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	for _, how := range []string{"Close", "context cancel"} {
 		t.Run(how, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
@@ -226,7 +215,7 @@ func TestDemoKeepLeavesTheDirectoryButStopsTheServers(t *testing.T) {
 }
 
 func TestDemoThatCannotStartNginxSaysWhyAndLeavesNothing(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	parent := t.TempDir()
 	// An nginx that refuses every configuration.
 	fake := filepath.Join(parent, "nginx")

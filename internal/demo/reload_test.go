@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
+
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
@@ -52,7 +54,7 @@ func scrapeStatus(t *testing.T, target probes.Target, token string) int {
 }
 
 func TestReloadServesANewNameAndTokenThroughNginxAndTheChecksFollow(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	env := start(t, t.Context(), Config{Prewrite: true})
 	oldToken := env.Deployment.InjectionToken
 	d := changedAnswers(env)

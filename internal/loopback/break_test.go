@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
 )
 
 // Each Break* mutation must really produce the mistake it names (checks
@@ -43,7 +44,7 @@ func TestBreakForwardAuthorizationLetsKumodSeeTheToken(t *testing.T) {
 
 func TestBreakMetricsPublicOpensOnlyMetrics(t *testing.T) {
 	nginxTest(t)
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakMetricsPublic})
+	bad := loopbacktest.Start(t, loopback.Config{Mutate: loopback.BreakMetricsPublic})
 	if a := get(t, bad, "GET", "/metrics", "", ""); a.status != 200 {
 		t.Errorf("/metrics without token %d, want 200", a.status)
 	}
@@ -82,8 +83,8 @@ func TestBreakCaseInsensitiveTokenAcceptsACaseAlteredToken(t *testing.T) {
 	nginxTest(t)
 	const tok = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF"
 	altered := "Bearer " + strings.ToUpper(tok)
-	intact := startSite(t, configWithToken(tok, nil))
-	bad := startSite(t, configWithToken(tok, loopback.BreakCaseInsensitiveToken))
+	intact := loopbacktest.Start(t, configWithToken(tok, nil))
+	bad := loopbacktest.Start(t, configWithToken(tok, loopback.BreakCaseInsensitiveToken))
 	if a := get(t, intact, "GET", "/metrics", altered, ""); a.status != 401 {
 		t.Errorf("intact site: upper-cased token %d, want 401", a.status)
 	}
@@ -109,7 +110,7 @@ func TestBreakLegacyTLSAcceptsTLS10And11(t *testing.T) {
 
 func TestBreakClientMaxBodySizeRefusesLargeBodiesAtNginx(t *testing.T) {
 	nginxTest(t)
-	bad := startSite(t, loopback.Config{Mutate: loopback.BreakClientMaxBodySize("1m")})
+	bad := loopbacktest.Start(t, loopback.Config{Mutate: loopback.BreakClientMaxBodySize("1m")})
 	body := `{"envelope_sender":"a@example.com","recipients":[],"content":"` + strings.Repeat("x", 2<<20) + `"}`
 	if a := get(t, bad, "POST", "/api/inject/v1", bearer(bad), body); a.status != 413 || strings.Contains(a.body, "length limit exceeded") {
 		t.Errorf("2 MB body: %d %q, want nginx's 413", a.status, short(a.body))
@@ -135,7 +136,7 @@ func TestABreakThatFindsNothingToChangeIsAnError(t *testing.T) {
 func intactAndBroken(t *testing.T, m loopback.Mutation) (intact, broken *loopback.Site) {
 	t.Helper()
 	nginxTest(t)
-	return startSite(t, loopback.Config{}), startSite(t, loopback.Config{Mutate: m})
+	return loopbacktest.Start(t, loopback.Config{}), loopbacktest.Start(t, loopback.Config{Mutate: m})
 }
 
 func configWithToken(tok string, m loopback.Mutation) loopback.Config {

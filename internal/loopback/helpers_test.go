@@ -1,7 +1,6 @@
 package loopback_test
 
 import (
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -12,43 +11,14 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
 )
-
-// needNginx skips under -short and fails (never skips) when nginx is missing.
-func needNginx(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a real nginx; skipped with -short")
-	}
-	if _, err := loopback.FindNginx(""); err != nil {
-		t.Fatalf("%v (this test runs the real nginx)", err)
-	}
-}
 
 // nginxTest marks a test that runs nginx: skipped under -short, parallel.
 func nginxTest(t *testing.T) {
 	t.Helper()
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	t.Parallel()
-}
-
-// startSite starts a site for the test (call nginxTest first) and stops it
-// when the test ends.
-func startSite(t *testing.T, cfg loopback.Config) *loopback.Site {
-	t.Helper()
-	if cfg.Dir == "" {
-		cfg.Dir = t.TempDir()
-	}
-	s, err := loopback.Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Stop(); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	})
-	return s
 }
 
 type answer struct {

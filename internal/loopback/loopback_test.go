@@ -18,13 +18,14 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
 	"github.com/kumoup/kumoup/internal/standin"
 	"github.com/kumoup/kumoup/model"
 )
 
 func TestSiteAnswersThroughRealNginxInFrontOfTheStandin(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	a := get(t, s, "GET", "/metrics", "", "")
 	if a.status != 401 || !strings.Contains(a.body, "unauthorized") {
 		t.Errorf("without token: %d %q, want 401", a.status, a.body)
@@ -44,7 +45,7 @@ func TestSiteAnswersThroughRealNginxInFrontOfTheStandin(t *testing.T) {
 
 func TestSiteDeploymentIsCompleteAndPointsAtTheStandin(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{Deployment: model.Deployment{MaxBody: "30m"}})
+	s := loopbacktest.Start(t, loopback.Config{Deployment: model.Deployment{MaxBody: "30m"}})
 	d := s.Deployment
 	if err := d.Validate().Err(); err != nil {
 		t.Fatalf("final deployment does not validate: %v", err)
@@ -91,7 +92,7 @@ func TestSiteDeploymentIsCompleteAndPointsAtTheStandin(t *testing.T) {
 func TestSuppliedAnswersAreKept(t *testing.T) {
 	nginxTest(t)
 	const tok = "kumoup-test-injection-token-0123456789abcdef"
-	s := startSite(t, loopback.Config{Deployment: model.Deployment{Domain: "mail.kumoup.test", InjectionToken: tok}})
+	s := loopbacktest.Start(t, loopback.Config{Deployment: model.Deployment{Domain: "mail.kumoup.test", InjectionToken: tok}})
 	if s.Deployment.Domain != "mail.kumoup.test" || s.Deployment.InjectionToken != tok {
 		t.Fatalf("deployment %q token kept %v", s.Deployment.Domain, s.Deployment.InjectionToken == tok)
 	}
@@ -102,7 +103,7 @@ func TestSuppliedAnswersAreKept(t *testing.T) {
 
 func TestConnectToMapsTheDomainsPortsToLoopback(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	dom := s.Deployment.Domain
 	want := map[string]string{
 		dom + ":443":                          s.HTTPSAddr,
@@ -125,7 +126,7 @@ func TestConnectToMapsTheDomainsPortsToLoopback(t *testing.T) {
 
 func TestCurlReachesTheSiteWithCurlConnectTo(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		t.Fatalf("curl: %v (apt-get install -y curl)", err)
@@ -139,7 +140,7 @@ func TestCurlReachesTheSiteWithCurlConnectTo(t *testing.T) {
 
 func TestClientDoesNotFollowRedirects(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	req, _ := http.NewRequest("GET", s.HTTPURL("/metrics"), nil)
 	a := send(t, s.Client(), req)
 	if a.status != http.StatusMovedPermanently {
@@ -152,7 +153,7 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 
 func TestClientWithoutTheCAIsRefused(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	c := s.Client()
 	c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{} // system roots
 	_, err := c.Get(s.URL("/metrics"))
@@ -164,7 +165,7 @@ func TestClientWithoutTheCAIsRefused(t *testing.T) {
 
 func TestPutChallengeIsServedOnPort80(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	p, err := s.PutChallenge("tok-123", []byte("tok-123.thumbprint"))
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +180,7 @@ func TestPutChallengeIsServedOnPort80(t *testing.T) {
 }
 
 func TestManySitesRunInParallel(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	t.Parallel()
 	ca, err := loopback.NewCA()
 	if err != nil {
@@ -216,7 +217,7 @@ func TestManySitesRunInParallel(t *testing.T) {
 }
 
 func TestStopEndsNginxAndTheStandinAndRemovesItsOwnDir(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	t.Parallel()
 	s, err := loopback.Start(context.Background(), loopback.Config{})
 	if err != nil {
@@ -239,7 +240,7 @@ func TestStopEndsNginxAndTheStandinAndRemovesItsOwnDir(t *testing.T) {
 }
 
 func TestCancellingTheContextStopsEverything(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := loopback.Start(ctx, loopback.Config{Dir: t.TempDir()})
@@ -253,7 +254,7 @@ func TestCancellingTheContextStopsEverything(t *testing.T) {
 }
 
 func TestStopLeavesAGivenStandinAndDirAlone(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	t.Parallel()
 	k, err := standin.Start(context.Background(), standin.Config{})
 	if err != nil {
@@ -324,7 +325,7 @@ func TestMissingNginxIsAnErrorNamingTheInstallCommand(t *testing.T) {
 }
 
 func TestARefusedConfigurationReturnsNginxsMessage(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	t.Parallel()
 	_, err := loopback.Start(context.Background(), loopback.Config{
 		Dir: t.TempDir(),
@@ -341,7 +342,7 @@ func TestARefusedConfigurationReturnsNginxsMessage(t *testing.T) {
 }
 
 func TestAnInvalidDeploymentIsRefusedNamingTheField(t *testing.T) {
-	needNginx(t)
+	loopbacktest.NeedNginx(t)
 	_, err := loopback.Start(context.Background(), loopback.Config{Dir: t.TempDir(), Deployment: model.Deployment{Domain: "bad domain"}})
 	if err == nil || !strings.Contains(err.Error(), "domain") {
 		t.Fatalf("err %v, want a domain error", err)
@@ -352,7 +353,7 @@ func TestMutateSeesEveryFileAndTheNginxConf(t *testing.T) {
 	nginxTest(t)
 	var mu sync.Mutex
 	var seen []string
-	s := startSite(t, loopback.Config{Mutate: func(path string, content []byte) []byte {
+	s := loopbacktest.Start(t, loopback.Config{Mutate: func(path string, content []byte) []byte {
 		mu.Lock()
 		seen = append(seen, path)
 		mu.Unlock()
@@ -370,7 +371,7 @@ func TestMutateSeesEveryFileAndTheNginxConf(t *testing.T) {
 
 func TestNginxConfKeepsEveryPathInThePrefix(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	data, err := os.ReadFile(s.NginxConf)
 	if err != nil {
 		t.Fatal(err)
@@ -486,7 +487,7 @@ func TestSitesServeTheChosenCertificate(t *testing.T) {
 	} {
 		t.Run(tc.kind.String(), func(t *testing.T) {
 			t.Parallel()
-			s := startSite(t, loopback.Config{Certificate: tc.kind})
+			s := loopbacktest.Start(t, loopback.Config{Certificate: tc.kind})
 			resp, err := s.Client().Get(s.URL("/metrics"))
 			if tc.want == "" {
 				if err != nil {
@@ -516,7 +517,7 @@ func TestSuppliedCertificateIsServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := startSite(t, loopback.Config{CA: ca, CertPEM: certPEM, KeyPEM: keyPEM})
+	s := loopbacktest.Start(t, loopback.Config{CA: ca, CertPEM: certPEM, KeyPEM: keyPEM})
 	c, err := tls.Dial("tcp", s.HTTPSAddr, s.TLSConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -529,7 +530,7 @@ func TestSuppliedCertificateIsServed(t *testing.T) {
 
 func TestHTTP1ClientSpeaksHTTP11AndClientHTTP2(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	for c, want := range map[*http.Client]string{s.Client(): "HTTP/2.0", s.HTTP1Client(): "HTTP/1.1"} {
 		resp, err := c.Get(s.URL("/metrics"))
 		if err != nil {
@@ -544,7 +545,7 @@ func TestHTTP1ClientSpeaksHTTP11AndClientHTTP2(t *testing.T) {
 
 func TestExitedClosesWhenNginxDies(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	select {
 	case <-s.Exited():
 		t.Fatal("Exited closed while nginx runs")
@@ -562,7 +563,7 @@ func TestExitedClosesWhenNginxDies(t *testing.T) {
 
 func TestDebianDefaultSiteAnswersOtherNamesOnPort80(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{DebianDefaultSite: true})
+	s := loopbacktest.Start(t, loopback.Config{DebianDefaultSite: true})
 	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr+"/", nil)
 	if a := send(t, s.Client(), req); a.status != 200 || a.body != loopback.DebianWelcome {
 		t.Errorf("port 80 by IP: %d %q, want Debian's welcome page", a.status, a.body)

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
 	"github.com/kumoup/kumoup/model"
 )
 
 func TestReloadServesAChangedTokenAndBodyLimitAndRefusesTheOldToken(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	oldAuth, pid := bearer(s), s.Pid()
 	if a := get(t, s, "GET", model.MetricsPath, oldAuth, ""); a.status != http.StatusOK {
 		t.Fatalf("before the reload, the token got %d: %s", a.status, a.body)
@@ -42,7 +43,7 @@ func TestReloadServesAChangedTokenAndBodyLimitAndRefusesTheOldToken(t *testing.T
 
 func TestReloadRefusesADeploymentNginxRejectsAndKeepsServingThePreviousOne(t *testing.T) {
 	nginxTest(t)
-	s := startSite(t, loopback.Config{})
+	s := loopbacktest.Start(t, loopback.Config{})
 	auth := bearer(s)
 	d := s.Deployment
 	d.InjectionToken = "reloaded-test-token-0123456789abcdefghijklmnop"
