@@ -63,7 +63,7 @@ func runDemo(cmd *cobra.Command, opt demoOptions) error {
 	for _, n := range env.Notes {
 		fmt.Fprintln(stderr, "  "+n)
 	}
-	err = runDemoUI(ctx, cmd, env, opt)
+	err = runDemoUI(ctx, env, opt)
 	closeErr := env.Close()
 	if opt.keep {
 		fmt.Fprintf(stderr, "kumoup demo: stopped; files kept in %s\n", env.Dir)

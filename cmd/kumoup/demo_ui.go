@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 
-	"github.com/spf13/cobra"
-
 	"github.com/kumoup/kumoup/internal/demo"
 	"github.com/kumoup/kumoup/probes/metrics"
 	"github.com/kumoup/kumoup/ui"
@@ -14,7 +12,7 @@ import (
 // demo: prefilled with its answers, writing into its pretend host, watching
 // its loopback deployment, which is reloaded with the answers the wizard
 // writes.
-func runDemoUI(ctx context.Context, _ *cobra.Command, env *demo.Env, opt demoOptions) error {
+func runDemoUI(ctx context.Context, env *demo.Env, opt demoOptions) error {
 	d, target := env.Deployment, env.Target()
 	// Without nginx the scrape goes to the demo's token check; its token
 	// is the deployment's, so that it follows the wizard's answers.
