@@ -7,14 +7,13 @@ import (
 
 // Paths kumoup manages on a KumoMTA host, relative to the file system root.
 const (
-	EnvFilePath      = "/etc/default/kumomta"
-	NginxConfDir     = "/etc/nginx/conf.d"
-	TokenDir         = "/etc/nginx/kumoup"
-	LuaModulePath    = "/opt/kumomta/etc/policy/kumoup.lua"
-	PolicyInitPath   = "/opt/kumomta/etc/policy/init.lua"
-	SystemdDropIn    = "/etc/systemd/system/kumomta.service.d/kumoup.conf"
-	AnswersFilePath  = "/etc/kumoup/kumoup.yaml"
-	kumoupConfDirDoc = "/etc/kumoup"
+	EnvFilePath     = "/etc/default/kumomta"
+	NginxConfDir    = "/etc/nginx/conf.d"
+	TokenDir        = "/etc/nginx/kumoup"
+	LuaModulePath   = "/opt/kumomta/etc/policy/kumoup.lua"
+	PolicyInitPath  = "/opt/kumomta/etc/policy/init.lua"
+	SystemdDropIn   = "/etc/systemd/system/kumomta.service.d/kumoup.conf"
+	AnswersFilePath = "/etc/kumoup/kumoup.yaml"
 )
 
 // Layout places kumoup's files under Root ("" or "/" for the real host).
@@ -27,7 +26,7 @@ type Layout struct {
 
 // Path returns p (an absolute host path) under the layout's root.
 func (l Layout) Path(p string) string {
-	if l.Root == "" || l.Root == "/" {
+	if l.IsHost() {
 		return p
 	}
 	return filepath.Join(l.Root, p)
