@@ -32,7 +32,7 @@ change them.
 Needs a terminal. For automation use kumoup apply --answers FILE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSetup(cmd.Context(), o, ui.ScreenWizard, false)
+			return runSetup(cmd.Context(), o, ui.ScreenWizard)
 		},
 	}
 	cmd.Flags().StringVar(&o.root, "root", "", "write the files under `DIR` instead of /")
@@ -42,15 +42,15 @@ Needs a terminal. For automation use kumoup apply --answers FILE.`,
 // runDefault is `kumoup` with no command: the wizard on a fresh host, the
 // dashboard once a deployment exists.
 func runDefault(cmd *cobra.Command, _ []string) error {
-	return runSetup(cmd.Context(), setupOptions{}, ui.ScreenDashboard, true)
+	return runSetup(cmd.Context(), setupOptions{}, ui.ScreenDashboard)
 }
 
 // runSetup starts the UI on the deployment under o.root: see uiOptions.
-func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) error {
+func runSetup(ctx context.Context, o setupOptions, start ui.Screen) error {
 	if err := ui.CheckTTY(); err != nil {
 		return usageError(err)
 	}
-	opt, err := uiOptions(o, start, auto)
+	opt, err := uiOptions(o, start)
 	if err != nil {
 		return usageError(err)
 	}
@@ -59,10 +59,10 @@ func runSetup(ctx context.Context, o setupOptions, start ui.Screen, auto bool) e
 
 // uiOptions reads the deployment under o.root and chooses the first
 // screen: the wizard from the defaults on a fresh host; with a deployment,
-// the dashboard when start is the dashboard (auto: `kumoup` alone), else
+// the dashboard when start is the dashboard (`kumoup` alone), else
 // the wizard prefilled from it. A deployment that is only partly readable
 // prefills the wizard with what was read and says so.
-func uiOptions(o setupOptions, start ui.Screen, auto bool) (ui.Options, error) {
+func uiOptions(o setupOptions, start ui.Screen) (ui.Options, error) {
 	// An absolute root, as kumoup apply's: paths written inside files
 	// (the token include, the environment file) must resolve wherever
 	// nginx or systemd run.
@@ -85,7 +85,7 @@ func uiOptions(o setupOptions, start ui.Screen, auto bool) (ui.Options, error) {
 		opt.Prefill, opt.PrefillSource = &d, fmt.Sprintf("%s (incomplete: %v)", layout.AnswersFile(), err)
 	default:
 		opt.Prefill, opt.PrefillSource = &d, layout.AnswersFile()
-		if auto || start == ui.ScreenDashboard {
+		if start == ui.ScreenDashboard {
 			opt.Start = ui.ScreenDashboard
 		}
 	}

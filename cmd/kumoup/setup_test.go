@@ -47,8 +47,8 @@ func TestUIWithoutATerminalExitsTwoPointingToTheScriptableCommands(t *testing.T)
 func TestDashboardWithoutATerminalExitsTwo(t *testing.T) {
 	withoutTerminal(t)
 	res := kumoup(t, "dashboard", "--root", t.TempDir())
-	if res.code != exitUsage || !strings.Contains(res.stderr, "kumoup status") {
-		t.Fatalf("exit %d, stderr %q: want 2 pointing to kumoup status", res.code, res.stderr)
+	if res.code != exitUsage || !strings.Contains(res.stderr, "kumoup status") || !strings.Contains(res.stderr, "kumoup metrics") {
+		t.Fatalf("exit %d, stderr %q: want 2 pointing to kumoup status and kumoup metrics", res.code, res.stderr)
 	}
 }
 
@@ -64,18 +64,18 @@ func TestConnectToParsesCurlSyntax(t *testing.T) {
 
 func TestKumoupOpensTheWizardOnAFreshHostAndTheDashboardOnceSetUp(t *testing.T) {
 	root := t.TempDir()
-	opt, err := uiOptions(setupOptions{root: root}, ui.ScreenDashboard, true)
+	opt, err := uiOptions(setupOptions{root: root}, ui.ScreenDashboard)
 	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill != nil {
 		t.Fatalf("fresh host: start %v prefill %v err %v, want the wizard from the defaults", opt.Start, opt.Prefill, err)
 	}
 	if r := kumoup(t, "apply", "--answers", answersFile(t, goodAnswers), "--root", root); r.code != 0 {
 		t.Fatalf("apply: exit %d: %s", r.code, r.stderr)
 	}
-	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenDashboard, true)
+	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenDashboard)
 	if err != nil || opt.Start != ui.ScreenDashboard || opt.Prefill == nil || opt.Prefill.Domain != "mta.example.com" {
 		t.Fatalf("set-up host: start %v err %v, want the dashboard on the deployment", opt.Start, err)
 	}
-	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenWizard, false)
+	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenWizard)
 	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill == nil || opt.Prefill.InjectionToken == "" {
 		t.Fatalf("setup: start %v err %v, want the wizard prefilled with the tokens on disk", opt.Start, err)
 	}
@@ -84,7 +84,7 @@ func TestKumoupOpensTheWizardOnAFreshHostAndTheDashboardOnceSetUp(t *testing.T) 
 func TestSetupWithARelativeRootWritesUnderItsAbsolutePath(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	opt, err := uiOptions(setupOptions{root: "tree"}, ui.ScreenWizard, false)
+	opt, err := uiOptions(setupOptions{root: "tree"}, ui.ScreenWizard)
 	if err != nil {
 		t.Fatal(err)
 	}
