@@ -11,14 +11,12 @@ var (
 	given   = map[int]bool{}
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago and
-// that this process has not handed out before (so parallel sites never get
-// the same port from this package).
-func FreePort() (int, error) { return freePort() }
-
 // pickPort chooses the ports of a site (tests replace it).
 var pickPort = freePort
 
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago and
+// that this process has not handed out before (so parallel sites never get
+// the same port from this package).
 func freePort() (int, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
