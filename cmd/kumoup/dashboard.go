@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,8 +41,8 @@ Needs a terminal; without one use kumoup status and kumoup metrics.`,
 }
 
 func runDashboard(cmd *cobra.Command, o dashboardOptions) error {
-	if err := ui.CheckTTY(); err != nil {
-		return usageError(errors.New(strings.Replace(err.Error(), "kumoup apply --answers FILE", "kumoup metrics", 1)))
+	if ui.CheckTTY() != nil {
+		return usageError(errors.New("no terminal: the interactive UI needs one (ssh -t, not cron or a pipe); for automation use `kumoup metrics`, and `kumoup status` to verify a deployment"))
 	}
 	o.target.RequireToken = true
 	t, err := newTarget(cmd.ErrOrStderr(), o.target)
