@@ -261,17 +261,29 @@ func (m *Model) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.help.SetWidth(w)
 	bw, bh := m.bodySize()
-	m.pre.SetSize(bw, bh)
-	if m.wiz != nil {
-		m.wiz.SetSize(bw, bh)
-	}
-	m.rev.SetSize(bw, bh)
-	m.apl.SetSize(bw, bh)
-	m.conn.SetSize(bw, bh)
-	m.next.SetSize(bw, bh)
-	m.fw.SetSize(bw, bh)
-	if m.dash != nil {
-		m.dash.SetSize(bw, bh)
+	// Only the screen on show is laid out (the review re-renders every
+	// diff): goTo lays out the next one as it opens.
+	switch m.screen {
+	case screenPreflight:
+		m.pre.SetSize(bw, bh)
+	case screenWizard:
+		if m.wiz != nil {
+			m.wiz.SetSize(bw, bh)
+		}
+	case screenReview:
+		m.rev.SetSize(bw, bh)
+	case screenApplying, screenApplied:
+		m.apl.SetSize(bw, bh)
+	case screenConnection:
+		m.conn.SetSize(bw, bh)
+	case screenNextSteps:
+		m.next.SetSize(bw, bh)
+	case screenFirewall:
+		m.fw.SetSize(bw, bh)
+	case screenDashboard:
+		if m.dash != nil {
+			m.dash.SetSize(bw, bh)
+		}
 	}
 }
 
