@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"context"
 	"testing"
 
 	"github.com/kumoup/kumoup/internal/standin"
@@ -28,12 +27,7 @@ func TestSummarySamplesCountsEverySampleOfTheStandInsExposition(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	s, err := NewScraper(Config{URL: k.URL() + "/metrics"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sum, err := s.Refresh(context.Background(), NewSummarizer())
+	sum, err := refresh(t, Config{URL: k.URL() + "/metrics"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,17 @@ func scrape(t *testing.T, cfg Config) ([]byte, error) {
 	return s.Scrape(context.Background())
 }
 
+// refresh builds a Scraper for cfg and refreshes a new Summarizer once.
+func refresh(t *testing.T, cfg Config) (Summary, error) {
+	t.Helper()
+	s, err := NewScraper(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	return s.Refresh(context.Background(), NewSummarizer())
+}
+
 func wantKind(t *testing.T, err error, kind Kind) *ScrapeError {
 	t.Helper()
 	var se *ScrapeError
@@ -428,12 +439,7 @@ func TestScrapeNeverFollowsRedirectNorSendsTokenThere(t *testing.T) {
 
 func TestRefreshReportsMalformedExpositionWithLine(t *testing.T) {
 	_, cfg := endpoint(t, kumod(t, []byte("# HELP memory_usage bytes\nmemory_usage 12 ms\n")))
-	s, err := NewScraper(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	_, err = s.Refresh(context.Background(), NewSummarizer())
+	_, err := refresh(t, cfg)
 	if se := wantKind(t, err, KindMalformed); se.Line != 2 {
 		t.Errorf("line %d, want 2", se.Line)
 	}
@@ -441,12 +447,7 @@ func TestRefreshReportsMalformedExpositionWithLine(t *testing.T) {
 
 func TestRefreshSummarizesTheEndpoint(t *testing.T) {
 	_, cfg := endpoint(t, kumod(t, fixture(t)))
-	s, err := NewScraper(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sum, err := s.Refresh(context.Background(), NewSummarizer())
+	sum, err := refresh(t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,12 +494,7 @@ func TestRefreshReportsHTMLPageAsMalformed(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, "<!DOCTYPE html>\n<html><body>Welcome to nginx!</body></html>\n")
 	})
-	s, err := NewScraper(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	_, err = s.Refresh(context.Background(), NewSummarizer())
+	_, err := refresh(t, cfg)
 	if se := wantKind(t, err, KindMalformed); se.Line != 1 {
 		t.Errorf("line %d, want 1", se.Line)
 	}
