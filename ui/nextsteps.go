@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,13 +71,12 @@ func runStepCmd(ctx context.Context, i int, argv []string) tea.Cmd {
 // nextSteps lists the steps and, when allowed, runs the commands in order,
 // stopping at the first failure.
 type nextSteps struct {
-	steps   []step
-	running bool
-	canRun  bool
-	scroll  scroller
-	st      *Styles
-	width   int
-	host    writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
+	steps  []step
+	canRun bool
+	scroll scroller
+	st     *Styles
+	width  int
+	host   writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
 }
 
 func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSteps {
@@ -153,6 +153,11 @@ func (n nextSteps) lines() []string {
 	return out
 }
 
+// running reports whether a command is running (the rest wait for it).
+func (n nextSteps) running() bool {
+	return slices.ContainsFunc(n.steps, func(s step) bool { return s.state == "running" })
+}
+
 // firstRunnable returns the index of the first command not yet done at or
 // after i, or -1.
 func (n nextSteps) firstRunnable(i int) int {
@@ -177,7 +182,6 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if s.output == "" {
 				s.output = msg.err.Error()
 			}
-			n.running = false
 			n.refresh()
 			return m, nil
 		}
@@ -188,15 +192,13 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 			n.refresh()
 			return m, runStepCmd(m.ctx, i, n.steps[i].argv)
 		}
-		n.running = false
 		return m, nil
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.RunSteps) && m.canRunSteps() && !n.running:
+		case key.Matches(msg, m.keys.RunSteps) && m.canRunSteps() && !n.running():
 			if i := n.firstRunnable(0); i >= 0 {
-				n.running = true
 				n.steps[i].state = "running"
 				n.refresh()
 				return m, runStepCmd(m.ctx, i, n.steps[i].argv)
@@ -228,7 +230,7 @@ func (n nextSteps) bottom(st *Styles) string {
 	if n.canRun {
 		q = "r: run the commands in order · " + q
 	}
-	if n.running {
+	if n.running() {
 		q = "running the commands…"
 	}
 	q = st.Heading.Render(wrapText(q, max(n.width, 20)))
