@@ -59,37 +59,38 @@ var skipRules = []skipRule{
 func (e *Env) Checks() []probes.Check {
 	var out []probes.Check
 	for _, c := range probes.Catalogue() {
-		for _, r := range skipRules {
-			if r.hits(c.ID) && r.applies(e) {
-				reason := e.reason(r)
-				c.Run = func(context.Context, *probes.Target) probes.Result { return probes.Skip("%s", reason) }
-				break
-			}
+		if reason, skip := e.skipReason(c.ID); skip {
+			c.Run = func(context.Context, *probes.Target) probes.Result { return probes.Skip("%s", reason) }
 		}
 		out = append(out, c)
 	}
 	return out
 }
 
-func (e *Env) reason(r skipRule) string {
-	if strings.Contains(r.reason, "%s") {
-		return fmt.Sprintf(r.reason, e.noNginx)
-	}
-	return r.reason
-}
-
 // Skipped maps the ID of every check the demo skips to the reason.
 func (e *Env) Skipped() map[string]string {
 	out := map[string]string{}
 	for _, c := range probes.Catalogue() {
-		for _, r := range skipRules {
-			if r.hits(c.ID) && r.applies(e) {
-				out[c.ID] = e.reason(r)
-				break
-			}
+		if reason, skip := e.skipReason(c.ID); skip {
+			out[c.ID] = reason
 		}
 	}
 	return out
+}
+
+// skipReason says why the check id cannot run in this demo, if it cannot:
+// the first skip rule that matches id and applies.
+func (e *Env) skipReason(id string) (string, bool) {
+	for _, r := range skipRules {
+		if !r.hits(id) || !r.applies(e) {
+			continue
+		}
+		if strings.Contains(r.reason, "%s") {
+			return fmt.Sprintf(r.reason, e.noNginx), true
+		}
+		return r.reason, true
+	}
+	return "", false
 }
 
 // checkTimeout is each check's limit in the demo: everything is on
