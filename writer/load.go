@@ -67,7 +67,9 @@ func readEnvFile(path string) (map[string]string, error) {
 	}
 	vars, err := model.ParseEnv(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: fix the line, or re-run kumoup apply to rewrite the file", path, err)
+		// kumoup apply keeps the webhook token from this file, so it can
+		// rewrite the file only when it is given the token another way.
+		return nil, fmt.Errorf("%s: %w: fix the line, or rewrite the file with kumoup apply given the webhook token in webhook_token_file or $%s", path, err, EnvWebhookToken)
 	}
 	return vars, nil
 }

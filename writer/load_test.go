@@ -174,3 +174,29 @@ func TestReadAnswersResolvesTokenFilesNextToTheAnswersFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestResolveTokensOnAnUnparsableEnvironmentFileNamesTheWayToGiveTheWebhookToken(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	if err := os.MkdirAll(filepath.Dir(l.EnvFile()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.EnvFile(), []byte("not a variable line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := model.Answers{Deployment: testDeployment()}
+	_, _, err := ResolveTokens(a, noEnv, l)
+	if err == nil || !strings.Contains(err.Error(), "line 1") || !strings.Contains(err.Error(), "$"+EnvWebhookToken) {
+		t.Fatalf("err = %v, want the line and $%s named", err, EnvWebhookToken)
+	}
+	// The way the message names works: the token from the environment
+	// lets apply go on and rewrite the file.
+	d, src, err := ResolveTokens(a, func(k string) string {
+		if k == EnvWebhookToken {
+			return testWebhook
+		}
+		return ""
+	}, l)
+	if err != nil || d.WebhookToken != testWebhook || src.Webhook.Origin != FromEnvironment {
+		t.Fatalf("with $%s: err = %v, source %v", EnvWebhookToken, err, src.Webhook)
+	}
+}
