@@ -44,8 +44,6 @@ func checkDomainResolves(ctx context.Context, t *Target) Result {
 	if name == "" {
 		return Skip("no domain known (read from /etc/kumoup/kumoup.yaml)")
 	}
-	ctx, cancel := answerBefore(ctx)
-	defer cancel()
 	a := t.newDNSAsker()
 	addrs, err := dnsLookupAddrs(ctx, a, name)
 	if err != nil || len(addrs) == 0 {
@@ -66,8 +64,6 @@ func checkPTR(ctx context.Context, t *Target) Result {
 		return *r
 	}
 	fix := fmt.Sprintf("ask the provider of %s to set its reverse DNS (PTR) to %s", ip, helo)
-	ctx, cancel := answerBefore(ctx)
-	defer cancel()
 	a := t.newDNSAsker()
 	names, err := a.LookupAddr(ctx, ip.String())
 	if err != nil || len(names) == 0 {
@@ -95,8 +91,6 @@ func checkFCrDNS(ctx context.Context, t *Target) Result {
 		return *r
 	}
 	fix := fmt.Sprintf("add `%s. IN %s %s` at your DNS provider", helo, dnsAddressRecord(ip), ip)
-	ctx, cancel := answerBefore(ctx)
-	defer cancel()
 	a := t.newDNSAsker()
 	addrs, err := dnsLookupAddrs(ctx, a, helo)
 	if err != nil || len(addrs) == 0 {

@@ -37,8 +37,6 @@ func checkSPF(ctx context.Context, t *Target) Result {
 			domains = append(domains, s)
 		}
 	}
-	ctx, cancel := answerBefore(ctx)
-	defer cancel()
 	a := t.newDNSAsker()
 	var own []netip.Addr
 	ownDone := false

@@ -30,8 +30,6 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 		return Skip("KUMOPROXY_HOST is not set (see host.envfile.values)")
 	}
 	addr := d.ProxyAddress()
-	ctx, cancel := answerBefore(ctx)
-	defer cancel()
 	conn, err := t.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return Fail(fmt.Sprintf("start KumoProxy on %s (proxy-server --listen %s) and let this host through its firewall", d.ProxyHost, addr),

@@ -24,8 +24,6 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
 		return Fail("set PING8_WEBHOOK_URL to the app's https:// endpoint", "webhook URL %q is not an https URL with a host", raw)
 	}
-	ctx, cancel := answerBefore(ctx)
-	defer cancel()
 	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String() // no query: it may hold a secret
 	host := u.Hostname()
 	client, done := t.httpsClient(host)
