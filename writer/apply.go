@@ -282,7 +282,7 @@ func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 		// Never looser than the file it backs up is now meant to be.
 		mode &= c.File.Mode | 0o700
 	}
-	err = writeAtomic(writeSpec{path: name, content: cur.Old, mode: mode, uid: cur.OldUID, gid: cur.OldGID, chown: chown})
+	err = writeAtomic(writeSpec{path: name, content: cur.old, mode: mode, uid: cur.OldUID, gid: cur.OldGID, chown: chown})
 	var ip *inPlaceError
 	if errors.As(err, &ip) {
 		// The backup exists but may not be durable: do not replace the file.

@@ -54,9 +54,9 @@ type Change struct {
 	// an empty Diff it is the only change: applying fixes it in place,
 	// without rewriting or backing up the file.
 	ModeChange bool
-	// Old is what is on disk now (nil for Create). It may hold secrets:
-	// never print it; use Diff.
-	Old []byte
+	// old is what is on disk now (nil for Create), for the backup. It may
+	// hold secrets, so it is not exported: show Diff instead.
+	old []byte
 	// OldMode, OldUID and OldGID describe the file on disk (for Update and
 	// Unchanged).
 	OldMode        fs.FileMode
@@ -138,7 +138,7 @@ func planFile(f File, owners bool) (Change, error) {
 	if err != nil {
 		return c, fmt.Errorf("read %s (%s): %w", f.Name, f.Path, err)
 	}
-	c.Old = old
+	c.old = old
 	c.OldMode = fi.Mode().Perm()
 	c.OldUID, c.OldGID, _ = fileOwner(fi)
 	modeDiffers := c.OldMode != f.Mode || dirChange || owners && (c.OldUID != f.UID || c.OldGID != f.GID)
