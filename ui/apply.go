@@ -74,7 +74,7 @@ type applyView struct {
 	err    error
 	width  int
 	height int
-	then   string // what enter shows once done ("": the app's connection values)
+	host   writer.Host // HostProxy: enter shows the next steps, not the app's connection values
 	scroll scroller
 
 	// Options.AfterApply, once every file is in place: what it does,
@@ -86,8 +86,8 @@ type applyView struct {
 	afterEnter   bool // enter was pressed while it ran: go on once it succeeds
 }
 
-func newApplyView(p *writer.Plan) applyView {
-	v := applyView{}
+func newApplyView(p *writer.Plan, host writer.Host) applyView {
+	v := applyView{host: host}
 	for _, c := range p.Changes {
 		v.files = append(v.files, fileState{path: c.File.Path, name: c.File.Name})
 	}
@@ -252,9 +252,9 @@ func (a applyView) outcome(st *Styles) string {
 		}
 		b.WriteString(wrapText(st.Pass.Render("Every file is in place.")+" "+st.Muted.Render(now), a.width))
 	default:
-		then := a.then
-		if then == "" {
-			then = "the app's connection values"
+		then := "the app's connection values"
+		if a.host == writer.HostProxy {
+			then = "the next steps"
 		}
 		done := st.Pass.Render("Every file is in place.")
 		if a.afterDone && a.afterErr == nil {

@@ -165,7 +165,7 @@ func TestScreensReview(t *testing.T) {
 func TestScreensApply(t *testing.T) {
 	build := func(t *testing.T, w, h int, finish func(m Model) Model) Model {
 		m := atReview(t, prefilled(), w, h)
-		m.apl = newApplyView(m.rev.msg.plan)
+		m.apl = newApplyView(m.rev.msg.plan, m.host)
 		m.goTo(screenApplying)
 		return finish(m)
 	}

@@ -76,18 +76,20 @@ type review struct {
 	st     *Styles
 	scroll scroller
 	width  int
-	then   string // where enter goes when nothing is to write ("": connection values)
+	// host is the flow's host: where enter goes when nothing is to write,
+	// and, when writing is refused for lack of root, the command that
+	// applies the saved answers and whether they hold the tokens (the
+	// KumoProxy host needs none; see review_save.go).
+	host writer.Host
 
-	// When writing is refused for lack of root, the answers can be saved
-	// for sudo kumoup apply or proxy (see review_save.go).
-	finish  string // the command that applies saved answers ("": none)
-	tokens  bool   // saving saves the tokens (the KumoProxy host needs none)
 	saving  bool   // saveAnswersCmd is running
 	saved   string // the answers file saved
 	saveErr error  // why the last save failed
 }
 
-func newReview(pm planMsg, st *Styles) review { return review{msg: pm, st: st} }
+func newReview(pm planMsg, st *Styles, host writer.Host) review {
+	return review{msg: pm, st: st, host: host}
+}
 
 func (r *review) SetSize(w, h int) {
 	r.width = w
@@ -102,12 +104,7 @@ func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if pm.err == nil {
 			m.deployment = pm.d
 		}
-		m.rev = newReview(pm, m.st)
-		if m.host == writer.HostProxy {
-			m.rev.then = "next steps"
-		}
-		m.rev.finish = finishCommand(m.host)
-		m.rev.tokens = m.host == writer.HostMTA
+		m.rev = newReview(pm, m.st, m.host)
 		m.goTo(screenReview)
 	}
 	return m, nil
@@ -130,10 +127,7 @@ func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.rev.nothingToWrite() {
 			return m.afterFiles(), nil
 		}
-		m.apl = newApplyView(m.rev.msg.plan)
-		if m.host == writer.HostProxy {
-			m.apl.then = "the next steps"
-		}
+		m.apl = newApplyView(m.rev.msg.plan, m.host)
 		m.goTo(screenApplying)
 		var cmd tea.Cmd
 		m.apl.events, cmd = startApply(m.ctx, m.opt, m.rev.msg.plan)
@@ -307,9 +301,9 @@ func (r review) question() string {
 	case r.msg.rootErr != nil:
 		q = "Writing is refused without root: quit (ctrl+c) and run sudo kumoup, or esc to change the answers."
 	case r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0:
-		then := r.then
-		if then == "" {
-			then = "connection values"
+		then := "connection values"
+		if r.host == writer.HostProxy {
+			then = "next steps"
 		}
 		q = "Nothing to write: every file is already as rendered. enter: " + then + " · esc: change the answers"
 	default:

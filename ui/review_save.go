@@ -45,10 +45,14 @@ func finishCommand(h writer.Host) string {
 	return "sudo kumoup apply --answers "
 }
 
+// tokens reports whether saved answers hold the tokens: the KumoProxy
+// host needs none.
+func (r review) tokens() bool { return r.host == writer.HostMTA }
+
 // canSave reports whether the review may save the answers instead of
 // writing: the plan was rendered but writing is refused for lack of root.
 func (r review) canSave() bool {
-	return r.finish != "" && r.msg.err == nil && r.msg.plan != nil && errors.Is(r.msg.rootErr, writer.ErrNotRoot)
+	return r.msg.err == nil && r.msg.plan != nil && errors.Is(r.msg.rootErr, writer.ErrNotRoot)
 }
 
 // offersSave reports whether the save key is live: it can save and has
@@ -63,7 +67,7 @@ func (m Model) startSave() (tea.Model, tea.Cmd) {
 	m.rev.saving, m.rev.saveErr = true, nil
 	m.setSize(m.width, m.height)
 	d := m.rev.msg.d
-	if !m.rev.tokens {
+	if !m.rev.tokens() {
 		d.InjectionToken, d.WebhookToken = "", ""
 	}
 	return m, saveAnswersCmd(m.opt.SaveDir, d)
@@ -76,7 +80,7 @@ func (m Model) updateSaved(msg answersSavedMsg) (tea.Model, tea.Cmd) {
 		m.rev.saveErr = msg.err
 	} else {
 		m.rev.saved = msg.path
-		m.saved = m.rev.finish + msg.path
+		m.saved = finishCommand(m.rev.host) + msg.path
 	}
 	m.setSize(m.width, m.height)
 	return m, nil
@@ -91,11 +95,11 @@ func (r review) saveQuestion() string {
 		return "Saving the answers…"
 	case r.saved != "":
 		what := "Answers saved in " + filepath.Dir(r.saved)
-		if r.tokens {
+		if r.tokens() {
 			what += ", each token in its own 0600 file beside them"
 		}
 		out := wrapText(what+"; nothing on this host was changed. Finish as root with:", w)
-		for _, l := range wrapCommand(r.finish+r.saved, w-2) {
+		for _, l := range wrapCommand(finishCommand(r.host)+r.saved, w-2) {
 			out += "\n  " + l
 		}
 		return out + "\n" + wrapText("esc: change the answers · ctrl+c: quit (the command is printed again)", w)
@@ -103,8 +107,8 @@ func (r review) saveQuestion() string {
 		return wrapText("The answers were not saved: "+r.saveErr.Error(), w) + "\n" + wrapText("s: try again · esc: change the answers · ctrl+c: quit", w)
 	}
 	what := "the answers"
-	if r.tokens {
+	if r.tokens() {
 		what += " (tokens in private files)"
 	}
-	return wrapText("Writing is refused without root. s: save "+what+" to finish with "+strings.TrimSuffix(r.finish, " --answers ")+" · esc: change the answers · ctrl+c: quit", w)
+	return wrapText("Writing is refused without root. s: save "+what+" to finish with "+strings.TrimSuffix(finishCommand(r.host), " --answers ")+" · esc: change the answers · ctrl+c: quit", w)
 }
