@@ -13,7 +13,8 @@ import (
 )
 
 // screen is a tmux session at 80x24 running one command, read as a person
-// would read it.
+// would read it. Each screen has its own tmux server (-L name, no user
+// configuration), so an operator's tmux is never touched.
 type screen struct {
 	t    *testing.T
 	name string
@@ -25,13 +26,18 @@ func newScreen(t *testing.T, command string) *screen {
 		t.Fatal("tmux is not installed: apt-get install -y tmux")
 	}
 	s := &screen{t: t, name: fmt.Sprintf("kumoup-ui-%d", time.Now().UnixNano())}
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "80", "-y", "24",
+	out, err := s.tmux("-f", "/dev/null", "new-session", "-d", "-s", s.name, "-x", "80", "-y", "24",
 		"env", "TERM=xterm-256color", "sh", "-c", command+"; echo EXIT=$?; sleep 60").CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", s.name).Run() })
+	t.Cleanup(func() { s.tmux("kill-server").Run() })
 	return s
+}
+
+// tmux is a command to the screen's own tmux server.
+func (s *screen) tmux(args ...string) *exec.Cmd {
+	return exec.Command("tmux", append([]string{"-L", s.name}, args...)...)
 }
 
 // keys sends tmux key names (Enter, Escape, C-c) or, with literal, text.
@@ -40,7 +46,7 @@ func (s *screen) keys(literal bool, keys ...string) {
 	if literal {
 		args = append(args, "-l")
 	}
-	if out, err := exec.Command("tmux", append(args, keys...)...).CombinedOutput(); err != nil {
+	if out, err := s.tmux(append(args, keys...)...).CombinedOutput(); err != nil {
 		s.t.Fatalf("tmux send-keys: %v: %s", err, out)
 	}
 }
@@ -52,7 +58,7 @@ func (s *screen) capture(history bool) string {
 	if history {
 		args = append(args, "-S", "-")
 	}
-	out, err := exec.Command("tmux", args...).Output()
+	out, err := s.tmux(args...).Output()
 	if err != nil {
 		s.t.Fatalf("tmux capture-pane: %v", err)
 	}
