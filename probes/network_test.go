@@ -44,6 +44,23 @@ func TestSOCKS5ProxyGivenByHostNameWarns(t *testing.T) {
 	wantResult(t, r, StatusWarn, `host name "kumoproxy.internal.test"`, "only an IP literal", "KUMOPROXY_HOST=127.0.0.1")
 }
 
+// closeEachConn closes ln when the test ends and, until then, accepts
+// and at once closes every connection: a port that is open and says
+// nothing.
+func closeEachConn(t *testing.T, ln net.Listener) {
+	t.Helper()
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+}
+
 // plainListener accepts connections on loopback and answers each with
 // reply (nothing when empty) before closing it.
 func plainListener(t *testing.T, reply string, hold time.Duration) string {

@@ -105,16 +105,7 @@ func newOutsideLab(t *testing.T) *outsideLab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { socks.Close() })
-	go func() {
-		for {
-			c, err := socks.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	closeEachConn(t, socks)
 
 	dir := t.TempDir()
 	lab.d.TLSCertificate, lab.d.TLSCertificateKey, _ = netnstest.SelfSigned(t, dir, outsideDomain)

@@ -146,16 +146,7 @@ func TestProxyFirewallCheckInNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer socks.Close()
-	go func() {
-		for {
-			c, err := socks.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	closeEachConn(t, socks)
 	d := proxyHostDeployment()
 	d.ProxyHost = proxyIP
 	d.Firewall.MTAAddresses = []string{mtaIP}
