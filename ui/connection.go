@@ -92,7 +92,7 @@ func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.SetClipboard(s.value)
 		case key.Matches(msg, m.keys.Continue):
 			c.hide()
-			m.next = newNextSteps(m.opt, m.rev.msg.cert, m.canRunSteps(), m.st)
+			m.next = newNextSteps(m.opt, m.host, m.rev.msg.cert, m.canRunSteps(), m.st)
 			m.goTo(screenNextSteps)
 		case key.Matches(msg, m.keys.Back):
 			c.hide()

@@ -79,12 +79,17 @@ type nextSteps struct {
 	host   writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
 }
 
-func newNextSteps(opt Options, cert certStatus, canRun bool, st *Styles) nextSteps {
+// newNextSteps lists host's steps (Options.steps in tests).
+func newNextSteps(opt Options, host writer.Host, cert certStatus, canRun bool, st *Styles) nextSteps {
 	steps := opt.steps
-	if steps == nil {
+	switch {
+	case steps != nil:
+	case host == writer.HostProxy:
+		steps = proxySteps()
+	default:
 		steps = defaultSteps(opt.Layout, cert)
 	}
-	n := nextSteps{steps: append([]step(nil), steps...), st: st, canRun: canRun}
+	n := nextSteps{steps: append([]step(nil), steps...), st: st, canRun: canRun, host: host}
 	n.refresh()
 	return n
 }

@@ -219,11 +219,7 @@ func proxySteps() []step {
 // connection values on the MTA host, the next steps on the proxy host.
 func (m Model) afterFiles() Model {
 	if m.host == writer.HostProxy {
-		steps := m.opt.steps
-		if steps == nil {
-			steps = proxySteps()
-		}
-		m.next = nextSteps{steps: append([]step(nil), steps...), st: m.st, canRun: m.canRunSteps(), host: writer.HostProxy}
+		m.next = newNextSteps(m.opt, m.host, certStatus{}, m.canRunSteps(), m.st)
 		m.goTo(screenNextSteps)
 		return m
 	}
