@@ -10,10 +10,8 @@ import (
 // text that came from outside (a program's output, a file) before it goes
 // into a Result.
 func (t *Target) redact(s string) string {
-	for _, tok := range []string{t.Deployment.InjectionToken, t.Deployment.WebhookToken} {
-		if tok != "" {
-			s = strings.ReplaceAll(s, tok, model.Masked)
-		}
+	for _, tok := range t.tokens() {
+		s = strings.ReplaceAll(s, tok.value, model.Masked)
 	}
 	return s
 }
