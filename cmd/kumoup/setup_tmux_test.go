@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,11 +14,13 @@ import (
 )
 
 // screen is a tmux session at 80x24 running one command, read as a person
-// would read it. Each screen has its own tmux server (-L name, no user
-// configuration), so an operator's tmux is never touched.
+// would read it. Each screen has its own tmux server (its socket in a
+// temporary directory, no user configuration), so an operator's tmux is
+// never touched.
 type screen struct {
-	t    *testing.T
-	name string
+	t      *testing.T
+	name   string
+	socket string
 }
 
 func newScreen(t *testing.T, command string) *screen {
@@ -25,7 +28,13 @@ func newScreen(t *testing.T, command string) *screen {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: apt-get install -y tmux")
 	}
-	s := &screen{t: t, name: fmt.Sprintf("kumoup-ui-%d", time.Now().UnixNano())}
+	// A short directory: a socket path must fit in 108 bytes.
+	dir, err := os.MkdirTemp("", "kumoup-tmux-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s := &screen{t: t, name: fmt.Sprintf("kumoup-ui-%d", time.Now().UnixNano()), socket: filepath.Join(dir, "tmux.sock")}
 	out, err := s.tmux("-f", "/dev/null", "new-session", "-d", "-s", s.name, "-x", "80", "-y", "24",
 		"env", "TERM=xterm-256color", "sh", "-c", command+"; echo EXIT=$?; sleep 60").CombinedOutput()
 	if err != nil {
@@ -37,7 +46,7 @@ func newScreen(t *testing.T, command string) *screen {
 
 // tmux is a command to the screen's own tmux server.
 func (s *screen) tmux(args ...string) *exec.Cmd {
-	return exec.Command("tmux", append([]string{"-L", s.name}, args...)...)
+	return exec.Command("tmux", append([]string{"-S", s.socket}, args...)...)
 }
 
 // keys sends tmux key names (Enter, Escape, C-c) or, with literal, text.
