@@ -8,7 +8,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
 )
@@ -19,7 +18,6 @@ const SideBySideWidth = 100
 
 // dashConfig is what the dashboard watches and how often.
 type dashConfig struct {
-	d           model.Deployment
 	target      probes.Target
 	checks      []probes.Check
 	scrape      metrics.Config
@@ -31,7 +29,6 @@ type dashConfig struct {
 
 func (m Model) dashboardConfig() dashConfig {
 	c := dashConfig{
-		d:           m.deployment,
 		checks:      m.opt.Checks,
 		scrape:      m.opt.Scrape,
 		scrapeEvery: m.opt.ScrapeInterval,
