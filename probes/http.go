@@ -82,7 +82,7 @@ func (t *Target) edgeHTTPSRedirectTarget(u *url.URL) bool {
 	if u.Port() == public || u.Port() == "" && public == "443" {
 		return true
 	}
-	if to, ok := t.ConnectTo[net.JoinHostPort(t.Deployment.Domain, public)]; ok {
+	if to, ok := t.ConnectTo[t.tlsAddr()]; ok {
 		if _, p, err := net.SplitHostPort(to); err == nil && p == u.Port() {
 			return true
 		}
@@ -211,7 +211,7 @@ func (t *Target) edgeTransportRemedy(err error) string {
 	case errors.As(err, &dnsErr):
 		return "make " + t.Deployment.Domain + " resolve to this host (see dns.domain), or use --connect-to"
 	case errors.As(err, &alertErr):
-		return "nginx refused the TLS handshake for " + t.Deployment.Domain + ": check server_name and ssl_certificate in " + t.Layout.SiteFile(t.Deployment.Domain) + ", then `nginx -t && systemctl reload nginx`"
+		return "nginx refused the TLS handshake for " + t.Deployment.Domain + ": check server_name and ssl_certificate in " + t.edgeSiteFile() + ", then `nginx -t && systemctl reload nginx`"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return "start nginx (`systemctl start nginx`) and make sure it listens on the public ports; `nginx -t` shows config errors"
 	case errors.Is(err, context.DeadlineExceeded):

@@ -56,7 +56,7 @@ func outsideWant401(ctx context.Context, t *Target, method, path, body string) R
 	case r.Status == http.StatusUnauthorized:
 		return Pass("%s %s without a token: %s", method, path, edgeDescribeStatus(r))
 	case r.Status/100 == 2 || r.Status == http.StatusUnprocessableEntity || r.Status == http.StatusBadRequest || r.Status == http.StatusRequestEntityTooLarge:
-		return Fail("nginx must check the bearer token before proxying: restore the `if ($kumoup_auth_... = 0) { return 401; }` block in "+t.Layout.SiteFile(t.Deployment.Domain)+" (kumoup apply rewrites it), then nginx -t && systemctl reload nginx",
+		return Fail("nginx must check the bearer token before proxying: restore the `if ($kumoup_auth_... = 0) { return 401; }` block in "+t.edgeSiteFile()+" (kumoup apply rewrites it), then nginx -t && systemctl reload nginx",
 			"%s %s without a token reached kumod: %s", method, path, edgeDescribeStatus(r))
 	}
 	return Fail("the site file must answer 401 without a token: run kumoup apply, then nginx -t && systemctl reload nginx",
@@ -82,7 +82,7 @@ func outsideWant404(ctx context.Context, t *Target, what string, paths ...string
 			return Fail(t.edgeTransportRemedy(err), "GET %s: %v", t.edgeOriginURL("https")+p, err)
 		}
 		if r.Status != http.StatusNotFound {
-			return Fail("only "+model.InjectionPath+" and "+model.MetricsPath+" may reach kumod: restore the final `location / { return 404; }` in "+t.Layout.SiteFile(t.Deployment.Domain)+" (kumoup apply), then nginx -t && systemctl reload nginx",
+			return Fail("only "+model.InjectionPath+" and "+model.MetricsPath+" may reach kumod: restore the final `location / { return 404; }` in "+t.edgeSiteFile()+" (kumoup apply), then nginx -t && systemctl reload nginx",
 				"GET %s (%s): %s, want 404", p, what, edgeDescribeStatus(r))
 		}
 		got = append(got, "GET "+p+": 404")
@@ -151,7 +151,7 @@ func outsideClosed(ctx context.Context, t *Target, what, remedy string, addrs ..
 		return Warn("check the name from this network (or give the address with --connect-to), then run this again",
 			"%s: %s: not probed, so not known to be closed", what, strings.Join(notes, ", "))
 	}
-	https := net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(t.edgeHTTPSPort()))
+	https := t.tlsAddr()
 	if ok, how := outsideDial(ctx, t, https); !ok {
 		return Warn("run this from a network that reaches "+https+" (the app's, or any outside one)",
 			"%s: %s, but %s is not reachable either (%s): the host may just be unreachable from here", what, strings.Join(notes, ", "), https, how)
@@ -198,7 +198,7 @@ func outsideHTTPRedirect(ctx context.Context, t *Target) Result {
 		want := t.edgeOriginURL("https") + p
 		loc, err := url.Parse(r.Header.Get("Location"))
 		if r.Status != http.StatusMovedPermanently || err != nil || !t.edgeHTTPSRedirectTarget(loc) || loc.RequestURI() != p {
-			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.Layout.SiteFile(t.Deployment.Domain)+" with kumoup apply, then nginx -t && systemctl reload nginx",
+			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.edgeSiteFile()+" with kumoup apply, then nginx -t && systemctl reload nginx",
 				"GET http %s: %s Location %q, want 301 to %s", p, edgeDescribeStatus(r), r.Header.Get("Location"), want)
 		}
 		got = append(got, p)
