@@ -60,10 +60,10 @@ func waitApply(events <-chan tea.Msg) tea.Cmd {
 
 // fileState is one row of the apply screen.
 type fileState struct {
-	path, name string
-	status     string // "", "written", "retired", "unchanged", "failed", "untouched"
-	backup     string
-	err        error
+	path   string
+	status string // "", "written", "retired", "unchanged", "failed", "untouched"
+	backup string
+	err    error
 }
 
 // applyView shows per-file progress, then the outcome.
@@ -89,7 +89,7 @@ type applyView struct {
 func newApplyView(p *writer.Plan, host writer.Host) applyView {
 	v := applyView{host: host}
 	for _, c := range p.Changes {
-		v.files = append(v.files, fileState{path: c.File.Path, name: c.File.Name})
+		v.files = append(v.files, fileState{path: c.File.Path})
 	}
 	return v
 }
