@@ -292,34 +292,59 @@ func (m Model) helpView() string {
 	if m.screen == screenWizard && m.wiz != nil {
 		km = m.wiz.keyMap(m.keys)
 	} else {
-		s := m.screen
-		if s == screenApplied && m.apl.err != nil {
-			s = screenApplyFailed
-		}
-		s = m.helpScreen(s)
-		km = m.keys.ShowingAll(m.help.ShowAll).For(s, m.canRunSteps())
+		km = m.keys.ShowingAll(m.help.ShowAll).For(m.helpScreen(), m.canRunSteps())
 	}
 	return m.help.View(km)
 }
 
+// helpScreen is the screen whose keys the help line shows: the current
+// one, or the variant of it that its state calls for.
+func (m Model) helpScreen() screen {
+	s := m.screen
+	switch {
+	case s == screenApplied && m.apl.err != nil:
+		return screenApplyFailed
+	case s == screenNextSteps && m.host == writer.HostProxy:
+		return screenNextStepsProxy
+	case s == screenDashboard && m.dash != nil && !m.dash.checksVisible():
+		return screenDashboardMetrics
+	case s == screenReview && m.rev.offersSave():
+		return screenReviewSave
+	case s == screenReview && !m.rev.canWrite():
+		return screenReviewBlocked
+	case s == screenReview && m.rev.nothingToWrite():
+		return screenReviewNothing
+	case s == screenFirewall && !m.fw.ready() && !m.fw.loading && m.fw.prepared != nil:
+		return screenFirewallDone
+	}
+	return s
+}
+
+// title is the header's title and subtitle.
 func (m Model) title() (string, string) {
+	title := "Setup"
+	if m.host == writer.HostProxy {
+		title = "KumoProxy host setup"
+	}
 	switch m.screen {
+	case screenFirewall:
+		return "Firewall", m.fw.host.Title()
 	case screenPreflight:
-		return "Setup", "preflight"
+		return title, "preflight"
 	case screenWizard:
 		if m.wiz != nil {
-			return "Setup", m.wiz.stepLabel()
+			return title, m.wiz.stepLabel()
 		}
 	case screenPlanning:
-		return "Setup", "preparing the files"
+		return title, "preparing the files"
 	case screenReview:
-		return "Setup", "review"
+		return title, "review"
 	case screenApplying, screenApplied:
-		return "Setup", "writing the files"
+		return title, "writing the files"
 	case screenConnection:
-		return "Setup", "connection values for the app"
+		return title, "connection values for the app"
 	case screenNextSteps:
-		return "Setup", "next steps"
+		return title, "next steps"
 	case screenDashboard:
 		return "Dashboard", m.deployment.Domain
 	}
@@ -351,7 +376,7 @@ func (m Model) View() tea.View {
 	case screenFirewall:
 		body = m.fw.View(m.st)
 	}
-	title, sub := m.headerTitle()
+	title, sub := m.title()
 	header := m.st.Title.Render("kumoup · "+title) + "  " + m.st.Step.Render(sub)
 	if m.opt.Demo {
 		header += "\n" + m.st.Banner.Render(" demo: nothing on this host is changed ")

@@ -228,37 +228,6 @@ func (m Model) afterFiles() Model {
 	return m
 }
 
-// helpScreen maps s to the screen whose keys the help line shows.
-func (m Model) helpScreen(s screen) screen {
-	switch {
-	case s == screenNextSteps && m.host == writer.HostProxy:
-		return screenNextStepsProxy
-	case s == screenDashboard && m.dash != nil && !m.dash.checksVisible():
-		return screenDashboardMetrics
-	case s == screenReview && m.rev.offersSave():
-		return screenReviewSave
-	case s == screenReview && !m.rev.canWrite():
-		return screenReviewBlocked
-	case s == screenReview && m.rev.nothingToWrite():
-		return screenReviewNothing
-	case s == screenFirewall && !m.fw.ready() && !m.fw.loading && m.fw.prepared != nil:
-		return screenFirewallDone
-	}
-	return s
-}
-
-// headerTitle is the header's title and subtitle.
-func (m Model) headerTitle() (string, string) {
-	if m.screen == screenFirewall {
-		return "Firewall", m.fw.host.Title()
-	}
-	title, sub := m.title()
-	if m.host == writer.HostProxy && title == "Setup" {
-		title = "KumoProxy host setup"
-	}
-	return title, sub
-}
-
 func (m Model) planningText() string {
 	if m.host == writer.HostProxy {
 		return "Rendering the KumoProxy host's files and comparing them with the disk…"
