@@ -19,6 +19,26 @@ import (
 // edgeTestToken is a fixed, obviously fake token for unit tests.
 const edgeTestToken = "kumoupTESTtokenNOTaSECRET0123456789abcdefgh"
 
+// httpsTestServer serves h over HTTPS on loopback with a certificate for
+// name from ca, and returns its address.
+func httpsTestServer(tb testing.TB, ca *loopback.CA, name string, h http.Handler) string {
+	tb.Helper()
+	certPEM, keyPEM, err := ca.Issue([]string{name}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "https://")
+}
+
 // edgeTLSServer is an HTTPS server on loopback with a certificate for
 // mta.example.com from a throwaway CA, recording the Authorization headers
 // it receives, and the Target that reaches it by name.
@@ -28,27 +48,14 @@ func edgeTLSServer(t *testing.T, h http.HandlerFunc) (*Target, *[]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM, keyPEM, err := ca.Issue([]string{"mta.example.com"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var auths []string
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	addr := httpsTestServer(t, ca, "mta.example.com", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		auths = append(auths, r.Header.Get("Authorization"))
 		mu.Unlock()
 		h(w, r)
 	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	addr := strings.TrimPrefix(srv.URL, "https://")
 	return &Target{
 		Deployment: model.Deployment{Domain: "mta.example.com", InjectionToken: edgeTestToken},
 		ConnectTo:  map[string]string{"mta.example.com:443": addr},

@@ -1,13 +1,9 @@
 package probes
 
 import (
-	"crypto/tls"
-	"io"
-	"log"
 	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -174,20 +170,7 @@ func sweepLatency(b *testing.B, upstream string, oneWay time.Duration) string {
 // loopback with a certificate from ca, answering 405 to everything (the
 // check sends HEAD and accepts any status). It returns its address.
 func sweepWebhook(b *testing.B, ca *loopback.CA) string {
-	certPEM, keyPEM, err := ca.Issue([]string{"app.example.com"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpsTestServer(b, ca, "app.example.com", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	b.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "https://")
 }
