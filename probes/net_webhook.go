@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -77,19 +76,13 @@ func webhookCertProblem(err error) string {
 	return ""
 }
 
+// webhookErrReason is why HEAD got no answer, without net/http's
+// `Head "URL":` prefix.
 func webhookErrReason(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errors.New("no answer before the timeout")
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op
-	}
-	return err
+	return edgeUnwrapURLError(err)
 }
 
 func webhookPort(u *url.URL, def string) string {
