@@ -262,7 +262,7 @@ func wrapDiff(prefix, l string, width int) []string {
 	}
 	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
 	var out []string
-	for i, part := range strings.Split(ansi.Wrap(l, avail, ""), "\n") {
+	for i, part := range wrapLines(l, avail) {
 		if i == 0 {
 			out = append(out, prefix+part)
 		} else {
