@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/kumoup/kumoup/writer"
 )
@@ -36,11 +35,7 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 			"connect to %s: %v", addr, netDialReason(err))
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
-	defer stop()
+	defer bindConn(ctx, conn)()
 
 	notSOCKS := fmt.Sprintf("point KUMOPROXY_HOST/KUMOPROXY_PORT in %s at KumoProxy's SOCKS5 listener, then %s", writer.EnvFilePath, restartCommand)
 	if _, err := conn.Write(socks5Greeting); err != nil {

@@ -181,9 +181,7 @@ func checkProxyOutbound25(ctx context.Context, t *Target, mx string) Result {
 			"connect to %s: %v", mx, err)
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
+	defer bindConn(ctx, conn)()
 	c := textproto.NewConn(conn)
 	code, msg, err := c.ReadResponse(220)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kumoup/kumoup/writer"
 )
@@ -47,9 +46,7 @@ func backendOffersXClient(ctx context.Context, t *Target) (bool, error) {
 		return false, err
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
+	defer bindConn(ctx, conn)()
 	c := textproto.NewConn(conn)
 	if _, _, err := c.ReadResponse(220); err != nil {
 		return false, err
@@ -119,11 +116,7 @@ func smtpThroughProxy(ctx context.Context, t *Target) Result {
 		return Fail("check that nginx runs and listens there: ss -ltnp | grep :"+strconv.Itoa(s.ListenPort())+"; systemctl reload nginx", "connect to the SMTP proxy at %s: %v", addr, err)
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	} else {
-		conn.SetDeadline(time.Now().Add(DefaultTimeout))
-	}
+	defer bindConn(ctx, conn)()
 	c := textproto.NewConn(conn)
 	step := func(cmd string, want int) (int, string, error) {
 		if cmd != "" {

@@ -55,6 +55,15 @@ func (t *Target) DialContext(ctx context.Context, network, addr string) (net.Con
 	return d.DialContext(ctx, network, addr)
 }
 
+// bindConn makes conn's reads and writes end at ctx's deadline, or as soon
+// as ctx is done; the returned func stops watching ctx.
+func bindConn(ctx context.Context, conn net.Conn) (stop func() bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+}
+
 func (t *Target) now() time.Time {
 	if t.Now != nil {
 		return t.Now()
