@@ -23,7 +23,6 @@ type metricsPane struct {
 	lastOK   time.Time
 	err      error
 	errAt    time.Time
-	failures int // consecutive failed scrapes
 	buf      []float64
 }
 
@@ -33,11 +32,10 @@ func (p *metricsPane) record(msg scrapeMsg) {
 			p.errAt = msg.at
 		}
 		p.err = msg.err
-		p.failures++
 		return
 	}
 	p.sum, p.have, p.latency, p.lastOK = msg.sum, true, msg.latency, msg.at
-	p.err, p.failures = nil, 0
+	p.err = nil
 }
 
 // badge is the pane's one-word state for the tab bar.
