@@ -59,12 +59,18 @@ func backendOffersXClient(ctx context.Context, t *Target) (bool, error) {
 		return false, err
 	}
 	c.PrintfLine("QUIT")
+	return ehloKeywords(ehlo)["XCLIENT"], nil
+}
+
+// ehloKeywords are the extensions an EHLO reply offers (the lines after
+// the greeting), upper-cased, without their parameters.
+func ehloKeywords(ehlo string) map[string]bool {
+	offered := map[string]bool{}
 	for _, l := range strings.Split(ehlo, "\n")[1:] {
-		if kw, _, _ := strings.Cut(strings.TrimSpace(l), " "); strings.EqualFold(kw, "XCLIENT") {
-			return true, nil
-		}
+		kw, _, _ := strings.Cut(strings.TrimSpace(l), " ")
+		offered[strings.ToUpper(kw)] = true
 	}
-	return false, nil
+	return offered
 }
 
 // nginxIncludesMail runs `nginx -T` and looks for the mail file among the
@@ -134,11 +140,7 @@ func smtpThroughProxy(ctx context.Context, t *Target) Result {
 	if err != nil {
 		return Fail("check nginx's error log", "EHLO through %s: %v", addr, err)
 	}
-	offered := map[string]bool{}
-	for _, l := range strings.Split(ehlo, "\n")[1:] {
-		kw, _, _ := strings.Cut(strings.TrimSpace(l), " ")
-		offered[strings.ToUpper(kw)] = true
-	}
+	offered := ehloKeywords(ehlo)
 	want := s.CapabilitiesOrDefault()
 	if s.STARTTLS {
 		want = append(want, "STARTTLS")
