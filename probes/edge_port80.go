@@ -2,8 +2,6 @@ package probes
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -60,10 +58,7 @@ func checkACMEWebroot(ctx context.Context, t *Target) Result {
 	if st, err := os.Stat(webroot); err != nil || !st.IsDir() {
 		return Skip("ACME webroot %s is not a directory on this host", webroot)
 	}
-	name, content, err := acmeProbeName()
-	if err != nil {
-		return Skip("no random probe name: %v", err)
-	}
+	name, content := acmeProbeName()
 	cleanup, err := placeACMEProbe(webroot, name, content)
 	defer cleanup()
 	if err != nil {
@@ -95,12 +90,8 @@ func checkACMEWebroot(ctx context.Context, t *Target) Result {
 	}
 }
 
-func acmeProbeName() (name, content string, err error) {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", err
-	}
-	return "kumoup-probe-" + hex.EncodeToString(b[:8]), hex.EncodeToString(b[8:]), nil
+func acmeProbeName() (name, content string) {
+	return "kumoup-probe-" + randomHex(8), randomHex(16)
 }
 
 // placeACMEProbe writes webroot/.well-known/acme-challenge/name, readable by

@@ -38,10 +38,13 @@ var outsideChecks = []Check{
 func OutsideCatalogue() []Check { return append([]Check(nil), outsideChecks...) }
 
 // outsideProbeName is a random path segment: nothing can exist there.
-func outsideProbeName() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return "kumoup-outside-" + hex.EncodeToString(b)
+func outsideProbeName() string { return "kumoup-outside-" + randomHex(8) }
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }
 
 // outsideWant401 asks path without a token and wants nginx's 401.
