@@ -92,7 +92,10 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 	if opt.yes && !opt.apply {
 		return usageError(errors.New("--yes only confirms --apply"))
 	}
-	layout := writer.Layout{Root: opt.root}
+	layout, err := writer.LayoutAt(opt.root)
+	if err != nil {
+		return usageError(err)
+	}
 	d, source, err := writer.ReadHostAnswers(opt.answers, layout)
 	if err != nil {
 		return usageError(err)

@@ -52,7 +52,10 @@ func proxyWizard(ctx context.Context, opt proxyOptions) error {
 	if err := ui.CheckTTY(); err != nil {
 		return usageError(errors.New("no terminal: the KumoProxy host's wizard needs one (ssh -t, not cron or a pipe); for automation use `kumoup proxy --answers FILE` (it may be /etc/kumoup/kumoup.yaml)"))
 	}
-	layout := writer.Layout{Root: opt.root}
+	layout, err := writer.LayoutAt(opt.root)
+	if err != nil {
+		return usageError(err)
+	}
 	uopt := ui.Options{
 		Start:             ui.ScreenProxyWizard,
 		Layout:            layout,

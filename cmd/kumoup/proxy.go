@@ -85,7 +85,10 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 	if opt.answers == "" && !opt.dryRun {
 		return proxyWizard(cmd.Context(), opt)
 	}
-	layout := writer.Layout{Root: opt.root}
+	layout, err := writer.LayoutAt(opt.root)
+	if err != nil {
+		return usageError(err)
+	}
 	d, source, err := writer.ReadHostAnswers(opt.answers, layout)
 	if err != nil {
 		return usageError(err)
@@ -132,7 +135,10 @@ func runProxyCheck(cmd *cobra.Command, opt proxyOptions) error {
 	if opt.timeout <= 0 {
 		return usageError(fmt.Errorf("--timeout %v: must be positive, like 5s", opt.timeout))
 	}
-	layout := writer.Layout{Root: opt.root}
+	layout, err := writer.LayoutAt(opt.root)
+	if err != nil {
+		return usageError(err)
+	}
 	d, _, err := writer.ReadHostAnswers(opt.answers, layout)
 	if err != nil {
 		return usageError(err)

@@ -68,3 +68,19 @@ func TestProxyCheckReportsTheListener(t *testing.T) {
 		t.Fatalf("--test-mx without --check: exit %d", r.code)
 	}
 }
+
+func TestProxyRelativeRootIsMadeAbsoluteInsideTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	r := kumoup(t, "proxy", "--root", "tree", "--answers", answersFile(t, fmt.Sprintf(proxyAnswers, 5000)))
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rules, err := os.ReadFile(filepath.Join(dir, "tree/etc/kumoup/nftables-proxy.nft"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if abs := filepath.Join(dir, "tree/etc/kumoup/nftables-proxy.nft"); !strings.Contains(string(rules), abs) {
+		t.Fatalf("the rules do not name their absolute path %s:\n%s", abs, rules)
+	}
+}
