@@ -63,7 +63,7 @@ func TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup(t *testing.T) {
 		t.Fatalf("selected %d checks, want 15", len(checks))
 	}
 	start := time.Now()
-	results := Run(context.Background(), target, checks)
+	results := runUnmasked(context.Background(), target, checks)
 	wall := time.Since(start)
 	var sum time.Duration
 	for _, r := range results {

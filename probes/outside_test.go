@@ -64,7 +64,7 @@ func init() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	json.NewEncoder(os.Stdout).Encode(Run(context.Background(), target, checks))
+	json.NewEncoder(os.Stdout).Encode(runUnmasked(context.Background(), target, checks))
 	os.Exit(0)
 }
 
