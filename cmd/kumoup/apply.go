@@ -24,7 +24,7 @@ type applyOptions struct {
 func newApplyCmd() *cobra.Command {
 	var opt applyOptions
 	cmd := &cobra.Command{
-		Use:   "apply --answers FILE [--root DIR] [--dry-run]",
+		Use:   "apply --answers FILE",
 		Short: "Write the host's config files from an answers file (non-interactive)",
 		Long: `apply reads an answers file (YAML, the deployment's field names; unknown
 keys are errors), validates every answer, shows the plan (secrets masked)

@@ -35,7 +35,7 @@ var ufwProgram = "ufw"
 func newFirewallCmd() *cobra.Command {
 	var opt firewallOptions
 	cmd := &cobra.Command{
-		Use:   "firewall [--host mta|proxy] [--answers FILE] [--root DIR] [--dry-run] [--apply [--yes]]",
+		Use:   "firewall",
 		Short: "Write (and, with --apply, load) the host's nftables rules",
 		Long: `firewall renders the host's nftables rules as a table of its own
 (table inet kumoup), checks them with nft -c and writes them to

@@ -34,7 +34,7 @@ type metricsOptions struct {
 func newMetricsCmd() *cobra.Command {
 	var opt metricsOptions
 	cmd := &cobra.Command{
-		Use:   "metrics [flags]",
+		Use:   "metrics",
 		Short: "Scrape kumod's /metrics through nginx and summarize it",
 		Long: `metrics scrapes KumoMTA's Prometheus endpoint through the authenticated
 nginx front and prints what kcli top shows (rates over one interval), plus

@@ -28,7 +28,7 @@ type proxyOptions struct {
 func newProxyCmd() *cobra.Command {
 	var opt proxyOptions
 	cmd := &cobra.Command{
-		Use:   "proxy [--root DIR] | proxy --answers FILE [--root DIR] [--dry-run] | proxy --check [--test-mx HOST:25]",
+		Use:   "proxy",
 		Short: "Set up (or check) the KumoProxy host: systemd unit and firewall rules",
 		Long: `On a terminal without --answers, proxy opens the KumoProxy host's wizard:
 preflight (root, proxy-server, the answers already in /etc/kumoup/kumoup.yaml),

@@ -25,7 +25,7 @@ type statusOptions struct {
 func newStatusCmd() *cobra.Command {
 	var opt statusOptions
 	cmd := &cobra.Command{
-		Use:   "status [flags]",
+		Use:   "status",
 		Short: "Check that the deployment is safe and works (edge, TLS, host, network, DNS)",
 		Long: `status runs every check the deployment guides ask for by hand (curl, ss,
 dig, stat), all at once, each under its own timeout, and prints one line per
