@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,8 +27,7 @@ func checkHTTPRedirect(ctx context.Context, t *Target) Result {
 	remedy := fmt.Sprintf("in the port 80 server of %s: `location / { return 301 https://$host$request_uri; }`; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
 	resp, err := t.edgeFetchHTTP(ctx, c, redirectProbePath)
 	if err != nil {
-		return Fail(fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s); Let's Encrypt needs it open from anywhere", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile()),
-			"%s: no answer: %v", asked, err)
+		return Fail(t.edgePort80Remedy(err), "%s: no answer: %v", asked, err)
 	}
 	loc := resp.Header.Get("Location")
 	if resp.Status < 300 || resp.Status > 399 || loc == "" {
@@ -72,8 +72,7 @@ func checkACMEWebroot(ctx context.Context, t *Target) Result {
 	remedy := fmt.Sprintf("in the port 80 server of %s, before `location /`: `location ^~ /.well-known/acme-challenge/ { root %s; }`; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile(), t.Deployment.ACMEWebroot)
 	resp, err := t.edgeFetchHTTP(ctx, c, path)
 	if err != nil {
-		return Fail(fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s); Let's Encrypt needs it open from anywhere", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile()),
-			"%s: no answer: %v", asked, err)
+		return Fail(t.edgePort80Remedy(err), "%s: no answer: %v", asked, err)
 	}
 	switch {
 	case resp.Status == http.StatusOK && strings.TrimSpace(string(resp.Body)) == content:
@@ -153,4 +152,15 @@ func (t *Target) edgeACMEWebroot() string {
 		return w // already resolved under the layout root
 	}
 	return t.Layout.Path(w)
+}
+
+// edgePort80Remedy is the fix when port 80 gave no HTTP answer: the
+// transport's own fix when the name did not resolve or the answer was too
+// slow, else the listen line Let's Encrypt needs.
+func (t *Target) edgePort80Remedy(err error) string {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) || errors.Is(err, context.DeadlineExceeded) {
+		return t.edgeTransportRemedy(err)
+	}
+	return fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s); Let's Encrypt needs it open from anywhere", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile())
 }
