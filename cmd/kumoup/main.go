@@ -14,6 +14,7 @@ func main() {
 	err := fang.Execute(context.Background(), newRootCmd(),
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
 		fang.WithErrorHandler(errorHandler),
+		fang.WithVersion(versionString()),
 	)
 	os.Exit(exitCode(err))
 }

@@ -3,7 +3,7 @@
 // that is not the real thing: everything in front of it (nginx, TLS) is.
 //
 // The stand-in answers like the real listener as recorded in
-// shared/facts/kumomta.md:
+// docs/kumomta.md:
 //
 //   - Any Authorization header is inspected, even from a trusted host: a
 //     Bearer header gets 401 "BearerToken Authentication Failed" (no Lua

@@ -20,7 +20,7 @@ import (
 func TestFixtureMetricsIsTheRealCapture(t *testing.T) {
 	sum := sha256.Sum256(standin.FixtureMetrics())
 	if got, want := hex.EncodeToString(sum[:]), "237d3a44a29cbbeadd8dbd64b8914c5b72c094079d24422451ad2e07b1c5994b"; got != want {
-		t.Fatalf("embedded fixture sha256 %s, want %s (copy /work/shared/fixtures/kumomta-metrics.txt byte for byte)", got, want)
+		t.Fatalf("embedded fixture sha256 %s, want %s (the fixture is KumoMTA's docs/reference/http/sample-metrics.txt byte for byte: see fixtures/SOURCES.md)", got, want)
 	}
 }
 
