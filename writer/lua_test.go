@@ -97,10 +97,12 @@ func TestLuaModuleWiresListenerEgressAndWebhookFromTheEnvironment(t *testing.T) 
 		"source.socks5_proxy_server":         "10.0.0.5:5000",
 		"source.socks5_proxy_source_address": "8.8.4.4",
 		"source.ehlo_domain":                 "mail.example.com",
-		"source.other":                       "nil",
+		"source.other":                       "error",
 		"pool.name":                          "kumoproxy",
 		"pool.entries":                       "kumoproxy/1",
-		"pool.other":                         "nil",
+		"pool.other":                         "error",
+		"sources.source":                     "10.0.0.5:5000",
+		"sources.pool":                       "1",
 		"hook.name":                          "ping8_webhook",
 		"hook.url":                           "https://app.example.com/kumo/events",
 		"hook.authorization":                 "Bearer " + testWebhook,
@@ -111,6 +113,11 @@ func TestLuaModuleWiresListenerEgressAndWebhookFromTheEnvironment(t *testing.T) 
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, k := range []string{"source.other_error", "pool.other_error"} {
+		if !strings.Contains(got[k], "'other' is not kumoup's") || !strings.Contains(got[k], "only when name == 'kumoproxy'") {
+			t.Errorf("%s = %q: want the error naming the name and the fix", k, got[k])
 		}
 	}
 }
@@ -196,5 +203,81 @@ func TestREADMEShowsTheInitLuaLinesKumoupPrints(t *testing.T) {
 	readme := readFile(t, filepath.Join("..", "README.md"))
 	if !strings.Contains(string(readme), "```lua\n"+lines+"```") {
 		t.Fatalf("README's init.lua lines differ from InitLuaLines; paste:\n%s", lines)
+	}
+}
+
+func TestLuaModuleForAnOldKumodLeavesOutRequestBodyLimit(t *testing.T) {
+	d := testDeployment()
+	old := model.MustKumoVersion("kumod 2024.03.01-abcdef01")
+	files, err := Render(d, Options{Kumod: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lua string
+	for _, f := range files {
+		if f.Path == LuaModulePath {
+			lua = string(f.Content)
+		}
+	}
+	code := strings.Join(luaCodeOnly(lua), "\n")
+	if strings.Contains(code, "request_body_limit =") {
+		t.Fatalf("module for kumod 2024.03.01 sets request_body_limit:\n%s", code)
+	}
+	if !strings.Contains(lua, "2024.03.01-abcdef01") || !strings.Contains(lua, "Upgrade") {
+		t.Error("module header does not say which kumod it was rendered for and to upgrade")
+	}
+	note := KumodNote(d, old)
+	for _, want := range []string{"2024.03.01-abcdef01", model.RequestBodyLimitSince, "2 MB", d.MaxBody, "upgrade KumoMTA"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("KumodNote lacks %q: %s", want, note)
+		}
+	}
+	if KumodNote(d, model.MustKumoVersion("kumod 2024.06.10-84e84b89")) != "" || KumodNote(d, model.KumoVersion{}) != "" {
+		t.Error("KumodNote warns for a current or unknown kumod")
+	}
+	files, _ = Render(d, Options{Kumod: model.MustKumoVersion("kumod 2024.06.10-84e84b89")})
+	for _, f := range files {
+		if f.Path == LuaModulePath && !strings.Contains(strings.Join(luaCodeOnly(string(f.Content)), "\n"), "request_body_limit = kumoup.REQUEST_BODY_LIMIT") {
+			t.Error("module for kumod 2024.06.10 lacks request_body_limit")
+		}
+	}
+}
+
+// luaCodeOnly drops -- comment lines.
+func luaCodeOnly(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestLuaModuleMissingVariablesSayHowToValidate(t *testing.T) {
+	mod := writeLuaModule(t, testDeployment())
+	_, stderr, err := runHarness(t, mod, []string{"PATH=" + os.Getenv("PATH")})
+	if err == nil {
+		t.Fatal("module loaded with an empty environment")
+	}
+	if !strings.Contains(stderr, "kumoup policy validate") {
+		t.Fatalf("error does not say how to validate:\n%s", stderr)
+	}
+}
+
+func TestInitLuaLinesForEveryShapeAreValidLua54(t *testing.T) {
+	luac := luaTool(t, "luac5.4")
+	for _, shape := range []PolicyShape{ShapeMinimal, ShapeSources, ShapeOwnHandlers} {
+		lines, err := InitLuaLinesFor(Layout{}, shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "init.lua")
+		if err := os.WriteFile(p, []byte(lines), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(luac, "-p", p).CombinedOutput(); err != nil {
+			t.Errorf("%s: luac -p: %v\n%s", shape, err, out)
+		}
 	}
 }

@@ -54,6 +54,9 @@ type Options struct {
 	ListenAddrs []string
 	// HTTPSPort and HTTPPort default to 443 and 80.
 	HTTPSPort, HTTPPort int
+	// Kumod is the installed kumod's version (DetectKumod); the zero value
+	// renders for current releases.
+	Kumod model.KumoVersion
 }
 
 // HSTSMaxAge is the Strict-Transport-Security max-age kumoup sends (two

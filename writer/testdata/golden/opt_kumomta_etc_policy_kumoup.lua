@@ -6,8 +6,10 @@
 -- Change it with `kumoup setup` or `kumoup apply`; edits here are replaced
 -- (the previous file is kept as a timestamped backup next to it).
 --
--- kumoup never edits init.lua. Add these lines to /opt/kumomta/etc/policy/init.lua:
+-- kumoup never edits init.lua. Add the lines for your init.lua's shape to
+-- /opt/kumomta/etc/policy/init.lua (`kumoup apply` and the wizard print the ones for yours):
 --
+--   [minimal]
 --   -- kumoup: the deployment kumoup manages (/opt/kumomta/etc/policy/kumoup.lua).
 --   package.path = '/opt/kumomta/etc/policy/?.lua;' .. package.path
 --   local kumoup = require 'kumoup'
@@ -22,8 +24,46 @@
 --   -- And in your queue configuration, so mail leaves through KumoProxy:
 --   --   kumo.make_queue_config { egress_pool = kumoup.EGRESS_POOL, ... }
 --   --   (queues.toml: egress_pool = 'kumoproxy')
+--   
+--   [sources:setup (policy-extras)]
+--   -- kumoup: the deployment kumoup manages (/opt/kumomta/etc/policy/kumoup.lua).
+--   package.path = '/opt/kumomta/etc/policy/?.lua;' .. package.path
+--   local kumoup = require 'kumoup'
+--   -- At the top level, outside any event handler:
+--   kumoup.setup_webhook()
+--   -- Inside your existing kumo.on('init', function() ... end), replacing any
+--   -- other kumo.start_http_listener call:
+--   kumoup.setup_listener()
+--   -- Add kumoup.SOURCES to the list your sources:setup call already has (it
+--   -- registers get_egress_source and get_egress_pool: add no kumo.on for them),
+--   -- after the require above, for example:
+--   sources:setup { '/opt/kumomta/etc/policy/sources.toml', kumoup.SOURCES }
+--   -- And in your queue configuration, so mail leaves through KumoProxy:
+--   --   kumo.make_queue_config { egress_pool = kumoup.EGRESS_POOL, ... }
+--   --   (queues.toml: egress_pool = 'kumoproxy')
+--   
+--   [own get_egress_source/get_egress_pool handlers]
+--   -- kumoup: the deployment kumoup manages (/opt/kumomta/etc/policy/kumoup.lua).
+--   package.path = '/opt/kumomta/etc/policy/?.lua;' .. package.path
+--   local kumoup = require 'kumoup'
+--   -- At the top level, outside any event handler:
+--   kumoup.setup_webhook()
+--   -- Inside your existing kumo.on('init', function() ... end), replacing any
+--   -- other kumo.start_http_listener call:
+--   kumoup.setup_listener()
+--   -- First line inside your kumo.on('get_egress_source', function(name) ... end):
+--   if name == kumoup.EGRESS_SOURCE then return kumoup.egress_source(name) end
+--   -- First line inside your kumo.on('get_egress_pool', function(name) ... end):
+--   if name == kumoup.EGRESS_POOL then return kumoup.egress_pool(name) end
+--   -- And in your queue configuration, so mail leaves through KumoProxy:
+--   --   kumo.make_queue_config { egress_pool = kumoup.EGRESS_POOL, ... }
+--   --   (queues.toml: egress_pool = 'kumoproxy')
 --
--- Then: systemctl daemon-reload && systemctl restart kumomta
+-- Then check the policy before restarting: `kumoup policy validate` runs
+-- kumod --validate with /etc/default/kumomta loaded as systemd loads it;
+-- then systemctl daemon-reload && systemctl restart kumomta
+--
+-- Needs KumoMTA 2024.06.10 or later.
 --
 -- What the module provides:
 --   kumoup.setup_webhook()      registers the 'ping8_webhook' log hook: every
@@ -39,8 +79,12 @@
 --                               'kumoproxy' source, sending through the KumoProxy SOCKS5
 --                               server KUMOPROXY_HOST:KUMOPROXY_PORT from
 --                               KUMOPROXY_PUBLIC_IP with EHLO KUMOPROXY_HELO.
+--                               Any other name is an error naming the fix:
+--                               call it for 'kumoproxy' only.
 --   kumoup.egress_pool(name)    handler for kumo.on('get_egress_pool'): the
 --                               'kumoproxy' pool holding that one source.
+--   kumoup.SOURCES              the same source and pool as a data table for
+--                               policy-extras sources:setup { ..., kumoup.SOURCES }.
 --   kumoup.EGRESS_POOL          the pool name for your queue configuration.
 --
 -- Loading this module fails with an error naming every environment variable
@@ -59,13 +103,16 @@ kumoup.WEBHOOK_NAME = 'ping8_webhook'
 kumoup.LISTENER = '127.0.0.1:8000'
 -- 25m: must equal client_max_body_size in /etc/nginx/conf.d/mta.example.com.conf.
 kumoup.REQUEST_BODY_LIMIT = 26214400
+kumoup.REQUEST_BODY_LIMIT_SUPPORTED = true
 
 local ENV_FILE = '/etc/default/kumomta'
 local DROP_IN = '/etc/systemd/system/kumomta.service.d/kumoup.conf'
 
 local function fail(message)
   error('kumoup: ' .. message .. ' (' .. ENV_FILE .. ', loaded by ' .. DROP_IN
-    .. '; run kumoup apply, then systemctl daemon-reload && systemctl restart kumomta)', 0)
+    .. '; run kumoup apply, then systemctl daemon-reload && systemctl restart kumomta;'
+    .. ' to validate the policy from a shell, run `kumoup policy validate`,'
+    .. ' which loads ' .. ENV_FILE .. ' as systemd does)', 0)
 end
 
 local names = {
@@ -117,25 +164,49 @@ function kumoup.setup_listener()
   }
 end
 
-function kumoup.egress_source(name)
-  if name ~= kumoup.EGRESS_SOURCE then
-    return nil
-  end
-  return kumo.make_egress_source {
-    name = kumoup.EGRESS_SOURCE,
+-- The source's fields, as make_egress_source and a sources.lua data file
+-- take them.
+local function source_params()
+  return {
     socks5_proxy_server = kumoup.SOCKS5_PROXY_SERVER,
     socks5_proxy_source_address = kumoup.SOCKS5_PROXY_SOURCE_ADDRESS,
     ehlo_domain = kumoup.EHLO_DOMAIN,
   }
 end
 
+-- kumoup's source and pool in the data-file format of policy-extras
+-- sources.lua ([source.NAME] and [pool.NAME.SOURCE]), which also takes
+-- inline tables in its list: sources:setup { 'sources.toml', kumoup.SOURCES }.
+kumoup.SOURCES = {
+  source = { [kumoup.EGRESS_SOURCE] = source_params() },
+  pool = { [kumoup.EGRESS_POOL] = { [kumoup.EGRESS_SOURCE] = { weight = 1 } } },
+}
+
+-- kumod fails the lookup with this message instead of an obscure "nil"
+-- when a handler calls kumoup's for a name that is not kumoup's.
+local function not_ours(what, name, ours, event)
+  error(string.format("kumoup.%s: '%s' is not kumoup's %s ('%s'): in your own"
+    .. " kumo.on('%s', function(name) ... end) call kumoup.%s only when"
+    .. " name == '%s', and handle other names yourself", what, tostring(name),
+    what == 'egress_source' and 'source' or 'pool', ours, event, what, ours), 2)
+end
+
+function kumoup.egress_source(name)
+  if name ~= kumoup.EGRESS_SOURCE then
+    not_ours('egress_source', name, kumoup.EGRESS_SOURCE, 'get_egress_source')
+  end
+  local params = source_params()
+  params.name = kumoup.EGRESS_SOURCE
+  return kumo.make_egress_source(params)
+end
+
 function kumoup.egress_pool(name)
   if name ~= kumoup.EGRESS_POOL then
-    return nil
+    not_ours('egress_pool', name, kumoup.EGRESS_POOL, 'get_egress_pool')
   end
   return kumo.make_egress_pool {
     name = kumoup.EGRESS_POOL,
-    entries = { { name = kumoup.EGRESS_SOURCE } },
+    entries = { { name = kumoup.EGRESS_SOURCE, weight = 1 } },
   }
 end
 
