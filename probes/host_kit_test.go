@@ -61,11 +61,7 @@ func newHostFixture(t *testing.T) *hostFixture {
 		}
 		hostWriteFile(t, f.Path, string(f.Content), f.Mode)
 	}
-	lines, err := writer.InitLuaLines(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostWriteFile(t, l.PolicyInit(), "local kumo = require 'kumo'\n"+lines+"kumo.on('init', function() kumoup.setup_listener() end)\n", 0o644)
+	hostWriteFile(t, l.PolicyInit(), hostMinimalInitLua(l), 0o644)
 	hostWriteFile(t, filepath.Join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/zsh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n", 0o644)
 	for _, h := range []string{"root", "home/alice"} {
 		if err := os.MkdirAll(filepath.Join(root, h), 0o755); err != nil {
@@ -145,3 +141,19 @@ func hostNeed(t *testing.T, path, pkg string) {
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }
+
+// hostMinimalInitLua is KumoMTA's packaged minimal init.lua with kumoup's
+// lines where the printed steps put them.
+func hostMinimalInitLua(l writer.Layout) string {
+	return "local kumo = require 'kumo'\n" +
+		"package.path = '" + filepath.Dir(l.LuaModule()) + "/?.lua;' .. package.path\n" +
+		"local kumoup = require 'kumoup'\n" +
+		"kumoup.setup_webhook()\n" +
+		"kumo.on('init', function()\n" +
+		"  kumo.start_esmtp_listener { listen = '0.0.0.0:25' }\n" +
+		"  kumoup.setup_listener()\n" +
+		"  kumo.define_spool { name = 'data', path = '/var/spool/kumomta/data' }\n" +
+		"end)\n" +
+		"kumo.on('get_egress_source', kumoup.egress_source)\n" +
+		"kumo.on('get_egress_pool', kumoup.egress_pool)\n"
+}

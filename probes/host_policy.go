@@ -3,157 +3,52 @@ package probes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
-	"os"
-	"regexp"
 	"strings"
 
+	"github.com/kumoup/kumoup/internal/kumopolicy"
 	"github.com/kumoup/kumoup/writer"
 )
 
-// requireKumoup matches `require 'kumoup'`, `require "kumoup"`,
-// `require("kumoup")` and `require [[kumoup]]`.
-var requireKumoup = regexp.MustCompile(`\brequire\s*\(?\s*(?:'kumoup'|"kumoup"|\[\[kumoup\]\])\s*\)?`)
-
 // checkPolicyWired: kumoup never edits the user's init.lua, so the module
-// only takes effect when init.lua requires it and calls what it provides.
+// only takes effect when init.lua requires it and calls what it provides
+// where it runs. init.lua and the policy files it requires are read with a
+// Lua parser (internal/kumopolicy), which also finds what would stop kumod
+// loading the policy: a second handler for a single-handler event, and
+// HTTP listeners other than kumoup's.
 func checkPolicyWired(ctx context.Context, t *Target) Result {
 	path := t.Layout.PolicyInit()
-	snippet, err := writer.InitLuaLines(t.Layout)
-	if err != nil {
-		return Fail("report this as a kumoup bug", "render the init.lua lines: %v", err)
-	}
-	lines := luaCodeLines(snippet)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Fail("install KumoMTA (its package creates "+path+"), then add:\n"+strings.Join(lines, "\n"),
+	a, err := kumopolicy.Analyze(ctx, t.Layout)
+	var perr *kumopolicy.ParseError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		lines, lerr := writer.InitLuaLines(t.Layout)
+		if lerr != nil {
+			return Fail("report this as a kumoup bug", "render the init.lua lines: %v", lerr)
+		}
+		return Fail("install KumoMTA (its package creates "+path+"), then add:\n"+strings.TrimRight(kumopolicy.CodeLines(lines), "\n"),
 			"%s does not exist", path)
+	case errors.As(err, &perr):
+		return Warn("check the policy with `kumoup policy validate` (kumod's own parser); kumoup's parser reads Lua 5.1 syntax and cannot analyse this file",
+			"cannot analyse the policy: %v", err)
+	case errors.Is(err, fs.ErrPermission):
+		return Skip("cannot read the policy: %v (run kumoup status as root)", err)
+	case err != nil:
+		return Fail("make "+path+" and the files it requires regular files kumoup can read", "cannot read the policy: %v", err)
 	}
-	if err != nil {
-		return Skip("cannot read %s: %v (run kumoup status as root)", path, errors.Unwrap(err))
-	}
-	code := stripLuaComments(string(b))
-	if !requireKumoup.MatchString(maskLuaStrings(code)) {
-		return Fail("add to "+path+":\n"+strings.Join(lines, "\n"),
-			"%s does not require 'kumoup': the module (listener, egress through KumoProxy, webhook) is not loaded", path)
-	}
-	have := normalizeLua(code)
-	var missing []string
-	for _, l := range lines {
-		if requireKumoup.MatchString(l) {
-			continue
+	problems := a.Problems(t.Layout)
+	if len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		fixes := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i], fixes[i] = p.Message, p.Fix
 		}
-		if !strings.Contains(have, normalizeLua(l)) {
-			missing = append(missing, l)
+		detail := msgs[0]
+		if len(msgs) > 1 {
+			detail = fmt.Sprintf("%d problems: %s", len(msgs), strings.Join(msgs, "; "))
 		}
+		return Fail(strings.Join(fixes, "\n"), "%s", detail)
 	}
-	if len(missing) > 0 {
-		return Warn("add to "+path+" (see the header of "+t.Layout.LuaModule()+"):\n"+strings.Join(missing, "\n"),
-			"%s requires 'kumoup' but lacks %d of its lines, e.g. %s", path, len(missing), missing[0])
-	}
-	return Pass("%s requires 'kumoup' and calls everything it provides", path)
-}
-
-// luaCodeLines returns the non-comment, non-blank lines of a Lua snippet.
-func luaCodeLines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(stripLuaComments(s), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// normalizeLua drops white space and makes quotes uniform, so that
-// `kumo.on("x", f)` and `kumo.on('x',f)` compare equal.
-func normalizeLua(s string) string {
-	s = strings.ReplaceAll(s, `"`, `'`)
-	return strings.Join(strings.Fields(s), "")
-}
-
-// stripLuaComments removes `--` line comments and `--[[ ]]` / `--[==[ ]==]`
-// block comments, leaving string literals (which may contain "--") intact.
-// Newlines inside block comments are kept so line structure survives.
-func stripLuaComments(src string) string {
-	var b strings.Builder
-	for i := 0; i < len(src); {
-		c := src[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(src) && src[j] != c && src[j] != '\n' {
-				if src[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j = min(j+1, len(src))
-			b.WriteString(src[i:j])
-			i = j
-		case strings.HasPrefix(src[i:], "--"):
-			if level, ok := longBracket(src[i+2:]); ok {
-				closer := "]" + strings.Repeat("=", level) + "]"
-				body := src[i+2:]
-				end := strings.Index(body, closer)
-				if end < 0 {
-					end = len(body)
-				} else {
-					end += len(closer)
-				}
-				b.WriteString(strings.Repeat("\n", strings.Count(body[:end], "\n")))
-				i += 2 + end
-				continue
-			}
-			for i < len(src) && src[i] != '\n' {
-				i++
-			}
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String()
-}
-
-// maskLuaStrings empties every quoted string literal except 'kumoup' and
-// "kumoup", so a require spelled inside a string does not count as code.
-func maskLuaStrings(code string) string {
-	var b strings.Builder
-	for i := 0; i < len(code); {
-		c := code[i]
-		if c != '\'' && c != '"' {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(code) && code[j] != c && code[j] != '\n' {
-			if code[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		j = min(j+1, len(code))
-		if lit := code[i:j]; lit == "'kumoup'" || lit == `"kumoup"` {
-			b.WriteString(lit)
-		} else {
-			b.WriteString(string(c) + string(c))
-		}
-		i = j
-	}
-	return b.String()
-}
-
-// longBracket reports whether s starts with a Lua long bracket "[[" or
-// "[==[" and its level (the number of '=').
-func longBracket(s string) (int, bool) {
-	if !strings.HasPrefix(s, "[") {
-		return 0, false
-	}
-	n := strings.IndexFunc(s[1:], func(r rune) bool { return r != '=' })
-	if n < 0 || s[1+n] != '[' {
-		return 0, false
-	}
-	return n, true
+	return Pass("%s requires 'kumoup' (%s shape): its listener starts in init and is the only one, its webhook is set up at load, its source and pool are reachable, and no single-handler event has two handlers", path, a.Shape())
 }

@@ -9,7 +9,7 @@ import (
 
 func TestInitLuaRequiringTheModulePasses(t *testing.T) {
 	f := newHostFixture(t)
-	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusPass, "requires 'kumoup'")
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusPass, "requires 'kumoup'", "minimal")
 }
 
 func TestInitLuaWithoutTheRequireFailsWithTheLinesToAdd(t *testing.T) {
@@ -28,15 +28,55 @@ func TestInitLuaRequiringWithParenthesesAndDoubleQuotesCounts(t *testing.T) {
 	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusPass)
 }
 
-func TestInitLuaRequiringButNotCallingTheModuleWarns(t *testing.T) {
+func TestInitLuaRequiringButNotCallingTheModuleFailsWithEachLine(t *testing.T) {
 	f := newHostFixture(t)
 	init := f.target.Layout.PolicyInit()
 	hostWriteFile(t, init, "package.path = '"+filepath.Dir(f.target.Layout.LuaModule())+"/?.lua;' .. package.path\nlocal kumoup = require 'kumoup'\n", 0o644)
-	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusWarn, "lacks", "kumo.on('get_egress_source', kumoup.egress_source)")
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "never calls kumoup.setup_webhook()", "never calls kumoup.setup_listener()",
+		"kumo.on('get_egress_source', kumoup.egress_source)", "kumo.on('get_egress_pool', kumoup.egress_pool)")
 }
 
 func TestInitLuaMissingFails(t *testing.T) {
 	f := newHostFixture(t)
 	os.Remove(f.target.Layout.PolicyInit())
 	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "does not exist", "install KumoMTA")
+}
+
+func TestInitLuaRequiredFilesAreReadToo(t *testing.T) {
+	f := newHostFixture(t)
+	dir := filepath.Dir(f.target.Layout.PolicyInit())
+	// A file the policy requires registers get_egress_source a second time.
+	hostWriteFile(t, filepath.Join(dir, "site", "egress.lua"), "local kumo = require 'kumo'\nkumo.on('get_egress_source', function(name) return nil end)\n", 0o644)
+	b, _ := os.ReadFile(f.target.Layout.PolicyInit())
+	hostWriteFile(t, f.target.Layout.PolicyInit(), string(b)+"require 'site.egress'\n", 0o644)
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "get_egress_source is registered 2 times", "site/egress.lua:2")
+}
+
+func TestInitLuaUseBeforeTheRequireFails(t *testing.T) {
+	f := newHostFixture(t)
+	b, _ := os.ReadFile(f.target.Layout.PolicyInit())
+	code := strings.Replace(string(b), "local kumoup = require 'kumoup'\n", "", 1) + "local kumoup = require 'kumoup'\n"
+	hostWriteFile(t, f.target.Layout.PolicyInit(), code, 0o644)
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "before `local kumoup = require 'kumoup'`", "move `local kumoup = require 'kumoup'`")
+}
+
+func TestInitLuaThatKumoupCannotParseWarns(t *testing.T) {
+	f := newHostFixture(t)
+	b, _ := os.ReadFile(f.target.Layout.PolicyInit())
+	// Lua 5.4's integer division: kumod reads it, gopher-lua (5.1) does not.
+	hostWriteFile(t, f.target.Layout.PolicyInit(), string(b)+"local half = 10 // 2\n", 0o644)
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusWarn, "kumoup policy validate")
+}
+
+func TestInitLuaSymlinkIsNotFollowed(t *testing.T) {
+	f := newHostFixture(t)
+	init := f.target.Layout.PolicyInit()
+	real := init + ".real"
+	if err := os.Rename(init, real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, init); err != nil {
+		t.Fatal(err)
+	}
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "symbolic link")
 }
