@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -38,12 +39,17 @@ func defaultSteps(l writer.Layout, cert certStatus) []step {
 	if cert.Missing() {
 		steps = append(steps, step{title: "Get the certificate (nginx -t fails until it exists)", manual: cert.CertbotCommand(), manualCommand: true})
 	}
-	lines, err := writer.InitLuaLines(l)
+	// The lines for the shape of the host's init.lua (sources:setup, own
+	// egress handlers, or minimal): a bounded read of the policy files.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	shape := probes.PolicyShape(ctx, l)
+	cancel()
+	lines, err := writer.InitLuaLinesFor(l, shape)
 	if err != nil {
 		lines = "-- " + err.Error()
 	}
 	steps = append(steps,
-		step{title: "Add these lines to " + l.PolicyInit() + " (kumoup never edits it)", manual: strings.TrimSuffix(lines, "\n")},
+		step{title: "Add these lines to " + l.PolicyInit() + " (kumoup never edits it; its shape: " + shape.String() + "), then check it with kumoup policy validate", manual: strings.TrimSuffix(lines, "\n")},
 		step{title: "Check the nginx configuration", argv: []string{"nginx", "-t"}},
 		step{title: "Reload nginx", argv: []string{"systemctl", "reload", "nginx"}},
 		step{title: "Load the environment file (systemd drop-in)", argv: []string{"systemctl", "daemon-reload"}},

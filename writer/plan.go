@@ -311,7 +311,13 @@ func indent(s, prefix string) string {
 // map_hash_bucket_size and a default 443 server (nginx -t fails), and the
 // old token would still be accepted for the old name.
 func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
-	files, err := Render(d, Options{Layout: l})
+	return PlanForKumod(d, l, model.KumoVersion{})
+}
+
+// PlanForKumod is PlanFor rendering for the installed kumod's version
+// (DetectKumod; the zero value is a current release).
+func PlanForKumod(d model.Deployment, l Layout, kumod model.KumoVersion) (*Plan, error) {
+	files, err := Render(d, Options{Layout: l, Kumod: kumod})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -79,7 +82,14 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 	}
 	printWarnings(errw, problems)
 
-	plan, err := writer.PlanFor(d, layout)
+	kumod, kerr := writer.DetectKumod(cmd.Context(), layout)
+	if kerr != nil && !errors.Is(kerr, writer.ErrKumodMissing) {
+		fmt.Fprintf(errw, "warning: %v; rendering for KumoMTA %s or later\n", kerr, model.MinKumoVersion)
+	}
+	if note := writer.KumodNote(d, kumod); note != "" {
+		fmt.Fprintf(errw, "warning: %s\n", note)
+	}
+	plan, err := writer.PlanForKumod(d, layout, kumod)
 	if err != nil {
 		return failure(err)
 	}
@@ -102,7 +112,7 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 	if err != nil {
 		return failure(fmt.Errorf("apply stopped: %w (every file is either as it was or fully written; see the list above)", err))
 	}
-	printConnection(out, d, layout)
+	printConnection(cmd.Context(), out, d, layout)
 	return nil
 }
 
@@ -122,7 +132,7 @@ func printWarnings(w io.Writer, p model.Problems) {
 	}
 }
 
-func printConnection(w io.Writer, d model.Deployment, l writer.Layout) {
+func printConnection(ctx context.Context, w io.Writer, d model.Deployment, l writer.Layout) {
 	fmt.Fprintln(w, "\nApp connection (KumoMTA screen)")
 	for _, s := range writer.AppConnection(d, l) {
 		fmt.Fprintf(w, "  %-17s %s\n", s.Label, s.Value)
@@ -131,8 +141,9 @@ func printConnection(w io.Writer, d model.Deployment, l writer.Layout) {
 	for i, s := range writer.NextSteps(l) {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, s)
 	}
-	if lines, err := writer.InitLuaLines(l); err == nil {
-		fmt.Fprintln(w, "\nLines for init.lua")
+	shape := probes.PolicyShape(ctx, l)
+	if lines, err := writer.InitLuaLinesFor(l, shape); err == nil {
+		fmt.Fprintf(w, "\nLines for init.lua (%s: %s; check with `kumoup policy validate`)\n", l.PolicyInit(), shape)
 		for _, line := range strings.Split(strings.TrimRight(lines, "\n"), "\n") {
 			fmt.Fprintf(w, "  %s\n", line)
 		}
