@@ -1,5 +1,7 @@
 package probes
 
+import "github.com/kumoup/kumoup/model"
+
 // hostChecks are the host family, in catalogue order: what the files,
 // sockets and services on this machine say, read locally.
 var hostChecks = []Check{
@@ -11,5 +13,6 @@ var hostChecks = []Check{
 	{ID: "host.tokens.history", Title: "No token in shell history or readable answers", Run: checkTokensHistory},
 	{ID: "host.systemd.envfile", Title: "kumomta loads the environment file, restarted since", Run: checkSystemdEnvFile},
 	{ID: "host.nginx.config", Title: "nginx -t passes", Run: checkNginxConfig},
+	{ID: "host.kumod.version", Title: "KumoMTA is " + model.MinKumoVersion + " or later", Run: checkKumodVersion},
 	{ID: "host.policy.wired", Title: "init.lua uses the kumoup module", Run: checkPolicyWired},
 }
