@@ -54,6 +54,10 @@ type Options struct {
 	ListenAddrs []string
 	// HTTPSPort and HTTPPort default to 443 and 80.
 	HTTPSPort, HTTPPort int
+	// HTTPOnly renders the bootstrap site: port 80 only (the ACME location
+	// and the redirect), no 443 server, so that nginx accepts it before the
+	// certificate exists (see CertificateMissing).
+	HTTPOnly bool
 }
 
 // HSTSMaxAge is the Strict-Transport-Security max-age kumoup sends (two
@@ -136,6 +140,7 @@ func renderSite(d model.Deployment, opt Options) ([]byte, error) {
 		"Locations":      []location{{model.InjectionPath}, {model.MetricsPath}},
 		"ACMEWebroot":    d.ACMEWebroot,
 		"RedirectBase":   redirect,
+		"HTTPOnly":       opt.HTTPOnly,
 	})
 }
 
