@@ -32,6 +32,9 @@ func CertCommand(l writer.Layout) string {
 }
 
 func checkCertificateObtained(_ context.Context, t *Target) Result {
+	if t.Deployment.TLSCertificate == "" || t.Deployment.TLSCertificateKey == "" {
+		return Skip("no certificate paths in the deployment")
+	}
 	missing := writer.CertificateMissing(t.Deployment)
 	if len(missing) == 0 {
 		return Pass("%s and %s exist", t.Deployment.TLSCertificate, t.Deployment.TLSCertificateKey)
