@@ -50,9 +50,12 @@ func (f *Failure) Error() string {
 func (f *Failure) Unwrap() error { return f.Err }
 
 var (
-	reDNS        = regexp.MustCompile(`(?i)DNS problem|NXDOMAIN|no valid A records|SERVFAIL looking up`)
-	reConnect    = regexp.MustCompile(`(?i)(Timeout during connect|Connection refused|connection reset|Timeout after connect|likely firewall problem|Fetching http://\S+: (Error|Timeout))`)
-	reInvalid    = regexp.MustCompile(`(?i)Invalid response from (\S+?):?\s+(\d{3})`)
+	// Let's Encrypt (Boulder) and pebble word the same problems
+	// differently; certbot prints the problem's type on a line of its own.
+	reDNS        = regexp.MustCompile(`(?i)DNS problem|NXDOMAIN|no valid A records|SERVFAIL looking up|could not resolve|Type:\s+dns\b`)
+	reConnect    = regexp.MustCompile(`(?i)(Timeout during connect|Connection refused|connection reset|Timeout after connect|likely firewall problem|Fetching http://\S+: (Error|Timeout)|Type:\s+connection\b)`)
+	reInvalid    = regexp.MustCompile(`(?i)(?:Invalid response from \S+?:?\s+|Non-200 status code from HTTP: \S+ returned )(\d{3})`)
+	reUnauth     = regexp.MustCompile(`(?i)Type:\s+unauthorized\b`)
 	reRateLimit  = regexp.MustCompile(`(?i)rateLimited|too many (certificates|failed authorizations|new orders|registrations|requests)|rate limit`)
 	reServerDown = regexp.MustCompile(`(?i)(Max retries exceeded with url|Failed to establish a new connection|NewConnectionError|Unable to reach|Service Unavailable|Name or service not known|Temporary failure in name resolution|Connection aborted|SSLError|certificate verify failed|503 Server Error)`)
 	reCAA        = regexp.MustCompile(`(?i)CAA record`)
@@ -96,8 +99,12 @@ func Classify(r Request, output string) *Failure {
 	case reInvalid.MatchString(output):
 		m := reInvalid.FindStringSubmatch(output)
 		return &Failure{Kind: KindPort80,
-			Cause: with(fmt.Sprintf("port 80 of %s answered %s for the challenge file: it does not serve %s", name, m[2], r.Webroot)),
+			Cause: with(fmt.Sprintf("port 80 of %s answered %s for the challenge file: it does not serve %s", name, m[1], r.Webroot)),
 			Fix:   fmt.Sprintf("the name must reach this host's nginx, and its port 80 server for %s must have `location ^~ /.well-known/acme-challenge/ { root %s; }` (`kumoup apply` writes it; Debian's default site answers for other names); then `nginx -t && systemctl reload nginx`", name, r.Webroot)}
+	case reUnauth.MatchString(output):
+		return &Failure{Kind: KindPort80,
+			Cause: with("port 80 of " + name + " did not serve the challenge file from " + r.Webroot),
+			Fix:   fmt.Sprintf("the name must reach this host's nginx, and its port 80 server for %s must have `location ^~ /.well-known/acme-challenge/ { root %s; }` (`kumoup apply` writes it); then `nginx -t && systemctl reload nginx`", name, r.Webroot)}
 	case reConnect.MatchString(output) && strings.Contains(output, "acme-challenge"):
 		return &Failure{Kind: KindPort80,
 			Cause: with("the ACME server could not connect to port 80 of " + name),
