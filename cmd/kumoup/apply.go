@@ -103,6 +103,7 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 		return failure(fmt.Errorf("apply stopped: %w (every file is either as it was or fully written; see the list above)", err))
 	}
 	printConnection(out, d, layout)
+	printCertNext(out, plan, layout)
 	return nil
 }
 
