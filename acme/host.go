@@ -76,4 +76,3 @@ func run(ctx context.Context, progress io.Writer, argv ...string) error {
 	}
 	return nil
 }
-
