@@ -146,7 +146,12 @@ func Bootstrap(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if err := step(StepCertbot, func() error {
 		emit(Event{Step: StepCertbot, Line: "$ " + req.Command()})
-		if err := Obtain(ctx, req, func(l string) { emit(Event{Step: StepCertbot, Line: l}) }); err != nil {
+		line := func(l string) {
+			if strings.TrimSpace(l) != "" { // an empty Line is a step's start
+				emit(Event{Step: StepCertbot, Line: l})
+			}
+		}
+		if err := Obtain(ctx, req, line); err != nil {
 			return err
 		}
 		if missing := writer.CertificateMissing(d); len(missing) > 0 {

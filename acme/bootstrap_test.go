@@ -355,7 +355,7 @@ func certbotRenew(t *testing.T, req acme.Request, peb *pebbletest.Server) (strin
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(t.Context(), bin, "renew", "--force-renewal", "--non-interactive",
+	cmd := exec.CommandContext(t.Context(), bin, "renew", "--force-renewal", "--non-interactive", "--no-random-sleep-on-renew",
 		"--config-dir", req.ConfigDir, "--work-dir", req.WorkDir, "--logs-dir", req.LogsDir)
 	cmd.Env = append(os.Environ(), peb.Env()...)
 	out, err := cmd.CombinedOutput()
