@@ -28,6 +28,9 @@ type Deployment struct {
 	TLSCertificateKey string `yaml:"tls_certificate_key,omitempty"`
 	// ACMEWebroot is the directory nginx serves /.well-known/acme-challenge/ from.
 	ACMEWebroot string `yaml:"acme_webroot,omitempty"`
+	// ACMEEmail is the address Let's Encrypt writes to about the
+	// certificate (expiry, policy changes); optional (see ValidateACMEEmail).
+	ACMEEmail string `yaml:"acme_email,omitempty"`
 
 	// InjectionToken is the bearer token the app sends to nginx.
 	InjectionToken string `yaml:"-"`

@@ -26,6 +26,7 @@ func (d Deployment) Validate() Problems {
 		p.addErr(c.field, ValidateAbsPath(c.path))
 	}
 	p.addErr("acme_webroot", ValidateAbsPath(d.ACMEWebroot))
+	p.addErr("acme_email", ValidateACMEEmail(d.ACMEEmail))
 	p.addErr("injection_token", ValidateToken(d.InjectionToken))
 	p.addErr("webhook_token", ValidateToken(d.WebhookToken))
 	if d.InjectionToken != "" && d.InjectionToken == d.WebhookToken {

@@ -21,7 +21,7 @@ type Check struct {
 // network, dns, then the optional reverse SMTP proxy (which skips unless
 // smtp_proxy is enabled).
 func Catalogue() []Check {
-	return slices.Concat(edgeChecks, tlsChecks, hostChecks, networkChecks, dnsChecks, []Check{SMTPProxyCheck()})
+	return slices.Concat(bootstrapChecks, edgeChecks, tlsChecks, hostChecks, renewalChecks, networkChecks, dnsChecks, []Check{SMTPProxyCheck()})
 }
 
 // familyPrefixes names the families whose IDs do not start with the
@@ -75,6 +75,7 @@ func Run(ctx context.Context, t *Target, checks []Check) []Result {
 // runUnmasked is Run without the final Redact: the tests use it to prove
 // that the checks themselves never put a token in a result.
 func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
+	checks = awaitCertificate(t, checks)
 	timeout := t.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout

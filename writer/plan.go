@@ -83,6 +83,11 @@ type Plan struct {
 	Leftovers []string
 	// owners is set when file owners are compared (running as root).
 	owners bool
+	// HTTPOnly is set when the nginx site is rendered without its 443
+	// server because the certificate files are missing (see
+	// CertificateMissing); Missing lists them.
+	HTTPOnly bool
+	Missing  []string
 }
 
 // NewPlan reads each file's target and decides its action. It refuses a
@@ -259,6 +264,9 @@ func (p *Plan) Render(w io.Writer) error {
 	for _, l := range p.Leftovers {
 		fmt.Fprintf(&b, "remove    %s  (temp file left by an interrupted run)\n", l)
 	}
+	if p.HTTPOnly {
+		fmt.Fprintf(&b, "nginx site: %s (missing: %s); `kumoup cert` obtains it\n", HTTPOnlyNote, strings.Join(p.Missing, ", "))
+	}
 	fmt.Fprintf(&b, "plan: %s\n", p.Summary())
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -317,7 +325,8 @@ func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
 // PlanForKumod is PlanFor rendering for the installed kumod's version
 // (DetectKumod; the zero value is a current release).
 func PlanForKumod(d model.Deployment, l Layout, kumod model.KumoVersion) (*Plan, error) {
-	files, err := Render(d, Options{Layout: l, Kumod: kumod})
+	missing := CertificateMissing(d)
+	files, err := Render(d, Options{Layout: l, Kumod: kumod, HTTPOnly: len(missing) > 0})
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +334,7 @@ func PlanForKumod(d model.Deployment, l Layout, kumod model.KumoVersion) (*Plan,
 	if err != nil {
 		return nil, err
 	}
+	p.HTTPOnly, p.Missing = len(missing) > 0, missing
 	if err := p.RetirePreviousDomain(d, l); err != nil {
 		return nil, err
 	}

@@ -57,6 +57,10 @@ type Options struct {
 	// Kumod is the installed kumod's version (DetectKumod); the zero value
 	// renders for current releases.
 	Kumod model.KumoVersion
+	// HTTPOnly renders the bootstrap site: port 80 only (the ACME location
+	// and the redirect), no 443 server, so that nginx accepts it before the
+	// certificate exists (see CertificateMissing).
+	HTTPOnly bool
 }
 
 // HSTSMaxAge is the Strict-Transport-Security max-age kumoup sends (two
@@ -139,6 +143,7 @@ func renderSite(d model.Deployment, opt Options) ([]byte, error) {
 		"Locations":      []location{{model.InjectionPath}, {model.MetricsPath}},
 		"ACMEWebroot":    d.ACMEWebroot,
 		"RedirectBase":   redirect,
+		"HTTPOnly":       opt.HTTPOnly,
 	})
 }
 

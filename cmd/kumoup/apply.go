@@ -113,6 +113,7 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 		return failure(fmt.Errorf("apply stopped: %w (every file is either as it was or fully written; see the list above)", err))
 	}
 	printConnection(cmd.Context(), out, d, layout)
+	printCertNext(out, plan, layout)
 	return nil
 }
 

@@ -20,6 +20,7 @@ live dashboard once a deployment exists.`,
 	}
 	root.AddCommand(
 		newApplyCmd(),
+		newCertCmd(),
 		newStatusCmd(),
 		newMetricsCmd(),
 		newSetupCmd(),

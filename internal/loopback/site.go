@@ -65,6 +65,12 @@ type Config struct {
 	// HTTP port (default_server, serving DebianWelcome), as on a stock
 	// Debian host where the site file must coexist with it.
 	DebianDefaultSite bool
+	// NoCertificate starts from a tree without the certificate, as on a
+	// fresh host: no file is written at the certificate paths, the site is
+	// rendered HTTP only (as kumoup apply renders it then), only the HTTP
+	// port accepts until a certificate appears, and Reload never issues
+	// one (package acme's tests obtain it from pebble).
+	NoCertificate bool
 }
 
 // Site is a running loopback deployment: real nginx on 127.0.0.1 high
@@ -115,6 +121,7 @@ type Site struct {
 	stderr   *syncBuffer
 	ownKumod bool
 	ownDir   bool
+	noCert   bool
 	stopOnce sync.Once
 	stopErr  error
 	stopped  chan struct{}
@@ -133,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{NginxBinary: bin, stopped: make(chan struct{}), exited: make(chan struct{})}
+	s := &Site{NginxBinary: bin, stopped: make(chan struct{}), exited: make(chan struct{}), noCert: cfg.NoCertificate}
 	ok := false
 	defer func() {
 		if !ok {
@@ -281,6 +288,9 @@ func (s *Site) writeCertificates(cfg Config) error {
 	if err := os.WriteFile(s.CAFile, ca.PEM, 0o644); err != nil {
 		return fmt.Errorf("loopback: write %s: %w", s.CAFile, err)
 	}
+	if cfg.NoCertificate {
+		return nil
+	}
 	certPEM, keyPEM := cfg.CertPEM, cfg.KeyPEM
 	if len(certPEM) == 0 || len(keyPEM) == 0 {
 		var err error
@@ -385,14 +395,21 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 }
 
 // render renders d for the site's layout, listening on 127.0.0.1 only at
-// httpsPort and httpPort.
+// httpsPort and httpPort; HTTP only while d's certificate is missing, as
+// writer.PlanFor renders it.
 func (s *Site) render(d model.Deployment, httpsPort, httpPort int) ([]writer.File, error) {
-	return writer.Render(d, writer.Options{
+	return writer.Render(d, s.renderOptions(d, httpsPort, httpPort))
+}
+
+// renderOptions are the writer options the site renders d with.
+func (s *Site) renderOptions(d model.Deployment, httpsPort, httpPort int) writer.Options {
+	return writer.Options{
 		Layout:      s.Layout,
 		ListenAddrs: []string{"127.0.0.1"},
 		HTTPSPort:   httpsPort,
 		HTTPPort:    httpPort,
-	})
+		HTTPOnly:    len(writer.CertificateMissing(d)) > 0,
+	}
 }
 
 // apply writes plan's files the way `kumoup apply` writes them
@@ -472,7 +489,8 @@ func (s *Site) run(ctx context.Context) error {
 		case <-tick.C:
 			// nginx writes its pid file only once it holds every listen
 			// socket; before that another process may be the one accepting.
-			if s.pidFileIs(cmd.Process.Pid) && accepts(s.HTTPSAddr) && accepts(s.HTTPAddr) {
+			httpOnly := s.noCert && len(writer.CertificateMissing(s.Deployment)) > 0
+			if s.pidFileIs(cmd.Process.Pid) && (httpOnly || accepts(s.HTTPSAddr)) && accepts(s.HTTPAddr) {
 				return nil
 			}
 		}

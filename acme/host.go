@@ -1,0 +1,78 @@
+package acme
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// HostApply is Config.Apply for a host (or a --root tree): it writes d's
+// files as writer.PlanFor renders them (HTTP only while the certificate
+// is missing), then, on a host, checks them with `nginx -t` and reloads
+// nginx (starting it when it is not running). Under a --root tree there
+// is no nginx to reload: it says so on progress. Progress gets one line
+// per file written and the commands run.
+func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d model.Deployment) error {
+	return func(ctx context.Context, d model.Deployment) error {
+		plan, err := writer.PlanFor(d, l)
+		if err != nil {
+			return err
+		}
+		if plan.Changed() > 0 || len(plan.Leftovers) > 0 {
+			if _, err := plan.ApplyWithProgress(ctx, progress); err != nil {
+				return err
+			}
+		}
+		if !l.IsHost() {
+			fmt.Fprintf(progress, "not reloading nginx: the files are under %s, not on this host\n", l.Root)
+			return nil
+		}
+		if err := run(ctx, progress, "nginx", "-t", "-q"); err != nil {
+			return fmt.Errorf("nginx -t refused the configuration (the previous files are kept as backups next to them): %w", err)
+		}
+		return run(ctx, progress, reloadCommand()...)
+	}
+}
+
+// reloadCommand reloads nginx through systemd when it runs (starting nginx
+// if it is stopped), else signals the running nginx, else starts it.
+func reloadCommand() []string {
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		return []string{"systemctl", "reload-or-restart", "nginx"}
+	}
+	if _, err := os.Stat("/run/nginx.pid"); err == nil {
+		return []string{"nginx", "-s", "reload"}
+	}
+	return []string{"nginx"}
+}
+
+func run(ctx context.Context, progress io.Writer, argv ...string) error {
+	fmt.Fprintf(progress, "$ %s\n", strings.Join(argv, " "))
+	bin, err := exec.LookPath(argv[0])
+	if err != nil && errors.Is(err, exec.ErrNotFound) {
+		for _, dir := range []string{"/usr/sbin/", "/sbin/", "/usr/bin/"} {
+			if fi, serr := os.Stat(dir + argv[0]); serr == nil && fi.Mode().IsRegular() {
+				bin, err = dir+argv[0], nil
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", argv[0], err)
+	}
+	out, err := exec.CommandContext(ctx, bin, argv[1:]...).CombinedOutput()
+	if len(out) > 0 {
+		_, _ = progress.Write(out)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
