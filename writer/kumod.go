@@ -78,3 +78,32 @@ func (w *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Software is what is installed on the host that changes what kumoup
+// renders: kumod's version (request_body_limit) and nginx's (the HTTP/2
+// directive).
+type Software struct {
+	Kumod model.KumoVersion
+	Nginx NginxVersion
+}
+
+// DetectSoftware asks the installed kumod and nginx their versions. What
+// it cannot learn stays the zero value, which renders for current kumod and
+// for the nginx form every supported release accepts; the warnings say what
+// was not learnt and what the rendering lacks because of it.
+func DetectSoftware(ctx context.Context, l Layout, d model.Deployment) (Software, []string) {
+	var sw Software
+	var warnings []string
+	kumod, err := DetectKumod(ctx, l)
+	if err != nil && !errors.Is(err, ErrKumodMissing) {
+		warnings = append(warnings, fmt.Sprintf("%v; rendering for KumoMTA %s or later", err, model.MinKumoVersion))
+	}
+	sw.Kumod = kumod
+	if note := KumodNote(d, kumod); note != "" {
+		warnings = append(warnings, note)
+	}
+	// nginx missing is said by the preflight and host.nginx.config; here it
+	// only means the site keeps the `listen ... http2` form.
+	sw.Nginx, _ = DetectNginx(ctx)
+	return sw, warnings
+}

@@ -319,14 +319,15 @@ func indent(s, prefix string) string {
 // map_hash_bucket_size and a default 443 server (nginx -t fails), and the
 // old token would still be accepted for the old name.
 func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
-	return PlanForKumod(d, l, model.KumoVersion{})
+	return PlanWith(d, l, Software{})
 }
 
-// PlanForKumod is PlanFor rendering for the installed kumod's version
-// (DetectKumod; the zero value is a current release).
-func PlanForKumod(d model.Deployment, l Layout, kumod model.KumoVersion) (*Plan, error) {
+// PlanWith is PlanFor rendering for the host's installed software
+// (DetectSoftware; the zero value renders for current kumod and for the
+// nginx form every supported release accepts).
+func PlanWith(d model.Deployment, l Layout, sw Software) (*Plan, error) {
 	missing := CertificateMissing(d)
-	files, err := Render(d, Options{Layout: l, Kumod: kumod, HTTPOnly: len(missing) > 0})
+	files, err := Render(d, Options{Layout: l, Kumod: sw.Kumod, Nginx: sw.Nginx, HTTPOnly: len(missing) > 0})
 	if err != nil {
 		return nil, err
 	}

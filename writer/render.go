@@ -57,6 +57,10 @@ type Options struct {
 	// Kumod is the installed kumod's version (DetectKumod); the zero value
 	// renders for current releases.
 	Kumod model.KumoVersion
+	// Nginx is the installed nginx's version (DetectNginx): from 1.25.1
+	// HTTP/2 is enabled with `http2 on;`; the zero value renders the
+	// `listen ... http2` form every supported release accepts.
+	Nginx NginxVersion
 	// HTTPOnly renders the bootstrap site: port 80 only (the ACME location
 	// and the redirect), no 443 server, so that nginx accepts it before the
 	// certificate exists (see CertificateMissing).
@@ -144,6 +148,7 @@ func renderSite(d model.Deployment, opt Options) ([]byte, error) {
 		"ACMEWebroot":    d.ACMEWebroot,
 		"RedirectBase":   redirect,
 		"HTTPOnly":       opt.HTTPOnly,
+		"HTTP2Directive": opt.Nginx.HTTP2Directive(),
 	})
 }
 

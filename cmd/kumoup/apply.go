@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,14 +81,11 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 	}
 	printWarnings(errw, problems)
 
-	kumod, kerr := writer.DetectKumod(cmd.Context(), layout)
-	if kerr != nil && !errors.Is(kerr, writer.ErrKumodMissing) {
-		fmt.Fprintf(errw, "warning: %v; rendering for KumoMTA %s or later\n", kerr, model.MinKumoVersion)
+	sw, warnings := writer.DetectSoftware(cmd.Context(), layout, d)
+	for _, w := range warnings {
+		fmt.Fprintf(errw, "warning: %s\n", w)
 	}
-	if note := writer.KumodNote(d, kumod); note != "" {
-		fmt.Fprintf(errw, "warning: %s\n", note)
-	}
-	plan, err := writer.PlanForKumod(d, layout, kumod)
+	plan, err := writer.PlanWith(d, layout, sw)
 	if err != nil {
 		return failure(err)
 	}

@@ -71,6 +71,10 @@ type Config struct {
 	// port accepts until a certificate appears, and Reload never issues
 	// one (package acme's tests obtain it from pebble).
 	NoCertificate bool
+	// Nginx, when set, is the nginx version the site is rendered for
+	// instead of the version of the nginx that runs it (a test of what a
+	// newer nginx's form does to an older nginx).
+	Nginx writer.NginxVersion
 }
 
 // Site is a running loopback deployment: real nginx on 127.0.0.1 high
@@ -114,6 +118,9 @@ type Site struct {
 	NginxBinary, NginxConf, NginxPrefix string
 	// ErrorLog and AccessLog are nginx's logs inside the prefix.
 	ErrorLog, AccessLog string
+	// NginxVersion is the version the site is rendered for: the running
+	// nginx's (as kumoup apply detects it), or Config.Nginx.
+	NginxVersion writer.NginxVersion
 
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -141,6 +148,11 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 	s := &Site{NginxBinary: bin, stopped: make(chan struct{}), exited: make(chan struct{}), noCert: cfg.NoCertificate}
+	if s.NginxVersion = cfg.Nginx; s.NginxVersion == (writer.NginxVersion{}) {
+		if s.NginxVersion, err = writer.NginxVersionOf(ctx, bin); err != nil {
+			return nil, fmt.Errorf("loopback: %w", err)
+		}
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -409,6 +421,7 @@ func (s *Site) renderOptions(d model.Deployment, httpsPort, httpPort int) writer
 		HTTPSPort:   httpsPort,
 		HTTPPort:    httpPort,
 		HTTPOnly:    len(writer.CertificateMissing(d)) > 0,
+		Nginx:       s.NginxVersion,
 	}
 }
 
