@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // statusOptions are the flags of `kumoup status`. The token is never a
@@ -17,6 +19,8 @@ import (
 type statusOptions struct {
 	target probes.TargetOptions
 	json   bool
+	format string
+	output string
 	only   []string
 	ignore []string
 	list   bool
@@ -47,19 +51,28 @@ without a local deployment. KumoProxy's port 5000 is probed on NAME, and
 with --proxy IP on KumoProxy's own address too (its public or private IP,
 whichever this network could reach).
 
+--format prometheus writes the checks as Prometheus metrics instead
+(kumoup_check_status: 0 pass, 1 warn, 2 fail, -1 skip; durations, the
+certificate's expiry, the sweep's time, the build), and --output FILE
+replaces FILE atomically (mode 0644) for node_exporter's textfile
+collector: ` + "`kumoup prometheus --install-timer`" + ` runs that every minute.
+
 Exit status: 0 no check failed, 1 at least one failed, 2 bad usage or no
 deployment found.`,
 		Example: `  sudo kumoup status
   sudo kumoup status --json | jq '.checks[] | select(.status == "fail")'
   sudo kumoup status --only edge,tls --connect-to mta.example.com:443:127.0.0.1:443
   kumoup status --list
+  sudo kumoup status --format prometheus --output /var/lib/prometheus/node-exporter/kumoup.prom
   kumoup status --from-outside mta.example.com --proxy 203.0.113.7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd, opt) },
 	}
 	f := cmd.Flags()
 	bindTargetFlags(cmd, &opt.target, true)
-	f.BoolVar(&opt.json, "json", false, `print {"checks":[...],"summary":{...}} instead of the table`)
+	f.BoolVar(&opt.json, "json", false, `print {"checks":[...],"summary":{...}} instead of the table (--format json)`)
+	f.StringVar(&opt.format, "format", "text", "text, json or prometheus (the text exposition format, for node_exporter's textfile collector)")
+	f.StringVar(&opt.output, "output", "", "write the report to FILE (replaced atomically, mode 0644) instead of stdout")
 	f.StringSliceVar(&opt.only, "only", nil, "run only these checks (IDs or families: edge,tls.protocols)")
 	f.StringSliceVar(&opt.ignore, "ignore", nil, "skip these checks (IDs or families)")
 	f.BoolVar(&opt.list, "list", false, "list the checks (after --only/--ignore) and exit")
@@ -74,6 +87,10 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 		catalogue = probes.OutsideCatalogue()
 	}
 	checks, err := probes.Select(catalogue, opt.only, opt.ignore)
+	if err != nil {
+		return usageError(err)
+	}
+	format, err := statusFormat(opt)
 	if err != nil {
 		return usageError(err)
 	}
@@ -95,16 +112,29 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 	results := probes.Run(ctx, target, checks)
 	elapsed := time.Since(start)
 
-	if opt.json {
-		err = probes.WriteJSON(out, results)
-	} else {
-		err = probes.WriteText(out, results, probes.TextOptions{
-			Profile: colorprofile.Detect(out, os.Environ()),
+	report := out
+	var file bytes.Buffer
+	if opt.output != "" {
+		report = &file
+	}
+	switch format {
+	case "json":
+		err = probes.WriteJSON(report, results)
+	case "prometheus":
+		err = writeStatusPrometheus(ctx, report, target, results, elapsed)
+	default:
+		err = probes.WriteText(report, results, probes.TextOptions{
+			Profile: colorprofile.Detect(report, os.Environ()),
 			Elapsed: elapsed,
 		})
 	}
 	if err != nil {
 		return failure(fmt.Errorf("write the report: %w", err))
+	}
+	if opt.output != "" {
+		if err := writer.Publish(opt.output, file.Bytes(), 0o644); err != nil {
+			return failure(fmt.Errorf("--output: %w", err))
+		}
 	}
 	if cmd.Context().Err() != nil {
 		return silentExit(exitInterrupted)
