@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(nginx libnginx-mod-mail dante-server nftables ufw swaks openssh-server openssh-client tmux iproute2 openssl ca-certificates util-linux lua5.4 curl procps systemd certbot pebble prometheus testssl.sh man-db time)
+need=(nginx libnginx-mod-mail dante-server nftables ufw swaks openssh-server openssh-client tmux iproute2 openssl ca-certificates util-linux lua5.4 curl procps systemd certbot pebble prometheus testssl.sh man-db time prometheus-node-exporter)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
