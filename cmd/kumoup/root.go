@@ -29,6 +29,7 @@ live dashboard once a deployment exists.`,
 		newFirewallCmd(),
 		newProxyCmd(),
 		newPrometheusCmd(),
+		newFleetCmd(),
 	)
 	return root
 }
