@@ -178,3 +178,34 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSystemdAcceptsTheStatusTimer holds the service and timer to
+// systemd-analyze verify: no warning about any line, and a missing
+// binary is caught (so the verification does judge).
+func TestSystemdAcceptsTheStatusTimer(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Fatalf("systemd-analyze not found (apt-get install systemd): %v", err)
+	}
+	verify := func(binary string) (string, error) {
+		dir := t.TempDir()
+		files, err := RenderStatusTimer(Layout{}, StatusTimerOptions{Binary: binary})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range files {
+			p := filepath.Join(dir, filepath.Base(f.Path))
+			must(t, os.WriteFile(p, f.Content, 0o644))
+			names = append(names, p)
+		}
+		out, err := exec.Command(analyze, append([]string{"verify", "--man=no"}, names...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := verify("/bin/true"); err != nil || strings.TrimSpace(out) != "" {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	if out, err := verify("/nonexistent/kumoup"); err == nil {
+		t.Fatalf("systemd-analyze accepted a missing binary:\n%s", out)
+	}
+}

@@ -180,7 +180,7 @@ func prometheusHosts(opt prometheusOptions) ([]writer.PrometheusHost, error) {
 // scrollback.
 func printToken(cmd *cobra.Command, opt prometheusOptions) error {
 	out := cmd.OutOrStdout()
-	if f, ok := out.(*os.File); !ok || term.IsTerminal(f.Fd()) {
+	if f, ok := out.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		return usageError(errors.New("--print-token writes a secret: pipe it (| ssh prom 'install -m 0600 /dev/stdin FILE') or redirect it to a 0600 file, not to a terminal"))
 	}
 	target, err := newTarget(io.Discard, probes.TargetOptions{Root: opt.root, TokenFile: opt.tokenFile, Timeout: probes.DefaultTimeout})
