@@ -46,10 +46,29 @@ func fleetAt(w, h int, snap fleet.Snapshot, err error) Fleet {
 
 func fleetSend(m Fleet, keys ...string) Fleet {
 	for _, k := range keys {
-		next, _ := m.Update(press(k))
+		next, _ := m.Update(fleetPress(k))
 		m = next.(Fleet)
 	}
 	return m
+}
+
+// fleetSizes are the terminal sizes of the goldens.
+var fleetSizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+
+// fleetPress is the key press k ("enter", "esc", "up", "down" or a letter).
+func fleetPress(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
 }
 
 // requireFleetScreen checks the view fits w×h exactly and matches the
@@ -93,7 +112,7 @@ func TestFleetScreens(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-			for _, s := range sizes {
+			for _, s := range fleetSizes {
 				t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
 					requireFleetScreen(t, c.build(s.w, s.h))
 				})
@@ -139,12 +158,12 @@ func TestFleetUpdateNeverFetchesItself(t *testing.T) {
 	if tick == nil || calls.Load() != 1 {
 		t.Fatal("the answer did not schedule the next refresh, or Update fetched")
 	}
-	_, refresh := next.Update(press("r"))
+	_, refresh := next.Update(fleetPress("r"))
 	if refresh == nil || calls.Load() != 1 {
 		t.Fatal("r did not return a refresh command, or Update fetched")
 	}
 	m = next.(Fleet)
-	if _, again := fleetSend(m, "r").Update(press("r")); again != nil {
+	if _, again := fleetSend(m, "r").Update(fleetPress("r")); again != nil {
 		t.Fatal("a second r while a refresh runs started another")
 	}
 }
@@ -226,8 +245,8 @@ func TestFleetShowsEveryHostOfARealPrometheus(t *testing.T) {
 			t.Errorf("mta3's row does not show its certificate's days: %q", l)
 		}
 	}
-	tm.Send(press("down"))
-	tm.Send(press("enter"))
+	tm.Send(fleetPress("down"))
+	tm.Send(fleetPress("enter"))
 	waitFor("mta2's failing check", func(s string) bool {
 		return strings.Contains(s, "mta2.example.com  failing") && strings.Contains(s, "✗ edge.hsts") && strings.Contains(s, "kumoup status --only edge.hsts")
 	})
