@@ -131,7 +131,8 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 	if err != nil {
 		return failure(fmt.Errorf("write the report: %w", err))
 	}
-	if opt.output != "" {
+	// An interrupted sweep (cancelled checks) never replaces the file.
+	if opt.output != "" && cmd.Context().Err() == nil {
 		if err := writer.Publish(opt.output, file.Bytes(), 0o644); err != nil {
 			return failure(fmt.Errorf("--output: %w", err))
 		}
