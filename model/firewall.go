@@ -31,6 +31,11 @@ type Firewall struct {
 	// AppAddresses, when set, restricts inbound 443 on the MTA host to these
 	// addresses or CIDR prefixes (the app's egress). Empty: from anywhere.
 	AppAddresses []string `yaml:"app_addresses,omitempty"`
+	// PrometheusAddresses are the Prometheus server(s) that watch the MTA
+	// host (kumoup prometheus): admitted to 443, for kumod's /metrics
+	// through nginx, even under app_addresses, and to node_exporter's 9100,
+	// for kumoup's exported checks. Empty: 9100 stays closed.
+	PrometheusAddresses []string `yaml:"prometheus_addresses,omitempty"`
 	// MTAAddresses are the MTA host(s)' addresses as the KumoProxy host sees
 	// them: the only sources allowed to reach the proxy port. Required to
 	// render the proxy host's rules.
@@ -176,6 +181,12 @@ func ValidateAddrPort(s string) error {
 func (f Firewall) validate(p *Problems) {
 	for i, s := range f.AppAddresses {
 		field := "firewall.app_addresses[" + strconv.Itoa(i) + "]"
+		warn, err := ValidateFirewallAddress(s)
+		p.addErr(field, err)
+		p.addWarn(field, warn)
+	}
+	for i, s := range f.PrometheusAddresses {
+		field := "firewall.prometheus_addresses[" + strconv.Itoa(i) + "]"
 		warn, err := ValidateFirewallAddress(s)
 		p.addErr(field, err)
 		p.addWarn(field, warn)

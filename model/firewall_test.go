@@ -48,6 +48,7 @@ func TestInvalidFirewallAnswersNameTheFieldAndTheFix(t *testing.T) {
 		{"prefix with host bits", Firewall{AppAddresses: []string{"10.0.0.0/8", "192.0.2.7/24"}}, "firewall.app_addresses[1]", "write it as 192.0.2.0/24", false},
 		{"injection attempt", Firewall{AppAddresses: []string{"1.2.3.4 } accept;"}}, "firewall.app_addresses[0]", "not allowed", false},
 		{"allow-all prefix", Firewall{AppAddresses: []string{"0.0.0.0/0"}}, "firewall.app_addresses[0]", "matches every address", true},
+		{"prometheus address not an address", Firewall{PrometheusAddresses: []string{"prom.example.com"}}, "firewall.prometheus_addresses[0]", "neither an IP address nor a CIDR prefix", false},
 		{"mta address zone", Firewall{MTAAddresses: []string{"fe80::1%eth0"}}, "firewall.mta_addresses[0]", "zone", false},
 		{"resolver name", Firewall{Resolvers: []string{"dns.example.com"}}, "firewall.resolvers[0]", "resolv.conf", false},
 		{"ssh port out of range", Firewall{SSHPort: 70000}, "firewall.ssh_port", "1 to 65535", false},

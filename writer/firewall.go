@@ -70,6 +70,9 @@ type firewallData struct {
 	// MTA host.
 	AppAllowlist         bool
 	AppV4, AppV6         nftSet
+	Prometheus           bool
+	PromV4, PromV6       nftSet
+	NodeExporterPort     int
 	ProxyV4, ProxyV6     nftSet
 	ListenerPort         int
 	SMTPPort             int
@@ -135,6 +138,9 @@ func RenderFirewall(d model.Deployment, h Host, l Layout) (File, error) {
 		data.ProxyV4, data.ProxyV6 = splitSets("proxy", []netip.Prefix{netip.PrefixFrom(proxy.Unmap(), proxy.Unmap().BitLen())})
 		data.AppAllowlist = len(f.AppAddresses) > 0
 		data.AppV4, data.AppV6 = splitSets("app", model.ParsePrefixes(f.AppAddresses))
+		data.Prometheus = len(f.PrometheusAddresses) > 0
+		data.PromV4, data.PromV6 = splitSets("prometheus", model.ParsePrefixes(f.PrometheusAddresses))
+		data.NodeExporterPort = NodeExporterPort
 		data.ListenerPort = d.ListenerPort()
 		data.WebhookPort = webhookPort(d)
 		if s := d.SMTPProxy; s.Enabled {

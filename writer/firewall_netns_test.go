@@ -38,7 +38,7 @@ func newHosts(t *testing.T) hosts {
 	lan.Attach(t, h.app, appIP+"/24", appIP6+"/64")
 	lan.Attach(t, h.resolver, resolverIP+"/24")
 	// Every port listens on every address: the firewall alone decides.
-	serve(t, h.mta, 22, 80, 443, 8000, 5000)
+	serve(t, h.mta, 22, 80, 443, 8000, 5000, NodeExporterPort)
 	serve(t, h.proxy, 22, 5000, 8080)
 	serve(t, h.pub, 25, 53, 443, 9999)
 	serve(t, h.resolver, 53)
@@ -173,6 +173,7 @@ func TestFirewallInNamespacesExposesOnlyTheTablesPorts(t *testing.T) {
 		{"public cannot reach kumod's 8000", h.pub, mta(8000), false},
 		{"public cannot reach 8000 over IPv6", h.pub, "[" + mtaIP6 + "]:8000", false},
 		{"public cannot reach 5000 on the MTA host", h.pub, mta(5000), false},
+		{"public cannot reach node_exporter's 9100 (no prometheus_addresses)", h.pub, mta(NodeExporterPort), false},
 		{"kumod's 8000 answers on loopback", h.mta, "127.0.0.1:8000", true},
 		{"the MTA host reaches KumoProxy's 5000", h.mta, proxy(5000), true},
 		{"the MTA host reaches KumoProxy's 5000 over IPv6", h.mta, "[" + proxyIP6 + "]:5000", true},
@@ -206,6 +207,20 @@ func TestFirewallInNamespacesExposesOnlyTheTablesPorts(t *testing.T) {
 			{"public still reaches 80", h.pub, mta(80), true},
 			{"public still reaches SSH", h.pub, mta(22), true},
 			{"the app cannot reach 8000", h.app, mta(8000), false},
+		})
+	})
+
+	t.Run("prometheus addresses, with the app allowlist", func(t *testing.T) {
+		d := d
+		d.Firewall.AppAddresses = []string{appIP, appIP6}
+		d.Firewall.PrometheusAddresses = []string{pubIP}
+		loadRules(t, h.mta, d, HostMTA)
+		expect(t, []reach{
+			{"the listed Prometheus reaches 443 (kumod's /metrics)", h.pub, mta(443), true},
+			{"the listed Prometheus reaches node_exporter's 9100", h.pub, mta(NodeExporterPort), true},
+			{"the app still reaches 443", h.app, mta(443), true},
+			{"the app cannot reach 9100", h.app, mta(NodeExporterPort), false},
+			{"the listed Prometheus still cannot reach 8000", h.pub, mta(8000), false},
 		})
 	})
 

@@ -31,6 +31,8 @@ func firewallCases() map[string]struct {
 	strict.WebhookURL = "https://app.example.com:8443/events"
 	smtp := allow
 	smtp.SMTPProxy = model.SMTPProxy{Enabled: true, Backend: "10.0.0.9:2525"}
+	prom := allow
+	prom.Firewall.PrometheusAddresses = []string{"192.0.2.9", "2001:db8:9::9"}
 	proxyStrict := strict
 	proxyStrict.Firewall.ProxyStatusListen = "127.0.0.1:9090"
 	proxyStrict.Firewall.MTAAddresses = []string{"10.0.0.4", "2001:db8::4"}
@@ -42,6 +44,7 @@ func firewallCases() map[string]struct {
 		"mta-allowlist":       {HostMTA, allow},
 		"mta-strict":          {HostMTA, strict},
 		"mta-smtp-proxy":      {HostMTA, smtp},
+		"mta-prometheus":      {HostMTA, prom},
 		"proxy-guarded":       {HostProxy, firewallDeployment()},
 		"proxy-strict-status": {HostProxy, proxyStrict},
 	}

@@ -46,6 +46,9 @@ func UFWCommands(d model.Deployment, h Host) ([]string, error) {
 				cmds = append(cmds, fmt.Sprintf("ufw allow proto tcp from %s to any port %d comment 'the app (kumoup)'", a, p))
 			}
 		}
+		for _, a := range f.PrometheusAddresses {
+			cmds = append(cmds, fmt.Sprintf("ufw allow proto tcp from %s to any port 443,%d comment 'Prometheus (kumoup)'", a, NodeExporterPort))
+		}
 		cmds = append(cmds, outboundDNS(f)...)
 		cmds = append(cmds, fmt.Sprintf("ufw allow out proto tcp to %s port %d comment 'KumoProxy (kumoup)'", proxy, d.ProxyPort))
 		if be, ok := smtpProxyRemoteBackend(d); ok {

@@ -11,6 +11,7 @@ import (
 func TestUFWCommandsMirrorTheMTARules(t *testing.T) {
 	d := firewallDeployment()
 	d.Firewall.AppAddresses = []string{"203.0.113.7"}
+	d.Firewall.PrometheusAddresses = []string{"192.0.2.9"}
 	d.Firewall.Resolvers = []string{"10.0.0.2"}
 	cmds, err := UFWCommands(d, HostMTA)
 	if err != nil {
@@ -21,6 +22,7 @@ func TestUFWCommandsMirrorTheMTARules(t *testing.T) {
 		"ufw allow 22/tcp", "ufw default deny incoming", "ufw deny 8000/tcp", "ufw allow 80/tcp",
 		"ufw allow proto tcp from 203.0.113.7 to any port 443", "ufw allow out proto tcp to 10.0.0.5 port 5000",
 		"ufw reject out 25/tcp", "ufw allow out to 10.0.0.2 port 53", "ufw reject out 53",
+		"ufw allow proto tcp from 192.0.2.9 to any port 443,9100",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("lacks %q:\n%s", want, text)
