@@ -28,6 +28,7 @@ live dashboard once a deployment exists.`,
 		newDemoCmd(),
 		newFirewallCmd(),
 		newProxyCmd(),
+		newPolicyCmd(),
 	)
 	return root
 }
