@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -172,5 +173,39 @@ func TestPolicyShapeDetectedForTheLinesKumoupPrints(t *testing.T) {
 		if got := PolicyShape(t.Context(), f.target.Layout); got != w {
 			t.Errorf("%s: shape %s, want %s", s.name, got, w)
 		}
+	}
+}
+
+// TestModuleRenderedForAnOldKumodLoadsThere: a kumod before 2024.06.10
+// rejects request_body_limit (deny_unknown_fields); the module rendered for
+// it leaves the field out and loads, the current one does not.
+func TestModuleRenderedForAnOldKumodLoadsThere(t *testing.T) {
+	var minimal policyShape
+	for _, s := range loadPolicyShapes(t) {
+		if s.name == "minimal-good" {
+			minimal = s
+		}
+	}
+	old := "STANDIN_KUMOD_BEFORE_BODY_LIMIT=1"
+
+	f := newHostFixture(t)
+	dir := installShape(t, f, minimal)
+	got := runStandin(t, f, dir, minimal, old)
+	if !strings.Contains(got["verdict"], "unknown field `request_body_limit`") {
+		t.Errorf("current module on an old kumod: %q, want the unknown-field error", got["verdict"])
+	}
+
+	files, err := writer.Render(f.target.Deployment, writer.Options{Layout: f.target.Layout, Kumod: model.MustKumoVersion("kumod 2024.03.01-0f1e2d3c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		if file.Path == f.target.Layout.LuaModule() {
+			hostWriteFile(t, file.Path, string(file.Content), 0o644)
+		}
+	}
+	got = runStandin(t, f, dir, minimal, old)
+	if got["verdict"] != "pass" || got["listener.request_body_limit"] != "nil" {
+		t.Errorf("module rendered for 2024.03.01: verdict %q, request_body_limit %q; want pass without the field", got["verdict"], got["listener.request_body_limit"])
 	}
 }

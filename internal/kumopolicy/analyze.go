@@ -70,6 +70,27 @@ type Registration struct {
 	Kind HandlerKind
 	body []ast.Stmt
 	file string
+	// branches are the if/else branches the registration sits in.
+	branches []branch
+}
+
+// branch is one side of an if statement.
+type branch struct {
+	stmt *ast.IfStmt
+	then bool
+}
+
+// exclusive reports whether two registrations sit in different branches of
+// one if statement, so that at most one of them runs.
+func exclusive(a, b Registration) bool {
+	for _, x := range a.branches {
+		for _, y := range b.branches {
+			if x.stmt == y.stmt && x.then != y.then {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Call is a call of interest and where it runs.
@@ -147,9 +168,10 @@ func Analyze(ctx context.Context, l writer.Layout) (*Analysis, error) {
 }
 
 type analyzer struct {
-	a    *Analysis
-	dir  string
-	seen map[string]bool
+	a        *Analysis
+	dir      string
+	seen     map[string]bool
+	branches map[*ast.FuncCallExpr][]branch // of the file being loaded
 }
 
 // scope is what a file's top level has named.
@@ -193,8 +215,40 @@ func (an *analyzer) file(ctx context.Context, path string, isInit bool) error {
 	return nil
 }
 
+// branchesOf maps every call at the top level (outside functions) to the
+// if/else branches it sits in.
+func branchesOf(stmts []ast.Stmt, path []branch, out map[*ast.FuncCallExpr][]branch) {
+	for _, st := range stmts {
+		if is, ok := st.(*ast.IfStmt); ok {
+			inspect([]ast.Stmt{&ast.ReturnStmt{Exprs: []ast.Expr{is.Condition}}}, false, func(n any) bool {
+				if c, ok := n.(*ast.FuncCallExpr); ok {
+					out[c] = path
+				}
+				return true
+			})
+			branchesOf(is.Then, append(append([]branch(nil), path...), branch{is, true}), out)
+			branchesOf(is.Else, append(append([]branch(nil), path...), branch{is, false}), out)
+			continue
+		}
+		inspect([]ast.Stmt{st}, false, func(n any) bool {
+			if is, ok := n.(*ast.IfStmt); ok && ast.Stmt(is) != st {
+				branchesOf([]ast.Stmt{is}, path, out)
+				return false
+			}
+			if c, ok := n.(*ast.FuncCallExpr); ok {
+				out[c] = path
+			}
+			return true
+		})
+	}
+}
+
 // load follows the top level in order, as kumod runs it.
 func (an *analyzer) load(ctx context.Context, sc *scope, chunk []ast.Stmt) error {
+	saved := an.branches
+	defer func() { an.branches = saved }()
+	an.branches = map[*ast.FuncCallExpr][]branch{}
+	branchesOf(chunk, nil, an.branches)
 	var err error
 	inspect(chunk, false, func(n any) bool {
 		if err != nil {
@@ -266,7 +320,7 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		if !ok {
 			return nil
 		}
-		r := Registration{Event: event, At: at, Kind: HandlerOpaque, file: sc.file}
+		r := Registration{Event: event, At: at, Kind: HandlerOpaque, file: sc.file, branches: an.branches[c]}
 		if len(c.Args) > 1 {
 			switch h := c.Args[1].(type) {
 			case *ast.FunctionExpr:
@@ -302,7 +356,7 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		}
 		an.a.Sources = append(an.a.Sources, s)
 		for _, ev := range []string{"get_egress_source", "get_egress_pool"} {
-			an.a.Registrations = append(an.a.Registrations, Registration{Event: ev, At: at, Via: "sources:setup", Kind: HandlerHelper, file: sc.file})
+			an.a.Registrations = append(an.a.Registrations, Registration{Event: ev, At: at, Via: "sources:setup", Kind: HandlerHelper, file: sc.file, branches: an.branches[c]})
 		}
 	}
 	return nil

@@ -40,7 +40,7 @@ func (a *Analysis) duplicates() []Problem {
 	}
 	for _, ev := range order {
 		rs := byEvent[ev]
-		if len(rs) < 2 {
+		if len(rs) < 2 || allExclusive(rs) {
 			continue
 		}
 		var where []string
@@ -56,6 +56,19 @@ func (a *Analysis) duplicates() []Problem {
 		out = append(out, Problem{Message: msg, Fix: a.duplicateFix(ev, rs)})
 	}
 	return out
+}
+
+// allExclusive: every pair sits in different branches of one if, so only
+// one registration runs.
+func allExclusive(rs []Registration) bool {
+	for i := range rs {
+		for j := i + 1; j < len(rs); j++ {
+			if !exclusive(rs[i], rs[j]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (a *Analysis) duplicateFix(ev string, rs []Registration) string {
