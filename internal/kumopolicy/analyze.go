@@ -103,6 +103,8 @@ type Call struct {
 	// Listen is start_http_listener's listen literal ("" when absent: kumod
 	// then listens on 127.0.0.1:8000; "?" when not a literal).
 	Listen string
+	// Event is kumo.on's event name.
+	Event string
 }
 
 // SourcesSetup is a sources:setup call.
@@ -136,6 +138,10 @@ type Analysis struct {
 	KumoupAt Pos
 	// EarlyUses are uses of the name before the require.
 	EarlyUses []Pos
+
+	// NestedOn are kumo.on calls inside a function: kumod refuses them when
+	// the function runs as an event handler.
+	NestedOn []Call
 
 	SetupWebhook  []Call
 	SetupListener []Call
@@ -408,6 +414,10 @@ func (an *analyzer) handlers(sc *scope, chunk []ast.Stmt) {
 			}
 		case *ast.FuncCallExpr:
 			call := Call{At: Pos{sc.file, n.Line()}, InInit: inInit[n], AtLoad: atLoad[n]}
+			if _, ok := field(n.Func, sc.kumo, "on"); ok && !call.AtLoad {
+				call.Event, _ = stringArg(n, 0)
+				an.a.NestedOn = append(an.a.NestedOn, call)
+			}
 			if _, ok := field(n.Func, sc.kumo, "start_http_listener"); ok {
 				call.Listen = listenOf(n)
 				an.a.Listeners = append(an.a.Listeners, call)

@@ -20,6 +20,12 @@ type Problem struct {
 func (a *Analysis) Problems(l writer.Layout) []Problem {
 	var out []Problem
 	out = append(out, a.duplicates()...)
+	for _, c := range a.NestedOn {
+		out = append(out, Problem{
+			Message: fmt.Sprintf("kumo.on('%s', ...) at %s is inside a function: kumod refuses to register a handler from inside an event handler (\"Attempting to register an event handler via `kumo.on('%s', ...)` from within the event handler\")", c.Event, c.At, c.Event),
+			Fix:     fmt.Sprintf("move the kumo.on('%s', ...) at %s to the top level of its file, outside every function", c.Event, c.At),
+		})
+	}
 	out = append(out, a.listeners()...)
 	out = append(out, a.kumoupLines(l)...)
 	return out

@@ -1,5 +1,5 @@
 -- want: fail
--- check: add at the top level
+-- check: is inside a function
 -- kumoup's handlers registered from inside init: kumod refuses kumo.on
 -- from within an event handler.
 local kumo = require 'kumo'
