@@ -146,6 +146,9 @@ type Analysis struct {
 	SetupWebhook  []Call
 	SetupListener []Call
 	Sources       []SourcesSetup
+	// QueueSetup are policy-extras queue:setup calls: queue.lua must be the
+	// last to register get_queue_config, which kumoup's webhook also does.
+	QueueSetup []Call
 	// OwnSourceCalls and OwnPoolCalls are kumoup's handlers called from
 	// the operator's own handlers.
 	OwnSourceCalls, OwnPoolCalls []EgressCall
@@ -187,6 +190,7 @@ type scope struct {
 	kumo    map[string]bool // aliases of require 'kumo' (and the global)
 	kumoup  map[string]bool
 	sources map[string]bool // require 'policy-extras.sources'
+	queue   map[string]bool // require 'policy-extras.queue'
 	funcs   map[string]*ast.FunctionExpr
 }
 
@@ -212,6 +216,7 @@ func (an *analyzer) file(ctx context.Context, path string, isInit bool) error {
 		kumo:    map[string]bool{"kumo": true},
 		kumoup:  map[string]bool{},
 		sources: map[string]bool{},
+		queue:   map[string]bool{},
 		funcs:   map[string]*ast.FunctionExpr{},
 	}
 	if err := an.load(ctx, sc, chunk); err != nil {
@@ -312,6 +317,8 @@ func (an *analyzer) bind(sc *scope, name, mod string, line int) {
 		}
 	case "policy-extras.sources":
 		sc.sources[name] = true
+	case "policy-extras.queue":
+		sc.queue[name] = true
 	}
 }
 
@@ -346,6 +353,9 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		}
 		an.a.Registrations = append(an.a.Registrations, r)
 		return nil
+	}
+	if id, ok := c.Receiver.(*ast.IdentExpr); ok && sc.queue[id.Value] && c.Method == "setup" {
+		an.a.QueueSetup = append(an.a.QueueSetup, Call{At: at, AtLoad: true})
 	}
 	if id, ok := c.Receiver.(*ast.IdentExpr); ok && sc.sources[id.Value] && c.Method == "setup" {
 		s := SourcesSetup{At: at}

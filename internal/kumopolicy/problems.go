@@ -193,6 +193,16 @@ func (a *Analysis) kumoupLines(l writer.Layout) []Problem {
 				})
 			}
 		}
+		for _, q := range a.QueueSetup {
+			for _, c := range a.SetupWebhook {
+				if c.AtLoad && c.At.File == q.At.File && c.At.Line > q.At.Line {
+					out = append(out, Problem{
+						Message: fmt.Sprintf("%s.setup_webhook() at %s comes after the queue helper's setup at %s: policy-extras queue.lua must be the last to register get_queue_config, so kumod --validate fails (\"queue.lua is in use, but it is not the last module to register for the get_queue_config event\")", n, c.At, q.At),
+						Fix:     fmt.Sprintf("move %s.setup_webhook() above the queue helper's setup at %s", n, q.At),
+					})
+				}
+			}
+		}
 		if len(a.SetupWebhook) > 1 {
 			out = append(out, Problem{
 				Message: fmt.Sprintf("%s.setup_webhook() is called %d times (%s first): the log hook can be configured once", n, len(a.SetupWebhook), a.SetupWebhook[0].At),
