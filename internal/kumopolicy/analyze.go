@@ -112,6 +112,9 @@ type SourcesSetup struct {
 	At Pos
 	// HasKumoup: kumoup.SOURCES is in its list.
 	HasKumoup bool
+	// Opaque: its list is not a table literal (a variable, a call), so
+	// kumoup cannot see what it holds.
+	Opaque bool
 }
 
 // EgressCall is a call of kumoup.egress_source/egress_pool inside an
@@ -146,6 +149,8 @@ type Analysis struct {
 	SetupWebhook  []Call
 	SetupListener []Call
 	Sources       []SourcesSetup
+	// SourcesReferenced: init.lua names kumoup.SOURCES somewhere.
+	SourcesReferenced bool
 	// QueueSetup are policy-extras queue:setup calls: queue.lua must be the
 	// last to register get_queue_config, which kumoup's webhook also does.
 	QueueSetup []Call
@@ -362,6 +367,7 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		for _, arg := range c.Args {
 			t, ok := arg.(*ast.TableExpr)
 			if !ok {
+				s.Opaque = true
 				continue
 			}
 			for _, f := range t.Fields {
@@ -418,6 +424,10 @@ func (an *analyzer) handlers(sc *scope, chunk []ast.Stmt) {
 	})
 	inspect(chunk, true, func(n any) bool {
 		switch n := n.(type) {
+		case *ast.AttrGetExpr:
+			if _, ok := field(n, sc.kumoup, "SOURCES"); ok {
+				an.a.SourcesReferenced = true
+			}
 		case *ast.IdentExpr:
 			if sc.isInit && n.Value == an.a.Kumoup && an.a.Kumoup != "" && n.Line() < an.a.KumoupAt.Line {
 				an.a.EarlyUses = append(an.a.EarlyUses, Pos{sc.file, n.Line()})

@@ -88,3 +88,26 @@ func TestLoopbackListenAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestASourcesListBuiltInAVariableCountsWhenItNamesKumoupSources(t *testing.T) {
+	l := exampleLayout(t, "example-policy-kumoup.lua")
+	b, err := os.ReadFile(l.PolicyInit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withVar := strings.Replace(string(b), "sources:setup { '/opt/kumomta/etc/policy/sources.toml', kumoup.SOURCES }",
+		"local source_files = { '/opt/kumomta/etc/policy/sources.toml' }\ntable.insert(source_files, kumoup.SOURCES)\nsources:setup(source_files)", 1)
+	if err := os.WriteFile(l.PolicyInit(), []byte(withVar), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, problems := problemsOf(t, l); problems != "" {
+		t.Errorf("problems:\n%s", problems)
+	}
+	without := strings.Replace(withVar, "table.insert(source_files, kumoup.SOURCES)\n", "", 1)
+	if err := os.WriteFile(l.PolicyInit(), []byte(without), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, problems := problemsOf(t, l); !strings.Contains(problems, "does not list kumoup.SOURCES") {
+		t.Errorf("a list without kumoup.SOURCES passed:\n%s", problems)
+	}
+}

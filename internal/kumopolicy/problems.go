@@ -245,7 +245,9 @@ func (a *Analysis) egress(n string) []Problem {
 	case writer.ShapeSources:
 		has := false
 		for _, s := range a.Sources {
-			has = has || s.HasKumoup
+			// A list kumoup cannot read counts when kumoup.SOURCES is named
+			// somewhere (it may be put into that list).
+			has = has || s.HasKumoup || s.Opaque && a.SourcesReferenced
 		}
 		if !has {
 			out = append(out, Problem{
