@@ -135,8 +135,9 @@ type Analysis struct {
 	// its own from setup_listener, which is not among these).
 	Listeners []Call
 
-	// Kumoup is the local name init.lua gives require 'kumoup' ("" when it
-	// does not require it), KumoupAt where.
+	// Kumoup is the local name the policy gives require 'kumoup' ("" when
+	// no file requires it), KumoupAt where (init.lua, or the first file
+	// init.lua requires that does).
 	Kumoup   string
 	KumoupAt Pos
 	// EarlyUses are uses of the name before the require.
@@ -317,7 +318,7 @@ func (an *analyzer) bind(sc *scope, name, mod string, line int) {
 		sc.kumo[name] = true
 	case "kumoup":
 		sc.kumoup[name] = true
-		if sc.isInit && an.a.Kumoup == "" {
+		if an.a.Kumoup == "" {
 			an.a.Kumoup, an.a.KumoupAt = name, Pos{sc.file, line}
 		}
 	case "policy-extras.sources":
@@ -429,7 +430,7 @@ func (an *analyzer) handlers(sc *scope, chunk []ast.Stmt) {
 				an.a.SourcesReferenced = true
 			}
 		case *ast.IdentExpr:
-			if sc.isInit && n.Value == an.a.Kumoup && an.a.Kumoup != "" && n.Line() < an.a.KumoupAt.Line {
+			if sc.file == an.a.KumoupAt.File && n.Value == an.a.Kumoup && an.a.Kumoup != "" && n.Line() < an.a.KumoupAt.Line {
 				an.a.EarlyUses = append(an.a.EarlyUses, Pos{sc.file, n.Line()})
 			}
 		case *ast.FuncCallExpr:
