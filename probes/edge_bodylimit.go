@@ -80,6 +80,11 @@ func checkBodyLimit(_ context.Context, t *Target) Result {
 			if n < kumod {
 				what = "nginx refuses what kumod would take"
 			}
+			if strings.Contains(luaCode, "REQUEST_BODY_LIMIT_SUPPORTED = false") {
+				// Rendered for a kumod older than 2024.06.10, which rejects
+				// request_body_limit: only an upgrade lifts its 2 MB default.
+				remedy = fmt.Sprintf("upgrade KumoMTA to %s or later (older kumod has no request_body_limit), then run `kumoup apply` and `systemctl restart kumomta`", model.MinKumoVersion)
+			}
 			return Fail(remedy, "%s: %s", detail, what)
 		}
 	}

@@ -76,3 +76,24 @@ func TestEdgeACMEWebrootSkipsWhenTheWebrootIsNotLocal(t *testing.T) {
 		t.Errorf("got %s %q, want a skip saying the webroot is not here", r.Status, r.Detail)
 	}
 }
+
+// A module rendered for a kumod older than 2024.06.10 has no
+// request_body_limit: the only fix is the upgrade.
+func TestEdgeBodyLimitForAnOldKumodGivesTheUpgrade(t *testing.T) {
+	full := hostTestDeployment()
+	full.Domain, full.MaxBody = "mta.example.com", "25m"
+	files, err := writer.Render(full, writer.Options{Kumod: model.MustKumoVersion("kumod 2024.03.01-0f1e2d3c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lua string
+	for _, f := range files {
+		if f.Path == writer.LuaModulePath {
+			lua = string(f.Content)
+		}
+	}
+	r := checkBodyLimit(context.Background(), edgeBodyLimitTarget(t, "client_max_body_size 25m;\n", lua))
+	if r.Status != StatusFail || !strings.Contains(r.Detail, "kumod's default 2097152 bytes") || !strings.Contains(r.Remedy, "upgrade KumoMTA to 2024.06.10") {
+		t.Errorf("got %s %q | %q", r.Status, r.Detail, r.Remedy)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -172,5 +173,90 @@ func TestPolicyShapeDetectedForTheLinesKumoupPrints(t *testing.T) {
 		if got := PolicyShape(t.Context(), f.target.Layout); got != w {
 			t.Errorf("%s: shape %s, want %s", s.name, got, w)
 		}
+	}
+}
+
+// TestModuleRenderedForAnOldKumodLoadsThere: a kumod before 2024.06.10
+// rejects request_body_limit (deny_unknown_fields); the module rendered for
+// it leaves the field out and loads, the current one does not.
+func TestModuleRenderedForAnOldKumodLoadsThere(t *testing.T) {
+	var minimal policyShape
+	for _, s := range loadPolicyShapes(t) {
+		if s.name == "minimal-good" {
+			minimal = s
+		}
+	}
+	old := "STANDIN_KUMOD_BEFORE_BODY_LIMIT=1"
+
+	f := newHostFixture(t)
+	dir := installShape(t, f, minimal)
+	got := runStandin(t, f, dir, minimal, old)
+	if !strings.Contains(got["verdict"], "unknown field `request_body_limit`") {
+		t.Errorf("current module on an old kumod: %q, want the unknown-field error", got["verdict"])
+	}
+
+	files, err := writer.Render(f.target.Deployment, writer.Options{Layout: f.target.Layout, Kumod: model.MustKumoVersion("kumod 2024.03.01-0f1e2d3c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		if file.Path == f.target.Layout.LuaModule() {
+			hostWriteFile(t, file.Path, string(file.Content), 0o644)
+		}
+	}
+	got = runStandin(t, f, dir, minimal, old)
+	if got["verdict"] != "pass" || got["listener.request_body_limit"] != "nil" {
+		t.Errorf("module rendered for 2024.03.01: verdict %q, request_body_limit %q; want pass without the field", got["verdict"], got["listener.request_body_limit"])
+	}
+}
+
+// TestTheDocumentedExamplePolicyLoadsWithKumoupsLines runs KumoMTA's
+// documented example policy (verbatim, with kumoup's printed lines, and with
+// two mistakes) under the stand-in with every policy-extras helper it uses,
+// and through host.policy.wired: they agree, and the edited one loads.
+func TestTheDocumentedExamplePolicyLoadsWithKumoupsLines(t *testing.T) {
+	for _, c := range []struct {
+		file, want, check string
+	}{
+		{"example-policy-kumoup.lua", "pass", ""},
+		{"example-policy.lua", "fail", "does not require 'kumoup'"},
+		{"example-policy-minimal-lines.lua", "fail", "get_egress_source is registered 2 times"},
+		{"example-policy-webhook-after-queue.lua", "fail", "move kumoup.setup_webhook() above the queue helper's setup"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			f := newHostFixture(t)
+			dir := filepath.Dir(f.target.Layout.PolicyInit())
+			b, err := os.ReadFile(filepath.Join(policyTestdata, "example", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(string(b), "'/opt/kumomta/etc/policy/", "'"+dir+"/")
+			hostWriteFile(t, f.target.Layout.PolicyInit(), text, 0o644)
+			toml, err := os.ReadFile(filepath.Join(policyTestdata, "shapes", "sources.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hostWriteFile(t, filepath.Join(dir, "sources.toml"), string(toml), 0o644)
+			for _, empty := range []string{"dkim_data.toml", "queues.toml", "listener_domains.toml", "shaping.toml"} {
+				hostWriteFile(t, filepath.Join(dir, empty), "", 0o644)
+			}
+			s := policyShape{name: c.file, otherSource: "ip-1", otherPool: "BestReputation"}
+			got := runStandin(t, f, dir, s, "STANDIN_ETC="+filepath.Dir(dir))
+			if (got["verdict"] == "pass") != (c.want == "pass") {
+				t.Errorf("stand-in verdict %q, want %s", got["verdict"], c.want)
+			}
+			r := hostRun(t, f.target, "host.policy.wired")
+			if (r.Status == StatusPass) != (got["verdict"] == "pass") {
+				t.Errorf("host.policy.wired %s but the stand-in says %q", r.Status, got["verdict"])
+			}
+			if c.want == "pass" {
+				wantResult(t, r, StatusPass, "sources:setup")
+				if got["source.socks5_proxy_server"] != "10.0.0.5:5000" || got["listener.1"] != "127.0.0.1:8000 in init" {
+					t.Errorf("stand-in: source %q, listener %q", got["source.socks5_proxy_server"], got["listener.1"])
+				}
+				return
+			}
+			wantResult(t, r, StatusFail, c.check)
+		})
 	}
 }

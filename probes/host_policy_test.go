@@ -80,3 +80,12 @@ func TestInitLuaSymlinkIsNotFollowed(t *testing.T) {
 	}
 	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusFail, "symbolic link")
 }
+
+func TestKumoupsLinesInAFileInitLuaRequiresPass(t *testing.T) {
+	f := newHostFixture(t)
+	dir := filepath.Dir(f.target.Layout.PolicyInit())
+	b, _ := os.ReadFile(f.target.Layout.PolicyInit())
+	hostWriteFile(t, filepath.Join(dir, "site.lua"), string(b), 0o644)
+	hostWriteFile(t, f.target.Layout.PolicyInit(), "-- everything is in site.lua\nrequire 'site'\n", 0o644)
+	wantResult(t, hostRun(t, f.target, "host.policy.wired"), StatusPass)
+}

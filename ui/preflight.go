@@ -190,9 +190,9 @@ func (p preflight) View(st *Styles) string {
 	case p.kumodNote != "":
 		line(st.Pass.Render(glyphPass), p.kumodNote)
 	case f.Kumod != "":
-		line(st.Pass.Render(glyphPass), "kumod found: "+f.Kumod)
+		line(st.Pass.Render(glyphPass), "kumod found: "+f.Kumod, st.Muted.Render("KumoMTA "+model.MinKumoVersion+" or later needed (kumoup status: host.kumod.version)"))
 	default:
-		line(st.Warn.Render(glyphWarn), "kumod not found at "+KumodPath, st.Muted.Render("install KumoMTA before restarting it; the files can be written now"))
+		line(st.Warn.Render(glyphWarn), "kumod not found at "+KumodPath, st.Muted.Render("install KumoMTA "+model.MinKumoVersion+" or later before restarting it; the files can be written now"))
 	}
 	if p.prefilled {
 		src := p.prefillSource

@@ -52,7 +52,16 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			msg.err = err
 			return msg
 		}
-		files, err := writer.Render(d, opt.Render)
+		// Render for the installed kumod (an older one has no
+		// request_body_limit), warning when it is too old.
+		ropt := opt.Render
+		if v, err := writer.DetectKumod(ctx, opt.Layout); err == nil && ropt.Kumod.IsZero() {
+			ropt.Kumod = v
+			if note := writer.KumodNote(d, v); note != "" {
+				msg.warnings = append(msg.warnings, model.Problem{Field: "kumod", Message: note})
+			}
+		}
+		files, err := writer.Render(d, ropt)
 		if err != nil {
 			msg.err = err
 			return msg

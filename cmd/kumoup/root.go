@@ -30,6 +30,7 @@ live dashboard once a deployment exists.`,
 		newProxyCmd(),
 		newPrometheusCmd(),
 		newFleetCmd(),
+		newPolicyCmd(),
 	)
 	return root
 }

@@ -15,6 +15,7 @@ const (
 	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
 	skipWebhook = "the demo's app (" + WebhookURL + ") is imaginary: on a host, this reaches the webhook URL over verified TLS"
 	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
+	skipKumod   = "the demo has no kumod (its stand-in serves the HTTP API only): on a host, this runs /opt/kumomta/sbin/kumod --version and compares it with the minimum"
 	skipOwner   = "the demo runs without root, so the files it wrote are yours, not root:root: on a host, kumoup apply runs as root and this checks owner and mode"
 )
 
@@ -45,6 +46,7 @@ var skipRules = []skipRule{
 	{"host.nginx.config", skipNoNginx, withoutNginx},
 	{"host.envfile.permissions", skipOwner, notRoot},
 	{"host.tokenfile.permissions", skipOwner, notRoot},
+	{"host.kumod.version", skipKumod, always},
 	{"proxy.socks5", skipProxy, always},
 	{"webhook.reachable", skipWebhook, always},
 	{"dns.domain", skipDNS, always},

@@ -53,18 +53,30 @@ func (e *Env) writeFiles(ctx context.Context) error {
 	if _, err := plan.Apply(ctx, writer.ApplyOptions{SkipChown: os.Geteuid() != 0}); err != nil {
 		return fmt.Errorf("demo: write the demo files under %s: %w", e.Layout.Root, err)
 	}
-	// The operator's next step: init.lua uses the module.
-	lines, err := writer.InitLuaLines(e.Layout)
-	if err != nil {
-		return fmt.Errorf("demo: the init.lua lines: %w", err)
+	// The operator's next step: init.lua uses the module, with the lines
+	// for its (minimal) shape placed where the next steps say.
+	if err := os.WriteFile(e.Layout.PolicyInit(), []byte(wiredInitLua(e.Layout)), 0o644); err != nil {
+		return fmt.Errorf("demo: write %s: %w", e.Layout.PolicyInit(), err)
 	}
-	f, err := os.OpenFile(e.Layout.PolicyInit(), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if _, err := f.WriteString("\n" + lines); err != nil {
-		f.Close()
-		return fmt.Errorf("demo: append to %s: %w", e.Layout.PolicyInit(), err)
-	}
-	return f.Close()
+	return nil
+}
+
+// wiredInitLua is packageInitLua after the operator added kumoup's lines.
+func wiredInitLua(l writer.Layout) string {
+	return `-- KumoMTA policy (as installed by the kumomta package), with kumoup's lines
+local kumo = require 'kumo'
+package.path = '` + filepath.Dir(l.LuaModule()) + `/?.lua;' .. package.path
+local kumoup = require 'kumoup'
+kumoup.setup_webhook()
+
+kumo.on('init', function()
+  kumo.define_spool { name = 'data', path = '/var/spool/kumomta/data' }
+  kumo.define_spool { name = 'meta', path = '/var/spool/kumomta/meta' }
+  kumo.start_esmtp_listener { listen = '0.0.0.0:25' }
+  kumoup.setup_listener()
+end)
+
+kumo.on('get_egress_source', kumoup.egress_source)
+kumo.on('get_egress_pool', kumoup.egress_pool)
+`
 }

@@ -70,6 +70,27 @@ type Registration struct {
 	Kind HandlerKind
 	body []ast.Stmt
 	file string
+	// branches are the if/else branches the registration sits in.
+	branches []branch
+}
+
+// branch is one side of an if statement.
+type branch struct {
+	stmt *ast.IfStmt
+	then bool
+}
+
+// exclusive reports whether two registrations sit in different branches of
+// one if statement, so that at most one of them runs.
+func exclusive(a, b Registration) bool {
+	for _, x := range a.branches {
+		for _, y := range b.branches {
+			if x.stmt == y.stmt && x.then != y.then {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Call is a call of interest and where it runs.
@@ -82,6 +103,8 @@ type Call struct {
 	// Listen is start_http_listener's listen literal ("" when absent: kumod
 	// then listens on 127.0.0.1:8000; "?" when not a literal).
 	Listen string
+	// Event is kumo.on's event name.
+	Event string
 }
 
 // SourcesSetup is a sources:setup call.
@@ -89,6 +112,9 @@ type SourcesSetup struct {
 	At Pos
 	// HasKumoup: kumoup.SOURCES is in its list.
 	HasKumoup bool
+	// Opaque: its list is not a table literal (a variable, a call), so
+	// kumoup cannot see what it holds.
+	Opaque bool
 }
 
 // EgressCall is a call of kumoup.egress_source/egress_pool inside an
@@ -109,16 +135,26 @@ type Analysis struct {
 	// its own from setup_listener, which is not among these).
 	Listeners []Call
 
-	// Kumoup is the local name init.lua gives require 'kumoup' ("" when it
-	// does not require it), KumoupAt where.
+	// Kumoup is the local name the policy gives require 'kumoup' ("" when
+	// no file requires it), KumoupAt where (init.lua, or the first file
+	// init.lua requires that does).
 	Kumoup   string
 	KumoupAt Pos
 	// EarlyUses are uses of the name before the require.
 	EarlyUses []Pos
 
+	// NestedOn are kumo.on calls inside a function: kumod refuses them when
+	// the function runs as an event handler.
+	NestedOn []Call
+
 	SetupWebhook  []Call
 	SetupListener []Call
 	Sources       []SourcesSetup
+	// SourcesReferenced: init.lua names kumoup.SOURCES somewhere.
+	SourcesReferenced bool
+	// QueueSetup are policy-extras queue:setup calls: queue.lua must be the
+	// last to register get_queue_config, which kumoup's webhook also does.
+	QueueSetup []Call
 	// OwnSourceCalls and OwnPoolCalls are kumoup's handlers called from
 	// the operator's own handlers.
 	OwnSourceCalls, OwnPoolCalls []EgressCall
@@ -147,9 +183,10 @@ func Analyze(ctx context.Context, l writer.Layout) (*Analysis, error) {
 }
 
 type analyzer struct {
-	a    *Analysis
-	dir  string
-	seen map[string]bool
+	a        *Analysis
+	dir      string
+	seen     map[string]bool
+	branches map[*ast.FuncCallExpr][]branch // of the file being loaded
 }
 
 // scope is what a file's top level has named.
@@ -159,6 +196,7 @@ type scope struct {
 	kumo    map[string]bool // aliases of require 'kumo' (and the global)
 	kumoup  map[string]bool
 	sources map[string]bool // require 'policy-extras.sources'
+	queue   map[string]bool // require 'policy-extras.queue'
 	funcs   map[string]*ast.FunctionExpr
 }
 
@@ -184,6 +222,7 @@ func (an *analyzer) file(ctx context.Context, path string, isInit bool) error {
 		kumo:    map[string]bool{"kumo": true},
 		kumoup:  map[string]bool{},
 		sources: map[string]bool{},
+		queue:   map[string]bool{},
 		funcs:   map[string]*ast.FunctionExpr{},
 	}
 	if err := an.load(ctx, sc, chunk); err != nil {
@@ -193,8 +232,40 @@ func (an *analyzer) file(ctx context.Context, path string, isInit bool) error {
 	return nil
 }
 
+// branchesOf maps every call at the top level (outside functions) to the
+// if/else branches it sits in.
+func branchesOf(stmts []ast.Stmt, path []branch, out map[*ast.FuncCallExpr][]branch) {
+	for _, st := range stmts {
+		if is, ok := st.(*ast.IfStmt); ok {
+			inspect([]ast.Stmt{&ast.ReturnStmt{Exprs: []ast.Expr{is.Condition}}}, false, func(n any) bool {
+				if c, ok := n.(*ast.FuncCallExpr); ok {
+					out[c] = path
+				}
+				return true
+			})
+			branchesOf(is.Then, append(append([]branch(nil), path...), branch{is, true}), out)
+			branchesOf(is.Else, append(append([]branch(nil), path...), branch{is, false}), out)
+			continue
+		}
+		inspect([]ast.Stmt{st}, false, func(n any) bool {
+			if is, ok := n.(*ast.IfStmt); ok && ast.Stmt(is) != st {
+				branchesOf([]ast.Stmt{is}, path, out)
+				return false
+			}
+			if c, ok := n.(*ast.FuncCallExpr); ok {
+				out[c] = path
+			}
+			return true
+		})
+	}
+}
+
 // load follows the top level in order, as kumod runs it.
 func (an *analyzer) load(ctx context.Context, sc *scope, chunk []ast.Stmt) error {
+	saved := an.branches
+	defer func() { an.branches = saved }()
+	an.branches = map[*ast.FuncCallExpr][]branch{}
+	branchesOf(chunk, nil, an.branches)
 	var err error
 	inspect(chunk, false, func(n any) bool {
 		if err != nil {
@@ -247,11 +318,13 @@ func (an *analyzer) bind(sc *scope, name, mod string, line int) {
 		sc.kumo[name] = true
 	case "kumoup":
 		sc.kumoup[name] = true
-		if sc.isInit && an.a.Kumoup == "" {
+		if an.a.Kumoup == "" {
 			an.a.Kumoup, an.a.KumoupAt = name, Pos{sc.file, line}
 		}
 	case "policy-extras.sources":
 		sc.sources[name] = true
+	case "policy-extras.queue":
+		sc.queue[name] = true
 	}
 }
 
@@ -266,7 +339,7 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		if !ok {
 			return nil
 		}
-		r := Registration{Event: event, At: at, Kind: HandlerOpaque, file: sc.file}
+		r := Registration{Event: event, At: at, Kind: HandlerOpaque, file: sc.file, branches: an.branches[c]}
 		if len(c.Args) > 1 {
 			switch h := c.Args[1].(type) {
 			case *ast.FunctionExpr:
@@ -287,11 +360,15 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		an.a.Registrations = append(an.a.Registrations, r)
 		return nil
 	}
+	if id, ok := c.Receiver.(*ast.IdentExpr); ok && sc.queue[id.Value] && c.Method == "setup" {
+		an.a.QueueSetup = append(an.a.QueueSetup, Call{At: at, AtLoad: true})
+	}
 	if id, ok := c.Receiver.(*ast.IdentExpr); ok && sc.sources[id.Value] && c.Method == "setup" {
 		s := SourcesSetup{At: at}
 		for _, arg := range c.Args {
 			t, ok := arg.(*ast.TableExpr)
 			if !ok {
+				s.Opaque = true
 				continue
 			}
 			for _, f := range t.Fields {
@@ -302,7 +379,7 @@ func (an *analyzer) loadCall(ctx context.Context, sc *scope, c *ast.FuncCallExpr
 		}
 		an.a.Sources = append(an.a.Sources, s)
 		for _, ev := range []string{"get_egress_source", "get_egress_pool"} {
-			an.a.Registrations = append(an.a.Registrations, Registration{Event: ev, At: at, Via: "sources:setup", Kind: HandlerHelper, file: sc.file})
+			an.a.Registrations = append(an.a.Registrations, Registration{Event: ev, At: at, Via: "sources:setup", Kind: HandlerHelper, file: sc.file, branches: an.branches[c]})
 		}
 	}
 	return nil
@@ -348,12 +425,20 @@ func (an *analyzer) handlers(sc *scope, chunk []ast.Stmt) {
 	})
 	inspect(chunk, true, func(n any) bool {
 		switch n := n.(type) {
+		case *ast.AttrGetExpr:
+			if _, ok := field(n, sc.kumoup, "SOURCES"); ok {
+				an.a.SourcesReferenced = true
+			}
 		case *ast.IdentExpr:
-			if sc.isInit && n.Value == an.a.Kumoup && an.a.Kumoup != "" && n.Line() < an.a.KumoupAt.Line {
+			if sc.file == an.a.KumoupAt.File && n.Value == an.a.Kumoup && an.a.Kumoup != "" && n.Line() < an.a.KumoupAt.Line {
 				an.a.EarlyUses = append(an.a.EarlyUses, Pos{sc.file, n.Line()})
 			}
 		case *ast.FuncCallExpr:
 			call := Call{At: Pos{sc.file, n.Line()}, InInit: inInit[n], AtLoad: atLoad[n]}
+			if _, ok := field(n.Func, sc.kumo, "on"); ok && !call.AtLoad {
+				call.Event, _ = stringArg(n, 0)
+				an.a.NestedOn = append(an.a.NestedOn, call)
+			}
 			if _, ok := field(n.Func, sc.kumo, "start_http_listener"); ok {
 				call.Listen = listenOf(n)
 				an.a.Listeners = append(an.a.Listeners, call)

@@ -20,6 +20,12 @@ type Problem struct {
 func (a *Analysis) Problems(l writer.Layout) []Problem {
 	var out []Problem
 	out = append(out, a.duplicates()...)
+	for _, c := range a.NestedOn {
+		out = append(out, Problem{
+			Message: fmt.Sprintf("kumo.on('%s', ...) at %s is inside a function: kumod refuses to register a handler from inside an event handler (\"Attempting to register an event handler via `kumo.on('%s', ...)` from within the event handler\")", c.Event, c.At, c.Event),
+			Fix:     fmt.Sprintf("move the kumo.on('%s', ...) at %s to the top level of its file, outside every function", c.Event, c.At),
+		})
+	}
 	out = append(out, a.listeners()...)
 	out = append(out, a.kumoupLines(l)...)
 	return out
@@ -40,7 +46,7 @@ func (a *Analysis) duplicates() []Problem {
 	}
 	for _, ev := range order {
 		rs := byEvent[ev]
-		if len(rs) < 2 {
+		if len(rs) < 2 || allExclusive(rs) {
 			continue
 		}
 		var where []string
@@ -56,6 +62,19 @@ func (a *Analysis) duplicates() []Problem {
 		out = append(out, Problem{Message: msg, Fix: a.duplicateFix(ev, rs)})
 	}
 	return out
+}
+
+// allExclusive: every pair sits in different branches of one if, so only
+// one registration runs.
+func allExclusive(rs []Registration) bool {
+	for i := range rs {
+		for j := i + 1; j < len(rs); j++ {
+			if !exclusive(rs[i], rs[j]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (a *Analysis) duplicateFix(ev string, rs []Registration) string {
@@ -174,6 +193,16 @@ func (a *Analysis) kumoupLines(l writer.Layout) []Problem {
 				})
 			}
 		}
+		for _, q := range a.QueueSetup {
+			for _, c := range a.SetupWebhook {
+				if c.AtLoad && c.At.File == q.At.File && c.At.Line > q.At.Line {
+					out = append(out, Problem{
+						Message: fmt.Sprintf("%s.setup_webhook() at %s comes after the queue helper's setup at %s: policy-extras queue.lua must be the last to register get_queue_config, so kumod --validate fails (\"queue.lua is in use, but it is not the last module to register for the get_queue_config event\")", n, c.At, q.At),
+						Fix:     fmt.Sprintf("move %s.setup_webhook() above the queue helper's setup at %s", n, q.At),
+					})
+				}
+			}
+		}
 		if len(a.SetupWebhook) > 1 {
 			out = append(out, Problem{
 				Message: fmt.Sprintf("%s.setup_webhook() is called %d times (%s first): the log hook can be configured once", n, len(a.SetupWebhook), a.SetupWebhook[0].At),
@@ -216,7 +245,9 @@ func (a *Analysis) egress(n string) []Problem {
 	case writer.ShapeSources:
 		has := false
 		for _, s := range a.Sources {
-			has = has || s.HasKumoup
+			// A list kumoup cannot read counts when kumoup.SOURCES is named
+			// somewhere (it may be put into that list).
+			has = has || s.HasKumoup || s.Opaque && a.SourcesReferenced
 		}
 		if !has {
 			out = append(out, Problem{

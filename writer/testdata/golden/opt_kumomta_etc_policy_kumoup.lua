@@ -13,7 +13,8 @@
 --   -- kumoup: the deployment kumoup manages (/opt/kumomta/etc/policy/kumoup.lua).
 --   package.path = '/opt/kumomta/etc/policy/?.lua;' .. package.path
 --   local kumoup = require 'kumoup'
---   -- At the top level, outside any event handler:
+--   -- At the top level, outside any event handler, above any queue helper
+--   -- setup (policy-extras queue.lua must register get_queue_config last):
 --   kumoup.setup_webhook()
 --   -- Inside your existing kumo.on('init', function() ... end), replacing any
 --   -- other kumo.start_http_listener call:
@@ -29,7 +30,8 @@
 --   -- kumoup: the deployment kumoup manages (/opt/kumomta/etc/policy/kumoup.lua).
 --   package.path = '/opt/kumomta/etc/policy/?.lua;' .. package.path
 --   local kumoup = require 'kumoup'
---   -- At the top level, outside any event handler:
+--   -- At the top level, outside any event handler, above any queue helper
+--   -- setup (policy-extras queue.lua must register get_queue_config last):
 --   kumoup.setup_webhook()
 --   -- Inside your existing kumo.on('init', function() ... end), replacing any
 --   -- other kumo.start_http_listener call:
@@ -46,7 +48,8 @@
 --   -- kumoup: the deployment kumoup manages (/opt/kumomta/etc/policy/kumoup.lua).
 --   package.path = '/opt/kumomta/etc/policy/?.lua;' .. package.path
 --   local kumoup = require 'kumoup'
---   -- At the top level, outside any event handler:
+--   -- At the top level, outside any event handler, above any queue helper
+--   -- setup (policy-extras queue.lua must register get_queue_config last):
 --   kumoup.setup_webhook()
 --   -- Inside your existing kumo.on('init', function() ... end), replacing any
 --   -- other kumo.start_http_listener call:

@@ -27,8 +27,16 @@
 --   set in the environment drops request_body_limit, as kumod before
 --   2024.06.10. A second bind of the same port (or a wildcard and a specific
 --   address on one port) fails as bind(2) does.
--- * The runner (run.lua) raises pre_init, then init exactly once, as
---   kumod's perform_init does (kumod/src/main.rs).
+-- * The runner (run.lua) raises pre_init, then init exactly once, then
+--   validate_config, as kumod --validate does (kumod/src/main.rs).
+-- * kumo.get_event_registrars and kumo.eval_config_monitor_globs (default
+--   glob /opt/kumomta/etc/**/*.{lua,json,toml,yaml}, crates/config/src/epoch.rs;
+--   STANDIN_ETC is that directory), which policy-extras queue.lua's
+--   validate_config checks.
+-- What it does not model: kumod's Rust validation of traffic-shaping data
+-- (kumo.shaping.load reports nothing), DKIM signing, wildcard domain maps,
+-- full regular expressions and TOML (a subset each); the rest of the API is
+-- recorded without checks.
 local kumo = {}
 
 local MULTI = {
@@ -43,6 +51,7 @@ local MULTI = {
 
 local handlers = {}
 kumo._handlers = handlers
+local registrars = {}
 kumo._current_event = 'main'
 kumo._listeners = {}
 kumo._calls = {}
@@ -54,6 +63,18 @@ function kumo.on(name, func)
   if kumo._current_event ~= 'main' then
     error(string.format("Attempting to register an event handler via `kumo.on('%s', ...)` from within the event handler '%s'.", name, kumo._current_event), 2)
   end
+  -- The call stack of each registration, as kumod keeps it for
+  -- kumo.get_event_registrars (policy-extras queue.lua checks it is last).
+  local stack = {}
+  for level = 2, 50 do
+    local info = debug.getinfo(level, 'Sl')
+    if not info then
+      break
+    end
+    table.insert(stack, string.format('%s:%d', info.short_src, info.currentline))
+  end
+  registrars[name] = registrars[name] or {}
+  table.insert(registrars[name], stack)
   if MULTI[name] then
     handlers[name] = handlers[name] or {}
     table.insert(handlers[name], func)
@@ -212,7 +233,7 @@ end
 for _, name in ipairs {
   'define_spool', 'start_esmtp_listener', 'configure_local_logs',
   'configure_bounce_classifier', 'configure_log_hook', 'configure_log_disposition_hook',
-  'set_config_monitor_globs',
+  'set_config_monitor_globs', 'spawn_task', 'configure_redis_throttles',
 } do
   kumo[name] = function(params)
     table.insert(kumo._calls, name)
@@ -231,8 +252,24 @@ function kumo.validation_failed()
   kumo._validation_failed = true
 end
 
+function kumo.get_event_registrars(name)
+  return registrars[name]
+end
+
+-- kumod's default config monitor glob is /opt/kumomta/etc/**/*.{lua,json,toml,yaml}
+-- (crates/config/src/epoch.rs); STANDIN_ETC is that directory in tests.
 function kumo.eval_config_monitor_globs()
-  return {}
+  local etc = os.getenv 'STANDIN_ETC'
+  if not etc then
+    return {}
+  end
+  local out = {}
+  local p = assert(io.popen("find '" .. etc .. "' -type f \\( -name '*.lua' -o -name '*.json' -o -name '*.toml' -o -name '*.yaml' \\)"))
+  for line in p:lines() do
+    table.insert(out, line)
+  end
+  p:close()
+  return out
 end
 
 function kumo.reject(code, message)
@@ -243,9 +280,10 @@ function kumo.memoize(func, _options)
   return func
 end
 
+-- kumo.traceback(1) starts at the function that calls it.
 function kumo.traceback(level)
   local frames = {}
-  local i = (level or 0) + 2
+  local i = (level or 0) + 1
   while true do
     local info = debug.getinfo(i, 'Sl')
     if not info then
@@ -369,6 +407,44 @@ kumo.toml_parse = toml_parse
 
 function kumo.json_load(path)
   error('stand-in kumo.json_load: use a TOML data file in tests (' .. path .. ')', 2)
+end
+
+-- Traffic shaping data is parsed and validated by kumod's Rust code; the
+-- stand-in does not model it and reports neither warnings nor errors.
+kumo.shaping = {}
+function kumo.shaping.load(_files, _options)
+  return {
+    get_warnings = function()
+      return {}
+    end,
+    get_errors = function()
+      return {}
+    end,
+    get_referenced_sources = function()
+      return {}
+    end,
+  }
+end
+
+-- A message with just enough for policy-extras' validate_config: the From
+-- header's address.
+function kumo.make_message(sender, recipient, content)
+  return {
+    from_header = function()
+      local addr = content:match 'From:%s*<?([^>\r\n]+)>?'
+      if not addr then
+        return nil
+      end
+      return { email = addr, domain = addr:match '@(.+)$' }
+    end,
+  }
+end
+
+-- Domain maps match wildcards in kumod; the stand-in keeps the plain table
+-- (the tests only look up exact names, if any).
+kumo.domain_map = {}
+function kumo.domain_map.new(tbl)
+  return tbl or {}
 end
 
 kumo.http = {}

@@ -1,0 +1,124 @@
+package probes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/kumoup/kumoup/internal/fsread"
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// PackageEnvFile is the environment file kumomta.service itself loads
+// (EnvironmentFile=-/opt/kumomta/etc/kumod.env), before kumoup's drop-in.
+const PackageEnvFile = "/opt/kumomta/etc/kumod.env"
+
+// ValidateTimeout bounds `kumod --validate`.
+const ValidateTimeout = 2 * time.Minute
+
+// validateOutputLimit bounds what is kept of kumod's output.
+const validateOutputLimit = 64 << 10
+
+// ValidateOptions tune ValidatePolicy.
+type ValidateOptions struct {
+	// User is kumod's --user when run as root (the unit's "kumod"), so the
+	// policy is read as the service reads it.
+	User string
+}
+
+// Validation is what `kumod --validate` said.
+type Validation struct {
+	// Argv is the command run (it never holds a secret).
+	Argv []string
+	// EnvFiles are the environment files loaded, in order.
+	EnvFiles []string
+	// OK: kumod exited 0.
+	OK bool
+	// Output is kumod's output, secrets masked.
+	Output string
+}
+
+// ValidatePolicy runs `kumod --validate --policy init.lua` with the
+// environment kumomta.service gives kumod: the package's
+// /opt/kumomta/etc/kumod.env when present, then kumoup's environment file
+// (its drop-in loads it after), parsed as systemd's EnvironmentFile= does.
+// The values go into the child's environment, never its argv. A kumod that
+// runs but rejects the policy is not an error: Validation.OK is false.
+func ValidatePolicy(ctx context.Context, l writer.Layout, opt ValidateOptions) (Validation, error) {
+	var v Validation
+	bin := l.Kumod()
+	if _, err := os.Stat(bin); errors.Is(err, fs.ErrNotExist) {
+		return v, fmt.Errorf("%s is not installed: install KumoMTA %s or later", bin, model.MinKumoVersion)
+	}
+	env := map[string]string{}
+	for _, f := range []struct {
+		path     string
+		optional bool
+	}{{l.Path(PackageEnvFile), true}, {l.EnvFile(), false}} {
+		b, err := fsread.ReadOwn(ctx, f.path, fsread.ConfigLimit)
+		if errors.Is(err, fs.ErrNotExist) && f.optional {
+			continue
+		}
+		if err != nil {
+			return v, fmt.Errorf("environment file: %w (write it with kumoup apply)", err)
+		}
+		vars, err := model.ParseEnv(b)
+		if err != nil {
+			return v, fmt.Errorf("environment file %s: %w", f.path, err)
+		}
+		for k, val := range vars {
+			env[k] = val
+		}
+		v.EnvFiles = append(v.EnvFiles, f.path)
+	}
+	v.Argv = []string{bin, "--validate", "--policy", l.PolicyInit()}
+	if os.Geteuid() == 0 {
+		user := opt.User
+		if user == "" {
+			user = "kumod"
+		}
+		v.Argv = append(v.Argv, "--user", user)
+	}
+	ctx, cancel := context.WithTimeout(ctx, ValidateTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, v.Argv[0], v.Argv[1:]...)
+	// systemd starts services with a clean environment plus the files.
+	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	for k, val := range env {
+		cmd.Env = append(cmd.Env, k+"="+val)
+	}
+	var out bytes.Buffer
+	w := &capBuffer{b: &out, n: validateOutputLimit}
+	cmd.Stdout, cmd.Stderr = w, w
+	err := cmd.Run()
+	v.Output = redactFold(out.String(), env[model.EnvWebhookToken])
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		v.OK = true
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		v.OK = false
+	default:
+		return v, fmt.Errorf("run %s --validate: %w", bin, err)
+	}
+	return v, nil
+}
+
+// capBuffer keeps the first n bytes written.
+type capBuffer struct {
+	b *bytes.Buffer
+	n int
+}
+
+func (w *capBuffer) Write(p []byte) (int, error) {
+	if room := w.n - w.b.Len(); room > 0 {
+		w.b.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
