@@ -52,7 +52,9 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			msg.err = err
 			return msg
 		}
-		files, err := writer.Render(d, opt.Render)
+		ro := opt.Render
+		ro.HTTPOnly = len(writer.CertificateMissing(d)) > 0 // as writer.PlanFor
+		files, err := writer.Render(d, ro)
 		if err != nil {
 			msg.err = err
 			return msg
@@ -64,7 +66,7 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			// kumoup apply does.
 			msg.err = msg.plan.RetirePreviousDomain(d, opt.Layout)
 		}
-		msg.cert = checkCert(d)
+		msg.cert = checkCert(d, opt.Layout)
 		msg.rootErr = writer.RequireRoot(opt.Layout)
 		return msg
 	}
@@ -163,11 +165,10 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 		wrapped(st.Warn.Render, glyphWarn+" "+w.Error())
 	}
 	if pm.cert.Missing() {
-		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+"; get them with:")
+		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+": the nginx site is "+writer.HTTPOnlyNote+" (nginx accepts it); the next steps obtain it:")
 		for _, l := range wrapCommand(pm.cert.CertbotCommand(), width-2) {
 			add("  " + st.Code.Render(l))
 		}
-		add("  you can continue; nginx -t fails until they exist")
 	}
 	for _, c := range p.Changes {
 		f := c.File
