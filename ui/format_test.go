@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
 )
 
 func TestSparklineScalesFromZeroToTheLargestValue(t *testing.T) {
