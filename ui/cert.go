@@ -32,6 +32,14 @@ type certRun struct {
 	width   int
 }
 
+// offersNAT reports whether the run failed because the name resolves to
+// an address this host does not hold, which a NAT in front of it explains:
+// n then retries with the operator's confirmation (acme.Config.BehindNAT).
+func (c certRun) offersNAT() bool {
+	var f *acme.Failure
+	return c.done && !c.cfg.BehindNAT && errors.As(c.err, &f) && f.Kind == acme.KindName && strings.Contains(f.Cause, "not an address of this host")
+}
+
 // certOutputLines bounds the output kept on screen.
 const certOutputLines = 8
 
@@ -162,6 +170,9 @@ func (c certRun) Lines(st *Styles) []string {
 		add(st.Fail.Render, "Not obtained: "+f.Cause, 0)
 		add(st.Heading.Render, "Fix: "+f.Fix, 0)
 		add(st.Muted.Render, "The site stays HTTP only, and nginx keeps loading it. Fix the cause, then r runs this again.", 0)
+		if c.offersNAT() {
+			add(st.Heading.Render, "n: this host is behind NAT and that address forwards port 80 here: retry without the address check", 0)
+		}
 	default:
 		add(st.Fail.Render, "Not obtained: "+c.err.Error(), 0)
 		add(st.Muted.Render, "The site stays HTTP only, and nginx keeps loading it.", 0)
@@ -214,9 +225,25 @@ func (m *Model) startStep(i int) tea.Cmd {
 	if !m.next.steps[i].cert {
 		return runStepCmd(m.ctx, i, m.next.steps[i].argv)
 	}
+	nat := m.next.cert.cfg.BehindNAT
 	m.next.cert = newCertRun(m.certConfig())
+	m.next.cert.cfg.BehindNAT = nat
 	m.next.cert.SetSize(m.next.width-3, 0)
 	return m.next.cert.Start(m.ctx)
+}
+
+// retryBehindNAT runs the certificate step again, the operator having
+// confirmed that the name's address forwards to this host.
+func (m Model) retryBehindNAT() (tea.Model, tea.Cmd) {
+	i := slices.IndexFunc(m.next.steps, func(s step) bool { return s.cert })
+	if i < 0 {
+		return m, nil
+	}
+	m.next.cert.cfg.BehindNAT = true
+	m.next.steps[i].state = "running"
+	cmd := m.startStep(i)
+	m.next.refresh()
+	return m, cmd
 }
 
 // updateCert passes the run's messages to it; its end ends the step, as

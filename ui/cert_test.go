@@ -19,7 +19,8 @@ import (
 // certHost is a fresh host on loopback: nginx serving the HTTP-only site,
 // a DNS server saying the name is at addr, and pebble validating on the
 // nginx's HTTP port. The returned option makes the certificate step run
-// against them.
+// against them. pebble resolves the name to 127.0.0.1 whatever addr is: a
+// NAT in front of the host forwards addr's port 80 to it.
 func certHost(t *testing.T, addr string) (*loopback.Site, func(acme.Config) acme.Config) {
 	t.Helper()
 	if testing.Short() {
@@ -37,7 +38,8 @@ func certHost(t *testing.T, addr string) (*loopback.Site, func(acme.Config) acme
 	}
 	t.Cleanup(func() { _ = site.Stop() })
 	dns := dnstest.New(t, dnstest.Zone{site.Deployment.Domain: {"A " + addr}})
-	peb := pebbletest.New(t, pebbletest.Config{HTTPPort: site.HTTPPort, DNSServer: dns.Addr()})
+	public := dnstest.New(t, dnstest.Zone{site.Deployment.Domain: {"A 127.0.0.1"}})
+	peb := pebbletest.New(t, pebbletest.Config{HTTPPort: site.HTTPPort, DNSServer: public.Addr()})
 	return site, func(cfg acme.Config) acme.Config {
 		cfg.Deployment, cfg.Layout, cfg.Apply = site.Deployment, site.Layout, site.Reload
 		cfg.Target.Deployment, cfg.Target.Layout = site.Deployment, site.Layout
@@ -124,7 +126,19 @@ func TestCertStepFailureSaysTheCauseAndStopsTheSteps(t *testing.T) {
 	if m.next.steps[0].state != "failed" || m.next.steps[1].state != "" {
 		t.Errorf("steps %q, %q: want the certificate step failed and the next not run", m.next.steps[0].state, m.next.steps[1].state)
 	}
-	if !strings.Contains(screenText(m), "1. Obtain the certificate") {
-		t.Errorf("screen:\n%s", screenText(m))
+	if !strings.Contains(screenText(m), "1. Obtain the certificate") || !strings.Contains(text, "n: this host is behind NAT") {
+		t.Errorf("screen:\n%s\n%s", screenText(m), text)
+	}
+
+	// The operator confirms the NAT: n runs the step again without the
+	// address check, and it goes through (the NAT forwards to this host).
+	nm, cmd := m.Update(press("n"))
+	m = nm.(Model)
+	if !m.next.cert.cfg.BehindNAT || m.next.steps[0].state != "running" {
+		t.Fatalf("n did not start the step again behind NAT: %+v", m.next.steps[0])
+	}
+	m = settle(m, cmd)
+	if m.next.steps[0].state != "ok" || m.next.steps[1].state != "ok" || len(writer.CertificateMissing(site.Deployment)) != 0 {
+		t.Errorf("behind NAT: steps %q, %q; %s", m.next.steps[0].state, m.next.steps[1].state, ansi.Strip(strings.Join(m.next.cert.Lines(m.st), "\n")))
 	}
 }

@@ -229,6 +229,8 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 				cmd := m.startStep(i)
 				return m, cmd
 			}
+		case key.Matches(msg, m.keys.BehindNAT) && m.canRunSteps() && !n.running() && n.cert.offersNAT():
+			return m.retryBehindNAT()
 		case key.Matches(msg, m.keys.Firewall):
 			return m.openFirewall(m.deployment, m.host, screenNextSteps)
 		case key.Matches(msg, m.keys.Dashboard) && n.host != writer.HostProxy:
