@@ -14,14 +14,17 @@ import (
 )
 
 // HostApply is Config.Apply for a host (or a --root tree): it writes d's
-// files as writer.PlanFor renders them (HTTP only while the certificate
-// is missing), then, on a host, checks them with `nginx -t` and reloads
+// files as kumoup apply renders them (writer.PlanForKumod: HTTP only
+// while the certificate is missing), then, on a host, checks them with `nginx -t` and reloads
 // nginx (starting it when it is not running). Under a --root tree there
 // is no nginx to reload: it says so on progress. Progress gets one line
 // per file written and the commands run.
 func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d model.Deployment) error {
 	return func(ctx context.Context, d model.Deployment) error {
-		plan, err := writer.PlanFor(d, l)
+		// Render as kumoup apply does, for the installed kumod (apply
+		// warns when it cannot tell; so does its next run).
+		kumod, _ := writer.DetectKumod(ctx, l)
+		plan, err := writer.PlanForKumod(d, l, kumod)
 		if err != nil {
 			return err
 		}
