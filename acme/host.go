@@ -37,6 +37,9 @@ func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d 
 			fmt.Fprintf(progress, "not reloading nginx: the files are under %s, not on this host\n", l.Root)
 			return nil
 		}
+		if _, err := lookSbin("nginx"); err != nil {
+			return &Failure{Kind: KindOther, Cause: "nginx is not installed", Fix: "`apt-get install -y nginx`, then run this again", Err: err}
+		}
 		if err := run(ctx, progress, "nginx", "-t", "-q"); err != nil {
 			return fmt.Errorf("nginx -t refused the configuration (the previous files are kept as backups next to them): %w", err)
 		}
@@ -58,17 +61,9 @@ func reloadCommand() []string {
 
 func run(ctx context.Context, progress io.Writer, argv ...string) error {
 	fmt.Fprintf(progress, "$ %s\n", strings.Join(argv, " "))
-	bin, err := exec.LookPath(argv[0])
-	if err != nil && errors.Is(err, exec.ErrNotFound) {
-		for _, dir := range []string{"/usr/sbin/", "/sbin/", "/usr/bin/"} {
-			if fi, serr := os.Stat(dir + argv[0]); serr == nil && fi.Mode().IsRegular() {
-				bin, err = dir+argv[0], nil
-				break
-			}
-		}
-	}
+	bin, err := lookSbin(argv[0])
 	if err != nil {
-		return fmt.Errorf("%s: %w", argv[0], err)
+		return err
 	}
 	out, err := exec.CommandContext(ctx, bin, argv[1:]...).CombinedOutput()
 	if len(out) > 0 {
@@ -78,4 +73,19 @@ func run(ctx context.Context, progress io.Writer, argv ...string) error {
 		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// lookSbin finds a command in PATH, else in /usr/sbin and /sbin (often
+// outside a sudo PATH).
+func lookSbin(name string) (string, error) {
+	bin, err := exec.LookPath(name)
+	if err == nil || !errors.Is(err, exec.ErrNotFound) {
+		return bin, err
+	}
+	for _, dir := range []string{"/usr/sbin/", "/sbin/"} {
+		if fi, serr := os.Stat(dir + name); serr == nil && fi.Mode().IsRegular() {
+			return dir + name, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", name, err)
 }
