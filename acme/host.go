@@ -14,17 +14,17 @@ import (
 )
 
 // HostApply is Config.Apply for a host (or a --root tree): it writes d's
-// files as kumoup apply renders them (writer.PlanForKumod: HTTP only
+// files as kumoup apply renders them (writer.PlanWith: HTTP only
 // while the certificate is missing), then, on a host, checks them with `nginx -t` and reloads
 // nginx (starting it when it is not running). Under a --root tree there
 // is no nginx to reload: it says so on progress. Progress gets one line
 // per file written and the commands run.
 func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d model.Deployment) error {
 	return func(ctx context.Context, d model.Deployment) error {
-		// Render as kumoup apply does, for the installed kumod (apply
-		// warns when it cannot tell; so does its next run).
-		kumod, _ := writer.DetectKumod(ctx, l)
-		plan, err := writer.PlanForKumod(d, l, kumod)
+		// Render as kumoup apply does, for the installed kumod and nginx
+		// (apply warns when it cannot tell them).
+		sw, _ := writer.DetectSoftware(ctx, l, d)
+		plan, err := writer.PlanWith(d, l, sw)
 		if err != nil {
 			return err
 		}
