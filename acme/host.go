@@ -14,14 +14,17 @@ import (
 )
 
 // HostApply is Config.Apply for a host (or a --root tree): it writes d's
-// files as writer.PlanFor renders them (HTTP only while the certificate
-// is missing), then, on a host, checks them with `nginx -t` and reloads
+// files as kumoup apply renders them (writer.PlanWith: HTTP only
+// while the certificate is missing), then, on a host, checks them with `nginx -t` and reloads
 // nginx (starting it when it is not running). Under a --root tree there
 // is no nginx to reload: it says so on progress. Progress gets one line
 // per file written and the commands run.
 func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d model.Deployment) error {
 	return func(ctx context.Context, d model.Deployment) error {
-		plan, err := writer.PlanFor(d, l)
+		// Render as kumoup apply does, for the installed kumod and nginx
+		// (apply warns when it cannot tell them).
+		sw, _ := writer.DetectSoftware(ctx, l, d)
+		plan, err := writer.PlanWith(d, l, sw)
 		if err != nil {
 			return err
 		}
@@ -33,6 +36,9 @@ func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d 
 		if !l.IsHost() {
 			fmt.Fprintf(progress, "not reloading nginx: the files are under %s, not on this host\n", l.Root)
 			return nil
+		}
+		if _, err := lookSbin("nginx"); err != nil {
+			return &Failure{Kind: KindOther, Cause: "nginx is not installed", Fix: "`apt-get install -y nginx`, then run this again", Err: err}
 		}
 		if err := run(ctx, progress, "nginx", "-t", "-q"); err != nil {
 			return fmt.Errorf("nginx -t refused the configuration (the previous files are kept as backups next to them): %w", err)
@@ -55,17 +61,9 @@ func reloadCommand() []string {
 
 func run(ctx context.Context, progress io.Writer, argv ...string) error {
 	fmt.Fprintf(progress, "$ %s\n", strings.Join(argv, " "))
-	bin, err := exec.LookPath(argv[0])
-	if err != nil && errors.Is(err, exec.ErrNotFound) {
-		for _, dir := range []string{"/usr/sbin/", "/sbin/", "/usr/bin/"} {
-			if fi, serr := os.Stat(dir + argv[0]); serr == nil && fi.Mode().IsRegular() {
-				bin, err = dir+argv[0], nil
-				break
-			}
-		}
-	}
+	bin, err := lookSbin(argv[0])
 	if err != nil {
-		return fmt.Errorf("%s: %w", argv[0], err)
+		return err
 	}
 	out, err := exec.CommandContext(ctx, bin, argv[1:]...).CombinedOutput()
 	if len(out) > 0 {
@@ -75,4 +73,19 @@ func run(ctx context.Context, progress io.Writer, argv ...string) error {
 		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// lookSbin finds a command in PATH, else in /usr/sbin and /sbin (often
+// outside a sudo PATH).
+func lookSbin(name string) (string, error) {
+	bin, err := exec.LookPath(name)
+	if err == nil || !errors.Is(err, exec.ErrNotFound) {
+		return bin, err
+	}
+	for _, dir := range []string{"/usr/sbin/", "/sbin/"} {
+		if fi, serr := os.Stat(dir + name); serr == nil && fi.Mode().IsRegular() {
+			return dir + name, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", name, err)
 }

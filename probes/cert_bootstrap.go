@@ -37,7 +37,7 @@ func checkCertificateObtained(_ context.Context, t *Target) Result {
 	}
 	missing := writer.CertificateMissing(t.Deployment)
 	if len(missing) == 0 {
-		return Pass("%s and %s exist", t.Deployment.TLSCertificate, t.Deployment.TLSCertificateKey)
+		return Pass("%s and its key exist", t.Deployment.TLSCertificate)
 	}
 	return Fail(fmt.Sprintf("run `%s`: it checks that %s reaches this host on port 80, obtains the certificate from Let's Encrypt with certbot, sets up its renewal and writes the full site",
 		CertCommand(t.Layout), t.Deployment.Domain),

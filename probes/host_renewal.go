@@ -3,11 +3,11 @@ package probes
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -23,27 +23,6 @@ const (
 	certbotTimerLink = "/etc/systemd/system/timers.target.wants/certbot.timer"
 	certbotCronFile  = "/etc/cron.d/certbot"
 )
-
-// renewalReadLimit bounds what is read of a hook or renewal file.
-const renewalReadLimit = 64 << 10
-
-// readSmallRegular reads a regular file (never through a symlink) of at
-// most renewalReadLimit bytes.
-func readSmallRegular(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, renewalReadLimit))
-}
 
 // reloadsNginx reports whether a hook's text reloads (or restarts) nginx.
 func reloadsNginx(text string) bool {
@@ -62,7 +41,7 @@ func reloadsNginx(text string) bool {
 // renewalHook finds what reloads nginx after a renewal: an executable in
 // DIR/renewal-hooks/deploy, or a renew_hook (certbot --deploy-hook) in
 // the certificate's renewal configuration.
-func renewalHook(configDir, domain string) (string, bool) {
+func renewalHook(ctx context.Context, configDir, domain string) (string, bool) {
 	dir := filepath.Join(configDir, "renewal-hooks", "deploy")
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
@@ -71,13 +50,13 @@ func renewalHook(configDir, domain string) (string, bool) {
 			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0 {
 				continue
 			}
-			if data, err := readSmallRegular(p); err == nil && reloadsNginx(string(data)) {
+			if data, err := fsread.Read(ctx, p, fsread.ConfigLimit); err == nil && reloadsNginx(string(data)) {
 				return p, true
 			}
 		}
 	}
 	conf := filepath.Join(configDir, "renewal", strings.ToLower(domain)+".conf")
-	if data, err := readSmallRegular(conf); err == nil {
+	if data, err := fsread.Read(ctx, conf, fsread.ConfigLimit); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
 			k, v, ok := strings.Cut(l, "=")
 			if ok && strings.TrimSpace(k) == "renew_hook" && reloadsNginx(v) {
@@ -99,7 +78,7 @@ func (t *Target) renewalScheduler() (string, bool) {
 	return "", false
 }
 
-func checkRenewal(_ context.Context, t *Target) Result {
+func checkRenewal(ctx context.Context, t *Target) Result {
 	d := t.Deployment
 	configDir, ok := writer.CertbotConfigDir(d)
 	if !ok {
@@ -109,7 +88,7 @@ func checkRenewal(_ context.Context, t *Target) Result {
 		return Skip("waits for the certificate (see tls.certificate.obtained)")
 	}
 	sched, schedOK := t.renewalScheduler()
-	hook, hookOK := renewalHook(configDir, d.Domain)
+	hook, hookOK := renewalHook(ctx, configDir, d.Domain)
 	hookPath := writer.DeployHookPath(configDir)
 	hookFix := fmt.Sprintf("`%s` writes %s (0755), which runs `%s` after each renewal", CertCommand(t.Layout), hookPath, writer.DefaultReloadCommand)
 	schedFix := "`systemctl enable --now certbot.timer` (Debian's certbot package installs it; `apt-get install -y certbot` if it is missing)"

@@ -192,7 +192,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s = screenApplying
 	case remaskMsg:
 		s = screenConnection
-	case stepDoneMsg:
+	case stepDoneMsg, certEventMsg, certDoneMsg:
 		s = screenNextSteps
 	case fwPreparedMsg, fwLoadedMsg:
 		s = screenFirewall

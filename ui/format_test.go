@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/kumoup/kumoup/model"
 )
 
 func TestSparklineScalesFromZeroToTheLargestValue(t *testing.T) {
@@ -54,7 +52,7 @@ func TestPreflightFindsThePrefilledCertificateOrGivesTheCertbotCommand(t *testin
 	opt := Options{Prefill: &d}
 
 	missing := senseHost(context.Background(), opt).Cert
-	if !missing.Missing() || missing.CertbotCommand() != "certbot certonly --webroot -w "+model.DefaultACMEWebroot+" -d mta.example.com" {
+	if !missing.Missing() || missing.CertbotCommand() != "sudo kumoup cert" {
 		t.Fatalf("missing certificate not reported with the certbot command: %+v", missing)
 	}
 	for _, p := range []string{d.TLSCertificate, d.TLSCertificateKey} {

@@ -42,7 +42,7 @@ func testFacts(_ context.Context, opt Options) hostFacts {
 	f := hostFacts{Sensed: true, Root: true, Nginx: "/usr/sbin/nginx", Kumod: KumodPath}
 	if opt.Prefill != nil {
 		d := opt.Prefill.WithDefaults()
-		f.Cert = certStatus{Checked: true, Domain: d.Domain, Webroot: d.ACMEWebroot, Cert: d.TLSCertificate, Key: d.TLSCertificateKey}
+		f.Cert = certStatus{Checked: true, Domain: d.Domain, Webroot: d.ACMEWebroot, Cert: d.TLSCertificate, Key: d.TLSCertificateKey, Layout: opt.Layout, Certbot: true}
 	}
 	return f
 }
@@ -75,7 +75,8 @@ func testDeployment() model.Deployment {
 func appliedHost(t *testing.T, root string) (writer.Layout, model.Deployment) {
 	t.Helper()
 	l := writer.Layout{Root: root}
-	files, err := writer.Render(testDeployment(), writer.Options{Layout: l})
+	// As kumoup apply renders it: HTTP only while the certificate is missing.
+	files, err := writer.Render(testDeployment(), writer.Options{Layout: l, HTTPOnly: len(writer.CertificateMissing(testDeployment())) > 0})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type KeyMap struct {
 	// Next steps.
 	RunSteps  key.Binding
 	Dashboard key.Binding
+	BehindNAT key.Binding // n after the certificate's name check failed (named on the screen)
 
 	// Dashboard.
 	SwitchPane key.Binding
@@ -82,6 +83,7 @@ func DefaultKeyMap() KeyMap {
 		Copy:       b([]string{"c"}, "c", "copy (OSC 52)"),
 		RunSteps:   b([]string{"r"}, "r", "run them"),
 		Dashboard:  b([]string{"d"}, "d", "dashboard"),
+		BehindNAT:  b([]string{"n"}, "n", "retry: behind NAT"),
 		SwitchPane: b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
 		Rerun:      b([]string{"r"}, "r", "re-run checks"),
 		Firewall:   b([]string{"f"}, "f", "firewall rules"),

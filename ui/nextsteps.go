@@ -27,6 +27,8 @@ type step struct {
 	// manualCommand says manual is one shell command (certbot): it wraps
 	// with " \" continuations instead of being cut.
 	manualCommand bool
+	// cert: run by the certificate component (certRun), not as argv.
+	cert bool
 
 	state  string // "", "running", "ok", "failed"
 	output string
@@ -37,7 +39,7 @@ type step struct {
 func defaultSteps(l writer.Layout, cert certStatus) []step {
 	var steps []step
 	if cert.Missing() {
-		steps = append(steps, step{title: "Get the certificate (nginx -t fails until it exists)", manual: cert.CertbotCommand(), manualCommand: true})
+		steps = append(steps, certSteps(l, cert)...)
 	}
 	// The lines for the shape of the host's init.lua (sources:setup, own
 	// egress handlers, or minimal): a bounded read of the policy files.
@@ -83,6 +85,7 @@ type nextSteps struct {
 	st     *Styles
 	width  int
 	host   writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
+	cert   certRun     // the certificate step's run, once started
 }
 
 // newNextSteps lists host's steps (Options.steps in tests).
@@ -102,6 +105,7 @@ func newNextSteps(opt Options, host writer.Host, cert certStatus, canRun bool, s
 
 func (n *nextSteps) SetSize(w, h int) {
 	n.width = w
+	n.cert.SetSize(w-3, h)
 	below := 1 // the keys
 	if n.st != nil {
 		below = lipgloss.Height(n.bottom(n.st))
@@ -136,6 +140,13 @@ func (n nextSteps) lines() []string {
 		// Commands and lines to paste are wrapped, never cut: the operator
 		// copies them as shown.
 		codeW := n.width - 3
+		if s.cert && (n.cert.running || n.cert.done) {
+			for _, l := range n.cert.Lines(st) {
+				out = append(out, "   "+l)
+			}
+			out = append(out, "")
+			continue
+		}
 		switch {
 		case s.argv != nil:
 			for _, l := range wrapCommand(strings.Join(s.argv, " "), codeW) {
@@ -173,7 +184,7 @@ func (n nextSteps) running() bool {
 // after i, or -1.
 func (n nextSteps) firstRunnable(i int) int {
 	for ; i < len(n.steps); i++ {
-		if n.steps[i].argv != nil && n.steps[i].state != "ok" {
+		if (n.steps[i].argv != nil || n.steps[i].cert) && n.steps[i].state != "ok" {
 			return i
 		}
 	}
@@ -185,6 +196,8 @@ func (m Model) canRunSteps() bool { return m.opt.AllowRunNextSteps && m.pre.fact
 func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 	n := &m.next
 	switch msg := msg.(type) {
+	case certEventMsg, certDoneMsg:
+		return m.updateCert(msg)
 	case stepDoneMsg:
 		s := &n.steps[msg.i]
 		s.output = msg.output
@@ -201,7 +214,8 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if i := n.firstRunnable(msg.i + 1); i >= 0 {
 			n.steps[i].state = "running"
 			n.refresh()
-			return m, runStepCmd(m.ctx, i, n.steps[i].argv)
+			cmd := m.startStep(i)
+			return m, cmd
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -212,8 +226,11 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if i := n.firstRunnable(0); i >= 0 {
 				n.steps[i].state = "running"
 				n.refresh()
-				return m, runStepCmd(m.ctx, i, n.steps[i].argv)
+				cmd := m.startStep(i)
+				return m, cmd
 			}
+		case key.Matches(msg, m.keys.BehindNAT) && m.canRunSteps() && !n.running() && n.cert.offersNAT():
+			return m.retryBehindNAT()
 		case key.Matches(msg, m.keys.Firewall):
 			return m.openFirewall(m.deployment, m.host, screenNextSteps)
 		case key.Matches(msg, m.keys.Dashboard) && n.host != writer.HostProxy:

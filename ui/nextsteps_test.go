@@ -55,7 +55,7 @@ func TestDefaultNextStepsAreTheExactCommands(t *testing.T) {
 	if got := strings.Join(argv, "|"); got != want {
 		t.Fatalf("commands %q, want %q", got, want)
 	}
-	if !strings.Contains(m.next.steps[1].manual, "require 'kumoup'") || !strings.Contains(m.next.steps[0].manual, "certbot certonly --webroot -w /var/www/letsencrypt -d mta.example.com") {
-		t.Fatalf("manual steps lack the init.lua lines or the certbot command: %+v", m.next.steps[:2])
+	if !strings.Contains(m.next.steps[1].manual, "require 'kumoup'") || !m.next.steps[0].cert || m.next.steps[0].manual != "kumoup cert --root "+m.opt.Layout.Root {
+		t.Fatalf("manual steps lack the init.lua lines or the certificate step: %+v", m.next.steps[:2])
 	}
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -12,7 +11,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/kumoup/kumoup/acme"
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -39,15 +40,19 @@ type certStatus struct {
 	Domain, Webroot string
 	Cert, Key       string
 	CertOK, KeyOK   bool
+	// Layout is where the deployment is written (for the command).
+	Layout writer.Layout
+	// Certbot is set when certbot is installed.
+	Certbot bool
 }
 
 // Missing reports whether a checked certificate file is missing.
 func (c certStatus) Missing() bool { return c.Checked && !(c.CertOK && c.KeyOK) }
 
 // CertbotCommand is the command that obtains the certificate through the
-// ACME webroot nginx serves.
+// ACME webroot nginx serves (certbot --webroot, run by kumoup cert).
 func (c certStatus) CertbotCommand() string {
-	return fmt.Sprintf("certbot certonly --webroot -w %s -d %s", c.Webroot, c.Domain)
+	return probes.CertCommand(c.Layout)
 }
 
 type hostFactsMsg hostFacts
@@ -72,22 +77,24 @@ func senseHost(_ context.Context, opt Options) hostFacts {
 		f.ProxyServer = writer.ProxyServerBinary
 	}
 	if opt.Prefill != nil && opt.Start != ScreenProxyWizard {
-		f.Cert = checkCert(opt.Prefill.WithDefaults())
+		f.Cert = checkCert(opt.Prefill.WithDefaults(), opt.Layout)
 	}
 	return f
 }
 
 // checkCert stats d's certificate files (I/O: call it from a command).
-func checkCert(d model.Deployment) certStatus {
+func checkCert(d model.Deployment, l writer.Layout) certStatus {
 	if d.Domain == "" {
 		return certStatus{}
 	}
-	c := certStatus{Checked: true, Domain: d.Domain, Webroot: d.ACMEWebroot, Cert: d.TLSCertificate, Key: d.TLSCertificateKey}
+	c := certStatus{Checked: true, Domain: d.Domain, Webroot: d.ACMEWebroot, Cert: d.TLSCertificate, Key: d.TLSCertificateKey, Layout: l}
 	exists := func(p string) bool {
 		_, err := os.Stat(p)
 		return err == nil || !errors.Is(err, fs.ErrNotExist)
 	}
 	c.CertOK, c.KeyOK = exists(c.Cert), exists(c.Key)
+	_, err := acme.FindCertbot("")
+	c.Certbot = err == nil
 	return c
 }
 
@@ -209,11 +216,10 @@ func (p preflight) View(st *Styles) string {
 	case !c.Missing():
 		line(st.Pass.Render(glyphPass), "certificate files present for "+c.Domain)
 	default:
-		more := []string{st.Muted.Render("get them before reloading nginx:")}
+		more := []string{st.Muted.Render("the site is written HTTP only until they exist; the next steps obtain them:")}
 		for _, l := range wrapCommand(c.CertbotCommand(), p.width-4) {
 			more = append(more, st.Code.Render(l))
 		}
-		more = append(more, st.Muted.Render("you can continue: nginx -t fails until they exist"))
 		line(st.Warn.Render(glyphWarn), "certificate files missing for "+c.Domain, more...)
 	}
 	b.WriteString("\n" + st.Heading.Render("Press enter to start."))

@@ -53,15 +53,18 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			return msg
 		}
 		// Render for the installed kumod (an older one has no
-		// request_body_limit), warning when it is too old.
-		ropt := opt.Render
-		if v, err := writer.DetectKumod(ctx, opt.Layout); err == nil && ropt.Kumod.IsZero() {
-			ropt.Kumod = v
-			if note := writer.KumodNote(d, v); note != "" {
-				msg.warnings = append(msg.warnings, model.Problem{Field: "kumod", Message: note})
+		// request_body_limit) and nginx (the HTTP/2 form), as apply does,
+		// and HTTP only while the certificate is missing, as writer.PlanFor.
+		ro := opt.Render
+		if ro.Kumod.IsZero() && ro.Nginx == (writer.NginxVersion{}) {
+			sw, notes := writer.DetectSoftware(ctx, opt.Layout, d)
+			ro.Kumod, ro.Nginx = sw.Kumod, sw.Nginx
+			for _, n := range notes {
+				msg.warnings = append(msg.warnings, model.Problem{Field: "kumod", Message: n})
 			}
 		}
-		files, err := writer.Render(d, ropt)
+		ro.HTTPOnly = len(writer.CertificateMissing(d)) > 0
+		files, err := writer.Render(d, ro)
 		if err != nil {
 			msg.err = err
 			return msg
@@ -73,7 +76,7 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			// kumoup apply does.
 			msg.err = msg.plan.RetirePreviousDomain(d, opt.Layout)
 		}
-		msg.cert = checkCert(d)
+		msg.cert = checkCert(d, opt.Layout)
 		msg.rootErr = writer.RequireRoot(opt.Layout)
 		return msg
 	}
@@ -172,11 +175,10 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 		wrapped(st.Warn.Render, glyphWarn+" "+w.Error())
 	}
 	if pm.cert.Missing() {
-		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+"; get them with:")
+		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+": the nginx site is "+writer.HTTPOnlyNote+" (nginx accepts it); the next steps obtain it:")
 		for _, l := range wrapCommand(pm.cert.CertbotCommand(), width-2) {
 			add("  " + st.Code.Render(l))
 		}
-		add("  you can continue; nginx -t fails until they exist")
 	}
 	for _, c := range p.Changes {
 		f := c.File

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/kumoup/kumoup/acme"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
@@ -106,6 +107,9 @@ type Options struct {
 	newToken  func() (string, error)
 	senseHost func(ctx context.Context, opt Options) hostFacts
 	steps     []step
+	// certConfig adjusts the certificate step's run (tests: pebble, a
+	// loopback nginx); see certConfig in cert.go.
+	certConfig func(acme.Config) acme.Config
 }
 
 // Default intervals.

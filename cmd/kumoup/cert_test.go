@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/acme"
 	"github.com/kumoup/kumoup/internal/dnstest"
 	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/pebbletest"
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -117,5 +120,57 @@ func TestStatusReportsTheBootstrapAsOneFinding(t *testing.T) {
 	}
 	if doc.Summary.Fail != 1 {
 		t.Errorf("summary %+v, want exactly one failure", doc.Summary)
+	}
+}
+
+// TestFreshHostReachesAGreenStatus is the issue's sequence on loopback:
+// no certificate, the HTTP-only site served by a real nginx, the
+// certificate obtained from Debian's pebble by Debian's certbot through
+// the real webroot, the full site reloaded, then `kumoup status` with
+// pebble's root as --ca-file: every edge and tls check passes.
+func TestFreshHostReachesAGreenStatus(t *testing.T) {
+	site := statusSite(t, loopback.Config{NoCertificate: true})
+	if _, err := acme.FindCertbot(""); err != nil {
+		t.Fatal(err)
+	}
+	if r := kumoup(t, statusArgs(site, "edge,tls")...); r.code != exitFailure || !strings.Contains(r.stdout, "kumoup cert --root") {
+		t.Fatalf("before: exit %d, want %d naming kumoup cert\n%s", r.code, exitFailure, r.stdout)
+	}
+	dns := dnstest.New(t, dnstest.Zone{site.Deployment.Domain: {"A 127.0.0.1"}})
+	peb := pebbletest.New(t, pebbletest.Config{HTTPPort: site.HTTPPort, DNSServer: dns.Addr()})
+	_, err := acme.Bootstrap(t.Context(), acme.Config{
+		Deployment: site.Deployment, Layout: site.Layout, Apply: site.Reload,
+		Target: &probes.Target{Deployment: site.Deployment, Layout: site.Layout, ConnectTo: site.ConnectTo, Resolver: dns.Addr()},
+		Server: peb.DirURL, Env: peb.Env(), Email: "ops@example.com", HookReload: "true",
+	})
+	if err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	roots, err := peb.Roots(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "pebble-root.pem")
+	if err := os.WriteFile(caFile, roots, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := statusArgs(site, "edge,tls")
+	for i, a := range args {
+		if a == "--ca-file" {
+			args[i+1] = caFile
+		}
+	}
+	r := kumoup(t, append(args, "--json")...)
+	var doc statusJSON
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != exitOK {
+		t.Fatalf("after: exit %d (%v), want 0\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	for _, c := range doc.Checks {
+		if c.Status != "pass" {
+			t.Errorf("%s: %s: %s (remedy: %s)", c.ID, c.Status, c.Detail, c.Remedy)
+		}
+	}
+	if len(doc.Checks) != 15 {
+		t.Errorf("%d checks ran, want the 15 of edge and tls", len(doc.Checks))
 	}
 }

@@ -105,7 +105,7 @@ func TestStatusListNeedsNoDeployment(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "tls.certificate.name ") || !strings.HasPrefix(lines[3], "tls.protocols ") {
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "tls.certificate.obtained ") || !strings.HasPrefix(lines[1], "tls.certificate.name ") || !strings.HasPrefix(lines[4], "tls.protocols ") {
 		t.Errorf("--list --only tls printed:\n%s", r.stdout)
 	}
 }
@@ -118,7 +118,7 @@ func TestStatusPassesOnTheGeneratedConfigAndExitsZero(t *testing.T) {
 		t.Fatalf("exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	statusNoToken(t, r, site.Deployment.InjectionToken)
-	for _, want := range []string{"✓ edge.inject.unauthenticated", "✓ tls.protocols", "14 checks: 14 passed, 0 warnings, 0 failed, 0 skipped in "} {
+	for _, want := range []string{"✓ edge.inject.unauthenticated", "✓ tls.protocols", "15 checks: 15 passed, 0 warnings, 0 failed, 0 skipped in "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
