@@ -98,10 +98,24 @@ func (sc *scanner) eof() error {
 // scan reads the exposition b and calls visit for every sample of a watched
 // family, in order.
 func (sc *scanner) scan(b []byte, visit func(*sample)) error {
-	sc.b, sc.line, sc.samples = b, 0, 0
+	sc.begin()
+	return sc.chunk(b, visit)
+}
+
+// begin prepares the scanner for a new exposition read with chunk.
+func (sc *scanner) begin() {
+	sc.line, sc.samples = 0, 0
 	sc.state = [numFamilies]famState{}
+}
+
+// chunk reads the next part of an exposition begun with begin. Every line
+// of b must be complete (end with a newline) except in the last part: a
+// line cut between two parts would read as one ending early. Line numbers
+// and the families' HELP and TYPE state carry over from part to part.
+func (sc *scanner) chunk(b []byte, visit func(*sample)) error {
+	sc.b = b
 	i := 0
-	for {
+	for i < len(b) {
 		sc.line++
 		i = skipBlank(b, i)
 		if i >= len(b) {
@@ -123,6 +137,7 @@ func (sc *scanner) scan(b []byte, visit func(*sample)) error {
 			return err
 		}
 	}
+	return nil
 }
 
 // skipLine returns the position after the newline that ends the line

@@ -25,7 +25,7 @@ type Scraper struct {
 	cfg    Config
 	client *http.Client
 	tr     *http.Transport
-	buf    bytes.Buffer
+	blocks blockBuffer
 }
 
 // NewScraper checks cfg, fills its defaults and returns a Scraper.
@@ -76,13 +76,38 @@ func (s *Scraper) Config() Config { return s.cfg }
 // Close releases idle connections.
 func (s *Scraper) Close() { s.tr.CloseIdleConnections() }
 
-// Scrape fetches the exposition once, within the configured timeout. The
-// returned bytes (decompressed) are valid until the next call. Failures are
+// Scrape fetches the exposition once, within the configured timeout, and
+// returns it whole (decompressed), valid until the next call. It is what
+// kumoup metrics --dump prints; the dashboard streams with Refresh instead.
+// The body is read in blocks and refused as soon as it passes MaxBody, so
+// a refused scrape holds at most MaxBody plus one block. Failures are
 // *ScrapeError; if ctx itself is cancelled, ctx's error is returned.
 func (s *Scraper) Scrape(ctx context.Context) ([]byte, error) {
+	return s.scrapeWhole(ctx, s.cfg.MaxBody)
+}
+
+func (s *Scraper) scrapeWhole(ctx context.Context, limit int64) ([]byte, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	resp, err := s.open(parent, ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := s.blocks.readAll(s.body(ctx, resp.Body, limit))
+	if err != nil {
+		if parent.Err() != nil {
+			return nil, parent.Err()
+		}
+		return nil, s.bodyError(err)
+	}
+	return body, nil
+}
+
+// open sends the request under ctx (the scrape's deadline; parent is the
+// caller's context) and returns the response once its status is 200.
+func (s *Scraper) open(parent, ctx context.Context) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("metrics url %q: %w", s.cfg.URL, err)
@@ -127,45 +152,108 @@ func (s *Scraper) Scrape(ctx context.Context) ([]byte, error) {
 		}
 		return nil, se
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
 		return nil, s.statusError(resp)
 	}
-	s.buf.Reset()
-	_, err = s.buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, s.cfg.MaxBody))
-	if err == nil && ctx.Err() != nil {
-		// Cancelling closes the connection with a TLS alert first; a server
-		// that ends the response on seeing it can make the read look
-		// complete. Past the deadline it is not.
-		err = ctx.Err()
-	}
-	if err != nil {
-		if parent.Err() != nil {
-			return nil, parent.Err()
-		}
-		return nil, s.bodyError(err)
-	}
-	return s.buf.Bytes(), nil
+	return resp, nil
 }
 
+// body returns the response body capped at limit bytes after
+// decompression (*http.MaxBytesError past it) and complete only if it
+// ended before ctx's deadline: cancelling closes the connection with a TLS
+// alert first, and a server that ends the response on seeing it can make
+// the read look complete. Past the deadline it is not.
+func (s *Scraper) body(ctx context.Context, r io.ReadCloser, limit int64) io.Reader {
+	return &deadlineEOF{r: http.MaxBytesReader(nil, r, limit), ctx: ctx}
+}
+
+// deadlineEOF turns an end of body reached after ctx ended into ctx's error.
+type deadlineEOF struct {
+	r   io.Reader
+	ctx context.Context
+}
+
+func (d *deadlineEOF) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err == io.EOF && d.ctx.Err() != nil {
+		err = d.ctx.Err()
+	}
+	return n, err
+}
+
+// maxReferenceBody caps an exposition that needs the reference parser: it
+// is read whole, and expfmt then takes several times its size.
+const maxReferenceBody = 64 << 20
+
 // Refresh scrapes once and folds the exposition into z, taking the scrape
-// time as the time the response arrived. A malformed exposition is a
-// *ScrapeError of KindMalformed with its line.
+// time as the time the response arrived. The body is streamed through the
+// Summarizer's window as it is decompressed, never held whole, so memory
+// does not grow with the exposition; only one that needs the reference
+// parser (ErrNeedsWholeBody: syntax KumoMTA does not write) is fetched again
+// and read whole, up to MaxBody or 64 MiB, whichever is smaller. A
+// malformed exposition is a *ScrapeError of KindMalformed with its line.
 func (s *Scraper) Refresh(ctx context.Context, z *Summarizer) (Summary, error) {
-	body, err := s.Scrape(ctx)
+	sum, err := s.refresh(ctx, z)
+	if errors.Is(err, ErrNeedsWholeBody) {
+		var body []byte
+		if body, err = s.scrapeWhole(ctx, min(s.cfg.MaxBody, maxReferenceBody)); err != nil {
+			return Summary{}, err
+		}
+		sum, err = z.Update(time.Now(), body)
+	}
+	if err != nil {
+		var se *ScrapeError
+		var pe *ParseError
+		switch {
+		case errors.As(err, &se), ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			return Summary{}, err
+		case errors.As(err, &pe):
+			return Summary{}, &ScrapeError{Kind: KindMalformed, URL: s.cfg.URL, Status: http.StatusOK, Line: pe.Line, Detail: pe.Msg, Err: err}
+		}
+		return Summary{}, &ScrapeError{Kind: KindMalformed, URL: s.cfg.URL, Status: http.StatusOK, Detail: err.Error(), Err: err}
+	}
+	return sum, nil
+}
+
+// refresh is one streamed scrape.
+func (s *Scraper) refresh(ctx context.Context, z *Summarizer) (Summary, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	resp, err := s.open(parent, ctx)
 	if err != nil {
 		return Summary{}, err
 	}
-	sum, err := z.Update(time.Now(), body)
-	if err != nil {
-		se := &ScrapeError{Kind: KindMalformed, URL: s.cfg.URL, Status: http.StatusOK, Detail: err.Error(), Err: err}
-		var pe *ParseError
-		if errors.As(err, &pe) {
-			se.Line, se.Detail = pe.Line, pe.Msg
+	defer resp.Body.Close()
+	var readErr error
+	body := readErrorTap{r: s.body(ctx, resp.Body, s.cfg.MaxBody), err: &readErr}
+	sum, err := z.UpdateFrom(time.Now(), body)
+	switch {
+	case err == nil:
+		return sum, nil
+	case readErr != nil:
+		if parent.Err() != nil {
+			return Summary{}, parent.Err()
 		}
-		return Summary{}, se
+		return Summary{}, s.bodyError(readErr)
 	}
-	return sum, nil
+	return Summary{}, err
+}
+
+// readErrorTap remembers the error of the reader it wraps (other than
+// io.EOF), to tell a broken read from a malformed exposition.
+type readErrorTap struct {
+	r   io.Reader
+	err *error
+}
+
+func (t readErrorTap) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF {
+		*t.err = err
+	}
+	return n, err
 }
 
 // classify turns a transport error into a ScrapeError.

@@ -8,6 +8,7 @@ type series struct {
 	value, prev float64
 	gen         uint64 // scrape generation value was read in
 	prevGen     uint64 // generation prev was read in
+	pass        uint64 // the store's pass value was last read in
 }
 
 // store keeps counter series keyed by their raw series text (the metric
@@ -16,9 +17,12 @@ type series struct {
 type store struct {
 	m   map[string]*series
 	gen uint64 // generation of the scrape being read; the last good one is gen-1
+	// pass counts every scrape read, good or not, to tell a series'
+	// duplicate line from its first one.
+	pass uint64
 }
 
-func newStore() *store { return &store{m: make(map[string]*series), gen: 1} }
+func newStore() *store { return &store{m: make(map[string]*series), gen: 1, pass: 1} }
 
 // increase records a counter's value and returns how much it grew since the
 // previous good scrape, by Prometheus's reset rule: a value below the
@@ -50,6 +54,9 @@ func (st *store) increase(key []byte, v float64) float64 {
 	}
 	return inc
 }
+
+// begin starts reading a scrape.
+func (st *store) begin() { st.pass++ }
 
 // commit ends a good scrape: the next one compares against it. Every 64
 // scrapes it drops series not seen for a while, so pruned queues do not

@@ -29,9 +29,11 @@ type Summarizer struct {
 	prevAt  time.Time
 	attempt uint64 // counts Update calls; entities touched in this one are current
 	visit   func(*sample)
+	win     []byte // UpdateFrom's read window
 
 	acc       accum
 	top       []topQueue
+	topMin    float64 // the smallest value in top once it is full
 	suspended []SuspendedSource
 	pools     map[string]*poolState
 	hooks     map[string]*hookState
@@ -112,17 +114,12 @@ func NewSummarizer() *Summarizer {
 // Update reads one scrape's exposition, taken at time at, and returns the
 // summary. body is only read during the call. A malformed exposition gives
 // a *ParseError and leaves the Summarizer as it was, so the next good
-// scrape's rates span the gap.
+// scrape's rates span the gap. UpdateFrom does the same from a reader.
 func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
-	z.attempt++
-	z.begin()
-	reference := false
-	if z.lastRef { // back from expfmt: its keys differ, start over
-		z.fast.reset()
-	}
-	z.cur = z.fast
+	z.start()
 	err := z.sc.scan(body, z.visit)
 	samples := z.sc.samples
+	reference := false
 	if errors.Is(err, errFallback) {
 		reference = true
 		z.attempt++
@@ -131,22 +128,40 @@ func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
 			z.ref.reset()
 		}
 		z.cur = z.ref
+		z.cur.begin()
 		samples, err = referenceSamples(body, z.visit)
 	}
-	// Rates need a previous good scrape read the same way.
-	rates := !z.prevAt.IsZero() && at.After(z.prevAt) && reference == z.lastRef
 	if err != nil {
 		return Summary{}, fmt.Errorf("read exposition: %w", err)
 	}
+	return z.finish(at, reference, samples, int64(len(body))), nil
+}
+
+// start begins an update read by the fast path.
+func (z *Summarizer) start() {
+	z.attempt++
+	z.begin()
+	if z.lastRef { // back from expfmt: its keys differ, start over
+		z.fast.reset()
+	}
+	z.cur = z.fast
+	z.cur.begin()
+}
+
+// finish ends a good update: it commits the counters and builds the
+// Summary.
+func (z *Summarizer) finish(at time.Time, reference bool, samples int, n int64) Summary {
+	// Rates need a previous good scrape read the same way.
+	rates := !z.prevAt.IsZero() && at.After(z.prevAt) && reference == z.lastRef
 	z.cur.commit()
 	var dt time.Duration
 	if rates {
 		dt = at.Sub(z.prevAt)
 	}
 	s := z.build(at, dt, rates)
-	s.Samples, s.Bytes, s.Reference = samples, len(body), reference
+	s.Samples, s.Bytes, s.Reference = samples, int(n), reference
 	z.prevAt, z.lastRef = at, reference
-	return s, nil
+	return s
 }
 
 func (z *Summarizer) begin() {
@@ -265,28 +280,44 @@ func (z *Summarizer) topN() int {
 	return z.TopN
 }
 
-// offerQueue keeps the TopN ready queues seen so far in this scrape.
+// offerQueue keeps the TopN ready queues seen so far in this scrape. A
+// queue written twice is listed once, with its first value.
 func (z *Summarizer) offerQueue(name []byte, v float64) {
-	if len(z.top) < z.topN() {
+	full := len(z.top) >= z.topN()
+	if full && !(v > z.topMin) {
+		return // the common case: smaller than every listed queue
+	}
+	for i := range z.top {
+		if bytes.Equal(z.top[i].name, name) {
+			return
+		}
+	}
+	var t *topQueue
+	if full {
+		t = &z.top[z.lowQueue()]
+	} else {
 		if len(z.top) < cap(z.top) {
 			z.top = z.top[:len(z.top)+1] // reuse the slot's name buffer
 		} else {
 			z.top = append(z.top, topQueue{})
 		}
-		t := &z.top[len(z.top)-1]
-		t.v, t.name = v, append(t.name[:0], name...)
-		return
+		t = &z.top[len(z.top)-1]
 	}
+	t.v, t.name = v, append(t.name[:0], name...)
+	if len(z.top) >= z.topN() {
+		z.topMin = z.top[z.lowQueue()].v
+	}
+}
+
+// lowQueue returns the index of the smallest of the top queues (not empty).
+func (z *Summarizer) lowQueue() int {
 	low := 0
 	for i := range z.top {
 		if z.top[i].v < z.top[low].v {
 			low = i
 		}
 	}
-	if v > z.top[low].v {
-		t := &z.top[low]
-		t.v, t.name = v, append(t.name[:0], name...)
-	}
+	return low
 }
 
 func (z *Summarizer) pool(name []byte) *poolState {
