@@ -30,12 +30,20 @@ func newStore() *store { return &store{m: make(map[string]*series), gen: 1, pass
 // the new value. A series absent from the previous scrape (new, or pruned
 // by kumod and created again) started from zero since then, so its whole
 // value is the increase. It never returns a negative or non-finite number.
+//
+// A series written twice in one exposition counts once: its first line
+// holds, later ones add nothing (Prometheus too keeps the first sample and
+// drops the duplicate).
 func (st *store) increase(key []byte, v float64) float64 {
 	s := st.m[string(key)]
 	if s == nil {
 		s = &series{}
 		st.m[string(key)] = s
 	}
+	if s.pass == st.pass {
+		return 0
+	}
+	s.pass = st.pass
 	if s.gen != st.gen { // first sight in this scrape: shift the previous value
 		s.prev, s.prevGen = s.value, s.gen
 	}
