@@ -73,11 +73,11 @@ func TestUpdateFromMatchesUpdateWhereverTheReadsCutTheLines(t *testing.T) {
 	big := [][]byte{expogen.Generate(20_000, 3), expogen.Generate(20_000, 4)} // 1.7 MiB each: many windows
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for name, r := range map[string]func([]byte) io.Reader{
-		"one byte":  func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
-		"half":      func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) },
-		"random":    func(b []byte) io.Reader { return &randomReads{b: b, rnd: rnd} },
-		"data+EOF":  func(b []byte) io.Reader { return iotest.DataErrReader(bytes.NewReader(b)) },
-		"whole":     func(b []byte) io.Reader { return bytes.NewReader(b) },
+		"one byte": func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
+		"half":     func(b []byte) io.Reader { return iotest.HalfReader(bytes.NewReader(b)) },
+		"random":   func(b []byte) io.Reader { return &randomReads{b: b, rnd: rnd} },
+		"data+EOF": func(b []byte) io.Reader { return iotest.DataErrReader(bytes.NewReader(b)) },
+		"whole":    func(b []byte) io.Reader { return bytes.NewReader(b) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			sameUpdates(t, hand, r)
