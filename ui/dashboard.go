@@ -103,6 +103,7 @@ type dashboard struct {
 func newDashboard(cfg dashConfig, st *Styles) *dashboard {
 	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
 	d.metrics.url, d.metrics.withheld = cfg.scrape.URL, cfg.withheld
+	d.metrics.base, d.metrics.every = cfg.scrapeEvery, cfg.scrapeEvery
 	s, err := metrics.NewScraper(cfg.scrape)
 	if err != nil {
 		d.metrics.err, d.metrics.errAt = err, cfg.now()
@@ -157,7 +158,10 @@ func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case scrapeMsg:
 		d.metrics.record(msg)
-		return m, tea.Tick(d.cfg.scrapeEvery, func(time.Time) tea.Msg { return scrapeTickMsg{} })
+		if msg.err == nil { // a scrape taking over a quarter of the interval lengthens it
+			d.metrics.every = metrics.NextInterval(d.cfg.scrapeEvery, d.metrics.every, msg.latency)
+		}
+		return m, tea.Tick(max(d.metrics.every, d.cfg.scrapeEvery), func(time.Time) tea.Msg { return scrapeTickMsg{} })
 	case scrapeTickMsg:
 		return m, d.scrapeCmd(m.ctx)
 	case checksMsg:
