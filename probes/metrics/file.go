@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // SummarizeFile folds the exposition saved in the file at path into z, as
@@ -38,38 +39,26 @@ func SummarizeFile(ctx context.Context, z *Summarizer, at time.Time, path string
 	return sum, nil
 }
 
-// ReadFile reads the exposition saved at path whole, refusing a file of
-// more than maxBody bytes (DefaultMaxBody if 0) after reading at most that
-// much of it.
+// ReadFile reads the exposition saved at path whole (fsread.Read: a
+// regular file, refused past maxBody bytes, DefaultMaxBody if 0, without
+// reading further).
 func ReadFile(ctx context.Context, path string, maxBody int64) ([]byte, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	r, closeFn, err := openExposition(ctx, path, maxBody)
-	if err != nil {
-		return nil, err
-	}
-	defer closeFn()
-	var bb blockBuffer
-	b, err := bb.readAll(r)
+	b, err := fsread.Read(ctx, path, maxBody)
 	if err != nil {
 		return nil, fileError(path, maxBody, err)
 	}
 	return b, nil
 }
 
-// openExposition opens a saved exposition: a regular file, read under ctx
-// and capped at maxBody bytes (*http.MaxBytesError past it).
+// openExposition opens a saved exposition for streaming (fsread.Open: a
+// regular file, opened without blocking), read under ctx and capped at
+// maxBody bytes (*http.MaxBytesError past it).
 func openExposition(ctx context.Context, path string, maxBody int64) (io.Reader, func(), error) {
-	f, err := os.Open(path)
+	f, err := fsread.Open(ctx, path)
 	if err != nil {
-		return nil, nil, err
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		if err == nil {
-			err = fmt.Errorf("%s: not a regular file", path)
-		}
 		return nil, nil, err
 	}
 	return &ctxReader{r: http.MaxBytesReader(nil, f, maxBody), ctx: ctx}, func() { f.Close() }, nil
@@ -88,11 +77,16 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// fileError says what was wrong with a saved exposition.
+// fileError says what was wrong with a saved exposition. Errors from
+// fsread name the path already.
 func fileError(path string, maxBody int64, err error) error {
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return fmt.Errorf("%s: more than %s; give a larger --max-body if this is expected", path, sizeString(maxBody))
+	if errors.As(err, &tooBig) || errors.Is(err, fsread.ErrTooLarge) {
+		return fmt.Errorf("%s: more than %s; give a larger --max-body if this is expected", fsread.ShowPath(path), sizeString(maxBody))
 	}
-	return fmt.Errorf("%s: %w", path, err)
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", fsread.ShowPath(path), err)
+	}
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -242,7 +243,23 @@ func TestSummarizeFileStreamsAndCapsTheFile(t *testing.T) {
 	if _, err := SummarizeFile(ctx, NewSummarizer(), t0, p, 0); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: got %v, want context.Canceled", err)
 	}
-	if _, err := SummarizeFile(context.Background(), NewSummarizer(), t0, t.TempDir(), 0); err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("a directory: got %v, want it refused as not a regular file", err)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{t.TempDir(), fifo} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := SummarizeFile(context.Background(), NewSummarizer(), t0, p, 0)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: got %v, want it refused as not a regular file", p, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: SummarizeFile blocks", p)
+		}
 	}
 }
