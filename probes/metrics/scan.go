@@ -68,6 +68,10 @@ type scanner struct {
 	s       sample
 	// samples counts the sample lines of the last scan, of every family.
 	samples int
+	// lastName and lastFam are the metric name of the last sample line
+	// looked up and its family.
+	lastName []byte
+	lastFam  family
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
@@ -306,11 +310,23 @@ func (sc *scanner) sampleLine(i int, visit func(*sample)) (int, error) {
 	if i < len(b) && b[i] == '"' {
 		return 0, errFallback
 	}
-	fam := familyByName[string(b[start:i])]
+	fam := sc.family(b[start:i])
 	if fam == famNone {
 		return sc.skipLine(i)
 	}
 	return sc.watched(fam, start, i, visit)
+}
+
+// family returns the watched family a sample line's metric name belongs
+// to, or famNone. An exposition groups a family's lines together, so the
+// previous line's name is compared first, which spares most map lookups.
+func (sc *scanner) family(name []byte) family {
+	if bytes.Equal(name, sc.lastName) {
+		return sc.lastFam
+	}
+	fam := familyByName[string(name)]
+	sc.lastName, sc.lastFam = append(sc.lastName[:0], name...), fam
+	return fam
 }
 
 // watched reads the rest of a watched family's sample line: labels, value
@@ -442,6 +458,18 @@ func (sc *scanner) labelSet(fam family, i int) (int, error) {
 func (sc *scanner) labelValue(name []byte, i int) (int, error) {
 	b := sc.b
 	vs := i
+	// Most values have no escape: find the closing quote at memory speed
+	// and check what lies before it.
+	if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+		v := b[i : i+q]
+		if bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '\n') < 0 {
+			if !utf8.Valid(v) {
+				return 0, sc.errorf("invalid label value")
+			}
+			sc.labels = append(sc.labels, labelPair{name: name, value: v})
+			return i + q + 1, nil
+		}
+	}
 	escaped := false
 	for {
 		if i >= len(b) {

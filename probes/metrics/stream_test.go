@@ -263,3 +263,21 @@ func TestSummarizeFileStreamsAndCapsTheFile(t *testing.T) {
 		}
 	}
 }
+
+// kumoup decompresses gzip itself; an encoding it did not ask for is
+// reported, not parsed as text.
+func TestScrapeRefusesAnEncodingItDidNotAskFor(t *testing.T) {
+	_, cfg := endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept-Encoding") != "gzip" {
+			t.Errorf("Accept-Encoding %q, want gzip", r.Header.Get("Accept-Encoding"))
+		}
+		w.Header().Set("Content-Encoding", "br")
+		io.WriteString(w, "memory_usage 1\n")
+	})
+	_, err := refresh(t, cfg)
+	if se := wantKind(t, err, KindMalformed); !strings.Contains(se.Detail, `unsupported Content-Encoding "br"`) {
+		t.Errorf("detail %q does not name the encoding", se.Detail)
+	}
+	_, err = scrape(t, cfg)
+	wantKind(t, err, KindMalformed)
+}
