@@ -92,7 +92,7 @@ type providerState struct {
 	queued, delivered, transfail, failed float64
 	conns                                float64
 	queuedSeen                           bool
-	hist                                 Ring
+	hist                                 *Ring // made when the provider is first listed: most never are
 }
 
 type queueState struct {
@@ -484,8 +484,11 @@ func (z *Summarizer) topProviders(secs float64, rates bool) []ProviderVolume {
 	for _, p := range l {
 		pv := ProviderVolume{Provider: p.name, Connections: p.conns}
 		if p.queuedSeen {
+			if p.hist == nil {
+				p.hist = new(Ring)
+			}
 			p.hist.Push(p.queued)
-			pv.Queued = Stat{Value: p.queued, Known: true, History: p.hist}
+			pv.Queued = Stat{Value: p.queued, Known: true, History: *p.hist}
 		}
 		if rates {
 			pv.Delivered, pv.Transfail, pv.Failed = p.delivered/secs, p.transfail/secs, p.failed/secs
