@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kumoup/kumoup/probes/metrics"
 )
 
 // A scrape taking more than a quarter of the interval lengthens it, and the
@@ -41,5 +43,22 @@ func TestDashboardLengthensItsRefreshWhenScrapesAreSlowAndSaysSo(t *testing.T) {
 		if step.says == "" && strings.Contains(view, "refreshing every") {
 			t.Errorf("after a scrape of %v at the configured interval, the pane still talks of it:\n%s", step.took, view)
 		}
+	}
+}
+
+// A scrape that times out lengthens the interval too: it took at least the
+// deadline, three quarters of the interval.
+func TestDashboardLengthensItsRefreshWhenAScrapeTimesOut(t *testing.T) {
+	timeout := scrapeMsg{err: &metrics.ScrapeError{Kind: metrics.KindTimeout, URL: "https://mta.example.com/metrics"}, latency: 1500 * time.Millisecond, at: fixedNow}
+	m := atDashboard(120, 40, timeout)
+	if m.dash.metrics.every != 6*time.Second {
+		t.Errorf("after a timed-out scrape: refresh every %v, want 6s", m.dash.metrics.every)
+	}
+	if view := strings.Join(strings.Fields(ansi.Strip(m.View().Content)), " "); !strings.Contains(view, "refreshing every 6s, not 2s, while a scrape takes 1.5s") {
+		t.Errorf("the pane does not say the interval is longer:\n%s", view)
+	}
+	refused := scrapeMsg{err: &metrics.ScrapeError{Kind: metrics.KindUnauthorizedByNginx, URL: "https://mta.example.com/metrics", Status: 401}, latency: 1500 * time.Millisecond, at: fixedNow}
+	if m = atDashboard(120, 40, refused); m.dash.metrics.every != 2*time.Second {
+		t.Errorf("after a refused scrape: refresh every %v, want 2s (only slowness lengthens it)", m.dash.metrics.every)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -158,8 +159,14 @@ func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case scrapeMsg:
 		d.metrics.record(msg)
-		if msg.err == nil { // a scrape taking over a quarter of the interval lengthens it
+		// A scrape taking over a quarter of the interval, or timing out,
+		// lengthens it, and the scrape's deadline with it.
+		var se *metrics.ScrapeError
+		if msg.err == nil || errors.As(msg.err, &se) && se.Kind == metrics.KindTimeout {
 			d.metrics.every = metrics.NextInterval(d.cfg.scrapeEvery, d.metrics.every, msg.latency)
+			if d.scraper != nil {
+				d.scraper.Stretch(d.metrics.every)
+			}
 		}
 		return m, tea.Tick(max(d.metrics.every, d.cfg.scrapeEvery), func(time.Time) tea.Msg { return scrapeTickMsg{} })
 	case scrapeTickMsg:

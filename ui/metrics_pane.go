@@ -28,9 +28,11 @@ type metricsPane struct {
 	// longer when scrapes take more than a quarter of it
 	// (metrics.NextInterval).
 	base, every time.Duration
+	took        time.Duration // the last scrape's, good or not
 }
 
 func (p *metricsPane) record(msg scrapeMsg) {
+	p.took = msg.latency
 	if msg.err != nil {
 		if p.err == nil {
 			p.errAt = msg.at
@@ -77,7 +79,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	}
 	add(head)
 	if p.every > p.base && p.base > 0 {
-		for _, l := range wrapLines(fmt.Sprintf("refreshing every %s, not %s, while a scrape takes %s (kept under a quarter of the interval)", p.every, p.base, roundLatency(p.latency)), w) {
+		for _, l := range wrapLines(fmt.Sprintf("refreshing every %s, not %s, while a scrape takes %s (kept under a quarter of the interval)", p.every, p.base, roundLatency(p.took)), w) {
 			add(st.Warn.Render(l))
 		}
 	}

@@ -30,6 +30,9 @@ type Scraper struct {
 	tr     *http.Transport
 	blocks blockBuffer
 	gz     *gzip.Reader // reused between scrapes
+	// timeout is each scrape's deadline: cfg.Timeout, or longer while the
+	// dashboard has stretched its interval (Stretch).
+	timeout time.Duration
 }
 
 // NewScraper checks cfg, fills its defaults and returns a Scraper.
@@ -56,15 +59,20 @@ func NewScraper(cfg Config) (*Scraper, error) {
 			defer cancel()
 			return dial(ctx, network, addr)
 		},
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   cfg.ConnectTimeout,
-		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,
-		MaxIdleConns:          1,
-		IdleConnTimeout:       max(2*cfg.Interval, 30*time.Second),
+		TLSClientConfig:     tlsConf,
+		TLSHandshakeTimeout: cfg.ConnectTimeout,
+		MaxIdleConns:        1,
+		IdleConnTimeout:     max(2*cfg.Interval, 30*time.Second),
+	}
+	if cfg.ResponseHeaderTimeout < cfg.Timeout {
+		// Equal to the deadline (the default), the scrape's own deadline
+		// covers it, and Stretch can lengthen it.
+		tr.ResponseHeaderTimeout = cfg.ResponseHeaderTimeout
 	}
 	return &Scraper{
-		cfg: cfg,
-		tr:  tr,
+		cfg:     cfg,
+		tr:      tr,
+		timeout: cfg.Timeout,
 		client: &http.Client{
 			Transport: tr,
 			// A metrics endpoint never redirects: stop at the 3xx and
@@ -72,6 +80,15 @@ func NewScraper(cfg Config) (*Scraper, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}, nil
+}
+
+// Stretch gives the following scrapes the deadline a refresh every
+// interval allows, three quarters of it, when that is longer than the
+// configured Timeout; an interval no longer than Config.Interval restores
+// the configured Timeout. The dashboard calls it when it lengthens its
+// interval (NextInterval), between two scrapes.
+func (s *Scraper) Stretch(interval time.Duration) {
+	s.timeout = max(s.cfg.Timeout, interval*3/4)
 }
 
 // Config returns the configuration in use, defaults filled in.
@@ -92,7 +109,7 @@ func (s *Scraper) Scrape(ctx context.Context) ([]byte, error) {
 
 func (s *Scraper) scrapeWhole(ctx context.Context, limit int64) ([]byte, error) {
 	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	resp, err := s.open(parent, ctx)
 	if err != nil {
@@ -259,7 +276,7 @@ func (s *Scraper) Refresh(ctx context.Context, z *Summarizer) (Summary, error) {
 // refresh is one streamed scrape.
 func (s *Scraper) refresh(ctx context.Context, z *Summarizer) (Summary, error) {
 	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	resp, err := s.open(parent, ctx)
 	if err != nil {
@@ -337,7 +354,7 @@ func (s *Scraper) classify(err error) *ScrapeError {
 			se.Detail = s.connectTimeoutDetail()
 		}
 	case isTimeout(err):
-		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("no complete answer within %v", s.cfg.Timeout)
+		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("no complete answer within %v", s.timeout)
 		if strings.Contains(err.Error(), "TLS handshake timeout") {
 			se.Detail = fmt.Sprintf("TLS handshake not complete within %v", s.cfg.ConnectTimeout)
 		}
@@ -395,7 +412,7 @@ func (s *Scraper) bodyError(err error) *ScrapeError {
 		se.Kind = KindTooLarge
 		se.Detail = fmt.Sprintf("more than %s after decompression", sizeString(tooBig.Limit))
 	case isTimeout(err):
-		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("body not complete within %v", s.cfg.Timeout)
+		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("body not complete within %v", s.timeout)
 	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt),
 		errors.Is(err, stdgzip.ErrHeader), errors.Is(err, stdgzip.ErrChecksum), errors.As(err, &stdCorrupt):
 		se.Kind, se.Detail = KindMalformed, "corrupt gzip body: "+err.Error()

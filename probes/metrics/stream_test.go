@@ -317,3 +317,29 @@ func TestSummarizerStateStaysWithinBudget(t *testing.T) {
 		}
 	}
 }
+
+// Stretch gives a scrape the deadline of a longer interval: a scrape that
+// timed out at the configured deadline completes once stretched.
+func TestScrapeStretchLengthensTheDeadline(t *testing.T) {
+	_, cfg := endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(500 * time.Millisecond)
+		io.WriteString(w, "memory_usage 1\n")
+	})
+	cfg.Interval, cfg.Timeout = 400*time.Millisecond, 300*time.Millisecond
+	s, err := NewScraper(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.Refresh(context.Background(), NewSummarizer())
+	if se := wantKind(t, err, KindTimeout); !strings.Contains(se.Detail, "300ms") {
+		t.Errorf("detail %q does not give the 300ms deadline", se.Detail)
+	}
+	s.Stretch(8 * time.Second) // a 6 s deadline
+	if _, err := s.Refresh(context.Background(), NewSummarizer()); err != nil {
+		t.Fatalf("stretched: %v", err)
+	}
+	s.Stretch(cfg.Interval)
+	_, err = s.Refresh(context.Background(), NewSummarizer())
+	wantKind(t, err, KindTimeout)
+}
