@@ -2,6 +2,10 @@ package metrics
 
 import "math"
 
+// maxStoreSeries caps the counter series a store keeps: a kumod's rollup,
+// provider, listener and log hook counters are some thousands at most.
+const maxStoreSeries = 100_000
+
 // series is the state the store keeps for one counter series between
 // scrapes.
 type series struct {
@@ -36,6 +40,9 @@ func newStore() *store { return &store{m: make(map[string]*series), gen: 1, pass
 // drops the duplicate).
 func (st *store) increase(key []byte, v float64) float64 {
 	s := st.m[string(key)]
+	if s == nil && len(st.m) >= maxStoreSeries {
+		return 0 // past the cap: read, not kept
+	}
 	if s == nil {
 		s = &series{}
 		st.m[string(key)] = s

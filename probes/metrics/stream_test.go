@@ -310,6 +310,7 @@ func TestSummarizerStateStaysWithinBudget(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		runtime.KeepAlive(z)
+		runtime.KeepAlive(tc.body)
 		state := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1 << 20)
 		t.Logf("%s (%d MiB): state %.2f MiB", tc.name, len(tc.body)>>20, state)
 		if state > tc.budget {
@@ -342,4 +343,45 @@ func TestScrapeStretchLengthensTheDeadline(t *testing.T) {
 	s.Stretch(cfg.Interval)
 	_, err = s.Refresh(context.Background(), NewSummarizer())
 	wantKind(t, err, KindTimeout)
+}
+
+// An endpoint that is not kumod may name millions of providers, pools or
+// counter series: the Summarizer reads them and keeps at most its caps.
+func TestSummarizerStateIsCappedWhateverTheExpositionNames(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 400_000 {
+		fmt.Fprintf(&b, "total_messages_delivered_by_provider{provider=\"provider-%d.example\"} %d\n", i, i)
+	}
+	for i := range 20_000 {
+		fmt.Fprintf(&b, "thread_pool_size{pool=\"pool-%d\"} 4\nlog_hook_backlog_count{logger=\"hook-%d\"} 1\ndisk_free_percent{name=\"disk-%d\"} 50\n", i, i, i)
+	}
+	b.WriteString("total_messages_delivered{service=\"smtp_client\"} 10\n")
+	body := b.Bytes()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	z := NewSummarizer()
+	var s Summary
+	for i := range 2 {
+		var err error
+		if s, err = z.UpdateFrom(t0.Add(time.Duration(i)*2*time.Second), bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(z)
+	runtime.KeepAlive(body)
+	state := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1 << 20)
+	t.Logf("%d MiB naming 400k providers and 20k pools, hooks and disks: state %.1f MiB", len(body)>>20, state)
+	if len(z.providers) > maxProviders || len(z.pools) > maxNamed || len(z.hooks) > maxNamed || len(z.disks) > maxNamed || len(z.fast.m) > maxStoreSeries {
+		t.Errorf("kept %d providers, %d pools, %d hooks, %d disks, %d counter series: past the caps", len(z.providers), len(z.pools), len(z.hooks), len(z.disks), len(z.fast.m))
+	}
+	if state > 40 {
+		t.Errorf("the Summarizer keeps %.1f MiB, want under 40 MiB", state)
+	}
+	if len(s.ThreadPools) != maxNamed || len(s.TopProviders) != DefaultTopN {
+		t.Errorf("listed %d pools and %d providers, want %d and %d", len(s.ThreadPools), len(s.TopProviders), maxNamed, DefaultTopN)
+	}
+	wantStat(t, "delivered/s of the rollup", s.Delivered, 0)
 }

@@ -12,6 +12,16 @@ import (
 // DefaultTopN is how many ready queues and providers a Summary lists.
 const DefaultTopN = 10
 
+// Caps on what a Summarizer keeps between scrapes, whatever an exposition
+// holds (a kumod has a few pools, log hooks and disks and at most some
+// thousands of providers; an endpoint that is not kumod may send millions
+// of names). Past a cap, new names are read but not kept: not listed, and
+// their counters not turned into rates.
+const (
+	maxProviders = 20_000
+	maxNamed     = 1_000 // thread pools, log hooks, disks, each
+)
+
 // Summarizer turns successive scrapes of one kumod into Summaries. It keeps
 // the previous values of counters (to compute rates), per-series state and
 // the histories, and reuses its buffers, so that a steady-state update
@@ -42,6 +52,13 @@ type Summarizer struct {
 	queues    map[string]*queueState
 	names     map[string]string // interned label values
 	provList  []*providerState
+	// spare holds the state of a name past its cap, never listed.
+	spare struct {
+		pool     poolState
+		hook     hookState
+		disk     diskState
+		provider providerState
+	}
 
 	hist struct {
 		delivered, transfail, failed, received, scheduled, ready, messages, resident,
@@ -322,6 +339,10 @@ func (z *Summarizer) lowQueue() int {
 
 func (z *Summarizer) pool(name []byte) *poolState {
 	p := z.pools[string(name)]
+	if p == nil && len(z.pools) >= maxNamed {
+		p = &z.spare.pool // read, not kept
+		*p = poolState{}
+	}
 	if p == nil {
 		p = &poolState{name: string(name)}
 		z.pools[p.name] = p
@@ -334,6 +355,10 @@ func (z *Summarizer) pool(name []byte) *poolState {
 
 func (z *Summarizer) hook(name []byte) *hookState {
 	h := z.hooks[string(name)]
+	if h == nil && len(z.hooks) >= maxNamed {
+		h = &z.spare.hook // read, not kept
+		*h = hookState{}
+	}
 	if h == nil {
 		h = &hookState{name: string(name)}
 		z.hooks[h.name] = h
@@ -346,6 +371,10 @@ func (z *Summarizer) hook(name []byte) *hookState {
 
 func (z *Summarizer) disk(name []byte) *diskState {
 	d := z.disks[string(name)]
+	if d == nil && len(z.disks) >= maxNamed {
+		d = &z.spare.disk // read, not kept
+		*d = diskState{}
+	}
 	if d == nil {
 		d = &diskState{name: string(name)}
 		z.disks[d.name] = d
@@ -356,6 +385,10 @@ func (z *Summarizer) disk(name []byte) *diskState {
 
 func (z *Summarizer) provider(name []byte) *providerState {
 	p := z.providers[string(name)]
+	if p == nil && len(z.providers) >= maxProviders {
+		p = &z.spare.provider // read, not kept
+		*p = providerState{}
+	}
 	if p == nil {
 		p = &providerState{name: string(name)}
 		z.providers[p.name] = p
