@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	stdflate "compress/flate"
-	stdgzip "compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -406,15 +404,13 @@ func (s *Scraper) bodyError(err error) *ScrapeError {
 	se := &ScrapeError{URL: s.cfg.URL, Status: http.StatusOK, Err: err}
 	var tooBig *http.MaxBytesError
 	var corrupt flate.CorruptInputError
-	var stdCorrupt stdflate.CorruptInputError
 	switch {
 	case errors.As(err, &tooBig):
 		se.Kind = KindTooLarge
 		se.Detail = fmt.Sprintf("more than %s after decompression", sizeString(tooBig.Limit))
 	case isTimeout(err):
 		se.Kind, se.Detail = KindTimeout, fmt.Sprintf("body not complete within %v", s.timeout)
-	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt),
-		errors.Is(err, stdgzip.ErrHeader), errors.Is(err, stdgzip.ErrChecksum), errors.As(err, &stdCorrupt):
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt):
 		se.Kind, se.Detail = KindMalformed, "corrupt gzip body: "+err.Error()
 	case errors.Is(err, errEncoding):
 		se.Kind, se.Detail = KindMalformed, err.Error()

@@ -385,3 +385,26 @@ func TestSummarizerStateIsCappedWhateverTheExpositionNames(t *testing.T) {
 	}
 	wantStat(t, "delivered/s of the rollup", s.Delivered, 0)
 }
+
+// A gzip body that goes bad after a good header is malformed too, through
+// Refresh's streamed read as through Scrape's whole one.
+func TestRefreshClassifiesACorruptGzipStreamAsMalformed(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(expogen.Generate(5_000, 1))
+	zw.Close()
+	bad := append([]byte(nil), gz.Bytes()...)
+	for i := 40; i < len(bad)-8; i += 97 {
+		bad[i] ^= 0xA5
+	}
+	_, cfg := endpoint(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bad)
+	})
+	_, err := refresh(t, cfg)
+	if se := wantKind(t, err, KindMalformed); !strings.Contains(se.Detail, "corrupt gzip body") {
+		t.Errorf("detail %q, want a corrupt gzip body", se.Detail)
+	}
+	_, err = scrape(t, cfg)
+	wantKind(t, err, KindMalformed)
+}
