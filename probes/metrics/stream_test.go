@@ -43,8 +43,8 @@ func (r *randomReads) Read(p []byte) (int, error) {
 }
 
 // sameUpdates feeds each body to one Summarizer with Update and to another
-// with UpdateFrom through reader, and requires the same Summary or the same
-// error every time.
+// with UpdateFrom through reader (then Update when it needs the whole
+// body), and requires the same Summary or the same error every time.
 func sameUpdates(t *testing.T, bodies [][]byte, reader func([]byte) io.Reader) {
 	t.Helper()
 	whole, streamed := NewSummarizer(), NewSummarizer()
@@ -52,6 +52,9 @@ func sameUpdates(t *testing.T, bodies [][]byte, reader func([]byte) io.Reader) {
 		at := t0.Add(time.Duration(i) * 2 * time.Second)
 		want, werr := whole.Update(at, b)
 		got, gerr := streamed.UpdateFrom(at, reader(b))
+		if errors.Is(gerr, ErrNeedsWholeBody) { // as Refresh and SummarizeFile do
+			got, gerr = streamed.Update(at, b)
+		}
 		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
 			t.Fatalf("scrape %d: Update says %v, UpdateFrom %v", i, werr, gerr)
 		}
@@ -407,4 +410,20 @@ func TestRefreshClassifiesACorruptGzipStreamAsMalformed(t *testing.T) {
 	}
 	_, err = scrape(t, cfg)
 	wantKind(t, err, KindMalformed)
+}
+
+// FuzzUpdateFromMatchesUpdate: reading an exposition streamed, in reads of
+// any sizes, gives the Summary (or the error) of reading it whole, on the
+// first scrape and on a second one that computes rates.
+func FuzzUpdateFromMatchesUpdate(f *testing.F) {
+	for _, tc := range edgeCases {
+		f.Add([]byte(tc.in), uint64(1))
+	}
+	f.Add(fixture(f), uint64(2))
+	f.Add(expogen.NewSim(1).Next(t0), uint64(3))
+	f.Add(expogen.Generate(300, 1), uint64(4))
+	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
+		rnd := rand.New(rand.NewPCG(seed, seed))
+		sameUpdates(t, [][]byte{b, b}, func(b []byte) io.Reader { return &randomReads{b: b, rnd: rnd} })
+	})
 }
