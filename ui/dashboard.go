@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -103,6 +104,7 @@ type dashboard struct {
 func newDashboard(cfg dashConfig, st *Styles) *dashboard {
 	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
 	d.metrics.url, d.metrics.withheld = cfg.scrape.URL, cfg.withheld
+	d.metrics.base, d.metrics.every = cfg.scrapeEvery, cfg.scrapeEvery
 	s, err := metrics.NewScraper(cfg.scrape)
 	if err != nil {
 		d.metrics.err, d.metrics.errAt = err, cfg.now()
@@ -157,7 +159,16 @@ func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case scrapeMsg:
 		d.metrics.record(msg)
-		return m, tea.Tick(d.cfg.scrapeEvery, func(time.Time) tea.Msg { return scrapeTickMsg{} })
+		// A scrape taking over a quarter of the interval, or timing out,
+		// lengthens it, and the scrape's deadline with it.
+		var se *metrics.ScrapeError
+		if msg.err == nil || errors.As(msg.err, &se) && se.Kind == metrics.KindTimeout {
+			d.metrics.every = metrics.NextInterval(d.cfg.scrapeEvery, d.metrics.every, msg.latency)
+			if d.scraper != nil {
+				d.scraper.Stretch(d.metrics.every)
+			}
+		}
+		return m, tea.Tick(max(d.metrics.every, d.cfg.scrapeEvery), func(time.Time) tea.Msg { return scrapeTickMsg{} })
 	case scrapeTickMsg:
 		return m, d.scrapeCmd(m.ctx)
 	case checksMsg:

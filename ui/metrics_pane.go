@@ -24,9 +24,15 @@ type metricsPane struct {
 	err      error
 	errAt    time.Time
 	buf      []float64
+	// base is the configured scrape interval; every is the one in use,
+	// longer when scrapes take more than a quarter of it
+	// (metrics.NextInterval).
+	base, every time.Duration
+	took        time.Duration // the last scrape's, good or not
 }
 
 func (p *metricsPane) record(msg scrapeMsg) {
+	p.took = msg.latency
 	if msg.err != nil {
 		if p.err == nil {
 			p.errAt = msg.at
@@ -72,6 +78,11 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 		head += st.Muted.Render(fmt.Sprintf("  scraped %s in %s · %s samples", p.lastOK.Format("15:04:05"), roundLatency(p.latency), humanCount(float64(p.sum.Samples))))
 	}
 	add(head)
+	if p.every > p.base && p.base > 0 {
+		for _, l := range wrapLines(fmt.Sprintf("refreshing every %s, not %s, while a scrape takes %s (kept under a quarter of the interval)", p.every, p.base, roundLatency(p.took)), w) {
+			add(st.Warn.Render(l))
+		}
+	}
 	if p.withheld != "" {
 		for _, l := range wrapLines(glyphWarn+" "+p.withheld, w) {
 			add(st.Warn.Render(l))

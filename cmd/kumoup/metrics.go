@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,22 +78,30 @@ found, 130 interrupted (--watch ends with ctrl+c).`,
 	return cmd
 }
 
-// metricsFetch fetches one exposition: from the file or a scrape.
-type metricsFetch func(ctx context.Context) ([]byte, error)
+// metricsSource is where `kumoup metrics` reads the exposition: a saved
+// file or a scrape.
+type metricsSource struct {
+	name string // the file or the URL scraped
+	// whole fetches the exposition whole, for --dump.
+	whole func(ctx context.Context) ([]byte, error)
+	// summarize streams the exposition into z.
+	summarize func(ctx context.Context, z *metrics.Summarizer) (metrics.Summary, error)
+	close     func()
+}
 
 func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 	if err := checkMetricsFlags(opt); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
-	fetch, source, closeFn, err := metricsSource(cmd, opt)
+	src, err := newMetricsSource(cmd, opt)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	defer src.close()
 	out := cmd.OutOrStdout()
 	if opt.dump {
-		body, err := fetch(ctx)
+		body, err := src.whole(ctx)
 		if err != nil {
 			return metricsScrapeFailure(err)
 		}
@@ -105,9 +112,9 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 	}
 	write := func(s metrics.Summary) error {
 		if opt.json {
-			return metrics.WriteJSON(out, s, metrics.JSONOptions{Source: source, History: opt.history, Compact: opt.watch})
+			return metrics.WriteJSON(out, s, metrics.JSONOptions{Source: src.name, History: opt.history, Compact: opt.watch})
 		}
-		return metrics.WriteText(out, s, source)
+		return metrics.WriteText(out, s, src.name)
 	}
 	z := metrics.NewSummarizer()
 	// A live summary needs two scrapes one interval apart for its rates;
@@ -117,35 +124,26 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 		rounds = 1
 	}
 	for i := 0; ; i++ {
-		body, err := fetch(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return silentExit(exitInterrupted)
+		s, err := src.summarize(ctx, z)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return silentExit(exitInterrupted)
+		case err != nil && !opt.watch:
+			return metricsScrapeFailure(err)
+		case err != nil:
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), describeScrapeError(err))
+		case opt.watch || i+1 >= rounds:
+			if err := write(s); err != nil {
+				return failure(fmt.Errorf("write the summary: %w", err))
 			}
 			if !opt.watch {
-				return metricsScrapeFailure(err)
+				return nil
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), describeScrapeError(err))
-		} else {
-			s, err := z.Update(time.Now(), body)
-			if err != nil {
-				if !opt.watch {
-					return failure(fmt.Errorf("%s: %w (run with --dump to see what expfmt makes of it)", source, err))
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), err)
-			} else if opt.watch || i+1 >= rounds {
-				if err := write(s); err != nil {
-					return failure(fmt.Errorf("write the summary: %w", err))
-				}
-				if !opt.watch {
-					return nil
-				}
-				if !opt.json {
-					fmt.Fprintln(out)
-				}
-			} else {
-				fmt.Fprintf(cmd.ErrOrStderr(), "sampling rates over %v...\n", opt.interval)
+			if !opt.json {
+				fmt.Fprintln(out)
 			}
+		default:
+			fmt.Fprintf(cmd.ErrOrStderr(), "sampling rates over %v...\n", opt.interval)
 		}
 		select {
 		case <-ctx.Done():
@@ -170,17 +168,28 @@ func checkMetricsFlags(opt metricsOptions) error {
 	return nil
 }
 
-// metricsSource builds the exposition source the flags describe and names
-// it (the file or the URL scraped).
-func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string, func(), error) {
+// newMetricsSource builds the exposition source the flags describe.
+func newMetricsSource(cmd *cobra.Command, opt metricsOptions) (metricsSource, error) {
+	maxBody := opt.maxBodyMiB << 20
 	if opt.file != "" {
-		return func(context.Context) ([]byte, error) {
-			b, err := os.ReadFile(opt.file)
-			if err != nil {
-				return nil, fmt.Errorf("--file: %w", err)
-			}
-			return b, nil
-		}, opt.file, func() {}, nil
+		return metricsSource{
+			name: opt.file,
+			whole: func(ctx context.Context) ([]byte, error) {
+				b, err := metrics.ReadFile(ctx, opt.file, maxBody)
+				if err != nil {
+					return nil, fmt.Errorf("--file: %w", err)
+				}
+				return b, nil
+			},
+			summarize: func(ctx context.Context, z *metrics.Summarizer) (metrics.Summary, error) {
+				s, err := metrics.SummarizeFile(ctx, z, time.Now(), opt.file, maxBody)
+				if err != nil {
+					return s, fmt.Errorf("--file: %w (run with --dump to see what expfmt makes of it)", err)
+				}
+				return s, nil
+			},
+			close: func() {},
+		}, nil
 	}
 	o := opt.target
 	o.Endpoint, o.RequireToken = opt.url, true
@@ -189,7 +198,7 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 		err = usageError(fmt.Errorf("%w; or scrape an endpoint with --url and --token-file, or read a saved exposition with --file", errors.Unwrap(err)))
 	}
 	if err != nil {
-		return nil, "", nil, err
+		return metricsSource{}, err
 	}
 	e := metrics.Endpoint{URL: opt.url}
 	if o.TokenFile != "" {
@@ -199,17 +208,17 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 	}
 	cfg, withheld, err := metrics.ConfigFor(t, e)
 	if err != nil {
-		return nil, "", nil, usageError(err)
+		return metricsSource{}, usageError(err)
 	}
 	if withheld != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", withheld)
 	}
-	cfg.Interval, cfg.Timeout, cfg.MaxBody = opt.interval, opt.timeout, opt.maxBodyMiB<<20
+	cfg.Interval, cfg.Timeout, cfg.MaxBody = opt.interval, opt.timeout, maxBody
 	s, err := metrics.NewScraper(cfg)
 	if err != nil {
-		return nil, "", nil, usageError(err)
+		return metricsSource{}, usageError(err)
 	}
-	return s.Scrape, cfg.URL, s.Close, nil
+	return metricsSource{name: cfg.URL, whole: s.Scrape, summarize: s.Refresh, close: s.Close}, nil
 }
 
 func describeScrapeError(err error) string {

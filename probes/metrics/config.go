@@ -13,8 +13,12 @@ import (
 
 // Defaults for a Config's zero fields.
 const (
-	DefaultInterval       = 2 * time.Second
-	DefaultMaxBody        = 64 << 20 // bytes after decompression
+	DefaultInterval = 2 * time.Second
+	// DefaultMaxBody is the largest exposition accepted, in bytes after
+	// decompression: about 12M series. A summary streams the exposition,
+	// so memory does not grow with it; the cap bounds the work a scrape
+	// may cost (a gzip bomb) and what --dump holds.
+	DefaultMaxBody        = 1 << 30
 	DefaultConnectTimeout = 3 * time.Second
 )
 
@@ -46,7 +50,7 @@ type Config struct {
 	// request is sent (Timeout if 0).
 	ConnectTimeout, ResponseHeaderTimeout time.Duration
 	// MaxBody caps the exposition size after decompression (DefaultMaxBody
-	// if 0).
+	// if 0). Refresh streams up to this much; Scrape holds up to this much.
 	MaxBody int64
 }
 

@@ -68,6 +68,10 @@ type scanner struct {
 	s       sample
 	// samples counts the sample lines of the last scan, of every family.
 	samples int
+	// lastName and lastFam are the metric name of the last sample line
+	// looked up and its family.
+	lastName []byte
+	lastFam  family
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
@@ -98,10 +102,24 @@ func (sc *scanner) eof() error {
 // scan reads the exposition b and calls visit for every sample of a watched
 // family, in order.
 func (sc *scanner) scan(b []byte, visit func(*sample)) error {
-	sc.b, sc.line, sc.samples = b, 0, 0
+	sc.begin()
+	return sc.chunk(b, visit)
+}
+
+// begin prepares the scanner for a new exposition read with chunk.
+func (sc *scanner) begin() {
+	sc.line, sc.samples = 0, 0
 	sc.state = [numFamilies]famState{}
+}
+
+// chunk reads the next part of an exposition begun with begin. Every line
+// of b must be complete (end with a newline) except in the last part: a
+// line cut between two parts would read as one ending early. Line numbers
+// and the families' HELP and TYPE state carry over from part to part.
+func (sc *scanner) chunk(b []byte, visit func(*sample)) error {
+	sc.b = b
 	i := 0
-	for {
+	for i < len(b) {
 		sc.line++
 		i = skipBlank(b, i)
 		if i >= len(b) {
@@ -123,6 +141,7 @@ func (sc *scanner) scan(b []byte, visit func(*sample)) error {
 			return err
 		}
 	}
+	return nil
 }
 
 // skipLine returns the position after the newline that ends the line
@@ -291,11 +310,23 @@ func (sc *scanner) sampleLine(i int, visit func(*sample)) (int, error) {
 	if i < len(b) && b[i] == '"' {
 		return 0, errFallback
 	}
-	fam := familyByName[string(b[start:i])]
+	fam := sc.family(b[start:i])
 	if fam == famNone {
 		return sc.skipLine(i)
 	}
 	return sc.watched(fam, start, i, visit)
+}
+
+// family returns the watched family a sample line's metric name belongs
+// to, or famNone. An exposition groups a family's lines together, so the
+// previous line's name is compared first, which spares most map lookups.
+func (sc *scanner) family(name []byte) family {
+	if bytes.Equal(name, sc.lastName) {
+		return sc.lastFam
+	}
+	fam := familyByName[string(name)]
+	sc.lastName, sc.lastFam = append(sc.lastName[:0], name...), fam
+	return fam
 }
 
 // watched reads the rest of a watched family's sample line: labels, value
@@ -427,6 +458,18 @@ func (sc *scanner) labelSet(fam family, i int) (int, error) {
 func (sc *scanner) labelValue(name []byte, i int) (int, error) {
 	b := sc.b
 	vs := i
+	// Most values have no escape: find the closing quote at memory speed
+	// and check what lies before it.
+	if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+		v := b[i : i+q]
+		if bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '\n') < 0 {
+			if !utf8.Valid(v) {
+				return 0, sc.errorf("invalid label value")
+			}
+			sc.labels = append(sc.labels, labelPair{name: name, value: v})
+			return i + q + 1, nil
+		}
+	}
 	escaped := false
 	for {
 		if i >= len(b) {

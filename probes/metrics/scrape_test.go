@@ -484,7 +484,7 @@ func TestNewScraperFillsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.Config()
-	if c.Interval != 2*time.Second || c.Timeout != 1500*time.Millisecond || c.MaxBody != 64<<20 || c.ConnectTimeout != 1500*time.Millisecond {
+	if c.Interval != 2*time.Second || c.Timeout != 1500*time.Millisecond || c.MaxBody != 1<<30 || c.ConnectTimeout != 1500*time.Millisecond {
 		t.Errorf("defaults: %+v", c)
 	}
 }

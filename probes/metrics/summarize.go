@@ -12,6 +12,16 @@ import (
 // DefaultTopN is how many ready queues and providers a Summary lists.
 const DefaultTopN = 10
 
+// Caps on what a Summarizer keeps between scrapes, whatever an exposition
+// holds (a kumod has a few pools, log hooks and disks and at most some
+// thousands of providers; an endpoint that is not kumod may send millions
+// of names). Past a cap, new names are read but not kept: not listed, and
+// their counters not turned into rates.
+const (
+	maxProviders = 20_000
+	maxNamed     = 1_000 // thread pools, log hooks, disks, each
+)
+
 // Summarizer turns successive scrapes of one kumod into Summaries. It keeps
 // the previous values of counters (to compute rates), per-series state and
 // the histories, and reuses its buffers, so that a steady-state update
@@ -29,9 +39,11 @@ type Summarizer struct {
 	prevAt  time.Time
 	attempt uint64 // counts Update calls; entities touched in this one are current
 	visit   func(*sample)
+	win     []byte // UpdateFrom's read window
 
 	acc       accum
 	top       []topQueue
+	topMin    float64 // the smallest value in top once it is full
 	suspended []SuspendedSource
 	pools     map[string]*poolState
 	hooks     map[string]*hookState
@@ -40,6 +52,13 @@ type Summarizer struct {
 	queues    map[string]*queueState
 	names     map[string]string // interned label values
 	provList  []*providerState
+	// spare holds the state of a name past its cap, never listed.
+	spare struct {
+		pool     poolState
+		hook     hookState
+		disk     diskState
+		provider providerState
+	}
 
 	hist struct {
 		delivered, transfail, failed, received, scheduled, ready, messages, resident,
@@ -90,7 +109,7 @@ type providerState struct {
 	queued, delivered, transfail, failed float64
 	conns                                float64
 	queuedSeen                           bool
-	hist                                 Ring
+	hist                                 *Ring // made when the provider is first listed: most never are
 }
 
 type queueState struct {
@@ -112,17 +131,12 @@ func NewSummarizer() *Summarizer {
 // Update reads one scrape's exposition, taken at time at, and returns the
 // summary. body is only read during the call. A malformed exposition gives
 // a *ParseError and leaves the Summarizer as it was, so the next good
-// scrape's rates span the gap.
+// scrape's rates span the gap. UpdateFrom does the same from a reader.
 func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
-	z.attempt++
-	z.begin()
-	reference := false
-	if z.lastRef { // back from expfmt: its keys differ, start over
-		z.fast.reset()
-	}
-	z.cur = z.fast
+	z.start()
 	err := z.sc.scan(body, z.visit)
 	samples := z.sc.samples
+	reference := false
 	if errors.Is(err, errFallback) {
 		reference = true
 		z.attempt++
@@ -131,22 +145,40 @@ func (z *Summarizer) Update(at time.Time, body []byte) (Summary, error) {
 			z.ref.reset()
 		}
 		z.cur = z.ref
+		z.cur.begin()
 		samples, err = referenceSamples(body, z.visit)
 	}
-	// Rates need a previous good scrape read the same way.
-	rates := !z.prevAt.IsZero() && at.After(z.prevAt) && reference == z.lastRef
 	if err != nil {
 		return Summary{}, fmt.Errorf("read exposition: %w", err)
 	}
+	return z.finish(at, reference, samples, int64(len(body))), nil
+}
+
+// start begins an update read by the fast path.
+func (z *Summarizer) start() {
+	z.attempt++
+	z.begin()
+	if z.lastRef { // back from expfmt: its keys differ, start over
+		z.fast.reset()
+	}
+	z.cur = z.fast
+	z.cur.begin()
+}
+
+// finish ends a good update: it commits the counters and builds the
+// Summary.
+func (z *Summarizer) finish(at time.Time, reference bool, samples int, n int64) Summary {
+	// Rates need a previous good scrape read the same way.
+	rates := !z.prevAt.IsZero() && at.After(z.prevAt) && reference == z.lastRef
 	z.cur.commit()
 	var dt time.Duration
 	if rates {
 		dt = at.Sub(z.prevAt)
 	}
 	s := z.build(at, dt, rates)
-	s.Samples, s.Bytes, s.Reference = samples, len(body), reference
+	s.Samples, s.Bytes, s.Reference = samples, int(n), reference
 	z.prevAt, z.lastRef = at, reference
-	return s, nil
+	return s
 }
 
 func (z *Summarizer) begin() {
@@ -265,32 +297,52 @@ func (z *Summarizer) topN() int {
 	return z.TopN
 }
 
-// offerQueue keeps the TopN ready queues seen so far in this scrape.
+// offerQueue keeps the TopN ready queues seen so far in this scrape. A
+// queue written twice is listed once, with its first value.
 func (z *Summarizer) offerQueue(name []byte, v float64) {
-	if len(z.top) < z.topN() {
+	full := len(z.top) >= z.topN()
+	if full && !(v > z.topMin) {
+		return // the common case: smaller than every listed queue
+	}
+	for i := range z.top {
+		if bytes.Equal(z.top[i].name, name) {
+			return
+		}
+	}
+	var t *topQueue
+	if full {
+		t = &z.top[z.lowQueue()]
+	} else {
 		if len(z.top) < cap(z.top) {
 			z.top = z.top[:len(z.top)+1] // reuse the slot's name buffer
 		} else {
 			z.top = append(z.top, topQueue{})
 		}
-		t := &z.top[len(z.top)-1]
-		t.v, t.name = v, append(t.name[:0], name...)
-		return
+		t = &z.top[len(z.top)-1]
 	}
+	t.v, t.name = v, append(t.name[:0], name...)
+	if len(z.top) >= z.topN() {
+		z.topMin = z.top[z.lowQueue()].v
+	}
+}
+
+// lowQueue returns the index of the smallest of the top queues (not empty).
+func (z *Summarizer) lowQueue() int {
 	low := 0
 	for i := range z.top {
 		if z.top[i].v < z.top[low].v {
 			low = i
 		}
 	}
-	if v > z.top[low].v {
-		t := &z.top[low]
-		t.v, t.name = v, append(t.name[:0], name...)
-	}
+	return low
 }
 
 func (z *Summarizer) pool(name []byte) *poolState {
 	p := z.pools[string(name)]
+	if p == nil && len(z.pools) >= maxNamed {
+		p = &z.spare.pool // read, not kept
+		*p = poolState{}
+	}
 	if p == nil {
 		p = &poolState{name: string(name)}
 		z.pools[p.name] = p
@@ -303,6 +355,10 @@ func (z *Summarizer) pool(name []byte) *poolState {
 
 func (z *Summarizer) hook(name []byte) *hookState {
 	h := z.hooks[string(name)]
+	if h == nil && len(z.hooks) >= maxNamed {
+		h = &z.spare.hook // read, not kept
+		*h = hookState{}
+	}
 	if h == nil {
 		h = &hookState{name: string(name)}
 		z.hooks[h.name] = h
@@ -315,6 +371,10 @@ func (z *Summarizer) hook(name []byte) *hookState {
 
 func (z *Summarizer) disk(name []byte) *diskState {
 	d := z.disks[string(name)]
+	if d == nil && len(z.disks) >= maxNamed {
+		d = &z.spare.disk // read, not kept
+		*d = diskState{}
+	}
 	if d == nil {
 		d = &diskState{name: string(name)}
 		z.disks[d.name] = d
@@ -325,6 +385,10 @@ func (z *Summarizer) disk(name []byte) *diskState {
 
 func (z *Summarizer) provider(name []byte) *providerState {
 	p := z.providers[string(name)]
+	if p == nil && len(z.providers) >= maxProviders {
+		p = &z.spare.provider // read, not kept
+		*p = providerState{}
+	}
 	if p == nil {
 		p = &providerState{name: string(name)}
 		z.providers[p.name] = p
@@ -453,8 +517,11 @@ func (z *Summarizer) topProviders(secs float64, rates bool) []ProviderVolume {
 	for _, p := range l {
 		pv := ProviderVolume{Provider: p.name, Connections: p.conns}
 		if p.queuedSeen {
+			if p.hist == nil {
+				p.hist = new(Ring)
+			}
 			p.hist.Push(p.queued)
-			pv.Queued = Stat{Value: p.queued, Known: true, History: p.hist}
+			pv.Queued = Stat{Value: p.queued, Known: true, History: *p.hist}
 		}
 		if rates {
 			pv.Delivered, pv.Transfail, pv.Failed = p.delivered/secs, p.transfail/secs, p.failed/secs

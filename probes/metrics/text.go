@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // WriteText writes s as kumoup metrics prints it: a header line naming
@@ -39,22 +40,22 @@ func writeText(w io.Writer, s Summary, source string) {
 
 	var pools []string
 	for _, p := range s.ThreadPools {
-		pools = append(pools, fmt.Sprintf("%s %s", p.Name, textPercent(p.Busy)))
+		pools = append(pools, fmt.Sprintf("%s %s", cutLabel(p.Name), textPercent(p.Busy)))
 	}
 	textLine(w, "thread pools busy", pools)
 	var disks []string
 	for _, d := range s.Disks {
-		disks = append(disks, fmt.Sprintf("%s %s", d.Name, textPercent(d.Percent)))
+		disks = append(disks, fmt.Sprintf("%s %s", cutLabel(d.Name), textPercent(d.Percent)))
 	}
 	textLine(w, "disk free", disks)
 	var hooks []string
 	for _, h := range s.Webhooks {
-		hooks = append(hooks, fmt.Sprintf("%s %s back-pressure hits, %s", h.Logger, textCount(h.Total), textPerSec(h.PerSecond)))
+		hooks = append(hooks, fmt.Sprintf("%s %s back-pressure hits, %s", cutLabel(h.Logger), textCount(h.Total), textPerSec(h.PerSecond)))
 	}
 	textLine(w, "log hooks", hooks)
 	var sus []string
 	for _, x := range s.Suspended {
-		sus = append(sus, fmt.Sprintf("%s (%s)", x.Source, x.Reason))
+		sus = append(sus, fmt.Sprintf("%s (%s)", cutLabel(x.Source), cutLabel(x.Reason)))
 	}
 	textLine(w, "suspended sources", sus)
 
@@ -62,7 +63,7 @@ func writeText(w io.Writer, s Summary, source string) {
 		fmt.Fprintln(w, "\ntop ready queues")
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 		for _, q := range s.TopQueues {
-			fmt.Fprintf(tw, "  %s\t  %s\n", textCount(q.Ready), q.Queue)
+			fmt.Fprintf(tw, "  %s\t  %s\n", textCount(q.Ready), cutLabel(q.Queue))
 		}
 		tw.Flush()
 	}
@@ -71,10 +72,28 @@ func writeText(w io.Writer, s Summary, source string) {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  provider\tqueued\tdelivered/s\ttransfail/s\tfailed/s\tconnections")
 		for _, p := range s.TopProviders {
-			fmt.Fprintf(tw, "  %s\t%s\t%.1f\t%.1f\t%.1f\t%s\n", p.Provider, textCount(p.Queued), p.Delivered, p.Transfail, p.Failed, textNumber(p.Connections))
+			fmt.Fprintf(tw, "  %s\t%s\t%.1f\t%.1f\t%.1f\t%s\n", cutLabel(p.Provider), textCount(p.Queued), p.Delivered, p.Transfail, p.Failed, textNumber(p.Connections))
 		}
 		tw.Flush()
 	}
+}
+
+// MaxLabelText is how much of a label value (a queue, provider, source or
+// pool name) the text summary prints: kumod copies them from what it was
+// sent, so they can be any length.
+const MaxLabelText = 200
+
+// cutLabel cuts v to MaxLabelText bytes, on a character boundary, and
+// marks the cut with an ellipsis.
+func cutLabel(v string) string {
+	if len(v) <= MaxLabelText {
+		return v
+	}
+	n := MaxLabelText
+	for n > 0 && !utf8.RuneStart(v[n]) {
+		n--
+	}
+	return v[:n] + "…"
 }
 
 func textLine(w io.Writer, label string, items []string) {
