@@ -64,6 +64,12 @@ type Change struct {
 	// Diff is the unified diff of an Update's content, every secret (old
 	// and new) masked. Empty for Create, Unchanged and mode-only changes.
 	Diff string
+	// HandEdit, when set, says in one line how the file was changed by
+	// hand since kumoup's last apply wrote it ("content and mode 0644 (was
+	// 0600)", "deleted"), as the state file records it; HandDiff is that
+	// hand edit as a unified diff (what kumoup wrote, then what is there
+	// now), every secret masked. See drift.go.
+	HandEdit, HandDiff string
 }
 
 // Changed reports whether applying touches the file.
@@ -88,6 +94,9 @@ type Plan struct {
 	// CertificateMissing); Missing lists them.
 	HTTPOnly bool
 	Missing  []string
+	// layout, when set (RetirePreviousDomain sets it), is where Apply
+	// records what it wrote in the state file.
+	layout *Layout
 }
 
 // NewPlan reads each file's target and decides its action. It refuses a
@@ -139,7 +148,7 @@ func planFile(f File, owners bool) (Change, error) {
 	if !fi.Mode().IsRegular() {
 		return c, fmt.Errorf("%s: %s is a %s, not a regular file: kumoup replaces it by renaming and will not follow or break it; move it away and re-run", f.Name, f.Path, fileKind(fi.Mode()))
 	}
-	old, err := os.ReadFile(f.Path)
+	old, err := readRegular(f.Path, maxManagedFile)
 	if err != nil {
 		return c, fmt.Errorf("read %s (%s): %w", f.Name, f.Path, err)
 	}
@@ -254,7 +263,15 @@ func (p *Plan) Render(w io.Writer) error {
 			fmt.Fprintf(&b, "          new file, %d lines%s\n", bytes.Count(f.Content, []byte("\n")), secretNote(f))
 		case c.ModeChange && c.Diff == "":
 			fmt.Fprintf(&b, "          content unchanged; mode/owner now %04o %s%s\n", c.OldMode, owner(c.OldUID, c.OldGID), dirNote(f))
-		case c.Action == Update:
+		}
+		if c.HandEdit != "" {
+			fmt.Fprintf(&b, "          changed by hand since the last apply: %s%s\n", c.HandEdit, keptNote(c))
+			if c.HandDiff != "" {
+				b.WriteString("          the hand edit (last applied, then now on disk):\n")
+				b.WriteString(indent(c.HandDiff, "            "))
+			}
+		}
+		if c.Action == Update && c.Diff != "" {
 			if c.ModeChange {
 				fmt.Fprintf(&b, "          mode/owner now %04o %s%s\n", c.OldMode, owner(c.OldUID, c.OldGID), dirNote(f))
 			}
