@@ -101,3 +101,36 @@ func (d Deployment) validateRotation(p *Problems) {
 		p.addErr("webhook_token", errors.New("must differ from the retired injection token, which nginx still accepts: generate a new one"))
 	}
 }
+
+// ErrRotationInProgress is wrapped by RotateInjection when a rotation
+// already runs.
+var ErrRotationInProgress = errors.New("a rotation of the injection token is in progress")
+
+// ErrNoRotation is wrapped by FinishRotation when no rotation runs.
+var ErrNoRotation = errors.New("no rotation of the injection token is in progress")
+
+// RotateInjection returns d with newToken as its injection token and the
+// current one retired at now (still accepted for the grace period). It
+// refuses while a rotation is in progress: a third token would drop the
+// retired one, which the app may still send.
+func (d Deployment) RotateInjection(newToken string, now time.Time) (Deployment, error) {
+	if d.Rotating() {
+		return d, fmt.Errorf("%w (old token accepted until %s): finish it first with kumoup rotate injection --finish once the app sends the new token", ErrRotationInProgress, d.RetiredUntil().UTC().Format("2006-01-02 15:04 MST"))
+	}
+	if d.InjectionToken == "" {
+		return d, errors.New("injection token: there is none to rotate: run kumoup apply (or kumoup setup) first")
+	}
+	d.RetiredInjectionToken, d.RetiredAt = d.InjectionToken, now.UTC().Truncate(time.Second)
+	d.InjectionToken = newToken
+	return d, nil
+}
+
+// FinishRotation returns d without its retired injection token: only the
+// new one is accepted from then on.
+func (d Deployment) FinishRotation() (Deployment, error) {
+	if !d.Rotating() {
+		return d, fmt.Errorf("%w: nothing to finish (kumoup rotate injection starts one)", ErrNoRotation)
+	}
+	d.RetiredInjectionToken, d.RetiredAt = "", time.Time{}
+	return d, nil
+}

@@ -165,4 +165,3 @@ func keptNote(c Change) string {
 	}
 	return "; applying leaves it as it is (it matches what kumoup writes now)"
 }
-

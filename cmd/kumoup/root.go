@@ -30,6 +30,7 @@ live dashboard once a deployment exists.`,
 		newProxyCmd(),
 		newPrometheusCmd(),
 		newFleetCmd(),
+		newRotateCmd(),
 	)
 	return root
 }
