@@ -31,6 +31,7 @@ live dashboard once a deployment exists.`,
 		newPrometheusCmd(),
 		newFleetCmd(),
 		newRotateCmd(),
+		newDiffCmd(),
 	)
 	return root
 }
