@@ -75,13 +75,6 @@ func readEnvFile(path string) (map[string]string, error) {
 	return vars, nil
 }
 
-// readTokenInclude returns the current token of the token include at path
-// ("" when the file has no token line).
-func readTokenInclude(path string) (string, error) {
-	ti, err := readTokenEntries(path)
-	return ti.current, err
-}
-
 // readTokenEntries reads the token include at path (a regular file,
 // bounded, never through a symbolic link): its current token and, during
 // a rotation, its retired one.
