@@ -20,7 +20,7 @@ func checkFilesDrift(ctx context.Context, t *Target) Result {
 	if err := ctx.Err(); err != nil {
 		return Skip("%v", err)
 	}
-	drift, err := writer.CheckDrift(t.Layout)
+	drift, err := writer.CheckDrift(ctx, t.Layout)
 	switch {
 	case errors.Is(err, writer.ErrNoState):
 		return Skip("no record of what kumoup wrote (%s): the next kumoup apply records it", t.Layout.StateFile())
@@ -59,7 +59,7 @@ func checkFilesDrift(ctx context.Context, t *Target) Result {
 func checkTokenRotation(ctx context.Context, t *Target) Result {
 	d, now := t.Deployment, t.now()
 	var notes []string
-	if _, since, err := writer.PendingWebhook(t.Layout); err == nil {
+	if _, since, err := writer.PendingWebhook(ctx, t.Layout); err == nil {
 		notes = append(notes, fmt.Sprintf("a new webhook token waits since %s for kumoup rotate webhook --confirm-app-accepts", since.UTC().Format("2006-01-02 15:04 MST")))
 	}
 	if !d.Rotating() {

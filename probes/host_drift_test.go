@@ -91,7 +91,7 @@ func TestTokenRotationWarnsPastTheGracePeriod(t *testing.T) {
 
 func TestTokenRotationNotesAPendingWebhookToken(t *testing.T) {
 	tg := appliedTarget(t, hostTestDeployment())
-	if err := writer.StartWebhookRotation(tg.Layout, "kumoupTestPendingWebhookToken-0123456789abcd"); err != nil {
+	if err := writer.StartWebhookRotation(context.Background(), tg.Layout, "kumoupTestPendingWebhookToken-0123456789abcd"); err != nil {
 		t.Fatal(err)
 	}
 	r := hostRun(t, tg, "host.tokens.rotation")

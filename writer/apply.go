@@ -192,7 +192,7 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (_ *Report, err erro
 		// Record what was written, also when Apply stops early (still
 		// holding the locks).
 		defer func() {
-			if serr := recordState(*p.layout, r, chown, now()); serr != nil && err == nil {
+			if serr := recordState(context.WithoutCancel(ctx), *p.layout, r, chown, now()); serr != nil && err == nil {
 				err = serr
 			}
 		}()

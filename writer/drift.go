@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,8 @@ import (
 	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // Drift is how one managed file differs from what kumoup's last apply
@@ -71,18 +74,18 @@ func (d Drift) Diff(secrets []string) string {
 }
 
 // CheckDrift compares every file the state file under l records with the
-// disk, in the state file's order. It reads each file as kumoup reads any
-// file (regular only, never through a symbolic link, bounded); a file it
-// cannot read is an error. The error wraps ErrNoState when nothing is
+// disk, in the state file's order. It reads each file with fsread.ReadOwn
+// (regular only, never through a symbolic link, bounded, tied to ctx); a
+// file it cannot read is an error. The error wraps ErrNoState when nothing is
 // recorded.
-func CheckDrift(l Layout) ([]Drift, error) {
-	s, err := ReadState(l)
+func CheckDrift(ctx context.Context, l Layout) ([]Drift, error) {
+	s, err := ReadState(ctx, l)
 	if err != nil {
 		return nil, err
 	}
 	var out []Drift
 	for _, rec := range s.Files {
-		d, err := driftOf(l.Path(rec.Path), rec)
+		d, err := driftOf(ctx, l.Path(rec.Path), rec)
 		if err != nil {
 			return out, err
 		}
@@ -91,7 +94,7 @@ func CheckDrift(l Layout) ([]Drift, error) {
 	return out, nil
 }
 
-func driftOf(path string, rec FileRecord) (Drift, error) {
+func driftOf(ctx context.Context, path string, rec FileRecord) (Drift, error) {
 	d := Drift{Record: rec, Path: path}
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -109,7 +112,7 @@ func driftOf(path string, rec FileRecord) (Drift, error) {
 	d.NowUID, d.NowGID, _ = fileOwner(fi)
 	d.Mode = d.NowMode != rec.Perm()
 	d.Owner = d.NowUID != rec.UID || d.NowGID != rec.GID
-	now, err := readRegular(path, maxManagedFile)
+	now, err := fsread.ReadOwn(ctx, path, fsread.ConfigLimit)
 	if err != nil {
 		return d, fmt.Errorf("%s: %w%s", rec.Name, err, rootHint(err))
 	}
@@ -124,7 +127,7 @@ func driftOf(path string, rec FileRecord) (Drift, error) {
 // means there is nothing to compare with (this apply rewrites it).
 func (p *Plan) track(l Layout) {
 	p.layout = &l
-	s, err := ReadState(l)
+	s, err := ReadState(context.Background(), l)
 	if err != nil {
 		return
 	}

@@ -32,7 +32,7 @@ func TestApplyRecordsEveryFileItWroteInARootOnlyStateFile(t *testing.T) {
 	l := Layout{Root: root}
 	applyFor(t, root, testDeployment())
 	mustMode(t, l.StateFile(), 0o600)
-	s, err := ReadState(l)
+	s, err := ReadState(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestApplyRecordsEveryFileItWroteInARootOnlyStateFile(t *testing.T) {
 			t.Fatal("the state file holds a token in clear")
 		}
 	}
-	drift, err := CheckDrift(l)
+	drift, err := CheckDrift(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestCheckDriftNamesContentModeAndDeletion(t *testing.T) {
 	hand := "hand_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 	appendTo(t, tokens, `"~^Bearer \Q`+hand+`\E$" 1;`+"\n")
 
-	drift, err := CheckDrift(l)
+	drift, err := CheckDrift(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestCheckDriftNamesContentModeAndDeletion(t *testing.T) {
 	if m, _ := filepath.Glob(site + BackupInfix + "*"); len(m) != 1 || !bytes.Contains(readFile(t, m[0]), []byte("# tuned by hand")) {
 		t.Errorf("no backup of the hand-edited site: %v", m)
 	}
-	drift, err = CheckDrift(l)
+	drift, err = CheckDrift(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestCheckDriftNamesContentModeAndDeletion(t *testing.T) {
 }
 
 func TestCheckDriftWithoutStateFileSaysSo(t *testing.T) {
-	if _, err := CheckDrift(Layout{Root: t.TempDir()}); !errors.Is(err, ErrNoState) {
+	if _, err := CheckDrift(context.Background(), Layout{Root: t.TempDir()}); !errors.Is(err, ErrNoState) {
 		t.Fatalf("err = %v, want ErrNoState", err)
 	}
 }
@@ -164,7 +164,7 @@ func TestReadStateRefusesASymlinkAndAFifo(t *testing.T) {
 	if err := os.Symlink(target, l.StateFile()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadState(l); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := ReadState(context.Background(), l); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("symlinked state file: err = %v", err)
 	}
 	os.Remove(l.StateFile())
@@ -172,7 +172,7 @@ func TestReadStateRefusesASymlinkAndAFifo(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := ReadState(l); done <- err }()
+	go func() { _, err := ReadState(context.Background(), l); done <- err }()
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("FIFO state file: err = %v", err)
 	}

@@ -1,12 +1,14 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -79,7 +81,7 @@ func readEnvFile(path string) (map[string]string, error) {
 // bounded, never through a symbolic link): its current token and, during
 // a rotation, its retired one.
 func readTokenEntries(path string) (tokenInclude, error) {
-	data, err := readRegular(path, maxManagedFile)
+	data, err := fsread.ReadOwn(context.Background(), path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return tokenInclude{}, fmt.Errorf("token include %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
 	}

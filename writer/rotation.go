@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"strings"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // retiredMarker starts the comment line kumoup writes above a retired
@@ -32,7 +34,7 @@ func parseTokenInclude(data []byte) tokenInclude {
 	var ti tokenInclude
 	var marked time.Time
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), maxManagedFile)
+	sc.Buffer(make([]byte, 0, 4096), fsread.ConfigLimit)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if rest, ok := strings.CutPrefix(line, retiredMarker); ok {

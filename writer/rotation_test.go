@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strings"
@@ -134,25 +135,25 @@ func TestApplyRefusesTheRetiredOrAThirdTokenDuringARotation(t *testing.T) {
 func TestWebhookRotationIsPendingUntilConfirmedAndRefusesASecond(t *testing.T) {
 	l := Layout{Root: t.TempDir()}
 	applyFor(t, l.Root, testDeployment())
-	if _, _, err := PendingWebhook(l); !errors.Is(err, ErrNoWebhookRotation) {
+	if _, _, err := PendingWebhook(context.Background(), l); !errors.Is(err, ErrNoWebhookRotation) {
 		t.Fatalf("before: %v", err)
 	}
 	tok := "hook_GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG"
-	if err := StartWebhookRotation(l, tok); err != nil {
+	if err := StartWebhookRotation(context.Background(), l, tok); err != nil {
 		t.Fatal(err)
 	}
 	mustMode(t, l.PendingWebhookFile(), 0o600)
-	got, _, err := PendingWebhook(l)
+	got, _, err := PendingWebhook(context.Background(), l)
 	if err != nil || got != tok {
 		t.Fatalf("pending: %v", err)
 	}
-	if err := StartWebhookRotation(l, "hook_HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH"); !errors.Is(err, ErrWebhookRotationInProgress) || !strings.Contains(err.Error(), "--confirm-app-accepts") {
+	if err := StartWebhookRotation(context.Background(), l, "hook_HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH"); !errors.Is(err, ErrWebhookRotationInProgress) || !strings.Contains(err.Error(), "--confirm-app-accepts") {
 		t.Errorf("a second start: %v", err)
 	}
 	if err := os.Chmod(l.PendingWebhookFile(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := PendingWebhook(l); err == nil || !strings.Contains(err.Error(), "--cancel") || strings.Contains(err.Error(), tok) {
+	if _, _, err := PendingWebhook(context.Background(), l); err == nil || !strings.Contains(err.Error(), "--cancel") || strings.Contains(err.Error(), tok) {
 		t.Errorf("a readable pending file: %v", err)
 	}
 	if err := CancelWebhookRotation(l); err != nil {

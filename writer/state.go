@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // StateFilePath is where kumoup records what its last apply wrote: one
@@ -75,13 +78,13 @@ func (s State) Record(p string) (FileRecord, bool) {
 // under the layout yet (no apply since state files exist).
 var ErrNoState = errors.New("no record of what kumoup wrote")
 
-// ReadState reads the state file under l: a regular file of at most
-// 8 MiB, never through a symbolic link. A missing file wraps ErrNoState;
+// ReadState reads the state file under l with fsread.ReadOwn: a regular
+// file of at most fsread.ConfigLimit, never through a symbolic link. A missing file wraps ErrNoState;
 // a file that does not parse, or of another version, is an error naming it
 // and the fix (kumoup apply rewrites it).
-func ReadState(l Layout) (State, error) {
+func ReadState(ctx context.Context, l Layout) (State, error) {
 	path := l.StateFile()
-	data, err := readRegular(path, maxManagedFile)
+	data, err := fsread.ReadOwn(ctx, path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return State{}, fmt.Errorf("%w at %s: the next kumoup apply records the files it writes", ErrNoState, path)
 	}
@@ -121,8 +124,8 @@ func sha256Hex(b []byte) string {
 // retired file forgotten; failed and untouched files keep their previous
 // record. The state file is written like the managed files (atomically,
 // 0600 root:root from the first instant).
-func recordState(l Layout, r *Report, chown bool, now time.Time) error {
-	s, err := ReadState(l)
+func recordState(ctx context.Context, l Layout, r *Report, chown bool, now time.Time) error {
+	s, err := ReadState(ctx, l)
 	if err != nil {
 		s = State{} // unreadable or missing: this apply starts it afresh
 	}

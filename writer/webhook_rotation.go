@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -34,7 +36,7 @@ var ErrNoWebhookRotation = errors.New("no rotation of the webhook token is in pr
 // confirmation and since when it waits. With none it returns an error
 // wrapping ErrNoWebhookRotation. The file must be a regular file private
 // to its owner; the error never holds the token.
-func PendingWebhook(l Layout) (string, time.Time, error) {
+func PendingWebhook(ctx context.Context, l Layout) (string, time.Time, error) {
 	path := l.PendingWebhookFile()
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -46,7 +48,7 @@ func PendingWebhook(l Layout) (string, time.Time, error) {
 	if perm := fi.Mode().Perm(); fi.Mode().IsRegular() && perm&0o077 != 0 {
 		return "", time.Time{}, fmt.Errorf("%s is readable by group or others (mode %04o): the token in it may have leaked; run kumoup rotate webhook --cancel, then start again", path, perm)
 	}
-	data, err := readRegular(path, 4096)
+	data, err := fsread.ReadOwn(ctx, path, fsread.TokenFileLimit)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("pending webhook token: %w%s", err, rootHint(err))
 	}
@@ -60,8 +62,8 @@ func PendingWebhook(l Layout) (string, time.Time, error) {
 // StartWebhookRotation stores token as the pending webhook token (0600
 // root:root, written atomically). It refuses, wrapping
 // ErrWebhookRotationInProgress, when one is already pending.
-func StartWebhookRotation(l Layout, token string) error {
-	if _, since, err := PendingWebhook(l); !errors.Is(err, ErrNoWebhookRotation) {
+func StartWebhookRotation(ctx context.Context, l Layout, token string) error {
+	if _, since, err := PendingWebhook(ctx, l); !errors.Is(err, ErrNoWebhookRotation) {
 		if err != nil {
 			return err
 		}

@@ -170,7 +170,7 @@ func rotateWebhook(cmd *cobra.Command, d model.Deployment, l writer.Layout, opt 
 		fmt.Fprintf(out, "Pending webhook token forgotten: kumod keeps sending %s.\n", model.Fingerprint(d.WebhookToken))
 		return nil
 	case opt.confirm:
-		tok, _, err := writer.PendingWebhook(l)
+		tok, _, err := writer.PendingWebhook(cmd.Context(), l)
 		if err != nil {
 			if errors.Is(err, writer.ErrNoWebhookRotation) {
 				return usageError(err)
@@ -206,7 +206,7 @@ func rotateWebhook(cmd *cobra.Command, d model.Deployment, l writer.Layout, opt 
 		fmt.Fprintf(out, "Dry run: a new webhook token would be kept in %s until --confirm-app-accepts; nothing written.\n", l.PendingWebhookFile())
 		return nil
 	}
-	if err := writer.StartWebhookRotation(l, tok); err != nil {
+	if err := writer.StartWebhookRotation(cmd.Context(), l, tok); err != nil {
 		if errors.Is(err, writer.ErrWebhookRotationInProgress) {
 			return usageError(err)
 		}

@@ -229,7 +229,7 @@ func TestRotateWebhookSwitchesKumodOnlyOnceTheAppAccepts(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("rotate webhook: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	pending, _, err := writer.PendingWebhook(l)
+	pending, _, err := writer.PendingWebhook(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestRotateRevealPrintsTheNewTokenOnlyWhenAsked(t *testing.T) {
 	root := rotateTree(t)
 	l := writer.Layout{Root: root}
 	r := kumoup(t, "rotate", "webhook", "--reveal", "--root", root)
-	pending, _, err := writer.PendingWebhook(l)
+	pending, _, err := writer.PendingWebhook(context.Background(), l)
 	if r.code != exitOK || err != nil || !strings.Contains(r.stdout, "new webhook token    "+pending+"\n") {
 		t.Fatalf("--reveal: exit %d (%v)\n%s", r.code, err, r.stdout)
 	}
