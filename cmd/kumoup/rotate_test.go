@@ -331,3 +331,25 @@ func TestDiffExitsLikeDiffAndMasksTheTokens(t *testing.T) {
 		t.Errorf("no deployment: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+func TestApplyDuringARotationKeepsTheRetiredTokenAndSaysUntilWhen(t *testing.T) {
+	root := rotateTree(t)
+	if r := kumoup(t, "rotate", "injection", "--root", root); r.code != exitOK {
+		t.Fatalf("rotate: exit %d\n%s", r.code, r.stderr)
+	}
+	r := kumoup(t, "apply", "--answers", answersFile(t, goodAnswers), "--root", root)
+	if r.code != exitOK || !strings.Contains(r.stdout, "retired injection token: still accepted until") || !strings.Contains(r.stdout, "0 changed") {
+		t.Fatalf("apply during the rotation: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	d, _ := writer.Load(writer.Layout{Root: root})
+	noSecretIn(t, r, applyTestInjection, applyTestWebhook, d.InjectionToken)
+
+	// The old answers' token file still holds the retired token: refused.
+	inj := filepath.Join(t.TempDir(), "inj.token")
+	os.WriteFile(inj, []byte(applyTestInjection+"\n"), 0o600)
+	r = kumoup(t, "apply", "--answers", answersFile(t, goodAnswers+"injection_token_file: "+inj+"\n"), "--root", root)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "retired") {
+		t.Fatalf("apply with the retired token: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	noSecretIn(t, r, applyTestInjection, applyTestWebhook, d.InjectionToken)
+}
