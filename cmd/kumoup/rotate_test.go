@@ -99,7 +99,7 @@ func requestLoad(site *loopback.Site, token string, workers, maxPerWorker int, s
 // A request on a brand-new connection may meet EOF before any response:
 // nginx's old worker, shutting down gracefully, closes a connection whose
 // request it has not read yet (measured on nginx 1.22 with a reload that
-// changes nothing: about one request in 300 in that window). That is
+// changes nothing: a few requests in a thousand sent around the reload). That is
 // nginx's reload, not the rotation, and the token cannot cause it: such
 // requests are counted and logged, and every response that did arrive
 // must be 200.
