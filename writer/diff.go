@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,9 +12,10 @@ import (
 // PlanSaved plans what `kumoup apply --answers /etc/kumoup/kumoup.yaml`
 // would write under l now: the saved answers, the tokens on the host (a
 // rotation in progress kept while its grace period runs), nothing from
-// the environment. It is the base of kumoup diff. Without kumoup.yaml the
-// error wraps ErrNoDeployment.
-func PlanSaved(l Layout) (*Plan, error) {
+// the environment, rendered for the installed kumod (DetectKumod; a
+// current release when it cannot tell, as apply does). It is the base of
+// kumoup diff. Without kumoup.yaml the error wraps ErrNoDeployment.
+func PlanSaved(ctx context.Context, l Layout) (*Plan, error) {
 	path := l.AnswersFile()
 	a, err := ReadAnswers(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -30,7 +32,8 @@ func PlanSaved(l Layout) (*Plan, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return PlanFor(d, l)
+	kumod, _ := DetectKumod(ctx, l)
+	return PlanForKumod(d, l, kumod)
 }
 
 // RenderDiff writes, for every file the plan would change, how the disk

@@ -41,7 +41,7 @@ func runDiff(cmd *cobra.Command, opt diffOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	plan, err := writer.PlanSaved(layout)
+	plan, err := writer.PlanSaved(cmd.Context(), layout)
 	if err != nil {
 		// Like diff, trouble is 2, whatever it is.
 		return usageError(err)
