@@ -279,7 +279,7 @@ func BackupName(path string, t time.Time) string {
 func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 	name := freeBackupName(c.File.Path, t)
 	// Back up what is there now (the plan may be minutes old).
-	cur, err := planFile(c.File, false)
+	cur, err := planFile(c.File, false, nil)
 	if err != nil {
 		return "", fmt.Errorf("back up before replacing: %w", err)
 	}

@@ -131,6 +131,10 @@ func (p *Plan) track(l Layout) {
 	if err != nil {
 		return
 	}
+	var secrets []string
+	for _, c := range p.Changes {
+		secrets = append(secrets, c.File.Secrets...)
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		if c.Action == Retire {
@@ -152,7 +156,7 @@ func (p *Plan) track(l Layout) {
 			continue
 		}
 		c.HandEdit = d.What()
-		c.HandDiff = d.Diff(c.File.Secrets)
+		c.HandDiff = d.Diff(secrets)
 	}
 }
 

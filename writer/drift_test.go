@@ -192,3 +192,27 @@ func appendTo(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+func TestPlanMasksATokenCommentedOutOrPastedIntoAnotherFile(t *testing.T) {
+	root := t.TempDir()
+	l := Layout{Root: root}
+	d := testDeployment()
+	applyFor(t, root, d)
+	old := "old_KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK"
+	appendTo(t, l.TokenFile(d.Domain), `# "~^Bearer \Q`+old+`\E$" 1;`+"\n")
+	appendTo(t, l.SiteFile(d.Domain), "# webhook is "+testWebhook+"\n")
+	p, err := PlanFor(d, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	p.Render(&out)
+	for _, tok := range []string{old, testWebhook, testInjection} {
+		if strings.Contains(out.String(), tok) {
+			t.Fatalf("the plan shows a token:\n%s", out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "-# webhook is ••••••••[sha256:") {
+		t.Errorf("the pasted token is not shown masked:\n%s", out.String())
+	}
+}

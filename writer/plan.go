@@ -106,8 +106,14 @@ type Plan struct {
 // replaces files by renaming and would silently break the link.
 func NewPlan(files []File) (*Plan, error) {
 	p := &Plan{owners: geteuid() == 0}
+	// Every secret of the deployment is masked in every diff: a token
+	// pasted by hand into another file must not show there either.
+	var secrets []string
 	for _, f := range files {
-		c, err := planFile(f, p.owners)
+		secrets = append(secrets, f.Secrets...)
+	}
+	for _, f := range files {
+		c, err := planFile(f, p.owners, secrets)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +139,7 @@ func (p *Plan) dirs() []string {
 	return slices.Compact(dirs)
 }
 
-func planFile(f File, owners bool) (Change, error) {
+func planFile(f File, owners bool, secrets []string) (Change, error) {
 	c := Change{File: f}
 	dirChange, err := dirNeedsFix(f, owners)
 	if err != nil {
@@ -161,7 +167,7 @@ func planFile(f File, owners bool) (Change, error) {
 	switch {
 	case !bytes.Equal(old, f.Content):
 		c.Action = Update
-		c.Diff = maskedDiff(f.Path+" (now)", f.Path+" (new)", old, f.Content, f.Secrets)
+		c.Diff = maskedDiff(f.Path+" (now)", f.Path+" (new)", old, f.Content, slices.Concat(f.Secrets, secrets))
 		c.ModeChange = modeDiffers
 	case modeDiffers:
 		c.Action = Update
