@@ -101,3 +101,19 @@ func (p *Plan) Only(paths ...string) {
 	dirs := p.dirs()
 	p.Leftovers = slices.DeleteFunc(p.Leftovers, func(t string) bool { return !slices.Contains(dirs, filepath.Dir(t)) })
 }
+
+// PlanRotation plans a step of a token rotation: next (validated) written
+// into the one file at path, the token include for the injection token or
+// the environment file for the webhook token. The other files stay as
+// they are, hand edits included; Apply records the file in the state file.
+func PlanRotation(next model.Deployment, l Layout, path string) (*Plan, error) {
+	if err := next.Validate().Err(); err != nil {
+		return nil, err
+	}
+	p, err := PlanFor(next, l)
+	if err != nil {
+		return nil, err
+	}
+	p.Only(path)
+	return p, nil
+}

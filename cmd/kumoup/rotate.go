@@ -235,14 +235,14 @@ func printNewToken(w io.Writer, label, tok string, reveal bool) {
 // are, hand edits included), shows the plan and applies it.
 func writeRotation(cmd *cobra.Command, d model.Deployment, l writer.Layout, path string, dryRun bool) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if err := d.Validate().Err(); err != nil {
-		return usageError(err)
-	}
-	plan, err := writer.PlanFor(d, l)
+	plan, err := writer.PlanRotation(d, l, path)
 	if err != nil {
+		var invalid *model.InvalidError
+		if errors.As(err, &invalid) {
+			return usageError(err)
+		}
 		return failure(err)
 	}
-	plan.Only(path)
 	if err := plan.Render(out); err != nil {
 		return failure(err)
 	}
