@@ -206,6 +206,8 @@ func (m Model) routeRotation(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
 		return m, nil, true
 	case tea.KeyPressMsg:
 		switch {
+		case key.Matches(msg, m.keys.QuitQ):
+			return m, nil, false // the dashboard quits
 		case key.Matches(msg, m.keys.Back):
 			d.rot = nil
 			if r.changed && r.loaded {
@@ -295,6 +297,6 @@ func (r *rotation) View(st *Styles, width int) string {
 		}
 		add(st.Pass.Render, glyphPass+" "+r.status)
 	}
-	add(st.Muted.Render, fmt.Sprintf("↑/↓ choose · enter run · esc back to the dashboard (%s)", "the CLI: kumoup rotate"))
+	add(st.Muted.Render, fmt.Sprintf("↑/↓ choose · enter run · esc back to the dashboard · q quit (%s)", "the CLI: kumoup rotate"))
 	return strings.Join(out, "\n")
 }
