@@ -12,8 +12,8 @@ import (
 // PlanSaved plans what `kumoup apply --answers /etc/kumoup/kumoup.yaml`
 // would write under l now: the saved answers, the tokens on the host (a
 // rotation in progress kept while its grace period runs), nothing from
-// the environment, rendered for the installed kumod (DetectKumod; a
-// current release when it cannot tell, as apply does). It is the base of
+// the environment, rendered for the installed kumod and nginx
+// (DetectSoftware, as apply does). It is the base of
 // kumoup diff. Without kumoup.yaml the error wraps ErrNoDeployment.
 func PlanSaved(ctx context.Context, l Layout) (*Plan, error) {
 	path := l.AnswersFile()
@@ -32,8 +32,8 @@ func PlanSaved(ctx context.Context, l Layout) (*Plan, error) {
 	if err := d.Validate().Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	kumod, _ := DetectKumod(ctx, l)
-	return PlanForKumod(d, l, kumod)
+	sw, _ := DetectSoftware(ctx, l, d)
+	return PlanWith(d, l, sw)
 }
 
 // RenderDiff writes, for every file the plan would change, how the disk
