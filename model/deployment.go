@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Default values for the optional answers.
@@ -36,6 +37,15 @@ type Deployment struct {
 	InjectionToken string `yaml:"-"`
 	// WebhookToken is the bearer secret kumod sends with events to the app.
 	WebhookToken string `yaml:"-"`
+	// RetiredInjectionToken is, during a rotation of the injection token
+	// (see rotation.go), the previous token, still accepted by nginx until
+	// RetiredAt plus the grace period.
+	RetiredInjectionToken string `yaml:"-"`
+	// RetiredAt is when RetiredInjectionToken was retired.
+	RetiredAt time.Time `yaml:"-"`
+	// TokenGrace is how long a retired injection token stays accepted
+	// ("7d", "36h"); empty means DefaultTokenGrace.
+	TokenGrace string `yaml:"token_grace,omitempty"`
 
 	// WebhookURL is the app's https endpoint for delivery events (PING8_WEBHOOK_URL).
 	WebhookURL string `yaml:"webhook_url"`

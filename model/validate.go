@@ -49,6 +49,7 @@ func (d Deployment) Validate() Problems {
 	p.addErr("listener", ValidateListener(d.Listener))
 	d.Firewall.validate(&p)
 	d.SMTPProxy.validate(&p)
+	d.validateRotation(&p)
 	return p
 }
 

@@ -10,9 +10,11 @@ var hostChecks = []Check{
 	{ID: "host.envfile.values", Title: "Environment file values are complete and valid", Run: checkEnvFileValues},
 	{ID: "host.tokenfile.permissions", Title: "Token include is private; site file holds no token", Run: checkTokenFilePermissions},
 	{ID: "host.tokens.distinct", Title: "Injection and webhook tokens differ", Run: checkTokensDistinct},
+	{ID: "host.tokens.rotation", Title: "A token rotation ends within its grace period", Run: checkTokenRotation},
 	{ID: "host.tokens.history", Title: "No token in shell history or readable answers", Run: checkTokensHistory},
 	{ID: "host.systemd.envfile", Title: "kumomta loads the environment file, restarted since", Run: checkSystemdEnvFile},
 	{ID: "host.nginx.config", Title: "nginx -t passes", Run: checkNginxConfig},
 	{ID: "host.kumod.version", Title: "KumoMTA is " + model.MinKumoVersion + " or later", Run: checkKumodVersion},
+	{ID: "host.files.drift", Title: "Managed files are as the last apply wrote them", Run: checkFilesDrift},
 	{ID: "host.policy.wired", Title: "init.lua uses the kumoup module", Run: checkPolicyWired},
 }

@@ -26,6 +26,9 @@ func (t *Target) tokens() []namedToken {
 	if v := t.Deployment.WebhookToken; v != "" {
 		out = append(out, namedToken{"webhook token", v})
 	}
+	if v := t.Deployment.RetiredInjectionToken; v != "" {
+		out = append(out, namedToken{"retired injection token", v})
+	}
 	return out
 }
 

@@ -8,8 +8,8 @@ import (
 func TestHostNetworkAndDNSChecksAreInTheCatalogueInOrder(t *testing.T) {
 	want := []string{
 		"host.listener.loopback", "host.envfile.permissions", "host.envfile.values",
-		"host.tokenfile.permissions", "host.tokens.distinct", "host.tokens.history",
-		"host.systemd.envfile", "host.nginx.config", "host.policy.wired",
+		"host.tokenfile.permissions", "host.tokens.distinct", "host.tokens.rotation", "host.tokens.history",
+		"host.systemd.envfile", "host.nginx.config", "host.files.drift", "host.policy.wired",
 		"proxy.socks5", "webhook.reachable",
 		"dns.domain", "dns.ptr", "dns.fcrdns", "dns.spf", "dns.egress.documentation",
 	}

@@ -95,7 +95,8 @@ type dashboard struct {
 	metrics metricsPane
 	checks  checksPane
 
-	focus    int // 0: metrics, 1: checks
+	rot      *rotation // the token rotation pane (rotate.go), when open
+	focus    int       // 0: metrics, 1: checks
 	checkSeq int
 	width    int
 	height   int
@@ -156,6 +157,9 @@ func (m Model) openDashboard() (tea.Model, tea.Cmd) {
 
 func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 	d := m.dash
+	if mm, cmd, ok := m.routeRotation(msg); ok {
+		return mm, cmd
+	}
 	switch msg := msg.(type) {
 	case scrapeMsg:
 		d.metrics.record(msg)
@@ -211,6 +215,9 @@ func (d *dashboard) checksVisible() bool { return d.width >= SideBySideWidth || 
 // else shows the focused one under a tab bar.
 func (d *dashboard) View() string {
 	st := d.st
+	if d.rot != nil {
+		return d.rot.View(st, d.width)
+	}
 	if d.width >= SideBySideWidth {
 		lw := d.width / 2
 		left := d.pane(0, lw, d.height)

@@ -41,6 +41,7 @@ type KeyMap struct {
 	// Dashboard.
 	SwitchPane key.Binding
 	Rerun      key.Binding
+	Rotate     key.Binding // the token rotation pane (rotate.go)
 
 	// Firewall confirmation (next steps: f opens it).
 	Firewall   key.Binding
@@ -86,6 +87,7 @@ func DefaultKeyMap() KeyMap {
 		BehindNAT:  b([]string{"n"}, "n", "retry: behind NAT"),
 		SwitchPane: b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
 		Rerun:      b([]string{"r"}, "r", "re-run checks"),
+		Rotate:     b([]string{"t"}, "t", "rotate a token"),
 		Firewall:   b([]string{"f"}, "f", "firewall rules"),
 		LoadRules:  b([]string{"enter"}, "enter", "load after typing apply"),
 		ScrollHint: b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),

@@ -209,6 +209,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 		for _, l := range wrapLines(fmt.Sprintf("%04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc), max(width-10, 20)) {
 			add("          " + l)
 		}
+		add(handEditLines(c, st, width)...)
 		switch {
 		case c.Action == writer.Retire:
 			for _, l := range wrapLines("moved aside as "+f.Path+writer.BackupInfix+"…, which nginx does not load", max(width-10, 20)) {

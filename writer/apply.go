@@ -166,7 +166,7 @@ func shortStatus(s Status) string {
 // set (the caller checked RequireRoot for a --root tree). While it runs it
 // holds flock(2) locks on the managed directories; a concurrent Apply
 // returns an error wrapping ErrBusy, having touched nothing.
-func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
+func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (_ *Report, err error) {
 	chown := !opt.SkipChown
 	if chown && !CanChown() {
 		return nil, fmt.Errorf("%w: cannot give the files to root; run with sudo, or write under --root DIR", ErrNotRoot)
@@ -187,6 +187,15 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 	r := &Report{}
 	for _, c := range p.Changes {
 		r.Outcomes = append(r.Outcomes, Outcome{Change: c, Status: NotAttempted})
+	}
+	if p.layout != nil {
+		// Record what was written, also when Apply stops early (still
+		// holding the locks).
+		defer func() {
+			if serr := recordState(context.WithoutCancel(ctx), *p.layout, r, chown, now()); serr != nil && err == nil {
+				err = serr
+			}
+		}()
 	}
 	for _, t := range p.Leftovers {
 		if err := os.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -270,7 +279,7 @@ func BackupName(path string, t time.Time) string {
 func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 	name := freeBackupName(c.File.Path, t)
 	// Back up what is there now (the plan may be minutes old).
-	cur, err := planFile(c.File, false)
+	cur, err := planFile(c.File, false, nil)
 	if err != nil {
 		return "", fmt.Errorf("back up before replacing: %w", err)
 	}

@@ -1,12 +1,14 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -45,14 +47,15 @@ func Load(l Layout) (model.Deployment, error) {
 	}
 	d = d.WithDefaults()
 
-	tok, err := readTokenInclude(l.TokenFile(d.Domain))
+	ti, err := readTokenEntries(l.TokenFile(d.Domain))
 	if err != nil {
 		return d, err
 	}
-	if tok == "" {
+	if ti.current == "" {
 		return d, fmt.Errorf("%s holds no token line (\"~^Bearer \\Q<token>\\E$\" 1;): re-run kumoup apply to rewrite it", l.TokenFile(d.Domain))
 	}
-	d.InjectionToken = tok
+	d.InjectionToken = ti.current
+	d.RetiredInjectionToken, d.RetiredAt = ti.retired, ti.retiredAt
 	return d, nil
 }
 
@@ -74,21 +77,18 @@ func readEnvFile(path string) (map[string]string, error) {
 	return vars, nil
 }
 
-// readTokenInclude returns the token of the token include at path ("" when
-// the file has no token line).
-func readTokenInclude(path string) (string, error) {
-	data, err := os.ReadFile(path)
+// readTokenEntries reads the token include at path (a regular file,
+// bounded, never through a symbolic link): its current token and, during
+// a rotation, its retired one.
+func readTokenEntries(path string) (tokenInclude, error) {
+	data, err := fsread.ReadOwn(context.Background(), path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("token include %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
+		return tokenInclude{}, fmt.Errorf("token include %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
 	}
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w%s", path, err, rootHint(err))
+		return tokenInclude{}, fmt.Errorf("read %s: %w%s", path, err, rootHint(err))
 	}
-	m := tokenLine.FindSubmatch(data)
-	if m == nil {
-		return "", nil
-	}
-	return string(m[1]), nil
+	return parseTokenInclude(data), nil
 }
 
 func rootHint(err error) string {

@@ -21,7 +21,8 @@ var tokenRun = regexp.MustCompile(`[A-Za-z0-9\-._~+/]+=*`)
 // line, tolerating hand edits: the value of every secret variable of an
 // environment file (even in a file that no longer parses, with or without
 // "export" and quotes), the token of a token include entry, and any long
-// token-like run after "Bearer" (the deployment guide's plain map key). It
+// token-like run after "Bearer" (the deployment guide's plain map key), in
+// comments too (a token commented out by hand is still a secret). It
 // finds the secrets of an old version of a file, which the File being
 // planned does not know.
 func secretsIn(content []byte) []string {
@@ -33,8 +34,10 @@ func secretsIn(content []byte) []string {
 	}
 	var out []string
 	for _, line := range strings.Split(string(content), "\n") {
-		l := strings.TrimSpace(line)
-		if l == "" || l[0] == '#' || l[0] == ';' {
+		// A commented-out line (an old token kept by hand) is still a
+		// secret: look past the comment marker.
+		l := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#;"))
+		if l == "" {
 			continue
 		}
 		if name, val, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok && secretVars[strings.TrimSpace(name)] {

@@ -2,6 +2,7 @@ package writer
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -64,6 +66,12 @@ type Change struct {
 	// Diff is the unified diff of an Update's content, every secret (old
 	// and new) masked. Empty for Create, Unchanged and mode-only changes.
 	Diff string
+	// HandEdit, when set, says in one line how the file was changed by
+	// hand since kumoup's last apply wrote it ("content and mode 0644 (was
+	// 0600)", "deleted"), as the state file records it; HandDiff is that
+	// hand edit as a unified diff (what kumoup wrote, then what is there
+	// now), every secret masked. See drift.go.
+	HandEdit, HandDiff string
 }
 
 // Changed reports whether applying touches the file.
@@ -88,6 +96,9 @@ type Plan struct {
 	// CertificateMissing); Missing lists them.
 	HTTPOnly bool
 	Missing  []string
+	// layout, when set (RetirePreviousDomain sets it), is where Apply
+	// records what it wrote in the state file.
+	layout *Layout
 }
 
 // NewPlan reads each file's target and decides its action. It refuses a
@@ -95,8 +106,14 @@ type Plan struct {
 // replaces files by renaming and would silently break the link.
 func NewPlan(files []File) (*Plan, error) {
 	p := &Plan{owners: geteuid() == 0}
+	// Every secret of the deployment is masked in every diff: a token
+	// pasted by hand into another file must not show there either.
+	var secrets []string
 	for _, f := range files {
-		c, err := planFile(f, p.owners)
+		secrets = append(secrets, f.Secrets...)
+	}
+	for _, f := range files {
+		c, err := planFile(f, p.owners, secrets)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +139,7 @@ func (p *Plan) dirs() []string {
 	return slices.Compact(dirs)
 }
 
-func planFile(f File, owners bool) (Change, error) {
+func planFile(f File, owners bool, secrets []string) (Change, error) {
 	c := Change{File: f}
 	dirChange, err := dirNeedsFix(f, owners)
 	if err != nil {
@@ -139,7 +156,7 @@ func planFile(f File, owners bool) (Change, error) {
 	if !fi.Mode().IsRegular() {
 		return c, fmt.Errorf("%s: %s is a %s, not a regular file: kumoup replaces it by renaming and will not follow or break it; move it away and re-run", f.Name, f.Path, fileKind(fi.Mode()))
 	}
-	old, err := os.ReadFile(f.Path)
+	old, err := fsread.ReadOwn(context.Background(), f.Path, fsread.ConfigLimit)
 	if err != nil {
 		return c, fmt.Errorf("read %s (%s): %w", f.Name, f.Path, err)
 	}
@@ -150,7 +167,7 @@ func planFile(f File, owners bool) (Change, error) {
 	switch {
 	case !bytes.Equal(old, f.Content):
 		c.Action = Update
-		c.Diff = maskedDiff(f.Path+" (now)", f.Path+" (new)", old, f.Content, f.Secrets)
+		c.Diff = maskedDiff(f.Path+" (now)", f.Path+" (new)", old, f.Content, slices.Concat(f.Secrets, secrets))
 		c.ModeChange = modeDiffers
 	case modeDiffers:
 		c.Action = Update
@@ -254,7 +271,15 @@ func (p *Plan) Render(w io.Writer) error {
 			fmt.Fprintf(&b, "          new file, %d lines%s\n", bytes.Count(f.Content, []byte("\n")), secretNote(f))
 		case c.ModeChange && c.Diff == "":
 			fmt.Fprintf(&b, "          content unchanged; mode/owner now %04o %s%s\n", c.OldMode, owner(c.OldUID, c.OldGID), dirNote(f))
-		case c.Action == Update:
+		}
+		if c.HandEdit != "" {
+			fmt.Fprintf(&b, "          changed by hand since the last apply: %s%s\n", c.HandEdit, keptNote(c))
+			if c.HandDiff != "" {
+				b.WriteString("          the hand edit (last applied, then now on disk):\n")
+				b.WriteString(indent(c.HandDiff, "            "))
+			}
+		}
+		if c.Action == Update && c.Diff != "" {
 			if c.ModeChange {
 				fmt.Fprintf(&b, "          mode/owner now %04o %s%s\n", c.OldMode, owner(c.OldUID, c.OldGID), dirNote(f))
 			}

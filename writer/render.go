@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/kumoup/kumoup/model"
 )
@@ -85,6 +86,9 @@ func Render(d model.Deployment, opt Options) ([]File, error) {
 		"Domain":         d.Domain,
 		"SiteFile":       l.SiteFile(d.Domain),
 		"InjectionToken": d.InjectionToken,
+		"Retired":        d.RetiredInjectionToken,
+		"RetiredAt":      d.RetiredAt.UTC().Format(time.RFC3339),
+		"RetiredUntil":   d.RetiredUntil().UTC().Format(time.RFC3339),
 	})
 	if err != nil {
 		return nil, err
@@ -116,7 +120,7 @@ func Render(d model.Deployment, opt Options) ([]File, error) {
 	}
 	return append([]File{
 		{Name: "environment file", Path: l.EnvFile(), Mode: 0o600, Content: env, Secrets: []string{d.WebhookToken}},
-		{Name: "nginx token include", Path: l.TokenFile(d.Domain), Mode: 0o600, DirMode: 0o700, Content: tokens, Secrets: []string{d.InjectionToken}},
+		{Name: "nginx token include", Path: l.TokenFile(d.Domain), Mode: 0o600, DirMode: 0o700, Content: tokens, Secrets: nonEmpty(d.InjectionToken, d.RetiredInjectionToken)},
 		{Name: "nginx site", Path: l.SiteFile(d.Domain), Mode: 0o644, Content: site},
 		{Name: "KumoMTA policy module", Path: l.LuaModule(), Mode: 0o644, Content: lua},
 		{Name: "systemd drop-in", Path: l.SystemdDropIn(), Mode: 0o644, Content: dropin},
@@ -162,6 +166,17 @@ func listens(addrs []string, port int) []string {
 			a = "[" + a + "]"
 		}
 		out[i] = fmt.Sprintf("%s:%d", a, port)
+	}
+	return out
+}
+
+// nonEmpty is the given strings without the empty ones.
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
 	}
 	return out
 }

@@ -17,7 +17,12 @@ import (
 // under l, when d has another domain (PlanFor calls it; a caller building
 // its plan with NewPlan should too). They go before the kumoup.yaml change,
 // so a run killed before the end still finds the old domain next time.
+//
+// It also ties the plan to l's state file (see drift.go): each change of a
+// file changed by hand since the last apply says so (Change.HandEdit), and
+// Apply records what it wrote.
 func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
+	p.track(l)
 	prev, err := recordedDomain(l)
 	if err != nil {
 		return err

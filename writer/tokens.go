@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/kumoup/kumoup/model"
 )
@@ -51,6 +52,10 @@ func (s TokenSource) String() string {
 // TokenSources says where each token came from.
 type TokenSources struct {
 	Injection, Webhook TokenSource
+	// Retired says what became of the injection token a rotation retired
+	// ("" when no rotation is in progress): still accepted until when, or
+	// dropped because its grace period ended.
+	Retired string
 }
 
 // ResolveTokens returns a's deployment with both tokens set, each from the
@@ -67,6 +72,10 @@ func ResolveTokens(a model.Answers, getenv func(string) string, l Layout) (model
 	d.InjectionToken, src.Injection, err = resolveToken("injection_token_file", a.InjectionTokenFile, EnvInjectionToken, getenv, func() (string, string, error) {
 		return injectionTokenOnDisk(a.Domain, l)
 	})
+	if err != nil {
+		return d, src, err
+	}
+	src.Retired, err = keepRetired(&d, a, l, time.Now())
 	if err != nil {
 		return d, src, err
 	}
@@ -124,9 +133,41 @@ func ReadTokenFile(field, path string) (string, error) {
 	return s, nil
 }
 
-// injectionTokenOnDisk finds the token include of domain, or of the domain
-// kumoup.yaml names (when the domain is being changed).
-func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
+// keepRetired carries a rotation in progress on disk into d: the retired
+// injection token stays while its grace period (d's token_grace) runs and
+// is dropped once it is over, which is how the next apply finishes a
+// rotation. A token given in a file or the environment that is not the
+// rotation's new token is refused while the rotation runs: applying it
+// would drop the new token the app may already use (or, for the retired
+// one, undo the rotation).
+func keepRetired(d *model.Deployment, a model.Answers, l Layout, now time.Time) (string, error) {
+	ti, where, err := tokenIncludeOnDisk(a.Domain, l)
+	if err != nil || ti.retired == "" {
+		return "", err
+	}
+	field := "injection_token_file"
+	if a.InjectionTokenFile == "" {
+		field = "$" + EnvInjectionToken
+	}
+	switch d.InjectionToken {
+	case ti.current:
+	case ti.retired:
+		return "", fmt.Errorf("%s holds the injection token that kumoup rotate injection retired on %s (%s): put the new token there, or drop %s to keep the token on this host", field, ti.retiredAt.UTC().Format(time.RFC3339), where, field)
+	default:
+		return "", fmt.Errorf("%s sets a new injection token while a rotation is in progress (%s): finish it first with kumoup rotate injection --finish, or drop %s to keep the token on this host", field, where, field)
+	}
+	until := ti.retiredAt.Add(d.Grace())
+	if !now.Before(until) {
+		return fmt.Sprintf("dropped (retired %s, its grace period ended %s)", ti.retiredAt.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339)), nil
+	}
+	d.RetiredInjectionToken, d.RetiredAt = ti.retired, ti.retiredAt
+	return fmt.Sprintf("still accepted until %s (%s)", until.UTC().Format(time.RFC3339), model.Fingerprint(ti.retired)), nil
+}
+
+// tokenIncludeOnDisk reads the token include of domain, or of the domain
+// kumoup.yaml names (when the domain is being changed): the first that
+// exists and holds a token, with its path.
+func tokenIncludeOnDisk(domain string, l Layout) (tokenInclude, string, error) {
 	candidates := []string{}
 	if model.ValidateDomain(domain) == nil {
 		candidates = append(candidates, domain)
@@ -137,18 +178,25 @@ func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
 	}
 	for _, dom := range candidates {
 		path := l.TokenFile(dom)
-		tok, err := readTokenInclude(path)
+		ti, err := readTokenEntries(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return "", "", err
+			return tokenInclude{}, "", err
 		}
-		if tok != "" {
-			return tok, path, nil
+		if ti.current != "" {
+			return ti, path, nil
 		}
 	}
-	return "", "", nil
+	return tokenInclude{}, "", nil
+}
+
+// injectionTokenOnDisk finds the token include of domain, or of the domain
+// kumoup.yaml names (when the domain is being changed).
+func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
+	ti, path, err := tokenIncludeOnDisk(domain, l)
+	return ti.current, path, err
 }
 
 func webhookTokenOnDisk(l Layout) (string, string, error) {

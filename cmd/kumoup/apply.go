@@ -91,7 +91,11 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 	}
 	fmt.Fprintf(out, "Plan for %s (from %s)\n", d.Domain, opt.answers)
 	fmt.Fprintf(out, "  injection token: %s, %s\n", sources.Injection, model.Fingerprint(d.InjectionToken))
-	fmt.Fprintf(out, "  webhook token:   %s, %s\n\n", sources.Webhook, model.Fingerprint(d.WebhookToken))
+	fmt.Fprintf(out, "  webhook token:   %s, %s\n", sources.Webhook, model.Fingerprint(d.WebhookToken))
+	if sources.Retired != "" {
+		fmt.Fprintf(out, "  retired injection token: %s\n", sources.Retired)
+	}
+	fmt.Fprintln(out)
 	if err := plan.Render(out); err != nil {
 		return failure(err)
 	}

@@ -31,6 +31,8 @@ live dashboard once a deployment exists.`,
 		newPrometheusCmd(),
 		newFleetCmd(),
 		newPolicyCmd(),
+		newRotateCmd(),
+		newDiffCmd(),
 	)
 	return root
 }

@@ -1,0 +1,302 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
+)
+
+// rotation is the dashboard's token rotation (key t): the same steps as
+// kumoup rotate, one per row. A self-contained component: the dashboard
+// routes its messages here while it is open (routeRotation) and shows its
+// View instead of the panes. Every file is read and written in commands,
+// never in Update; the new token is masked unless revealed (v, 10 s) or
+// copied (c, OSC 52).
+type rotation struct {
+	layout writer.Layout
+	now    func() time.Time
+
+	loaded  bool
+	d       model.Deployment // as on disk
+	pending bool             // a new webhook token waits for the app
+	since   time.Time
+
+	selected int
+	armed    int // the step whose confirmation is pending, -1 for none
+	running  bool
+	status   string
+	err      error // the last step's
+	loadErr  error // reading the state on disk
+
+	token    string // the new token of the last step, for reveal and copy
+	label    string
+	revealed bool
+	seq      int
+	changed  bool // a step wrote a file: the dashboard reloads the deployment on leaving
+}
+
+// rotationStep is one row of the rotation pane.
+type rotationStep int
+
+const (
+	stepRotateInjection rotationStep = iota
+	stepFinishInjection
+	stepNewWebhook
+	stepConfirmWebhook
+	stepCancelWebhook
+)
+
+var rotationSteps = []struct {
+	title, confirm string
+}{
+	{"Rotate the injection token (nginx accepts both for the grace period)", ""},
+	{"Finish: drop the retired injection token", "the app must send the new token: nginx will refuse the old one"},
+	{"New webhook token (kept aside until the app accepts it)", ""},
+	{"The app accepts the new webhook token: switch kumod", "writes it into the environment file; kumomta must restart"},
+	{"Forget the pending webhook token", ""},
+}
+
+// Messages of the rotation's commands.
+type (
+	rotationStateMsg struct {
+		d       model.Deployment
+		pending bool
+		since   time.Time
+		err     error
+	}
+	rotationDoneMsg struct {
+		status string
+		token  string // a new token, shown masked
+		label  string
+		err    error
+	}
+	rotationRemaskMsg struct{ seq int }
+)
+
+func newRotation(l writer.Layout, now func() time.Time) *rotation {
+	return &rotation{layout: l, now: now, armed: -1}
+}
+
+// loadCmd reads the rotation state from disk.
+func (r *rotation) loadCmd(ctx context.Context) tea.Cmd {
+	l := r.layout
+	return func() tea.Msg {
+		d, err := writer.Load(l)
+		if err != nil {
+			return rotationStateMsg{err: err}
+		}
+		_, since, perr := writer.PendingWebhook(ctx, l)
+		if perr != nil && !errors.Is(perr, writer.ErrNoWebhookRotation) {
+			return rotationStateMsg{d: d, err: perr}
+		}
+		return rotationStateMsg{d: d, pending: perr == nil, since: since}
+	}
+}
+
+// stepCmd runs step as kumoup rotate does: plan the one file, apply it.
+func (r *rotation) stepCmd(ctx context.Context, step rotationStep) tea.Cmd {
+	l, d, now := r.layout, r.d, r.now()
+	return func() tea.Msg {
+		if err := writer.RequireRoot(l); err != nil {
+			return rotationDoneMsg{err: err}
+		}
+		write := func(next model.Deployment, path string) error {
+			p, err := writer.PlanRotation(next, l, path)
+			if err != nil {
+				return err
+			}
+			_, err = p.Apply(ctx, writer.ApplyOptions{SkipChown: !writer.CanChown() && !l.IsHost()})
+			return err
+		}
+		switch step {
+		case stepRotateInjection:
+			tok, err := model.NewToken()
+			if err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			next, err := d.RotateInjection(tok, now)
+			if err == nil {
+				err = write(next, l.TokenFile(d.Domain))
+			}
+			if err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			return rotationDoneMsg{token: tok, label: "New injection token",
+				status: next.RotationStatus() + ". Next: nginx -t && systemctl reload nginx, give the app the new token, then finish."}
+		case stepFinishInjection:
+			next, err := d.FinishRotation()
+			if err == nil {
+				err = write(next, l.TokenFile(d.Domain))
+			}
+			if err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			return rotationDoneMsg{status: "Rotation finished: only " + model.Fingerprint(next.InjectionToken) + " is accepted once nginx reloads. Next: nginx -t && systemctl reload nginx."}
+		case stepNewWebhook:
+			tok, err := model.NewToken()
+			if err == nil {
+				err = writer.StartWebhookRotation(ctx, l, tok)
+			}
+			if err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			return rotationDoneMsg{token: tok, label: "New webhook token",
+				status: "kumod still sends " + model.Fingerprint(d.WebhookToken) + ". Next: make the app accept the new token as well, then switch kumod."}
+		case stepConfirmWebhook:
+			tok, _, err := writer.PendingWebhook(ctx, l)
+			if err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			next := d
+			next.WebhookToken = tok
+			if err := write(next, l.EnvFile()); err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			if err := writer.CancelWebhookRotation(l); err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			return rotationDoneMsg{status: "Webhook token switched in " + l.EnvFile() + ". Next: systemctl restart kumomta; once events arrive with it, the app can drop the old token."}
+		default:
+			if err := writer.CancelWebhookRotation(l); err != nil {
+				return rotationDoneMsg{err: err}
+			}
+			return rotationDoneMsg{status: "Pending webhook token forgotten: kumod keeps sending " + model.Fingerprint(d.WebhookToken) + "."}
+		}
+	}
+}
+
+// routeRotation hands msg to the open rotation pane, if any. done reports
+// that it took the message; leaving the pane after a step reopens the
+// dashboard on the deployment as it is now on disk.
+func (m Model) routeRotation(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
+	d := m.dash
+	if d == nil {
+		return m, nil, false
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && d.rot == nil && key.Matches(k, m.keys.Rotate) {
+		d.rot = newRotation(m.opt.Layout, m.opt.now)
+		return m, d.rot.loadCmd(m.ctx), true
+	}
+	r := d.rot
+	if r == nil {
+		return m, nil, false
+	}
+	switch msg := msg.(type) {
+	case rotationStateMsg:
+		r.loaded, r.d, r.pending, r.since, r.loadErr = msg.err == nil, msg.d, msg.pending, msg.since, msg.err
+		return m, nil, true
+	case rotationDoneMsg:
+		r.running, r.err = false, msg.err
+		if msg.err == nil {
+			r.status, r.token, r.label, r.revealed, r.changed = msg.status, msg.token, msg.label, false, true
+		}
+		return m, r.loadCmd(m.ctx), true
+	case rotationRemaskMsg:
+		if msg.seq == r.seq {
+			r.revealed = false
+		}
+		return m, nil, true
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, m.keys.QuitQ):
+			return m, nil, false // the dashboard quits
+		case key.Matches(msg, m.keys.Back):
+			d.rot = nil
+			if r.changed && r.loaded {
+				m.deployment = r.d
+				mm, cmd := m.openDashboard()
+				return mm, cmd, true
+			}
+		case r.running:
+		case key.Matches(msg, m.keys.Up):
+			r.selected, r.armed = (r.selected+len(rotationSteps)-1)%len(rotationSteps), -1
+		case key.Matches(msg, m.keys.Down):
+			r.selected, r.armed = (r.selected+1)%len(rotationSteps), -1
+		case key.Matches(msg, m.keys.Reveal) && r.token != "":
+			r.seq++
+			r.revealed = true
+			seq := r.seq
+			return m, tea.Tick(RevealFor, func(time.Time) tea.Msg { return rotationRemaskMsg{seq: seq} }), true
+		case key.Matches(msg, m.keys.Copy) && r.token != "":
+			r.status = r.label + " sent to your terminal's clipboard (OSC 52; the terminal must allow it)"
+			return m, tea.SetClipboard(r.token), true
+		case key.Matches(msg, m.keys.Continue) && r.loaded:
+			step := rotationSteps[r.selected]
+			if step.confirm != "" && r.armed != r.selected {
+				r.armed = r.selected
+				return m, nil, true
+			}
+			r.armed, r.running, r.err, r.token, r.revealed = -1, true, nil, "", false
+			return m, r.stepCmd(m.ctx, rotationStep(r.selected)), true
+		}
+		return m, nil, true
+	}
+	return m, nil, false
+}
+
+// View renders the state on disk, the steps and the last step's outcome.
+func (r *rotation) View(st *Styles, width int) string {
+	var out []string
+	add := func(style func(...string) string, s string) {
+		for _, l := range wrapLines(s, max(width, 20)) {
+			out = append(out, style(l))
+		}
+	}
+	plain := func(s ...string) string { return strings.Join(s, " ") }
+	add(st.Heading.Render, "Token rotation")
+	switch {
+	case r.loadErr != nil:
+		add(st.Fail.Render, glyphFail+" "+r.loadErr.Error())
+	case !r.loaded:
+		add(st.Muted.Render, "reading the tokens on disk…")
+	default:
+		inj := "Injection token " + model.Fingerprint(r.d.InjectionToken) + ": no rotation in progress"
+		if r.d.Rotating() {
+			inj = "Injection token " + model.Fingerprint(r.d.InjectionToken) + ": " + r.d.RotationStatus() + " (" + model.Fingerprint(r.d.RetiredInjectionToken) + ")"
+		}
+		add(plain, inj)
+		hook := "Webhook token " + model.Fingerprint(r.d.WebhookToken) + ": kumod sends it; no new token pending"
+		if r.pending {
+			hook = "Webhook token " + model.Fingerprint(r.d.WebhookToken) + ": a new token waits since " + r.since.UTC().Format("2006-01-02 15:04 MST") + " for the app"
+		}
+		add(plain, hook)
+	}
+	out = append(out, "")
+	for i, s := range rotationSteps {
+		marker := "  "
+		if i == r.selected {
+			marker = st.Selected.Render(">") + " "
+		}
+		out = append(out, marker+s.title)
+		if i == r.armed {
+			out = append(out, "    "+st.Warn.Render(glyphWarn+" "+s.confirm+": press enter again"))
+		}
+	}
+	out = append(out, "")
+	switch {
+	case r.running:
+		add(st.Muted.Render, "writing…")
+	case r.err != nil:
+		add(st.Fail.Render, glyphFail+" "+r.err.Error())
+	case r.status != "":
+		if r.token != "" {
+			value := model.Mask(r.token) + " (" + model.Fingerprint(r.token) + ")  v: reveal 10 s, c: copy"
+			style := st.Muted.Render
+			if r.revealed {
+				value, style = r.token, st.Secret.Render
+			}
+			out = append(out, r.label+": "+style(value))
+		}
+		add(st.Pass.Render, glyphPass+" "+r.status)
+	}
+	add(st.Muted.Render, fmt.Sprintf("↑/↓ choose · enter run · esc back to the dashboard · q quit (%s)", "the CLI: kumoup rotate"))
+	return strings.Join(out, "\n")
+}
