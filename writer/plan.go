@@ -124,6 +124,9 @@ func (p *Plan) dirs() []string {
 
 func planFile(f File, owners bool) (Change, error) {
 	c := Change{File: f}
+	if err := checkDirs(rootOf(f), filepath.Dir(f.Path)); err != nil {
+		return c, fmt.Errorf("%s: %w", f.Name, err)
+	}
 	dirChange, err := dirNeedsFix(f, owners)
 	if err != nil {
 		return c, err
@@ -165,7 +168,7 @@ func dirNeedsFix(f File, owners bool) (bool, error) {
 	if f.DirMode == 0 {
 		return false, nil
 	}
-	fi, err := os.Stat(filepath.Dir(f.Path))
+	fi, err := os.Lstat(filepath.Dir(f.Path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

@@ -81,10 +81,10 @@ func RenderSMTPProxy(d model.Deployment, opt Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []File{
+	return inLayout(l, []File{
 		{Name: "nginx reverse SMTP proxy (mail {})", Path: l.SMTPProxyFile(), Mode: 0o644, Content: mail},
 		{Name: "nginx SMTP proxy auth endpoint", Path: l.SMTPProxyAuthFile(), Mode: 0o644, Content: auth},
-	}, nil
+	}), nil
 }
 
 // MailModuleLoader returns the file under the root's
