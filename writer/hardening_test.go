@@ -272,3 +272,29 @@ func TestAFullDiskAtEveryFillLevelLeavesNoTempFile(t *testing.T) {
 		t.Fatal("the disk never filled: the test proves nothing")
 	}
 }
+
+func TestPlanDiffMasksAHandEditedWebhookSecretHoweverSpelled(t *testing.T) {
+	const old = "whk_EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE"
+	for name, line := range map[string]string{
+		"export and a tab": "export\tPING8_WEBHOOK_TOKEN=" + old,
+		"byte-order mark":  "\ufeffPING8_WEBHOOK_TOKEN=" + old,
+		"lower case":       "ping8_webhook_token=" + old,
+		"odd quoting":      `PING8_WEBHOOK_TOKEN="whk_EEEEEEEEEE"'EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE'`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			files := renderUnder(t, root, testDeployment())
+			planAndApply(t, files)
+			os.WriteFile(files[0].Path, []byte(line+"\nKUMOPROXY_HOST=10.0.0.5\n"), 0o600)
+			p, err := NewPlan(files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			p.Render(&out)
+			if strings.Contains(out.String(), "EEEEEEEEEE") || !strings.Contains(out.String(), "KUMOPROXY_HOST") {
+				t.Fatalf("the plan shows the old secret (or no diff):\n%s", out.String())
+			}
+		})
+	}
+}

@@ -17,29 +17,19 @@ var tokenLine = regexp.MustCompile(`\\Q([^\\"]*)\\E`)
 // tokenRun is a run of RFC 6750 b64token characters.
 var tokenRun = regexp.MustCompile(`[A-Za-z0-9\-._~+/]+=*`)
 
-// secretsIn returns the secrets found in content by their shape, line by
-// line, tolerating hand edits: the value of every secret variable of an
-// environment file (even in a file that no longer parses, with or without
-// "export" and quotes), the token of a token include entry, and any long
-// token-like run after "Bearer" (the deployment guide's plain map key). It
-// finds the secrets of an old version of a file, which the File being
-// planned does not know.
+// secretsIn returns the secrets found in content by their shape,
+// tolerating hand edits: the value of every secret variable of an
+// environment file however it is spelled or quoted (model.SecretEnvValues:
+// "export", a byte-order mark, another case, even in a file that no longer
+// parses), the token of a token include entry, and any long token-like run
+// after "Bearer" (the deployment guide's plain map key). It finds the
+// secrets of an old version of a file, which the File being planned does
+// not know.
 func secretsIn(content []byte) []string {
-	secretVars := map[string]bool{}
-	for _, v := range (model.Deployment{}).Env() {
-		if v.Secret {
-			secretVars[v.Name] = true
-		}
-	}
-	var out []string
+	out := model.SecretEnvValues(content)
 	for _, line := range strings.Split(string(content), "\n") {
 		l := strings.TrimSpace(line)
 		if l == "" || l[0] == '#' || l[0] == ';' {
-			continue
-		}
-		if name, val, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok && secretVars[strings.TrimSpace(name)] {
-			v := strings.TrimSpace(val)
-			out = append(out, v, strings.Trim(v, `"'`))
 			continue
 		}
 		if m := tokenLine.FindStringSubmatch(l); m != nil && m[1] != "" {
