@@ -1,12 +1,13 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -23,12 +24,12 @@ var ErrNoDeployment = errors.New("no deployment found")
 // they know. Load does not validate: call Validate.
 func Load(l Layout) (model.Deployment, error) {
 	answersPath := l.AnswersFile()
-	data, err := os.ReadFile(answersPath)
+	data, err := readOwn(l.Root, answersPath, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return model.Deployment{}, fmt.Errorf("%w at %s: run kumoup setup or kumoup apply --answers FILE", ErrNoDeployment, answersPath)
 	}
 	if err != nil {
-		return model.Deployment{}, fmt.Errorf("read %s: %w%s", answersPath, err, rootHint(err))
+		return model.Deployment{}, fmt.Errorf("%w%s", err, rootHint(err))
 	}
 	a, err := model.ParseAnswers(data)
 	if err != nil {
@@ -36,7 +37,7 @@ func Load(l Layout) (model.Deployment, error) {
 	}
 	d := a.Deployment.WithDefaults()
 
-	vars, err := readEnvFile(l.EnvFile())
+	vars, err := readEnvFile(l.Root, l.EnvFile())
 	if err != nil {
 		return d, err
 	}
@@ -45,7 +46,7 @@ func Load(l Layout) (model.Deployment, error) {
 	}
 	d = d.WithDefaults()
 
-	tok, err := readTokenInclude(l.TokenFile(d.Domain))
+	tok, err := readTokenInclude(l.Root, l.TokenFile(d.Domain))
 	if err != nil {
 		return d, err
 	}
@@ -56,14 +57,14 @@ func Load(l Layout) (model.Deployment, error) {
 	return d, nil
 }
 
-// readEnvFile parses the environment file at path.
-func readEnvFile(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+// readEnvFile parses the environment file at path, under root.
+func readEnvFile(root, path string) (map[string]string, error) {
+	data, err := readOwn(root, path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("environment file %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w%s", path, err, rootHint(err))
+		return nil, fmt.Errorf("%w%s", err, rootHint(err))
 	}
 	vars, err := model.ParseEnv(data)
 	if err != nil {
@@ -74,15 +75,15 @@ func readEnvFile(path string) (map[string]string, error) {
 	return vars, nil
 }
 
-// readTokenInclude returns the token of the token include at path ("" when
-// the file has no token line).
-func readTokenInclude(path string) (string, error) {
-	data, err := os.ReadFile(path)
+// readTokenInclude returns the token of the token include at path, under
+// root ("" when the file has no token line).
+func readTokenInclude(root, path string) (string, error) {
+	data, err := readOwn(root, path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("token include %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
 	}
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w%s", path, err, rootHint(err))
+		return "", fmt.Errorf("%w%s", err, rootHint(err))
 	}
 	m := tokenLine.FindSubmatch(data)
 	if m == nil {
@@ -103,9 +104,9 @@ func rootHint(err error) string {
 // paths are taken relative to the answers file's directory. Errors name
 // the file.
 func ReadAnswers(path string) (model.Answers, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsread.Read(context.Background(), path, fsread.ConfigLimit)
 	if err != nil {
-		return model.Answers{}, fmt.Errorf("read answers file: %w", err)
+		return model.Answers{}, fmt.Errorf("answers file: %w", err)
 	}
 	a, err := model.ParseAnswers(data)
 	if err != nil {

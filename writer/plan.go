@@ -2,6 +2,7 @@ package writer
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -142,9 +144,9 @@ func planFile(f File, owners bool) (Change, error) {
 	if !fi.Mode().IsRegular() {
 		return c, fmt.Errorf("%s: %s is a %s, not a regular file: kumoup replaces it by renaming and will not follow or break it; move it away and re-run", f.Name, f.Path, fileKind(fi.Mode()))
 	}
-	old, err := os.ReadFile(f.Path)
+	old, err := fsread.ReadOwn(context.Background(), f.Path, fsread.ConfigLimit)
 	if err != nil {
-		return c, fmt.Errorf("read %s (%s): %w", f.Name, f.Path, err)
+		return c, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	c.old = old
 	c.OldMode = fi.Mode().Perm()

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -64,12 +65,12 @@ func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 // (this run replaces such a file; its domain cannot be trusted to name
 // files). Only a failure to read an existing file is an error.
 func recordedDomain(l Layout) (string, error) {
-	data, err := os.ReadFile(l.AnswersFile())
+	data, err := readOwn(l.Root, l.AnswersFile(), fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read %s to find the previous domain: %w", l.AnswersFile(), err)
+		return "", fmt.Errorf("find the previous domain: %w", err)
 	}
 	prev, err := model.ParseAnswers(data)
 	if err != nil || model.ValidateDomain(prev.Domain) != nil {
