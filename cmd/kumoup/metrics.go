@@ -5,11 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kumoup/kumoup/internal/fsread"
+	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
 	"github.com/kumoup/kumoup/writer"
@@ -87,19 +88,24 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 		return err
 	}
 	ctx := cmd.Context()
-	fetch, source, closeFn, err := metricsSource(cmd, opt)
+	fetch, source, secrets, closeFn, err := metricsSource(cmd, opt)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	out := cmd.OutOrStdout()
+	// Everything an endpoint or a file said leaves through one redaction:
+	// stdout and stderr line by line, errors as excerpts.
+	rd := redact.New(secrets...)
+	out, errw := rd.NewWriter(cmd.OutOrStdout()), rd.NewWriter(cmd.ErrOrStderr())
+	defer out.Close()
+	defer errw.Close()
 	if opt.dump {
 		body, err := fetch(ctx)
 		if err != nil {
-			return metricsScrapeFailure(err)
+			return metricsScrapeFailure(rd, err)
 		}
 		if err := metrics.Dump(out, bytes.NewReader(body)); err != nil {
-			return failure(err)
+			return failure(rd.Error(err))
 		}
 		return nil
 	}
@@ -123,16 +129,16 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 				return silentExit(exitInterrupted)
 			}
 			if !opt.watch {
-				return metricsScrapeFailure(err)
+				return metricsScrapeFailure(rd, err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), describeScrapeError(err))
+			fmt.Fprintf(errw, "%s  %v\n", time.Now().Format(time.TimeOnly), describeScrapeError(rd, err))
 		} else {
 			s, err := z.Update(time.Now(), body)
 			if err != nil {
 				if !opt.watch {
-					return failure(fmt.Errorf("%s: %w (run with --dump to see what expfmt makes of it)", source, err))
+					return failure(fmt.Errorf("%s: %s (run with --dump to see what expfmt makes of it)", source, rd.Excerpt(err.Error())))
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), err)
+				fmt.Fprintf(errw, "%s  %s\n", time.Now().Format(time.TimeOnly), rd.Excerpt(err.Error()))
 			} else if opt.watch || i+1 >= rounds {
 				if err := write(s); err != nil {
 					return failure(fmt.Errorf("write the summary: %w", err))
@@ -144,7 +150,7 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 					fmt.Fprintln(out)
 				}
 			} else {
-				fmt.Fprintf(cmd.ErrOrStderr(), "sampling rates over %v...\n", opt.interval)
+				fmt.Fprintf(errw, "sampling rates over %v...\n", opt.interval)
 			}
 		}
 		select {
@@ -170,17 +176,21 @@ func checkMetricsFlags(opt metricsOptions) error {
 	return nil
 }
 
-// metricsSource builds the exposition source the flags describe and names
-// it (the file or the URL scraped).
-func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string, func(), error) {
+// metricsSource builds the exposition source the flags describe, names it
+// (the file or the URL scraped) and lists the secrets its output must not
+// show: the tokens of the target (for --file, of the deployment on this
+// host when it can be read).
+func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string, []string, func(), error) {
 	if opt.file != "" {
-		return func(context.Context) ([]byte, error) {
-			b, err := os.ReadFile(opt.file)
+		d, _ := writer.Load(writer.Layout{})
+		return func(ctx context.Context) ([]byte, error) {
+			// A saved exposition is bounded like a scraped one.
+			b, err := fsread.Read(ctx, opt.file, opt.maxBodyMiB<<20)
 			if err != nil {
 				return nil, fmt.Errorf("--file: %w", err)
 			}
 			return b, nil
-		}, opt.file, func() {}, nil
+		}, opt.file, []string{d.InjectionToken, d.WebhookToken}, func() {}, nil
 	}
 	o := opt.target
 	o.Endpoint, o.RequireToken = opt.url, true
@@ -189,7 +199,7 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 		err = usageError(fmt.Errorf("%w; or scrape an endpoint with --url and --token-file, or read a saved exposition with --file", errors.Unwrap(err)))
 	}
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, nil, err
 	}
 	e := metrics.Endpoint{URL: opt.url}
 	if o.TokenFile != "" {
@@ -199,7 +209,7 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 	}
 	cfg, withheld, err := metrics.ConfigFor(t, e)
 	if err != nil {
-		return nil, "", nil, usageError(err)
+		return nil, "", nil, nil, usageError(err)
 	}
 	if withheld != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", withheld)
@@ -207,19 +217,22 @@ func metricsSource(cmd *cobra.Command, opt metricsOptions) (metricsFetch, string
 	cfg.Interval, cfg.Timeout, cfg.MaxBody = opt.interval, opt.timeout, opt.maxBodyMiB<<20
 	s, err := metrics.NewScraper(cfg)
 	if err != nil {
-		return nil, "", nil, usageError(err)
+		return nil, "", nil, nil, usageError(err)
 	}
-	return s.Scrape, cfg.URL, s.Close, nil
+	return s.Scrape, cfg.URL, []string{t.Deployment.InjectionToken, t.Deployment.WebhookToken, e.Token}, s.Close, nil
 }
 
-func describeScrapeError(err error) string {
+// describeScrapeError is the scrape error for the operator: what the
+// endpoint said (headers, body, parse errors) redacted and cut to an
+// excerpt, then kumoup's own remedy.
+func describeScrapeError(rd *redact.Redactor, err error) string {
 	var se *metrics.ScrapeError
 	if errors.As(err, &se) {
-		return se.Error() + "\n  fix: " + se.Remedy()
+		return rd.Excerpt(se.Error()) + "\n  fix: " + se.Remedy()
 	}
-	return err.Error()
+	return rd.Excerpt(err.Error())
 }
 
-func metricsScrapeFailure(err error) error {
-	return failure(errors.New(describeScrapeError(err)))
+func metricsScrapeFailure(rd *redact.Redactor, err error) error {
+	return failure(errors.New(describeScrapeError(rd, err)))
 }
