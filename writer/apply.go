@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -248,14 +249,24 @@ func applyChange(c Change, chown bool, now func() time.Time) (backup string, inP
 }
 
 // fixModeInPlace gives an unchanged file its owner and mode (owner first:
-// a secret file leaves a stranger's hands before anything else).
+// a secret file leaves a stranger's hands before anything else), through
+// a descriptor opened without following a link: a link swapped in since
+// planning is refused, its target left alone.
 func fixModeInPlace(f File, chown bool) error {
+	fh, err := os.OpenFile(f.Path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s to fix its mode: %w", f.Path, err)
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is no longer a regular file: move it away and re-run", f.Path)
+	}
 	if chown {
-		if err := os.Lchown(f.Path, f.UID, f.GID); err != nil {
+		if err := fh.Chown(f.UID, f.GID); err != nil {
 			return fmt.Errorf("chown %s: %w", f.Path, err)
 		}
 	}
-	if err := os.Chmod(f.Path, f.Mode); err != nil {
+	if err := fh.Chmod(f.Mode); err != nil {
 		return fmt.Errorf("chmod %s to %04o: %w", f.Path, f.Mode, err)
 	}
 	return nil
