@@ -3,11 +3,11 @@ package probes
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -27,22 +27,10 @@ const (
 // renewalReadLimit bounds what is read of a hook or renewal file.
 const renewalReadLimit = 64 << 10
 
-// readSmallRegular reads a regular file (never through a symlink) of at
-// most renewalReadLimit bytes.
+// readSmallRegular reads a regular file (never through a symlink, never
+// blocking on a FIFO: internal/fsread) of at most renewalReadLimit bytes.
 func readSmallRegular(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, renewalReadLimit))
+	return fsread.ReadOwn(context.Background(), path, renewalReadLimit)
 }
 
 // reloadsNginx reports whether a hook's text reloads (or restarts) nginx.
