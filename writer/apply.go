@@ -165,8 +165,11 @@ func shortStatus(s Status) string {
 //
 // Without root, Apply refuses before touching anything unless SkipChown is
 // set (the caller checked RequireRoot for a --root tree). While it runs it
-// holds flock(2) locks on the managed directories; a concurrent Apply
-// returns an error wrapping ErrBusy, having touched nothing.
+// holds flock(2) locks: on its root's lock file (HostLockFile, or
+// RootLockName under a --root tree), taken before any directory is
+// created, then on the managed directories. A concurrent Apply waits up to
+// two seconds for it, then returns an error wrapping ErrBusy, having
+// touched nothing.
 func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (*Report, error) {
 	chown := !opt.SkipChown
 	if chown && !CanChown() {

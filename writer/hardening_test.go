@@ -112,7 +112,7 @@ func TestConcurrentFreshAppliesLeaveOneApplysStateWhole(t *testing.T) {
 	b := testDeployment()
 	b.InjectionToken = "inj_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 	b.WebhookToken = "whk_DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD"
-	for trial := range 20 {
+	for trial := range 12 {
 		root := filepath.Join(t.TempDir(), "fresh") // not even the root exists
 		var wg sync.WaitGroup
 		errs := make([]error, 2)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
+	"time"
 )
 
 // ErrBusy is wrapped by Apply when another kumoup is applying to the same
@@ -36,9 +37,10 @@ func lockFileFor(root string) string {
 	return filepath.Join(root, RootLockName)
 }
 
-// lockDirs takes an exclusive, non-blocking lock on the lock file of each
-// root of the plan (creating the root of a --root tree when it does not
-// exist yet), then on each existing directory of the plan (in sorted
+// lockDirs takes an exclusive lock on the lock file of each root of the
+// plan (creating the root of a --root tree when it does not exist yet;
+// waiting up to rootLockWait for another apply to finish), then a
+// non-blocking one on each existing directory of the plan (in sorted
 // order).
 func lockDirs(p *Plan) (dirLocks, error) {
 	var locks dirLocks
@@ -53,7 +55,7 @@ func lockDirs(p *Plan) (dirLocks, error) {
 			locks.release()
 			return nil, err
 		}
-		if err := flock(f, root); err != nil {
+		if err := flockWait(f, root, rootLockWait); err != nil {
 			locks.release()
 			return nil, err
 		}
@@ -95,6 +97,26 @@ func openLockFile(root string) (*os.File, error) {
 		return nil, fmt.Errorf("the apply lock %s is not a plain file: remove it and re-run", name)
 	}
 	return f, nil
+}
+
+// rootLockWait is how long an apply waits for another one holding its
+// root's lock to finish before it gives up with ErrBusy: long enough for a
+// quick apply (a deploy hook, a re-run with nothing to change), short
+// enough that an operator is told at once about a long one.
+const rootLockWait = 2 * time.Second
+
+// flockWait locks f exclusively, retrying for up to wait while another
+// process holds it; f is closed on failure.
+func flockWait(f *os.File, what string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return flock(f, what)
 }
 
 // flock locks f exclusively without waiting; f is closed on failure.
