@@ -1,11 +1,10 @@
 package model
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Names of the variables in /etc/default/kumomta, as the deployment guide
@@ -46,39 +45,245 @@ func EnvNames() []string {
 }
 
 // ParseEnv reads an environment file the way systemd's EnvironmentFile=
-// does for the forms kumoup writes and operators commonly hand-edit:
-// KEY=VALUE lines, '#' and ';' comment lines, blank lines, and values in
-// single or double quotes (with backslash escapes inside double quotes).
-// Errors name the line.
+// does (see EnvAssignments): the map holds what kumod's environment gets.
+// Where systemd would silently drop or mangle a line, ParseEnv returns an
+// error naming the line instead, so the operator learns that kumod does
+// not see the variable: a line with no '=', a name systemd refuses
+// ("export NAME", a byte-order mark, a name starting with a digit), invalid
+// UTF-8, or a quote left open at the end of the file. Errors never quote
+// a name or a value: a token pasted on its own line is not echoed.
 func ParseEnv(data []byte) (map[string]string, error) {
 	vars := make(map[string]string)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
+	for _, a := range EnvAssignments(data) {
+		switch {
+		case !a.HasEquals:
+			return nil, fmt.Errorf("line %d: expected NAME=value (systemd ignores this line)", a.Line)
+		case !validEnvName(a.Name):
+			return nil, fmt.Errorf("line %d: the text before '=' is not a variable name (letters, digits and '_', not starting with a digit; no \"export\", no byte-order mark): systemd ignores this line", a.Line)
+		case !utf8.ValidString(a.Value):
+			return nil, fmt.Errorf("line %d (%s): the value is not valid UTF-8: systemd ignores this line", a.Line, a.Name)
+		case a.OpenQuote != 0:
+			return nil, fmt.Errorf("line %d (%s): unterminated %s quote: close it on the same line", a.Line, a.Name, quoteName(a.OpenQuote))
 		}
-		key, raw, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("line %d: expected NAME=value", n)
-		}
-		key = strings.TrimSpace(key)
-		if !validEnvName(key) {
-			return nil, fmt.Errorf("line %d: %q is not a variable name (letters, digits and '_', not starting with a digit)", n, key)
-		}
-		val, err := unquoteEnv(strings.TrimSpace(raw))
-		if err != nil {
-			return nil, fmt.Errorf("line %d (%s): %w", n, key, err)
-		}
-		vars[key] = val
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read environment file: %w", err)
+		vars[a.Name] = a.Value
 	}
 	return vars, nil
+}
+
+func quoteName(q byte) string {
+	if q == '\'' {
+		return "single"
+	}
+	return "double"
+}
+
+// EnvAssignment is one assignment of an environment file as systemd reads
+// it.
+type EnvAssignment struct {
+	// Line is the line the name starts on (1-based).
+	Line int
+	// Name is the text before '=', trimmed of white space, exactly as
+	// systemd sees it (it may not be a valid name).
+	Name string
+	// Value is the value after systemd's unquoting and unescaping.
+	Value string
+	// Raw is the value's text as written in the file, after '=' and
+	// trimmed of white space (it may span lines).
+	Raw string
+	// HasEquals is false for a line with no '=' (systemd drops it).
+	HasEquals bool
+	// OpenQuote is the quote (' or ") still open at the end of the file.
+	OpenQuote byte
+}
+
+// EnvAssignments splits data into assignments with the state machine of
+// systemd's parse_env_file_internal (src/basic/env-file.c): leading white
+// space skipped; '#' and ';' start a comment only at the start of a line;
+// the name runs to '=' (trailing white space trimmed); the value may mix
+// bare, 'single' and "double" quoted parts ("a"'b'c is abc); a backslash
+// escapes the next character outside quotes and \" \\ \` \$ inside double
+// quotes (other escapes keep their backslash); backslash-newline joins
+// lines; quoted values may span lines; trailing white space of a bare value
+// is dropped. Names are not checked: see ParseEnv.
+func EnvAssignments(data []byte) []EnvAssignment {
+	const (
+		preKey = iota
+		key
+		preValue
+		value
+		valueEscape
+		single
+		double
+		doubleEscape
+		comment
+	)
+	var out []EnvAssignment
+	var k, v []byte
+	state, line, keyLine, rawStart := preKey, 1, 1, -1
+	lastKeySpace, lastValueSpace := -1, -1
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	isNewline := func(c byte) bool { return c == '\n' || c == '\r' }
+	push := func(end int, hasEq bool, open byte) {
+		name := k
+		if lastKeySpace >= 0 {
+			name = k[:lastKeySpace]
+		}
+		val := v
+		if state == value && lastValueSpace >= 0 {
+			val = v[:lastValueSpace]
+		}
+		raw := ""
+		if rawStart >= 0 && end > rawStart {
+			raw = strings.TrimSpace(string(data[rawStart:end]))
+		}
+		out = append(out, EnvAssignment{Line: keyLine, Name: string(name), Value: string(val), Raw: raw, HasEquals: hasEq, OpenQuote: open})
+		k, v, rawStart = k[:0], nil, -1
+	}
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch state {
+		case preKey:
+			switch {
+			case c == '#' || c == ';':
+				state = comment
+			case !isSpace(c):
+				state, keyLine, lastKeySpace = key, line, -1
+				k = append(k[:0], c)
+			}
+		case key:
+			switch {
+			case isNewline(c):
+				push(i, false, 0)
+				state = preKey
+			case c == '=':
+				state, lastValueSpace, rawStart = preValue, -1, i+1
+				v = []byte{}
+			default:
+				if !isSpace(c) {
+					lastKeySpace = -1
+				} else if lastKeySpace < 0 {
+					lastKeySpace = len(k)
+				}
+				k = append(k, c)
+			}
+		case preValue:
+			switch {
+			case isNewline(c):
+				push(i, true, 0)
+				state = preKey
+			case c == '\'':
+				state = single
+			case c == '"':
+				state = double
+			case c == '\\':
+				state = valueEscape
+			case !isSpace(c):
+				state = value
+				v = append(v, c)
+			}
+		case value:
+			switch {
+			case isNewline(c):
+				push(i, true, 0)
+				state = preKey
+			case c == '\\':
+				state, lastValueSpace = valueEscape, -1
+			default:
+				if !isSpace(c) {
+					lastValueSpace = -1
+				} else if lastValueSpace < 0 {
+					lastValueSpace = len(v)
+				}
+				v = append(v, c)
+			}
+		case valueEscape:
+			state = value
+			if !isNewline(c) {
+				v = append(v, c)
+			}
+		case single:
+			if c == '\'' {
+				state = preValue
+			} else {
+				v = append(v, c)
+			}
+		case double:
+			switch c {
+			case '"':
+				state = preValue
+			case '\\':
+				state = doubleEscape
+			default:
+				v = append(v, c)
+			}
+		case doubleEscape:
+			state = double
+			switch {
+			case strings.IndexByte("\"\\`$", c) >= 0:
+				v = append(v, c)
+			case c != '\n':
+				v = append(v, '\\', c)
+			}
+		case comment:
+			if c == '\\' && i+1 < len(data) && !isNewline(data[i+1]) {
+				i++ // systemd's COMMENT_ESCAPE: the next character stays in the comment
+			} else if isNewline(c) {
+				state = preKey
+			}
+		}
+		if c == '\n' {
+			line++
+		}
+	}
+	switch state {
+	case key:
+		push(len(data), false, 0)
+	case preValue, value, valueEscape:
+		push(len(data), true, 0)
+	case single:
+		push(len(data), true, '\'')
+	case double, doubleEscape:
+		push(len(data), true, '"')
+	}
+	return out
+}
+
+// SecretEnvValues returns every value the environment file in data gives a
+// secret variable (see EnvVar.Secret), however its name is spelled: with
+// "export" and any white space before it, a byte-order mark, another case,
+// or odd quoting. Each value comes both as systemd reads it and as written
+// (and, for one spanning lines, line by line), so that every form can be
+// masked wherever the file is shown.
+func SecretEnvValues(data []byte) []string {
+	secret := map[string]bool{}
+	for _, v := range (Deployment{}).Env() {
+		if v.Secret {
+			secret[v.Name] = true
+		}
+	}
+	var out []string
+	for _, a := range EnvAssignments(data) {
+		name := strings.TrimPrefix(a.Name, "\ufeff")
+		if f := strings.Fields(name); len(f) == 2 && f[0] == "export" {
+			name = f[1]
+		}
+		if !a.HasEquals || !secret[strings.ToUpper(strings.TrimSpace(name))] {
+			continue
+		}
+		for _, s := range []string{a.Value, a.Raw, strings.Trim(a.Raw, `"'`)} {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		if strings.Contains(a.Raw, "\n") {
+			for _, s := range strings.Split(a.Raw, "\n") {
+				if s = strings.TrimSpace(s); len(s) >= 8 {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func validEnvName(s string) bool {
@@ -92,40 +297,6 @@ func validEnvName(s string) bool {
 		}
 	}
 	return true
-}
-
-func unquoteEnv(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	switch s[0] {
-	case '\'':
-		if len(s) < 2 || s[len(s)-1] != '\'' {
-			return "", fmt.Errorf("unterminated single quote")
-		}
-		return s[1 : len(s)-1], nil
-	case '"':
-		if len(s) < 2 || s[len(s)-1] != '"' {
-			return "", fmt.Errorf("unterminated double quote")
-		}
-		in := s[1 : len(s)-1]
-		var b strings.Builder
-		for i := 0; i < len(in); i++ {
-			c := in[i]
-			if c == '\\' {
-				if i+1 >= len(in) {
-					return "", fmt.Errorf("dangling backslash")
-				}
-				i++
-				c = in[i]
-			} else if c == '"' {
-				return "", fmt.Errorf("unescaped double quote inside the value")
-			}
-			b.WriteByte(c)
-		}
-		return b.String(), nil
-	}
-	return s, nil
 }
 
 // ApplyEnv sets the fields the environment file carries from vars. Missing

@@ -3,11 +3,11 @@ package probes
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -25,7 +25,7 @@ var (
 	luaNameRE        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
 
-func checkBodyLimit(_ context.Context, t *Target) Result {
+func checkBodyLimit(ctx context.Context, t *Target) Result {
 	site, lua := t.edgeSiteFile(), t.Layout.LuaModule()
 	want := t.Deployment.MaxBody
 	if want == "" {
@@ -35,11 +35,11 @@ func checkBodyLimit(_ context.Context, t *Target) Result {
 	remedy := fmt.Sprintf("make them equal: `client_max_body_size %s;` in %s and `request_body_limit = %d` in %s (`kumoup apply` writes both from max_body); then `systemctl reload nginx` and `systemctl restart kumomta`",
 		want, site, wantBytes, lua)
 
-	siteText, err := os.ReadFile(site)
+	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
 	if err != nil {
 		return Fail("write the nginx site with `kumoup apply`", "cannot read the nginx site: %v", err)
 	}
-	luaText, err := os.ReadFile(lua)
+	luaText, err := fsread.Read(ctx, lua, fsread.ConfigLimit)
 	if err != nil {
 		return Fail("write the policy module with `kumoup apply`", "cannot read the KumoMTA policy module: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // The port 80 checks: everything there redirects to HTTPS, except the ACME
@@ -142,7 +144,7 @@ var acmeRootRE = regexp.MustCompile(`location\s+\^~\s+/\.well-known/acme-challen
 // the challenge location in the site file on disk when there is one (that
 // is what nginx reads), else the deployment's webroot under the layout.
 func (t *Target) edgeACMEWebroot() string {
-	if site, err := os.ReadFile(t.edgeSiteFile()); err == nil {
+	if site, err := fsread.Read(context.Background(), t.edgeSiteFile(), fsread.ConfigLimit); err == nil {
 		if m := acmeRootRE.FindSubmatch(site); m != nil {
 			return string(m[1])
 		}

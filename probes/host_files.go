@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -89,12 +90,12 @@ func checkEnvFilePermissions(ctx context.Context, t *Target) Result {
 // the model's rules. Messages never contain the token.
 func checkEnvFileValues(ctx context.Context, t *Target) Result {
 	path := t.Layout.EnvFile()
-	b, err := os.ReadFile(path)
+	b, err := fsread.Read(ctx, path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Skip("%s does not exist (see host.envfile.permissions)", path)
 	}
 	if err != nil {
-		return Skip("cannot read %s: %v (run kumoup status as root)", path, errors.Unwrap(err))
+		return Skip("%s", cannotRead(path, err))
 	}
 	vars, err := model.ParseEnv(b)
 	if err != nil {
@@ -151,18 +152,18 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 	}
 
 	known := t.tokens()
-	if b, err := os.ReadFile(tokenFile); err == nil {
+	if b, err := fsread.Read(ctx, tokenFile, fsread.ConfigLimit); err == nil {
 		for _, m := range includeToken.FindAllSubmatch(b, -1) {
 			known = append(known, namedToken{"a token from " + filepath.Base(tokenFile), string(m[1])})
 		}
 	}
-	siteText, err := os.ReadFile(site)
+	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		problems = append(problems, site+" does not exist")
 		fixes = append(fixes, "kumoup apply")
 	case err != nil:
-		return Skip("cannot read %s: %v (run kumoup status as root)", site, errors.Unwrap(err))
+		return Skip("%s", cannotRead(site, err))
 	default:
 		leaked := ""
 		for _, tok := range known {

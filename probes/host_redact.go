@@ -1,19 +1,18 @@
 package probes
 
 import (
-	"strings"
-
-	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/internal/redact"
 )
 
-// redact replaces every token the target knows with model.Masked, for
-// text that came from outside (a program's output, a file) before it goes
-// into a Result.
+// redact replaces every token the target knows with model.Masked, in any
+// form internal/redact knows, for text that came from outside (a program's
+// output, a file) before it goes into a Result.
 func (t *Target) redact(s string) string {
+	var secrets []string
 	for _, tok := range t.tokens() {
-		s = strings.ReplaceAll(s, tok.value, model.Masked)
+		secrets = append(secrets, tok.value)
 	}
-	return s
+	return redact.String(s, secrets...)
 }
 
 // tokens returns the known tokens by name ("injection token", "webhook

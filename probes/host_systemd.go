@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -32,7 +33,7 @@ const restartSlack = time.Second
 func checkSystemdEnvFile(ctx context.Context, t *Target) Result {
 	envPath := t.Layout.EnvFile()
 	dropDir := filepath.Dir(t.Layout.SystemdDropIn())
-	loader, err := findEnvFileDropIn(dropDir, []string{writer.EnvFilePath, envPath})
+	loader, err := findEnvFileDropIn(ctx, dropDir, []string{writer.EnvFilePath, envPath})
 	if err != nil {
 		return Fail("add `EnvironmentFile="+writer.EnvFilePath+"` under [Service] in "+t.Layout.SystemdDropIn()+" (kumoup apply writes it), then "+restartCommand,
 			"%v", err)
@@ -64,13 +65,13 @@ func utcStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 U
 
 // findEnvFileDropIn returns the drop-in in dir whose [Service] section has
 // an EnvironmentFile= naming one of paths.
-func findEnvFileDropIn(dir string, paths []string) (string, error) {
+func findEnvFileDropIn(ctx context.Context, dir string, paths []string) (string, error) {
 	confs, _ := filepath.Glob(filepath.Join(dir, "*.conf"))
 	if len(confs) == 0 {
 		return "", fmt.Errorf("no drop-in in %s: kumod does not get %s", dir, writer.EnvFilePath)
 	}
 	for _, c := range confs {
-		b, err := os.ReadFile(c)
+		b, err := fsread.Read(ctx, c, fsread.ConfigLimit)
 		if err != nil {
 			continue
 		}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // newWebhookTokenCommand generates a new webhook token without it ever
@@ -36,13 +38,16 @@ func checkTokensDistinct(ctx context.Context, t *Target) Result {
 // historyFiles are the shell histories searched in every home directory.
 var historyFiles = []string{".bash_history", ".zsh_history", ".local/share/fish/fish_history"}
 
+// passwdLimit bounds /etc/passwd.
+const passwdLimit = 8 << 20
+
 // homeDirs returns Target.HomeDirs, or every home directory listed in
 // /etc/passwd under the layout's root.
-func (t *Target) homeDirs() []string {
+func (t *Target) homeDirs(ctx context.Context) []string {
 	if t.HomeDirs != nil {
 		return t.HomeDirs
 	}
-	b, err := os.ReadFile(t.Layout.Path("/etc/passwd"))
+	b, err := fsread.Read(ctx, t.Layout.Path("/etc/passwd"), passwdLimit)
 	if err != nil {
 		return []string{t.Layout.Path("/root")}
 	}
@@ -67,26 +72,53 @@ type tokenSighting struct {
 	path  string
 	line  int
 	mode  string // for answers files
+	// fromEnd: line counts from the end of the file (a history larger
+	// than what is read of it).
+	fromEnd bool
 }
 
 func (s tokenSighting) String() string {
+	if s.fromEnd {
+		return fmt.Sprintf("the %s in %s, line %d counting from the end", s.token, s.path, s.line)
+	}
 	if s.mode != "" {
 		return fmt.Sprintf("the %s in %s (mode %s, line %d)", s.token, s.path, s.mode, s.line)
 	}
 	return fmt.Sprintf("the %s in %s line %d", s.token, s.path, s.line)
 }
 
-// findTokens reports every line of path holding one of the tokens.
-func findTokens(path string, tokens []namedToken) []tokenSighting {
-	b, err := os.ReadFile(path)
+// findTokens reports every line of the file at path holding one of the
+// tokens. The file is read through fsread, tied to ctx: a FIFO or a device
+// (a history linked to /dev/zero) is skipped, an answers file is read up
+// to fsread.ConfigLimit, and a history (tail set) only in its last
+// fsread.TailLimit bytes, where line numbers count from the end
+// (lineFromEnd) when the file is larger.
+func findTokens(ctx context.Context, path string, tokens []namedToken, tail bool) []tokenSighting {
+	var b []byte
+	var err error
+	cut := false
+	if tail {
+		if fi, serr := os.Stat(path); serr == nil && fi.Size() > fsread.TailLimit {
+			cut = true
+		}
+		b, err = fsread.Tail(ctx, path, fsread.TailLimit)
+	} else {
+		b, err = fsread.Read(ctx, path, fsread.ConfigLimit)
+	}
 	if err != nil {
 		return nil
 	}
 	var out []tokenSighting
 	for _, tok := range tokens {
-		if i := bytes.Index(b, []byte(tok.value)); i >= 0 {
-			out = append(out, tokenSighting{token: tok.name, path: path, line: 1 + bytes.Count(b[:i], []byte{'\n'})})
+		i := bytes.Index(b, []byte(tok.value))
+		if i < 0 {
+			continue
 		}
+		s := tokenSighting{token: tok.name, path: path, line: 1 + bytes.Count(b[:i], []byte{'\n'})}
+		if cut {
+			s.line, s.fromEnd = bytes.Count(b[i:], []byte{'\n'}), true
+		}
+		out = append(out, s)
 	}
 	return out
 }
@@ -101,7 +133,7 @@ func checkTokensHistory(ctx context.Context, t *Target) Result {
 	}
 	var found []tokenSighting
 	searched := 0
-	homes := t.homeDirs()
+	homes := t.homeDirs(ctx)
 	for _, home := range homes {
 		for _, h := range historyFiles {
 			path := filepath.Join(home, h)
@@ -109,7 +141,7 @@ func checkTokensHistory(ctx context.Context, t *Target) Result {
 				continue
 			}
 			searched++
-			found = append(found, findTokens(path, tokens)...)
+			found = append(found, findTokens(ctx, path, tokens, true)...)
 		}
 	}
 	answersDir := filepath.Dir(t.Layout.AnswersFile())
@@ -125,7 +157,7 @@ func checkTokensHistory(ctx context.Context, t *Target) Result {
 			continue
 		}
 		readable++
-		for _, s := range findTokens(path, tokens) {
+		for _, s := range findTokens(ctx, path, tokens, false) {
 			s.mode = f.perm()
 			found = append(found, s)
 		}
@@ -137,6 +169,9 @@ func checkTokensHistory(ctx context.Context, t *Target) Result {
 		}
 		first := found[0]
 		fix := fmt.Sprintf("delete the line (sed -i '%dd' %s)", first.line, first.path)
+		if first.fromEnd {
+			fix = fmt.Sprintf("delete the line (sed -i \"$(( $(wc -l < %s) - %d ))d\" %s)", first.path, first.line-1, first.path)
+		}
 		if first.mode != "" {
 			fix = fmt.Sprintf("remove the token from %s (use injection_token_file / KUMOUP_INJECTION_TOKEN) or chmod 600 %s", first.path, first.path)
 		}

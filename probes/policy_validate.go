@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/internal/fsread"
+	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -97,7 +98,7 @@ func ValidatePolicy(ctx context.Context, l writer.Layout, opt ValidateOptions) (
 	w := &capBuffer{b: &out, n: validateOutputLimit}
 	cmd.Stdout, cmd.Stderr = w, w
 	err := cmd.Run()
-	v.Output = redactFold(out.String(), env[model.EnvWebhookToken])
+	v.Output = redact.New(env[model.EnvWebhookToken]).String(out.String())
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -1,16 +1,17 @@
 package probes
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -102,7 +103,7 @@ func NewTarget(o TargetOptions) (*Target, []string, error) {
 		t.Resolver = o.Resolver
 	}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := fsread.Read(context.Background(), o.CAFile, fsread.ConfigLimit)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--ca-file: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
 )
@@ -106,9 +107,10 @@ func newDashboard(cfg dashConfig, st *Styles) *dashboard {
 	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
 	d.metrics.url, d.metrics.withheld = cfg.scrape.URL, cfg.withheld
 	d.metrics.base, d.metrics.every = cfg.scrapeEvery, cfg.scrapeEvery
+	d.metrics.rd = redact.New(cfg.scrape.Token, cfg.target.Deployment.InjectionToken, cfg.target.Deployment.WebhookToken)
 	s, err := metrics.NewScraper(cfg.scrape)
 	if err != nil {
-		d.metrics.err, d.metrics.errAt = err, cfg.now()
+		d.metrics.err, d.metrics.errAt = d.metrics.redactError(err), cfg.now()
 	} else {
 		d.scraper = s
 	}

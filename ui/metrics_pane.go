@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/probes/metrics"
 )
 
@@ -29,6 +30,9 @@ type metricsPane struct {
 	// (metrics.NextInterval).
 	base, every time.Duration
 	took        time.Duration // the last scrape's, good or not
+	// rd masks the tokens in whatever the endpoint said: error details
+	// and label values (nil masks nothing).
+	rd *redact.Redactor
 }
 
 func (p *metricsPane) record(msg scrapeMsg) {
@@ -37,7 +41,7 @@ func (p *metricsPane) record(msg scrapeMsg) {
 		if p.err == nil {
 			p.errAt = msg.at
 		}
-		p.err = msg.err
+		p.err = p.redactError(msg.err)
 		return
 	}
 	p.sum, p.have, p.latency, p.lastOK = msg.sum, true, msg.latency, msg.at
@@ -55,6 +59,21 @@ func (p metricsPane) badge(st *Styles) string {
 		return st.Muted.Render("(waiting)")
 	}
 	return st.Pass.Render(glyphPass)
+}
+
+// redactError keeps a ScrapeError's kind (its message and remedy are
+// kumoup's own) with what the endpoint said (the detail, the underlying
+// error) redacted and cut to an excerpt; any other error becomes its
+// redacted text.
+func (p *metricsPane) redactError(err error) error {
+	var se *metrics.ScrapeError
+	if errors.As(err, &se) {
+		c := *se
+		c.Detail = p.rd.Excerpt(c.Detail)
+		c.Err = p.rd.Error(c.Err)
+		return &c
+	}
+	return p.rd.Error(err)
 }
 
 func errorText(err error) (msg, remedy string) {
@@ -112,7 +131,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 				add(st.Muted.Render(l))
 			}
 		}
-		return strings.Join(lines, "\n")
+		return p.rd.String(strings.Join(lines, "\n"))
 	}
 	s := &p.sum
 	valueStyle := st.Value
@@ -159,14 +178,14 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	for _, hk := range s.Webhooks {
 		row("Webhook backlog", hk.Total, humanCount)
 		if len(s.Webhooks) > 1 {
-			lines[len(lines)-1] += st.Muted.Render(" " + hk.Logger)
+			lines[len(lines)-1] += st.Muted.Render(" " + p.rd.String(hk.Logger))
 		}
 	}
 	if len(s.Disks) > 0 {
 		parts := make([]string, 0, len(s.Disks))
 		for _, dk := range s.Disks {
 			if dk.Percent.Known {
-				parts = append(parts, fmt.Sprintf("%s %.0f%%", dk.Name, dk.Percent.Value))
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", p.rd.String(dk.Name), dk.Percent.Value))
 			}
 		}
 		// One line when it fits, else continued under the values, one
@@ -180,7 +199,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	pf := humanRate(s.ProxyFailures.Value) + "/s"
 	add(st.Label.Render(padRight("Proxy failures", labelW)) + valueStyle.Render(fmt.Sprintf("%*s", valueW, pf)) + st.Muted.Render(fmt.Sprintf("  %s since start", humanCount(s.ProxyFailuresTotal))))
 	for _, src := range s.Suspended {
-		for _, l := range wrapIndented(glyphWarn+" egress source "+src.Source+" suspended: "+src.Reason, w, 2) {
+		for _, l := range wrapIndented(glyphWarn+" egress source "+p.rd.String(src.Source)+" suspended: "+p.rd.Excerpt(src.Reason), w, 2) {
 			add(st.Warn.Render(l))
 		}
 	}
@@ -189,11 +208,11 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 		const countW = 7
 		nameW := max(w-2-1-countW, 5)
 		for _, q := range s.TopQueues[:min(room, len(s.TopQueues))] {
-			name := truncate(queueName(q.Queue), nameW)
+			name := truncate(queueName(p.rd.String(q.Queue)), nameW) // redacted before it is cut
 			add("  " + name + strings.Repeat(" ", max(nameW-ansi.StringWidth(name), 0)) + " " + valueStyle.Render(fmt.Sprintf("%*s", countW, humanCount(q.Ready.Value))))
 		}
 	}
-	return strings.Join(lines, "\n")
+	return p.rd.String(strings.Join(lines, "\n"))
 }
 
 // queueName drops the service decoration of a ready queue's label:

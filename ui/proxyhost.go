@@ -186,7 +186,7 @@ func prepareProxyCmd(ctx context.Context, opt Options, d model.Deployment) tea.C
 			msg.err = err
 			return msg
 		}
-		files = append(files, writer.File{Name: "kumoup answers", Path: opt.Layout.AnswersFile(), Mode: 0o644, Content: answers})
+		files = append(files, writer.File{Name: "kumoup answers", Path: opt.Layout.AnswersFile(), Root: opt.Layout.Root, Mode: 0o644, Content: answers})
 		if err := ctx.Err(); err != nil {
 			msg.err = err
 			return msg

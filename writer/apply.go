@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -164,8 +165,11 @@ func shortStatus(s Status) string {
 //
 // Without root, Apply refuses before touching anything unless SkipChown is
 // set (the caller checked RequireRoot for a --root tree). While it runs it
-// holds flock(2) locks on the managed directories; a concurrent Apply
-// returns an error wrapping ErrBusy, having touched nothing.
+// holds flock(2) locks: on its root's lock file (HostLockFile, or
+// RootLockName under a --root tree), taken before any directory is
+// created, then on the managed directories. A concurrent Apply waits up to
+// two seconds for it, then returns an error wrapping ErrBusy, having
+// touched nothing.
 func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (_ *Report, err error) {
 	chown := !opt.SkipChown
 	if chown && !CanChown() {
@@ -234,16 +238,18 @@ func (p *Plan) Apply(ctx context.Context, opt ApplyOptions) (_ *Report, err erro
 func applyChange(c Change, chown bool, now func() time.Time) (backup string, inPlace bool, err error) {
 	f := c.File
 	if c.Action == Retire {
-		backup, err = retireFile(f.Path, now())
+		backup, err = retireFile(f.Path, chown, now())
 		return backup, false, err
 	}
-	if err := ensureDir(filepath.Dir(f.Path), f.DirMode, f.UID, f.GID, chown); err != nil {
+	if err := ensureDir(rootOf(f), filepath.Dir(f.Path), f.DirMode, f.UID, f.GID, chown); err != nil {
 		return "", false, err
 	}
 	if c.Action == Update && c.Diff == "" && c.ModeChange {
 		return "", false, fixModeInPlace(f, chown)
 	}
-	if c.Action == Update {
+	if c.Action == Update || c.Action == Create {
+		// A Create whose target appeared since planning (another apply
+		// finished in between) keeps a backup of it too.
 		backup, err = writeBackup(c, chown, now())
 		if err != nil {
 			return backup, false, err
@@ -255,27 +261,42 @@ func applyChange(c Change, chown bool, now func() time.Time) (backup string, inP
 }
 
 // fixModeInPlace gives an unchanged file its owner and mode (owner first:
-// a secret file leaves a stranger's hands before anything else).
+// a secret file leaves a stranger's hands before anything else), through
+// a descriptor opened without following a link: a link swapped in since
+// planning is refused, its target left alone.
 func fixModeInPlace(f File, chown bool) error {
+	fh, err := os.OpenFile(f.Path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s to fix its mode: %w", f.Path, err)
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is no longer a regular file: move it away and re-run", f.Path)
+	}
 	if chown {
-		if err := os.Lchown(f.Path, f.UID, f.GID); err != nil {
+		if err := fh.Chown(f.UID, f.GID); err != nil {
 			return fmt.Errorf("chown %s: %w", f.Path, err)
 		}
 	}
-	if err := os.Chmod(f.Path, f.Mode); err != nil {
+	if err := fh.Chmod(f.Mode); err != nil {
 		return fmt.Errorf("chmod %s to %04o: %w", f.Path, f.Mode, err)
 	}
 	return nil
 }
+
+// BackupMode is the mode of every backup kumoup makes (owned by root:root).
+const BackupMode fs.FileMode = 0o600
 
 // BackupName is the backup path of path at t: NAME.kumoup-backup-20261122T004512Z.
 func BackupName(path string, t time.Time) string {
 	return path + BackupInfix + t.UTC().Format("20060102T150405Z")
 }
 
-// writeBackup copies the file being replaced next to it, atomically, with
-// its current mode and owner (a secret's backup stays 0600). A backup
-// never overwrites another: a second one in the same second gets a suffix.
+// writeBackup copies the file being replaced next to it, atomically,
+// owned by root:root with mode 0600 whatever the original's owner and mode
+// were (the old version may hold a secret, and a stranger who owned the
+// original must not keep a copy of it). A backup never overwrites another:
+// a second one in the same second gets a suffix.
 func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 	name := freeBackupName(c.File.Path, t)
 	// Back up what is there now (the plan may be minutes old).
@@ -286,12 +307,7 @@ func writeBackup(c Change, chown bool, t time.Time) (string, error) {
 	if cur.Action == Create {
 		return "", nil // gone meanwhile: nothing to keep
 	}
-	mode := cur.OldMode
-	if c.File.Sensitive() || c.File.Mode&0o077 == 0 {
-		// Never looser than the file it backs up is now meant to be.
-		mode &= c.File.Mode | 0o700
-	}
-	err = writeAtomic(writeSpec{path: name, content: cur.old, mode: mode, uid: cur.OldUID, gid: cur.OldGID, chown: chown})
+	err = writeAtomic(writeSpec{path: name, content: cur.old, mode: BackupMode, uid: RootUID, gid: RootGID, chown: chown})
 	var ip *inPlaceError
 	if errors.As(err, &ip) {
 		// The backup exists but may not be durable: do not replace the file.

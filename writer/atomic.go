@@ -57,8 +57,9 @@ func writeAtomic(w writeSpec) (err error) {
 	if err != nil {
 		return err
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
+		if err != nil && !renamed {
 			f.Close()
 			os.Remove(tmp)
 		}
@@ -78,6 +79,7 @@ func writeAtomic(w writeSpec) (err error) {
 	if err := os.Rename(tmp, w.path); err != nil {
 		return fmt.Errorf("rename %s over %s: %w", tmp, w.path, err)
 	}
+	renamed = true
 	mark("renamed")
 	if err := syncDir(dir); err != nil {
 		return &inPlaceError{err}
@@ -97,29 +99,29 @@ func (e *inPlaceError) Unwrap() error { return e.err }
 
 // fillTemp creates a temp file for base in dir (createTemp), writes
 // content into it and syncs it, returning it still open. On error nothing
-// is left behind.
-func fillTemp(dir, base string, content []byte) (tmp string, f *os.File, err error) {
-	tmp, f, err = createTemp(dir, base)
+// is left behind: the descriptor is closed and the temp file removed (a
+// full disk fails here, at any fill level).
+func fillTemp(dir, base string, content []byte) (string, *os.File, error) {
+	tmp, f, err := createTemp(dir, base)
 	if err != nil {
 		return "", nil, err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
+	fail := func(err error) (string, *os.File, error) {
+		f.Close()
+		os.Remove(tmp)
+		return "", nil, err
+	}
 	mark("created")
 	chunk := writeChunk
 	for off := 0; off < len(content); off += chunk {
 		end := min(off+chunk, len(content))
 		if _, err := f.Write(content[off:end]); err != nil {
-			return "", nil, fmt.Errorf("write %s: %w", tmp, err)
+			return fail(fmt.Errorf("write %s: %w", tmp, err))
 		}
 		mark("wrote")
 	}
 	if err := f.Sync(); err != nil {
-		return "", nil, fmt.Errorf("sync %s: %w", tmp, err)
+		return fail(fmt.Errorf("sync %s: %w", tmp, err))
 	}
 	mark("synced")
 	return tmp, f, nil
@@ -177,54 +179,4 @@ func leftoverTemps(dir string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// ensureDir creates dir (and missing parents, 0755) and, when mode is not
-// zero, gives dir exactly that mode. A directory created for a mode-0700
-// file is created 0700, never looser.
-func ensureDir(dir string, mode fs.FileMode, uid, gid int, chown bool) error {
-	create := mode
-	if create == 0 {
-		create = 0o755
-	}
-	parent := filepath.Dir(dir)
-	if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) {
-		if err := ensureDir(parent, 0, uid, gid, chown); err != nil {
-			return err
-		}
-	}
-	err := os.Mkdir(dir, create)
-	switch {
-	case err == nil:
-		if chown {
-			if err := os.Chown(dir, uid, gid); err != nil {
-				return fmt.Errorf("chown directory %s: %w", dir, err)
-			}
-		}
-		if err := os.Chmod(dir, create); err != nil { // umask may have narrowed it
-			return fmt.Errorf("chmod directory %s: %w", dir, err)
-		}
-		return syncDir(parent)
-	case errors.Is(err, fs.ErrExist):
-		fi, err := os.Stat(dir)
-		if err != nil {
-			return fmt.Errorf("directory %s: %w", dir, err)
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("%s is not a directory: move it away and re-run", dir)
-		}
-		if u, g, ok := fileOwner(fi); ok && mode != 0 && chown && (u != uid || g != gid) {
-			if err := os.Chown(dir, uid, gid); err != nil {
-				return fmt.Errorf("chown directory %s: %w", dir, err)
-			}
-		}
-		if mode != 0 && fi.Mode().Perm() != mode {
-			if err := os.Chmod(dir, mode); err != nil {
-				return fmt.Errorf("chmod directory %s to %04o: %w", dir, mode, err)
-			}
-		}
-		return nil
-	default:
-		return fmt.Errorf("create directory %s: %w", dir, err)
-	}
 }

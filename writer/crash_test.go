@@ -67,7 +67,7 @@ func crashFiles(root, version string) []File {
 		for line := 0; b.Len() < 512<<10; line++ {
 			fmt.Fprintf(&b, "%s file %d line %07d ................................................\n", version, i, line)
 		}
-		f := File{Name: fmt.Sprintf("file %d", i), Path: filepath.Join(root, fmt.Sprintf("d%d/f%d", i%2, i)), Mode: 0o644, Content: b.Bytes()}
+		f := File{Name: fmt.Sprintf("file %d", i), Path: filepath.Join(root, fmt.Sprintf("d%d/f%d", i%2, i)), Root: root, Mode: 0o644, Content: b.Bytes()}
 		if i == 0 {
 			f.Path = filepath.Join(root, "secret/f0")
 			f.Mode, f.DirMode, f.Secrets = 0o600, 0o700, []string{version + " file 0"}
@@ -206,7 +206,7 @@ func checkOldOrNew(t *testing.T, root string) {
 			if !bytes.Equal(readFile(t, b), old[f.Path]) {
 				t.Errorf("backup %s is not the complete old content", b)
 			}
-			mustMode(t, b, f.Mode)
+			mustMode(t, b, BackupMode) // every backup is 0600 root:root
 		}
 	}
 	temps, _ := leftoverTemps(filepath.Join(root, "secret"))

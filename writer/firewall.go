@@ -175,7 +175,7 @@ func RenderFirewall(d model.Deployment, h Host, l Layout) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	return File{Name: "nftables rules (" + h.Title() + ")", Path: data.Path, Mode: 0o644, Content: content}, nil
+	return File{Name: "nftables rules (" + h.Title() + ")", Path: data.Path, Root: l.Root, Mode: 0o644, Content: content}, nil
 }
 
 // hostProblems validates the answers the firewall and the proxy host's

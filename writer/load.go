@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/kumoup/kumoup/internal/fsread"
@@ -25,12 +24,12 @@ var ErrNoDeployment = errors.New("no deployment found")
 // they know. Load does not validate: call Validate.
 func Load(l Layout) (model.Deployment, error) {
 	answersPath := l.AnswersFile()
-	data, err := os.ReadFile(answersPath)
+	data, err := readOwn(l.Root, answersPath, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return model.Deployment{}, fmt.Errorf("%w at %s: run kumoup setup or kumoup apply --answers FILE", ErrNoDeployment, answersPath)
 	}
 	if err != nil {
-		return model.Deployment{}, fmt.Errorf("read %s: %w%s", answersPath, err, rootHint(err))
+		return model.Deployment{}, fmt.Errorf("%w%s", err, rootHint(err))
 	}
 	a, err := model.ParseAnswers(data)
 	if err != nil {
@@ -38,7 +37,7 @@ func Load(l Layout) (model.Deployment, error) {
 	}
 	d := a.Deployment.WithDefaults()
 
-	vars, err := readEnvFile(l.EnvFile())
+	vars, err := readEnvFile(l.Root, l.EnvFile())
 	if err != nil {
 		return d, err
 	}
@@ -47,7 +46,7 @@ func Load(l Layout) (model.Deployment, error) {
 	}
 	d = d.WithDefaults()
 
-	ti, err := readTokenEntries(l.TokenFile(d.Domain))
+	ti, err := readTokenEntries(l.Root, l.TokenFile(d.Domain))
 	if err != nil {
 		return d, err
 	}
@@ -59,14 +58,14 @@ func Load(l Layout) (model.Deployment, error) {
 	return d, nil
 }
 
-// readEnvFile parses the environment file at path.
-func readEnvFile(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+// readEnvFile parses the environment file at path, under root.
+func readEnvFile(root, path string) (map[string]string, error) {
+	data, err := readOwn(root, path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("environment file %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w%s", path, err, rootHint(err))
+		return nil, fmt.Errorf("%w%s", err, rootHint(err))
 	}
 	vars, err := model.ParseEnv(data)
 	if err != nil {
@@ -77,16 +76,16 @@ func readEnvFile(path string) (map[string]string, error) {
 	return vars, nil
 }
 
-// readTokenEntries reads the token include at path (a regular file,
-// bounded, never through a symbolic link): its current token and, during
-// a rotation, its retired one.
-func readTokenEntries(path string) (tokenInclude, error) {
-	data, err := fsread.ReadOwn(context.Background(), path, fsread.ConfigLimit)
+// readTokenEntries reads the token include at path, under root (a
+// regular file, bounded, no symbolic link at any level of kumoup's
+// directories): its current token and, during a rotation, its retired one.
+func readTokenEntries(root, path string) (tokenInclude, error) {
+	data, err := readOwn(root, path, fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return tokenInclude{}, fmt.Errorf("token include %s is missing: run kumoup apply --answers FILE to write it: %w", path, err)
 	}
 	if err != nil {
-		return tokenInclude{}, fmt.Errorf("read %s: %w%s", path, err, rootHint(err))
+		return tokenInclude{}, fmt.Errorf("%w%s", err, rootHint(err))
 	}
 	return parseTokenInclude(data), nil
 }
@@ -103,9 +102,9 @@ func rootHint(err error) string {
 // paths are taken relative to the answers file's directory. Errors name
 // the file.
 func ReadAnswers(path string) (model.Answers, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsread.Read(context.Background(), path, fsread.ConfigLimit)
 	if err != nil {
-		return model.Answers{}, fmt.Errorf("read answers file: %w", err)
+		return model.Answers{}, fmt.Errorf("answers file: %w", err)
 	}
 	a, err := model.ParseAnswers(data)
 	if err != nil {

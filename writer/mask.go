@@ -19,30 +19,19 @@ var tokenRun = regexp.MustCompile(`[A-Za-z0-9\-._~+/]+=*`)
 
 // secretsIn returns the secrets found in content by their shape, line by
 // line, tolerating hand edits: the value of every secret variable of an
-// environment file (even in a file that no longer parses, with or without
-// "export" and quotes), the token of a token include entry, and any long
-// token-like run after "Bearer" (the deployment guide's plain map key), in
-// comments too (a token commented out by hand is still a secret). It
-// finds the secrets of an old version of a file, which the File being
-// planned does not know.
+// environment file however it is spelled or quoted (model.SecretEnvValues:
+// "export", a byte-order mark, another case, even in a file that no longer
+// parses), the token of a token include entry, and any long token-like run
+// after "Bearer" (the deployment guide's plain map key), in comments too (a
+// token commented out by hand is still a secret). It finds the secrets of
+// an old version of a file, which the File being planned does not know.
 func secretsIn(content []byte) []string {
-	secretVars := map[string]bool{}
-	for _, v := range (model.Deployment{}).Env() {
-		if v.Secret {
-			secretVars[v.Name] = true
-		}
-	}
-	var out []string
+	out := model.SecretEnvValues(content)
 	for _, line := range strings.Split(string(content), "\n") {
 		// A commented-out line (an old token kept by hand) is still a
 		// secret: look past the comment marker.
 		l := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#;"))
 		if l == "" {
-			continue
-		}
-		if name, val, ok := strings.Cut(strings.TrimPrefix(l, "export "), "="); ok && secretVars[strings.TrimSpace(name)] {
-			v := strings.TrimSpace(val)
-			out = append(out, v, strings.Trim(v, `"'`))
 			continue
 		}
 		if m := tokenLine.FindStringSubmatch(l); m != nil && m[1] != "" {

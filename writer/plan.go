@@ -141,6 +141,9 @@ func (p *Plan) dirs() []string {
 
 func planFile(f File, owners bool, secrets []string) (Change, error) {
 	c := Change{File: f}
+	if err := checkDirs(rootOf(f), filepath.Dir(f.Path)); err != nil {
+		return c, fmt.Errorf("%s: %w", f.Name, err)
+	}
 	dirChange, err := dirNeedsFix(f, owners)
 	if err != nil {
 		return c, err
@@ -158,7 +161,7 @@ func planFile(f File, owners bool, secrets []string) (Change, error) {
 	}
 	old, err := fsread.ReadOwn(context.Background(), f.Path, fsread.ConfigLimit)
 	if err != nil {
-		return c, fmt.Errorf("read %s (%s): %w", f.Name, f.Path, err)
+		return c, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	c.old = old
 	c.OldMode = fi.Mode().Perm()
@@ -182,7 +185,7 @@ func dirNeedsFix(f File, owners bool) (bool, error) {
 	if f.DirMode == 0 {
 		return false, nil
 	}
-	fi, err := os.Stat(filepath.Dir(f.Path))
+	fi, err := os.Lstat(filepath.Dir(f.Path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

@@ -11,8 +11,8 @@ import (
 
 func progressFiles(root string) []File {
 	return []File{
-		{Name: "first", Path: filepath.Join(root, "etc/kumoup/a.conf"), Mode: 0o644, Content: []byte("a\n")},
-		{Name: "second", Path: filepath.Join(root, "etc/kumoup/b.conf"), Mode: 0o644, Content: []byte("b\n")},
+		{Name: "first", Path: filepath.Join(root, "etc/kumoup/a.conf"), Root: root, Mode: 0o644, Content: []byte("a\n")},
+		{Name: "second", Path: filepath.Join(root, "etc/kumoup/b.conf"), Root: root, Mode: 0o644, Content: []byte("b\n")},
 	}
 }
 

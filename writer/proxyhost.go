@@ -64,5 +64,5 @@ func RenderProxyHost(d model.Deployment, l Layout) ([]File, error) {
 		return nil, err
 	}
 	files = append([]File{{Name: "KumoProxy systemd unit", Path: l.ProxyUnit(), Mode: 0o644, Content: unit}}, files...)
-	return append(files, fw), nil
+	return inLayout(l, append(files, fw)), nil
 }

@@ -34,6 +34,10 @@ type File struct {
 	// DirMode, when non-zero, is enforced on the file's directory (the
 	// token directory is 0700).
 	DirMode fs.FileMode
+	// Root is the root of the layout the file is written under ("" for
+	// the host): every directory between it and the file is walked
+	// without following symlinks, and the apply lock lives there.
+	Root string
 	// UID and GID own the file (root:root), applied when running as root.
 	UID, GID int
 	// Content is the rendered text.
@@ -118,14 +122,22 @@ func Render(d model.Deployment, opt Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]File{
+	return inLayout(l, append([]File{
 		{Name: "environment file", Path: l.EnvFile(), Mode: 0o600, Content: env, Secrets: []string{d.WebhookToken}},
 		{Name: "nginx token include", Path: l.TokenFile(d.Domain), Mode: 0o600, DirMode: 0o700, Content: tokens, Secrets: nonEmpty(d.InjectionToken, d.RetiredInjectionToken)},
 		{Name: "nginx site", Path: l.SiteFile(d.Domain), Mode: 0o644, Content: site},
 		{Name: "KumoMTA policy module", Path: l.LuaModule(), Mode: 0o644, Content: lua},
 		{Name: "systemd drop-in", Path: l.SystemdDropIn(), Mode: 0o644, Content: dropin},
 		{Name: "kumoup answers", Path: l.AnswersFile(), Mode: 0o644, Content: answers},
-	}, smtp...), nil
+	}, smtp...)), nil
+}
+
+// inLayout records l's root in each file (see File.Root).
+func inLayout(l Layout, files []File) []File {
+	for i := range files {
+		files[i].Root = l.Root
+	}
+	return files
 }
 
 type location struct{ Path string }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -35,6 +37,9 @@ func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 		{"nginx site of the previous domain " + prev, l.SiteFile(prev)},
 		{"nginx token include of the previous domain " + prev, l.TokenFile(prev)},
 	} {
+		if err := checkDirs(rootOf(File{Root: l.Root}), filepath.Dir(f.path)); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
 		fi, err := os.Lstat(f.path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -45,7 +50,7 @@ func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%s: %s is a %s, not a regular file: move it away and re-run", f.name, f.path, fileKind(fi.Mode()))
 		}
-		c := Change{File: File{Name: f.name, Path: f.path, Mode: fi.Mode().Perm()}, Action: Retire, OldMode: fi.Mode().Perm()}
+		c := Change{File: File{Name: f.name, Path: f.path, Root: l.Root, Mode: fi.Mode().Perm()}, Action: Retire, OldMode: fi.Mode().Perm()}
 		c.OldUID, c.OldGID, _ = fileOwner(fi)
 		c.File.UID, c.File.GID = c.OldUID, c.OldGID
 		retire = append(retire, c)
@@ -65,12 +70,12 @@ func (p *Plan) RetirePreviousDomain(d model.Deployment, l Layout) error {
 // (this run replaces such a file; its domain cannot be trusted to name
 // files). Only a failure to read an existing file is an error.
 func recordedDomain(l Layout) (string, error) {
-	data, err := os.ReadFile(l.AnswersFile())
+	data, err := readOwn(l.Root, l.AnswersFile(), fsread.ConfigLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read %s to find the previous domain: %w", l.AnswersFile(), err)
+		return "", fmt.Errorf("find the previous domain: %w", err)
 	}
 	prev, err := model.ParseAnswers(data)
 	if err != nil || model.ValidateDomain(prev.Domain) != nil {
@@ -93,10 +98,17 @@ func freeBackupName(path string, t time.Time) string {
 }
 
 // retireFile moves path aside to a fresh backup name in the same
-// directory (one atomic rename: mode and owner stay, a secret stays 0600)
-// and syncs the directory.
-func retireFile(path string, t time.Time) (string, error) {
+// directory (one atomic rename), first giving it to root:root with mode
+// 0600 like every backup (when chown; the mode in any case), and syncs
+// the directory.
+func retireFile(path string, chown bool, t time.Time) (string, error) {
 	name := freeBackupName(path, t)
+	if err := secureBackup(path, chown); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil // gone meanwhile: nothing to retire
+		}
+		return "", err
+	}
 	if err := os.Rename(path, name); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil // gone meanwhile: nothing to retire
@@ -107,4 +119,30 @@ func retireFile(path string, t time.Time) (string, error) {
 		return name, fmt.Errorf("moved %s aside to %s, but syncing the directory failed: %w", path, name, err)
 	}
 	return name, nil
+}
+
+// secureBackup gives the regular file at path (never following a link)
+// to root:root when chown, and mode BackupMode, through one descriptor.
+func secureBackup(path string, chown bool) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s to move it aside: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is a %s, not a regular file: move it away and re-run", path, fileKind(fi.Mode()))
+	}
+	if chown {
+		if err := f.Chown(RootUID, RootGID); err != nil {
+			return fmt.Errorf("chown %s before moving it aside: %w", path, err)
+		}
+	}
+	if err := f.Chmod(BackupMode); err != nil {
+		return fmt.Errorf("chmod %s before moving it aside: %w", path, err)
+	}
+	return nil
 }

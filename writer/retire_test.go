@@ -73,7 +73,7 @@ func TestApplyRetiresThePreviousDomainsSiteAndTokenInclude(t *testing.T) {
 	if !strings.Contains(string(readFile(t, backup)), testInjection) {
 		t.Error("the retired token include was not kept as its backup")
 	}
-	mustMode(t, BackupName(l.SiteFile(d1.Domain), fixedNow()), 0o644)
+	mustMode(t, BackupName(l.SiteFile(d1.Domain), fixedNow()), BackupMode) // every backup is 0600 root:root
 
 	again, err := PlanFor(d2, l)
 	if err != nil {

@@ -106,7 +106,7 @@ func TestNextApplyKeepsTheRetiredTokenDuringTheGracePeriodAndDropsItAfter(t *tes
 		t.Fatalf("past the grace period: retired %q, %q", model.Fingerprint(d.RetiredInjectionToken), src.Retired)
 	}
 	applyFor(t, l.Root, d.WithDefaults())
-	if ti, _ := readTokenEntries(l.TokenFile(d.Domain)); ti.current != testNewInjection || ti.retired != "" || strings.Contains(string(readFile(t, l.TokenFile(d.Domain))), testInjection) {
+	if ti, _ := readTokenEntries(l.Root, l.TokenFile(d.Domain)); ti.current != testNewInjection || ti.retired != "" || strings.Contains(string(readFile(t, l.TokenFile(d.Domain))), testInjection) {
 		t.Fatalf("after the apply past the grace period: %+v", ti)
 	}
 }

@@ -1,12 +1,13 @@
 package writer
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -81,10 +82,10 @@ func RenderSMTPProxy(d model.Deployment, opt Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []File{
+	return inLayout(l, []File{
 		{Name: "nginx reverse SMTP proxy (mail {})", Path: l.SMTPProxyFile(), Mode: 0o644, Content: mail},
 		{Name: "nginx SMTP proxy auth endpoint", Path: l.SMTPProxyAuthFile(), Mode: 0o644, Content: auth},
-	}, nil
+	}), nil
 }
 
 // MailModuleLoader returns the file under the root's
@@ -94,7 +95,7 @@ func RenderSMTPProxy(d model.Deployment, opt Options) ([]File, error) {
 func MailModuleLoader(l Layout) string {
 	matches, _ := filepath.Glob(l.Path("/etc/nginx/modules-enabled/*.conf"))
 	for _, m := range matches {
-		b, err := os.ReadFile(m)
+		b, err := fsread.Read(context.Background(), m, fsread.ConfigLimit)
 		if err != nil {
 			continue
 		}

@@ -156,7 +156,7 @@ func recordState(ctx context.Context, l Layout, r *Report, chown bool, now time.
 	if err != nil {
 		return fmt.Errorf("record what was written in %s: %w", l.StateFile(), err)
 	}
-	if err := ensureDir(filepath.Dir(l.StateFile()), 0, RootUID, RootGID, chown); err != nil {
+	if err := ensureDir(rootOf(File{Root: l.Root}), filepath.Dir(l.StateFile()), 0, RootUID, RootGID, chown); err != nil {
 		return fmt.Errorf("record what was written in %s: %w", l.StateFile(), err)
 	}
 	err = writeAtomic(writeSpec{path: l.StateFile(), content: append(data, '\n'), mode: 0o600, uid: RootUID, gid: RootGID, chown: chown})

@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -112,7 +114,8 @@ func resolveToken(field, file, envName string, getenv func(string) string, onDis
 func ReadTokenFile(field, path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", field, err)
+		// A token pasted where the path belongs is not echoed.
+		return "", fmt.Errorf("%s: %s: %w", field, fsread.ShowPath(path), errors.Unwrap(err))
 	}
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("%s: %s is not a regular file", field, path)
@@ -120,7 +123,7 @@ func ReadTokenFile(field, path string) (string, error) {
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return "", fmt.Errorf("%s: %s is readable by group or others (mode %04o): a token must be private; run chmod 600 %s", field, path, perm, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsread.Read(context.Background(), path, fsread.TokenFileLimit)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", field, err)
 	}
@@ -178,7 +181,7 @@ func tokenIncludeOnDisk(domain string, l Layout) (tokenInclude, string, error) {
 	}
 	for _, dom := range candidates {
 		path := l.TokenFile(dom)
-		ti, err := readTokenEntries(path)
+		ti, err := readTokenEntries(l.Root, path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -200,7 +203,7 @@ func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
 }
 
 func webhookTokenOnDisk(l Layout) (string, string, error) {
-	vars, err := readEnvFile(l.EnvFile())
+	vars, err := readEnvFile(l.Root, l.EnvFile())
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", "", nil
 	}

@@ -71,7 +71,7 @@ func StartWebhookRotation(ctx context.Context, l Layout, token string) error {
 	}
 	chown := CanChown()
 	path := l.PendingWebhookFile()
-	if err := ensureDir(filepath.Dir(path), 0, RootUID, RootGID, chown); err != nil {
+	if err := ensureDir(rootOf(File{Root: l.Root}), filepath.Dir(path), 0, RootUID, RootGID, chown); err != nil {
 		return err
 	}
 	if err := writeAtomic(writeSpec{path: path, content: []byte(token + "\n"), mode: 0o600, uid: RootUID, gid: RootGID, chown: chown}); err != nil {

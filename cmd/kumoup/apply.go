@@ -38,7 +38,7 @@ Tokens come from injection_token_file / webhook_token_file in the answers
 else the tokens already on this host are kept, else new ones are generated.
 
 Exit status: 0 written (or nothing to do), 1 a write failed, 2 bad input
-(every problem listed, nothing written).`,
+(every problem listed, nothing written), 130 interrupted.`,
 		Example: `  sudo kumoup apply --answers examples/answers.yaml --dry-run
   sudo kumoup apply --answers /root/kumoup-answers.yaml
   kumoup apply --answers examples/answers.yaml --root /tmp/kumoup-tree`,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/probes/metrics"
 	"github.com/kumoup/kumoup/writer"
@@ -82,6 +83,10 @@ found, 130 interrupted (--watch ends with ctrl+c).`,
 // file or a scrape.
 type metricsSource struct {
 	name string // the file or the URL scraped
+	// secrets are what the output must never show: the target's tokens
+	// (for --file, those of the deployment on this host when it can be
+	// read).
+	secrets []string
 	// whole fetches the exposition whole, for --dump.
 	whole func(ctx context.Context) ([]byte, error)
 	// summarize streams the exposition into z.
@@ -99,14 +104,19 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 		return err
 	}
 	defer src.close()
-	out := cmd.OutOrStdout()
+	// Everything an endpoint or a file said leaves through one redaction:
+	// stdout and stderr line by line, errors as excerpts.
+	rd := redact.New(src.secrets...)
+	out, errw := rd.NewWriter(cmd.OutOrStdout()), rd.NewWriter(cmd.ErrOrStderr())
+	defer out.Close()
+	defer errw.Close()
 	if opt.dump {
 		body, err := src.whole(ctx)
 		if err != nil {
-			return metricsScrapeFailure(err)
+			return metricsScrapeFailure(rd, err)
 		}
 		if err := metrics.Dump(out, bytes.NewReader(body)); err != nil {
-			return failure(err)
+			return failure(rd.Error(err))
 		}
 		return nil
 	}
@@ -129,9 +139,9 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 		case err != nil && ctx.Err() != nil:
 			return silentExit(exitInterrupted)
 		case err != nil && !opt.watch:
-			return metricsScrapeFailure(err)
+			return metricsScrapeFailure(rd, err)
 		case err != nil:
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s  %v\n", time.Now().Format(time.TimeOnly), describeScrapeError(err))
+			fmt.Fprintf(errw, "%s  %v\n", time.Now().Format(time.TimeOnly), describeScrapeError(rd, err))
 		case opt.watch || i+1 >= rounds:
 			if err := write(s); err != nil {
 				return failure(fmt.Errorf("write the summary: %w", err))
@@ -143,7 +153,7 @@ func runMetrics(cmd *cobra.Command, opt metricsOptions) error {
 				fmt.Fprintln(out)
 			}
 		default:
-			fmt.Fprintf(cmd.ErrOrStderr(), "sampling rates over %v...\n", opt.interval)
+			fmt.Fprintf(errw, "sampling rates over %v...\n", opt.interval)
 		}
 		select {
 		case <-ctx.Done():
@@ -172,8 +182,10 @@ func checkMetricsFlags(opt metricsOptions) error {
 func newMetricsSource(cmd *cobra.Command, opt metricsOptions) (metricsSource, error) {
 	maxBody := opt.maxBodyMiB << 20
 	if opt.file != "" {
+		d, _ := writer.Load(writer.Layout{})
 		return metricsSource{
-			name: opt.file,
+			name:    opt.file,
+			secrets: []string{d.InjectionToken, d.WebhookToken},
 			whole: func(ctx context.Context) ([]byte, error) {
 				b, err := metrics.ReadFile(ctx, opt.file, maxBody)
 				if err != nil {
@@ -218,17 +230,26 @@ func newMetricsSource(cmd *cobra.Command, opt metricsOptions) (metricsSource, er
 	if err != nil {
 		return metricsSource{}, usageError(err)
 	}
-	return metricsSource{name: cfg.URL, whole: s.Scrape, summarize: s.Refresh, close: s.Close}, nil
+	return metricsSource{
+		name:      cfg.URL,
+		secrets:   []string{t.Deployment.InjectionToken, t.Deployment.WebhookToken, e.Token},
+		whole:     s.Scrape,
+		summarize: s.Refresh,
+		close:     s.Close,
+	}, nil
 }
 
-func describeScrapeError(err error) string {
+// describeScrapeError is the scrape error for the operator: what the
+// endpoint or the file said (headers, body, parse errors) redacted and cut
+// to an excerpt, then kumoup's own remedy.
+func describeScrapeError(rd *redact.Redactor, err error) string {
 	var se *metrics.ScrapeError
 	if errors.As(err, &se) {
-		return se.Error() + "\n  fix: " + se.Remedy()
+		return rd.Excerpt(se.Error()) + "\n  fix: " + se.Remedy()
 	}
-	return err.Error()
+	return rd.Excerpt(err.Error())
 }
 
-func metricsScrapeFailure(err error) error {
-	return failure(errors.New(describeScrapeError(err)))
+func metricsScrapeFailure(rd *redact.Redactor, err error) error {
+	return failure(errors.New(describeScrapeError(rd, err)))
 }

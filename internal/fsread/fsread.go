@@ -202,17 +202,33 @@ func ShowPath(path string) string {
 	return path
 }
 
-// looksLikeToken reports whether path has a bearer token's shape rather
-// than a path's: at least 16 RFC 6750 b64token characters, not starting
-// like a path ('/', '.', '~'), and mixing at least two of upper case, lower
-// case and digits (kumoup's tokens are base64url; file names are seldom
-// mixed-case runs of 16 or more).
+// looksLikeToken reports whether path, or its last element (a token
+// joined to a directory, as a relative *_token_file is), has a bearer
+// token's shape rather than a path's.
 func looksLikeToken(path string) bool {
-	if len(path) < 16 || strings.ContainsAny(path[:1], "/.~") {
+	if tokenShaped(path) {
+		return true
+	}
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return tokenShaped(path[i+1:])
+	}
+	return false
+}
+
+// tokenShaped reports whether s is at least 16 RFC 6750 b64token
+// characters, does not start like a path ('/', '.', '~'), does not end in
+// a file extension (".token", ".txt") and mixes at least two of upper
+// case, lower case and digits (kumoup's tokens are base64url; file names
+// are seldom mixed-case runs of 16 or more).
+func tokenShaped(s string) bool {
+	if len(s) < 16 || strings.ContainsAny(s[:1], "/.~") {
+		return false
+	}
+	if i := strings.LastIndexByte(s, '.'); i >= 0 && len(s)-i <= 6 && strings.Trim(s[i+1:], "abcdefghijklmnopqrstuvwxyz") == "" {
 		return false
 	}
 	var upper, lower, digit bool
-	for i, c := range path {
+	for i, c := range s {
 		switch {
 		case c >= 'A' && c <= 'Z':
 			upper = true
@@ -221,7 +237,7 @@ func looksLikeToken(path string) bool {
 		case c >= '0' && c <= '9':
 			digit = true
 		case strings.ContainsRune("-._~+/", c):
-		case c == '=' && strings.Trim(path[i:], "=") == "":
+		case c == '=' && strings.Trim(s[i:], "=") == "":
 		default:
 			return false
 		}
