@@ -75,7 +75,7 @@ found, 130 interrupted (--watch ends with ctrl+c).`,
 	f.BoolVar(&opt.watch, "watch", false, "print the summary every interval until interrupted")
 	f.DurationVar(&opt.interval, "interval", metrics.DefaultInterval, "time between scrapes")
 	f.DurationVar(&opt.timeout, "timeout", 0, "deadline of each scrape; 0 means three quarters of the interval")
-	f.Int64Var(&opt.maxBodyMiB, "max-body", metrics.DefaultMaxBody>>20, "largest exposition accepted, MiB after decompression")
+	f.Int64Var(&opt.maxBodyMiB, "max-body", metrics.DefaultMaxBody>>20, "largest exposition accepted, MiB after decompression (with --dump, 64 unless given)")
 	return cmd
 }
 
@@ -181,6 +181,10 @@ func checkMetricsFlags(opt metricsOptions) error {
 // newMetricsSource builds the exposition source the flags describe.
 func newMetricsSource(cmd *cobra.Command, opt metricsOptions) (metricsSource, error) {
 	maxBody := opt.maxBodyMiB << 20
+	if opt.dump && !cmd.Flags().Changed("max-body") {
+		// --dump holds the exposition whole for expfmt: a smaller default.
+		maxBody = min(maxBody, metrics.DumpMaxBody)
+	}
 	if opt.file != "" {
 		d, _ := writer.Load(writer.Layout{})
 		return metricsSource{

@@ -18,7 +18,11 @@ const (
 	// decompression: about 12M series. A summary streams the exposition,
 	// so memory does not grow with it; the cap bounds the work a scrape
 	// may cost (a gzip bomb) and what --dump holds.
-	DefaultMaxBody        = 1 << 30
+	DefaultMaxBody = 1 << 30
+	// DumpMaxBody is the default cap where the exposition is held whole
+	// and parsed by expfmt (kumoup metrics --dump), which needs several
+	// times its size in memory: 64 MiB, about 730k series.
+	DumpMaxBody           = 64 << 20
 	DefaultConnectTimeout = 3 * time.Second
 )
 
