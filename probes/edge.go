@@ -25,6 +25,7 @@ var edgeChecks = []Check{
 	{ID: "edge.metrics.authenticated", Title: "Metrics with the token are served", Run: checkMetricsAuthenticated, Needs: tlsVerifiedNeeds},
 	{ID: "edge.inject.authenticated", Title: "Injection with the token reaches kumod", Run: checkInjectAuthenticated, Needs: tlsVerifiedNeeds},
 	{ID: "edge.unknown.paths", Title: "Nothing else is reachable (admin API included)", Run: checkUnknownPaths},
+	{ID: "edge.host.unknown", Title: "Another Host header gets no content", Run: checkEdgeWrongHost},
 	{ID: "edge.http.redirect", Title: "Plain HTTP redirects to HTTPS", Run: checkHTTPRedirect},
 	{ID: "edge.acme.webroot", Title: "ACME challenges are served on port 80", Run: checkACMEWebroot},
 	{ID: "edge.hsts", Title: "HSTS is sent on every answer", Run: checkHSTS},

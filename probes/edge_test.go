@@ -13,7 +13,7 @@ import (
 // edgeIDs are the edge family's IDs, in catalogue order.
 var edgeIDs = []string{
 	"edge.inject.unauthenticated", "edge.metrics.unauthenticated", "edge.token.exact",
-	"edge.metrics.authenticated", "edge.inject.authenticated", "edge.unknown.paths",
+	"edge.metrics.authenticated", "edge.inject.authenticated", "edge.unknown.paths", "edge.host.unknown",
 	"edge.http.redirect", "edge.acme.webroot", "edge.hsts", "edge.body.limit",
 }
 
@@ -69,6 +69,7 @@ func TestEdgeAndTLSChecksAgainstRealNginx(t *testing.T) {
 				"edge.metrics.authenticated":   {StatusPass, []string{"200", "metric families"}},
 				"edge.inject.authenticated":    {StatusPass, []string{"422"}},
 				"edge.unknown.paths":           {StatusPass, []string{"with the token", "/api/admin/bounce/v1"}},
+				"edge.host.unknown":            {StatusPass, []string{"Host kumoup-wrong-host.invalid", "/: 404, /metrics: 404, /api/admin/bounce/v1: 404"}},
 				"edge.http.redirect":           {StatusPass, []string{"301 to https://mta.example.com"}},
 				"edge.acme.webroot":            {StatusPass, []string{"200 with the probe file"}},
 				"edge.hsts":                    {StatusPass, []string{"without the token: 401, max-age=63072000", "with the token: 200, max-age=63072000"}},
