@@ -59,11 +59,18 @@ func checkEdgeWrongHost(ctx context.Context, t *Target) Result {
 }
 
 // edgeWrongHostGet sends one HTTP/1.1 GET for path with the deployment's
-// SNI and the wrong Host, on a connection of its own, and reads the answer.
-// It never retries (net/http would, on a closed connection), so nginx's 444
-// shows as io.EOF. Nothing secret is sent: the certificate is the tls
-// checks' to judge, and is not verified here.
+// SNI and the wrong Host (see edgeRawHTTP1).
 func (t *Target) edgeWrongHostGet(ctx context.Context, path string) (edgeResponse, error) {
+	return t.edgeRawHTTP1(ctx, fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: kumoup\r\nConnection: close\r\n\r\n", path, edgeWrongHost))
+}
+
+// edgeRawHTTP1 sends head (a whole HTTP/1.1 request head, no body) over
+// TLS to the HTTPS port with the deployment's SNI, on a connection of its
+// own, and reads the first answer (a 100 Continue included). It never
+// retries (net/http would, on a closed connection), so nginx's 444 shows
+// as io.EOF. Nothing secret may be in head: the certificate is the tls
+// checks' to judge, and is not verified here.
+func (t *Target) edgeRawHTTP1(ctx context.Context, head string) (edgeResponse, error) {
 	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
 	if err != nil {
 		return edgeResponse{}, err
@@ -77,7 +84,7 @@ func (t *Target) edgeWrongHostGet(ctx context.Context, path string) (edgeRespons
 	if err := conn.HandshakeContext(ctx); err != nil {
 		return edgeResponse{}, err
 	}
-	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: kumoup\r\nConnection: close\r\n\r\n", path, edgeWrongHost); err != nil {
+	if _, err := io.WriteString(conn, head); err != nil {
 		return edgeResponse{}, err
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -85,6 +92,9 @@ func (t *Target) edgeWrongHostGet(ctx context.Context, path string) (edgeRespons
 		return edgeResponse{}, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	var body []byte
+	if resp.StatusCode >= 200 {
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	}
 	return edgeResponse{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
