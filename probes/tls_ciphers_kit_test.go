@@ -80,3 +80,20 @@ func runTestssl(t *testing.T, ctx context.Context, site *loopback.Site, args ...
 	}
 	return got
 }
+
+// opensslStandardNames maps OpenSSL's cipher suite names to the IANA names
+// (crypto/tls's), as `openssl ciphers -stdname` lists them.
+func opensslStandardNames(t *testing.T) map[string]string {
+	t.Helper()
+	out, err := exec.Command("openssl", "ciphers", "-stdname", "ALL:COMPLEMENTOFALL").Output()
+	if err != nil {
+		t.Fatalf("openssl ciphers -stdname: %v (apt-get install -y openssl)", err)
+	}
+	names := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[1] == "-" {
+			names[f[2]] = f[0]
+		}
+	}
+	return names
+}
