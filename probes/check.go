@@ -82,7 +82,7 @@ func Run(ctx context.Context, t *Target, checks []Check) []Result {
 // that the checks themselves never put a token in a result.
 //
 // A check with Needs waits for those checks (when they are run too) and
-// is not run when one of them failed: see [Blocked].
+// is not run when one of them failed (see blocked).
 func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 	checks = awaitCertificate(t, checks)
 	timeout := t.Timeout
@@ -116,7 +116,7 @@ func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 					continue
 				}
 				if r := results[j]; r.Status == StatusFail || r.BlockedBy != "" {
-					results[i] = Blocked(c, r)
+					results[i] = blocked(c, r)
 					return
 				}
 			}
@@ -127,10 +127,10 @@ func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 	return results
 }
 
-// Blocked is the Result of check c when its precondition cause failed (or
+// blocked is the Result of check c when its precondition cause failed (or
 // was itself blocked): skip, BlockedBy the root cause's ID, the detail
 // "not run: <cause> failed".
-func Blocked(c Check, cause Result) Result {
+func blocked(c Check, cause Result) Result {
 	root := cause.ID
 	if cause.BlockedBy != "" {
 		root = cause.BlockedBy
