@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -46,6 +47,9 @@ func ParseAnswers(data []byte) (Answers, error) {
 	}
 	if err := yaml.UnmarshalWithOptions(data, &a, yaml.DisallowUnknownField()); err != nil {
 		return a, fmt.Errorf("answers file: %s", describeYAMLError(data, err))
+	}
+	if err := checkNumbers(keys, reflect.TypeOf(a), nil); err != nil {
+		return Answers{}, fmt.Errorf("answers file: %w", err)
 	}
 	return a, nil
 }

@@ -53,9 +53,110 @@ func describeYAMLError(data []byte, err error) string {
 		if key == "" {
 			return fmt.Sprintf("line %d: %s is not %s", line, value, kindWords(typeErr.DstType))
 		}
-		return fmt.Sprintf("line %d: %s: %s is not %s", line, strings.Join(append(parents, key), "."), value, kindWords(typeErr.DstType))
+		path := strings.Join(append(parents, key), ".")
+		if isPortKey(path) && isWholeKind(typeErr.DstType.Kind()) {
+			return fmt.Sprintf("line %d: %s: %s is not a port: %s", line, path, value, portFix)
+		}
+		return fmt.Sprintf("line %d: %s: %s is not %s", line, path, value, kindWords(typeErr.DstType))
+	}
+	var overflow *yaml.OverflowError
+	if errors.As(err, &overflow) && overflow.Token != nil {
+		line := overflow.Token.Position.Line
+		key := yamlKeyPath(data, line)
+		value := quoteShort(overflow.Token.Value)
+		if isPortKey(key) {
+			return fmt.Sprintf("line %d: %s: %s is not a port: %s", line, key, value, portFix)
+		}
+		return fmt.Sprintf("line %d: %s: %s is not %s kumoup accepts here", line, key, value, kindWords(overflow.DstType))
+	}
+	var node *yaml.UnexpectedNodeTypeError
+	if errors.As(err, &node) && node.Token != nil {
+		line := node.Token.Position.Line
+		return fmt.Sprintf("line %d: %s: %s is not %s", line, yamlKeyPath(data, line), quoteShort(node.Token.Value), nodeWords(node.Expected.String()))
 	}
 	return yaml.FormatError(err, false, false) // no source lines: they may hold a pasted token
+}
+
+// portFix is how to write a port.
+const portFix = "use a number from 1 to 65535, or leave the key out for its default"
+
+// isPortKey reports whether the answers key (a dotted path) is a TCP port.
+func isPortKey(key string) bool {
+	last := key[strings.LastIndex(key, ".")+1:]
+	return last == "port" || strings.HasSuffix(last, "_port")
+}
+
+// yamlKeyPath is the dotted path of the block-style key on line n
+// ("firewall.ssh_port"), or "the value" when there is none.
+func yamlKeyPath(data []byte, n int) string {
+	text := sourceLine(data, n)
+	key := keyOnLine(data, n)
+	if key == "" {
+		return "the value"
+	}
+	return strings.Join(append(parentKeys(data, n, len(text)-len(strings.TrimLeft(text, " "))+1), key), ".")
+}
+
+// nodeWords says in words what a YAML node type looks like.
+func nodeWords(node string) string {
+	switch strings.ToLower(node) {
+	case "mapping":
+		return "a mapping of keys (indented key: value lines)"
+	case "sequence":
+		return "a list (- item lines or [a, b])"
+	}
+	return "a " + strings.ToLower(node)
+}
+
+// checkNumbers walks a decoded answers file beside the type it fills and
+// reports what the YAML decoder lets through silently: a fraction for a
+// whole number (1.5 would become 1) and a port of 0 (which would mean
+// "the default" after decoding). Keys are named by their dotted path.
+func checkNumbers(raw map[string]any, t reflect.Type, path []string) error {
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		f, ok := fieldByKey(t, k)
+		if !ok {
+			continue // DisallowUnknownField reports it, with its line
+		}
+		key := strings.Join(append(slices.Clone(path), k), ".")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch v := raw[k].(type) {
+		case float64:
+			if isWholeKind(ft.Kind()) {
+				if isPortKey(key) {
+					return fmt.Errorf("%s: %v is not a port: %s", key, v, portFix)
+				}
+				return fmt.Errorf("%s: %v is not a whole number", key, v)
+			}
+		case uint64, int64, int:
+			if isPortKey(key) && isWholeKind(ft.Kind()) && fmt.Sprint(v) == "0" {
+				return fmt.Errorf("%s: 0 is not a port: %s", key, portFix)
+			}
+		case map[string]any:
+			if ft.Kind() == reflect.Struct {
+				if err := checkNumbers(v, ft, append(slices.Clone(path), k)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isWholeKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
 }
 
 // quoteShort quotes s for an error message, unless it is long enough to be

@@ -67,8 +67,14 @@ func TestParseAnswersNamesUnknownKeysByPathLineAndNearestKnownKey(t *testing.T) 
 
 func TestParseAnswersNamesTheYAMLKeyOfAValueOfTheWrongKind(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"word for a port", "domain: mta.example.com\nproxy_port: five\n", `line 2: proxy_port: "five" is not a whole number`},
-		{"nested", "firewall:\n  ssh_port: x\n", `line 2: firewall.ssh_port: "x" is not a whole number`},
+		{"word for a port", "domain: mta.example.com\nproxy_port: five\n", `line 2: proxy_port: "five" is not a port: use a number from 1 to 65535`},
+		{"nested", "firewall:\n  ssh_port: x\n", `line 2: firewall.ssh_port: "x" is not a port`},
+		{"negative port in quotes", "domain: mta.example.com\nproxy_port: \"-1\"\n", `line 2: proxy_port: "-1" is not a port: use a number from 1 to 65535`},
+		{"port too large for an int", "proxy_port: 99999999999999999999\n", `line 1: proxy_port: "99999999999999999999" is not a port`},
+		{"fraction for a port", "proxy_port: 1.5\n", `proxy_port: 1.5 is not a port`},
+		{"zero port", "domain: mta.example.com\nproxy_port: 0\n", `proxy_port: 0 is not a port: use a number from 1 to 65535, or leave the key out for its default`},
+		{"zero nested port", "firewall:\n  ssh_port: 0\n", `firewall.ssh_port: 0 is not a port`},
+		{"number for a mapping", "firewall: 3\n", `line 1: firewall: "3" is not a mapping of keys`},
 		{"mapping for a text", "domain:\n  name: mta.example.com\n", `line 2: domain: want a text value here`},
 		{"flow mapping for a text", "firewall:\n  outbound: {x: 1}\n", `line 2: firewall.outbound: a mapping is not a text value`},
 		{"flow list for a text", "domain: [a, b]\n", `line 1: domain: a list is not a text value`},
@@ -122,5 +128,39 @@ func TestParseAnswersNeverRepeatsATokenPastedIntoTheFile(t *testing.T) {
 	_, err := ParseAnswers([]byte("proxy_port: five\n"))
 	if err == nil || !strings.Contains(err.Error(), `"five"`) {
 		t.Errorf("a short wrong value is no longer quoted: %v", err)
+	}
+}
+
+func TestParseAnswersAcceptsARealPort(t *testing.T) {
+	a, err := ParseAnswers([]byte("domain: mta.example.com\nproxy_port: 5000\nfirewall:\n  ssh_port: 2222\n"))
+	if err != nil || a.ProxyPort != 5000 || a.Firewall.SSHPort != 2222 {
+		t.Fatalf("ParseAnswers = %+v, %v; want ports 5000 and 2222", a, err)
+	}
+}
+
+func TestValidateMaxBodyRefusesTinyAndWarnsUnderOneMegabyte(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		warn, fail string
+	}{
+		{"25m", "", ""},
+		{"1m", "", ""},
+		{"1024k", "", ""},
+		{"1k", "", `"1k" (1024 bytes) is too small for mail`},
+		{"65535", "", "too small"},
+		{"64k", "under 1m", ""},
+		{"512k", "too-small body limit the deployment guides warn about", ""},
+	} {
+		warn, err := ValidateMaxBody(tc.in)
+		if (tc.fail == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.fail) {
+			t.Errorf("%s: err %v, want %q", tc.in, err, tc.fail)
+		}
+		if (tc.warn == "") != (warn == nil) || warn != nil && !strings.Contains(warn.Error(), tc.warn) {
+			t.Errorf("%s: warning %v, want %q", tc.in, warn, tc.warn)
+		}
+	}
+	d := Deployment{MaxBody: "512k"}.WithDefaults()
+	if w := d.Validate().For("max_body"); len(w) != 1 || !strings.Contains(w[0].Message, "25m") {
+		t.Errorf("Validate: max_body problems %v, want one warning naming the default", w)
 	}
 }

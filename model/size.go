@@ -41,3 +41,28 @@ func ParseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// The body limits below which max_body is a mistake: under MinMaxBody no
+// real message fits (an error), under WarnMaxBody one with an attachment
+// does not (a warning).
+const (
+	MinMaxBody  = 64 << 10
+	WarnMaxBody = 1 << 20
+)
+
+// ValidateMaxBody checks max_body: an nginx size (ParseSize) of at least
+// 64k; under 1m it is a warning. A too-small body limit is the mistake the
+// deployment guides list: nginx and kumod then answer 413 to ordinary mail.
+func ValidateMaxBody(s string) (warning, err error) {
+	n, err := ParseSize(s)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n < MinMaxBody:
+		return nil, fmt.Errorf("%q (%d bytes) is too small for mail: nginx would answer 413 to almost every injection; use %s (the default) or at least 1m", s, n, DefaultMaxBody)
+	case n < WarnMaxBody:
+		return fmt.Errorf("%q is under 1m: a message with an attachment gets 413 from nginx, the too-small body limit the deployment guides warn about; %s (the default) fits attachments", s, DefaultMaxBody), nil
+	}
+	return nil, nil
+}

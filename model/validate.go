@@ -44,8 +44,9 @@ func (d Deployment) Validate() Problems {
 	for i, s := range d.SendingDomains {
 		p.addErr(fmt.Sprintf("sending_domains[%d]", i), ValidateHostname(s))
 	}
-	_, err = ParseSize(d.MaxBody)
+	warn, err = ValidateMaxBody(d.MaxBody)
 	p.addErr("max_body", err)
+	p.addWarn("max_body", warn)
 	p.addErr("listener", ValidateListener(d.Listener))
 	d.Firewall.validate(&p)
 	d.SMTPProxy.validate(&p)

@@ -64,7 +64,9 @@ func awaitCertificate(t *Target, checks []Check) []Check {
 	for i, c := range out {
 		if needsHTTPS(c.ID) {
 			out[i].Run = func(context.Context, *Target) Result {
-				return Skip("waits for the certificate (see tls.certificate.obtained): the site is %s", writer.HTTPOnlyNote)
+				r := Skip("waits for the certificate (see tls.certificate.obtained): the site is %s", writer.HTTPOnlyNote)
+				r.BlockedBy = "tls.certificate.obtained"
+				return r
 			}
 		}
 	}

@@ -15,6 +15,12 @@ type Check struct {
 	ID    string
 	Title string
 	Run   func(ctx context.Context, t *Target) Result
+	// Needs lists the checks (IDs) whose failure makes this one
+	// meaningless: [Run] runs it after them, and when one of them failed
+	// (or was itself blocked) it reports skip with BlockedBy naming the
+	// root cause instead of failing for the same fault. An ID that is not
+	// among the checks being run is ignored.
+	Needs []string
 }
 
 // Catalogue returns every check in its fixed order: edge, tls, host,
@@ -74,23 +80,76 @@ func Run(ctx context.Context, t *Target, checks []Check) []Result {
 
 // runUnmasked is Run without the final Redact: the tests use it to prove
 // that the checks themselves never put a token in a result.
+//
+// A check with Needs waits for those checks (when they are run too) and
+// is not run when one of them failed (see blocked).
 func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 	checks = awaitCertificate(t, checks)
 	timeout := t.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	index := make(map[string]int, len(checks))
+	for i, c := range checks {
+		index[c.ID] = i
+	}
 	results := make([]Result, len(checks))
+	done := make([]chan struct{}, len(checks))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	var wg sync.WaitGroup
 	for i, c := range checks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
+			defer close(done[i])
+			// Preconditions first: the closed channel publishes the result.
+			for _, need := range c.Needs {
+				j, ok := index[need]
+				if !ok || j == i {
+					continue
+				}
+				<-done[j]
+			}
+			for _, need := range c.Needs {
+				j, ok := index[need]
+				if !ok || j == i {
+					continue
+				}
+				if r := results[j]; r.Status == StatusFail || r.BlockedBy != "" {
+					results[i] = blocked(c, r)
+					return
+				}
+			}
 			results[i] = runOne(ctx, t, c, timeout)
-		}()
+		})
 	}
 	wg.Wait()
 	return results
+}
+
+// blocked is the Result of check c when its precondition cause failed (or
+// was itself blocked): skip, BlockedBy the root cause's ID, the detail
+// "not run: <cause> failed".
+func blocked(c Check, cause Result) Result {
+	root := cause.ID
+	if cause.BlockedBy != "" {
+		root = cause.BlockedBy
+	}
+	r := Skip("not run: %s failed", root)
+	r.ID, r.Title, r.BlockedBy = c.ID, c.Title, root
+	r.Remedy = "fix " + root + " first; this check then runs again"
+	return r
+}
+
+// blockedByTLS is the Result of a check that needs verified TLS (it sends
+// the token) when the handshake did not verify: skip, blocked by the tls
+// check that judges that fault (name, expiry or chain).
+func blockedByTLS(err error) Result {
+	id := tlsCheckFor(err)
+	r := Skip("not run: the certificate does not verify (%v), and the token is only sent over verified TLS: see %s", err, id)
+	r.BlockedBy = id
+	r.Remedy = "fix " + id + " first; this check then runs again"
+	return r
 }
 
 // checkMargin is how much earlier than its timeout a check's own context

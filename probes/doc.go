@@ -10,6 +10,16 @@
 // concurrently, each under its own timeout within one overall deadline,
 // and returns results in catalogue order.
 //
+// One fault is one failure: a check declares the checks it needs
+// (Check.Needs), Run runs it after them, and when one of them failed it
+// reports skip with Result.BlockedBy naming the root cause instead of
+// failing for the same fault. A check that would send the token and finds
+// the certificate does not verify is blocked by the tls check that judges
+// why (name, dates or chain); the checks that send no token ask again over
+// unverified TLS and still give their own verdict. [RootCauses] and
+// [RootCausesFirst] put the root causes first for the report and the
+// dashboard.
+//
 // The injection token is only ever sent over verified HTTPS to the
 // configured name; no redirect is followed, and no Result contains it
 // ([Redact] masks it once more before anything is printed).

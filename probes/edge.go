@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,10 +18,14 @@ import (
 var edgeChecks = []Check{
 	{ID: "edge.inject.unauthenticated", Title: "Injection without a token is refused", Run: checkInjectUnauthenticated},
 	{ID: "edge.metrics.unauthenticated", Title: "Metrics without a token are refused", Run: checkMetricsUnauthenticated},
-	{ID: "edge.token.exact", Title: "Only the exact token is accepted", Run: checkTokenExact},
-	{ID: "edge.metrics.authenticated", Title: "Metrics with the token are served", Run: checkMetricsAuthenticated},
-	{ID: "edge.inject.authenticated", Title: "Injection with the token reaches kumod", Run: checkInjectAuthenticated},
+	// It asks the injection path: a wrong token there is refused only if a
+	// right one is needed at all.
+	{ID: "edge.token.exact", Title: "Only the exact token is accepted", Run: checkTokenExact,
+		Needs: append([]string{"edge.inject.unauthenticated"}, tlsVerifiedNeeds...)},
+	{ID: "edge.metrics.authenticated", Title: "Metrics with the token are served", Run: checkMetricsAuthenticated, Needs: tlsVerifiedNeeds},
+	{ID: "edge.inject.authenticated", Title: "Injection with the token reaches kumod", Run: checkInjectAuthenticated, Needs: tlsVerifiedNeeds},
 	{ID: "edge.unknown.paths", Title: "Nothing else is reachable (admin API included)", Run: checkUnknownPaths},
+	{ID: "edge.host.unknown", Title: "Another Host header gets no content", Run: checkEdgeWrongHost},
 	{ID: "edge.http.redirect", Title: "Plain HTTP redirects to HTTPS", Run: checkHTTPRedirect},
 	{ID: "edge.acme.webroot", Title: "ACME challenges are served on port 80", Run: checkACMEWebroot},
 	{ID: "edge.hsts", Title: "HSTS is sent on every answer", Run: checkHSTS},
@@ -32,10 +37,19 @@ var edgeChecks = []Check{
 const kumodBearerRefusal = "BearerToken Authentication Failed"
 
 // edgeFetch sends r through c. When no HTTP answer came back it returns the
-// Result to report instead: a fail naming the error, or a skip when the
-// token was withheld because TLS is not verified.
+// Result to report instead: a fail naming the error, a skip when the token
+// was withheld because TLS is not verified, or a skip blocked by the tls
+// check that judges a certificate that does not verify. A request without
+// a token whose certificate does not verify is sent again over unverified
+// TLS (the answer says so): what nginx answers is still worth knowing.
 func edgeFetch(ctx context.Context, t *Target, c *http.Client, r edgeRequest, asked string) (edgeResponse, *Result) {
 	resp, err := t.edgeFetchHTTPS(ctx, c, r)
+	if err != nil && r.Token == "" && tlsVerificationError(err) {
+		uc, done := t.unverifiedClient(t.Deployment.Domain)
+		defer done()
+		resp, err = t.edgeFetchHTTPS(ctx, uc, r)
+		resp.Unverified = true
+	}
 	if err == nil {
 		return resp, nil
 	}
@@ -43,10 +57,46 @@ func edgeFetch(ctx context.Context, t *Target, c *http.Client, r edgeRequest, as
 	switch {
 	case errors.Is(err, errTokenWithheld):
 		res = Skip("%s: skipped, %v; pass --ca-file FILE to trust a private CA instead", asked, err)
+	case tlsVerificationError(err):
+		res = blockedByTLS(err)
 	default:
 		res = Fail(t.edgeTransportRemedy(err), "%s: no answer: %v", asked, err)
 	}
 	return edgeResponse{}, &res
+}
+
+// edgeUnverifiedNote is what a detail adds when an answer came over TLS
+// that did not verify.
+func edgeUnverifiedNote(resps ...edgeResponse) string {
+	for _, r := range resps {
+		if r.Unverified {
+			return " (over unverified TLS, no token sent: the certificate does not verify, see the tls checks)"
+		}
+	}
+	return ""
+}
+
+// edgeTokenUsable reports whether the token may be sent: one is known, TLS
+// verification is on and the certificate verifies. Otherwise it says why
+// not, for a check that then asks without it.
+func (t *Target) edgeTokenUsable(ctx context.Context) (bool, string) {
+	switch {
+	case t.Deployment.InjectionToken == "":
+		return false, "no token known"
+	case t.Insecure:
+		return false, "the token is not sent with --insecure"
+	}
+	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
+	if err != nil {
+		return true, "" // the check's own request reports it
+	}
+	defer raw.Close()
+	defer bindConn(ctx, raw)()
+	conn := tls.Client(raw, t.tlsClientConfig(t.Deployment.Domain))
+	if err := conn.HandshakeContext(ctx); err != nil && tlsVerificationError(err) {
+		return false, "the token is not sent: the certificate does not verify, see " + tlsCheckFor(err)
+	}
+	return true, ""
 }
 
 // edgeFetchAll sends the requests concurrently (over HTTP/2 they share a
@@ -130,6 +180,7 @@ func checkRefusedWithoutToken(ctx context.Context, t *Target, method, path, body
 	if bad != nil {
 		return *bad
 	}
+	asked += edgeUnverifiedNote(resp)
 	switch {
 	case resp.Status == http.StatusUnauthorized:
 		return Pass("%s: 401", asked)
@@ -179,8 +230,8 @@ func checkTokenExact(ctx context.Context, t *Target) Result {
 	reqs := make([]edgeRequest, len(variants))
 	asked := make([]string, len(variants))
 	for i, v := range variants {
-		reqs[i] = edgeRequest{Method: http.MethodGet, Path: model.MetricsPath, Token: v.token}
-		asked[i] = "GET /metrics with the token " + v.name
+		reqs[i] = edgeRequest{Method: http.MethodPost, Path: model.InjectionPath, Token: v.token, JSONBody: "{}"}
+		asked[i] = "POST " + model.InjectionPath + " with the token " + v.name
 	}
 	resps, bad := edgeFetchAll(ctx, t, c, reqs, asked)
 	if bad != nil {
@@ -197,7 +248,7 @@ func checkTokenExact(ctx context.Context, t *Target) Result {
 		accepted = append(accepted, fmt.Sprintf("%s: %d", v.name, resp.Status))
 		switch {
 		case resp.Status == http.StatusNotFound:
-			remedy = t.edgeRemedyLocationMissing(model.MetricsPath)
+			remedy = t.edgeRemedyLocationMissing(model.InjectionPath)
 		case v.name == "case changed" && remedy == "":
 			remedy = fmt.Sprintf("nginx compares plain map keys case-insensitively: in %s the key must be the case-sensitive regex `\"~^Bearer \\Q<token>\\E$\" 1;` (`kumoup apply` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain))
 		case remedy == "":
@@ -205,7 +256,7 @@ func checkTokenExact(ctx context.Context, t *Target) Result {
 		}
 	}
 	if len(accepted) > 0 {
-		return Fail(remedy, "GET /metrics with a wrong token, %s (expected 401 for each)", strings.Join(seen, ", "))
+		return Fail(remedy, "POST %s with a wrong token, %s (expected 401 for each)", model.InjectionPath, strings.Join(seen, ", "))
 	}
-	return Pass("GET /metrics with a wrong token, %s", strings.Join(seen, ", "))
+	return Pass("POST %s with a wrong token, %s", model.InjectionPath, strings.Join(seen, ", "))
 }

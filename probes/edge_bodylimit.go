@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,15 +26,60 @@ var (
 	luaNameRE        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
 
+// checkBodyLimit asks the live nginx first (a body one byte over max_body
+// gets 413, one at max_body does not: headers only, no body is sent), then
+// compares the files, as a second opinion and for kumod's side.
 func checkBodyLimit(ctx context.Context, t *Target) Result {
-	site, lua := t.edgeSiteFile(), t.Layout.LuaModule()
-	want := t.Deployment.MaxBody
-	if want == "" {
-		want = model.DefaultMaxBody
+	want, wantBytes, _ := t.bodyLimitWant()
+	live, bad := t.edgeLiveBodyLimit(ctx, want, wantBytes)
+	if bad != nil {
+		return *bad
 	}
-	wantBytes, _ := model.ParseSize(want)
-	remedy := fmt.Sprintf("make them equal: `client_max_body_size %s;` in %s and `request_body_limit = %d` in %s (`kumoup apply` writes both from max_body); then `systemctl reload nginx` and `systemctl restart kumomta`",
-		want, site, wantBytes, lua)
+	files := checkBodyLimitFiles(ctx, t)
+	if live.Status == StatusFail {
+		live.Detail += "; files: " + files.Detail
+		return live
+	}
+	files.Detail = live.Detail + "; files: " + files.Detail
+	return files
+}
+
+// edgeLiveBodyLimit asks nginx whether it refuses a POST to the injection
+// path one byte over limit (413) and takes one at limit (any other answer:
+// nginx says 100 Continue). Only the request head is sent, with Expect:
+// 100-continue: nginx decides from Content-Length before reading a byte,
+// and the connection is closed before a byte of body is sent.
+func (t *Target) edgeLiveBodyLimit(ctx context.Context, want string, limit int64) (Result, *Result) {
+	ask := func(n int64) (int, error) {
+		resp, err := t.edgeRawHTTP1(ctx, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: kumoup\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+			model.InjectionPath, t.Deployment.Domain, n))
+		return resp.Status, err
+	}
+	over, err := ask(limit + 1)
+	if err == nil {
+		var at int
+		if at, err = ask(limit); err == nil {
+			detail := fmt.Sprintf("live nginx: POST %s with Content-Length %d: %d, with %d: %d", model.InjectionPath, limit+1, over, limit, at)
+			fix := fmt.Sprintf("the running nginx does not enforce max_body (%s): `client_max_body_size %s;` in the 443 server of %s and in no other file nginx includes (`nginx -T | grep client_max_body_size`); then `nginx -t && systemctl reload nginx` (a file changed but not reloaded shows here first)",
+				want, want, t.edgeSiteFile())
+			switch {
+			case over != http.StatusRequestEntityTooLarge:
+				return Fail(fix, "%s (want 413 over the limit): nginx takes more than max_body", detail), nil
+			case at == http.StatusRequestEntityTooLarge:
+				return Fail(fix, "%s (want no 413 at the limit): nginx refuses less than max_body", detail), nil
+			}
+			return Pass("%s", detail), nil
+		}
+	}
+	r := Fail(t.edgeTransportRemedy(err), "POST %s with Content-Length %d: no answer: %v", model.InjectionPath, limit+1, err)
+	return Result{}, &r
+}
+
+// checkBodyLimitFiles compares client_max_body_size in the site file with
+// request_body_limit in the policy module.
+func checkBodyLimitFiles(ctx context.Context, t *Target) Result {
+	site, lua := t.edgeSiteFile(), t.Layout.LuaModule()
+	_, _, remedy := t.bodyLimitWant()
 
 	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
 	if err != nil {
@@ -89,6 +135,19 @@ func checkBodyLimit(ctx context.Context, t *Target) Result {
 		}
 	}
 	return Pass("%s", detail)
+}
+
+// bodyLimitWant is max_body (or its default), in bytes, and the remedy
+// that makes nginx's and kumod's limits equal to it.
+func (t *Target) bodyLimitWant() (string, int64, string) {
+	want := t.Deployment.MaxBody
+	if want == "" {
+		want = model.DefaultMaxBody
+	}
+	wantBytes, _ := model.ParseSize(want)
+	remedy := fmt.Sprintf("make them equal: `client_max_body_size %s;` in %s and `request_body_limit = %d` in %s (`kumoup apply` writes both from max_body); then `systemctl reload nginx` and `systemctl restart kumomta`",
+		want, t.edgeSiteFile(), wantBytes, t.Layout.LuaModule())
+	return want, wantBytes, remedy
 }
 
 // edgeLuaInteger reads expr as an integer literal, or as a name (like

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -57,7 +58,7 @@ func TestEdgeBodyLimitReadsBothFiles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := checkBodyLimit(context.Background(), edgeBodyLimitTarget(t, tc.site, tc.lua))
+			r := checkBodyLimitFiles(context.Background(), edgeBodyLimitTarget(t, tc.site, tc.lua))
 			if r.Status != tc.status || !strings.Contains(r.Detail, tc.fragment) {
 				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Detail, tc.status, tc.fragment)
 			}
@@ -92,8 +93,35 @@ func TestEdgeBodyLimitForAnOldKumodGivesTheUpgrade(t *testing.T) {
 			lua = string(f.Content)
 		}
 	}
-	r := checkBodyLimit(context.Background(), edgeBodyLimitTarget(t, "client_max_body_size 25m;\n", lua))
+	r := checkBodyLimitFiles(context.Background(), edgeBodyLimitTarget(t, "client_max_body_size 25m;\n", lua))
 	if r.Status != StatusFail || !strings.Contains(r.Detail, "kumod's default 2097152 bytes") || !strings.Contains(r.Remedy, "upgrade KumoMTA to 2024.06.10") {
 		t.Errorf("got %s %q | %q", r.Status, r.Detail, r.Remedy)
+	}
+}
+
+// TestEdgeBodyLimitAsksTheRunningNginx: the files say 25m on both sides,
+// but the running nginx still enforces the 100m it was started with (the
+// file was edited, nginx not reloaded): the live request one byte over
+// the limit is not refused, and the check fails although the files agree.
+func TestEdgeBodyLimitAsksTheRunningNginx(t *testing.T) {
+	t.Parallel()
+	site := edgeSite(t, loopback.Config{Mutate: loopback.BreakClientMaxBodySize("100m")})
+	file := site.Layout.SiteFile(site.Deployment.Domain)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "client_max_body_size 100m;", "client_max_body_size 25m;", 1)
+	if edited == string(b) {
+		t.Fatal("the site file has no client_max_body_size 100m")
+	}
+	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := edgeRun(t, edgeTarget(site), "edge.body.limit")["edge.body.limit"]
+	wantResult(t, r, StatusFail, "Content-Length 26214401: 100", "nginx takes more than max_body", "files: nginx client_max_body_size 25m", "systemctl reload nginx")
+	// Only heads were sent: kumod saw nothing.
+	if n := len(site.Kumod.Requests()); n != 0 {
+		t.Errorf("kumod received %d request(s)", n)
 	}
 }

@@ -26,12 +26,9 @@ func checkHSTS(ctx context.Context, t *Target) Result {
 		{"without the token", edgeRequest{Method: http.MethodGet, Path: model.MetricsPath}},
 	}
 	unchecked := ""
-	switch {
-	case t.Deployment.InjectionToken == "":
-		unchecked = " (the 200 answer was not checked: no token known)"
-	case t.Insecure:
-		unchecked = " (the 200 answer was not checked: the token is not sent with --insecure)"
-	default:
+	if ok, why := t.edgeTokenUsable(ctx); !ok {
+		unchecked = " (the 200 answer was not checked: " + why + ")"
+	} else {
 		asks = append(asks, struct {
 			name string
 			req  edgeRequest
@@ -58,7 +55,7 @@ func checkHSTS(ctx context.Context, t *Target) Result {
 		}
 		seen = append(seen, fmt.Sprintf("%s: %d, max-age=%d", asks[i].name, resp.Status, age))
 	}
-	detail := "Strict-Transport-Security on GET /metrics " + strings.Join(seen, "; ")
+	detail := "Strict-Transport-Security on GET /metrics " + strings.Join(seen, "; ") + edgeUnverifiedNote(resps...)
 	if failed {
 		return Fail(remedy, "%s (want max-age >= %d on every answer)%s", detail, MinHSTSMaxAge, unchecked)
 	}

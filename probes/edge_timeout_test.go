@@ -63,9 +63,19 @@ func TestEdgeHangingTargetCostsOnlyItsOwnTimeout(t *testing.T) {
 	if wall > 3*timeout {
 		t.Errorf("the sweep took %v with a %v timeout per check: hanging checks delayed each other", wall, timeout)
 	}
+	byID := map[string]Result{}
+	for _, r := range results {
+		byID[r.ID] = r
+	}
 	for _, r := range results {
 		switch {
-		case r.ID == "edge.body.limit" || r.ID == "edge.acme.webroot" || r.ID == "tls.certificate.obtained":
+		case r.BlockedBy != "":
+			// Blocked by a check that failed for the same silence: one
+			// failure for one cause.
+			if root := byID[r.BlockedBy]; r.Status != StatusSkip || root.Status != StatusFail {
+				t.Errorf("%s: %s blocked by %s (%s), want a skip blocked by a failure", r.ID, r.Status, r.BlockedBy, root.Status)
+			}
+		case r.ID == "edge.acme.webroot" || r.ID == "tls.certificate.obtained":
 			if r.Duration > timeout/2 {
 				t.Errorf("%s needs no network but took %v", r.ID, r.Duration)
 			}

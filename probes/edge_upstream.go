@@ -96,8 +96,8 @@ func checkUnknownPaths(ctx context.Context, t *Target) Result {
 	// With the token, so an admin path proxied behind the bearer check is
 	// caught too. Without verified TLS the token stays home.
 	tok, how := t.Deployment.InjectionToken, "with the token"
-	if tok == "" || t.Insecure {
-		tok, how = "", "without the token"
+	if ok, why := t.edgeTokenUsable(ctx); !ok {
+		tok, how = "", "without the token ("+why+")"
 	}
 	reqs := make([]edgeRequest, len(unknownPaths))
 	asked := make([]string, len(unknownPaths))
@@ -120,5 +120,5 @@ func checkUnknownPaths(ctx context.Context, t *Target) Result {
 			t.edgeSiteFile(), model.InjectionPath, model.MetricsPath),
 			"not 404, asked %s: %s (only %s and %s may answer)", how, strings.Join(open, ", "), model.InjectionPath, model.MetricsPath)
 	}
-	return Pass("404 for all %d paths, asked %s: %s", len(unknownPaths), how, strings.Join(unknownPaths, " "))
+	return Pass("404 for all %d paths, asked %s: %s%s", len(unknownPaths), how, strings.Join(unknownPaths, " "), edgeUnverifiedNote(resps...))
 }

@@ -38,7 +38,11 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 	if err != nil {
 		return Skip("nginx not installed (%s not found)", bin)
 	}
-	args := t.nginxArgs("-t")
+	args, cleanup, err := t.nginxCommand("-t")
+	if err != nil {
+		return Fail("check that the temporary directory is writable", "nginx -t for %s: %v", t.Layout.Root, err)
+	}
+	defer cleanup()
 	asked := "nginx " + strings.Join(args, " ")
 	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
 	text := t.redact(string(out))
@@ -47,8 +51,11 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 		if !errors.As(err, &exit) {
 			return Fail("check that "+path+" runs", "%s: %v", asked, err)
 		}
-		return Fail(fmt.Sprintf("fix the line named above, then `%s && systemctl reload nginx`", asked),
-			"%s failed: %s", asked, nginxFirstError(text))
+		fix := fmt.Sprintf("fix the line named above, then `%s && systemctl reload nginx`", asked)
+		if t.NginxConf == "" && t.Layout.Root != "" && t.Layout.Root != "/" {
+			fix = fmt.Sprintf("fix the line named above in the files under %s (or regenerate them with `kumoup apply --root %s`), then run the checks again", t.Layout.Root, t.Layout.Root)
+		}
+		return Fail(fix, "%s failed: %s", asked, nginxFirstError(text))
 	}
 	if w := nginxFirst(text, "[warn]"); w != "" {
 		return Pass("%s: test is successful (with a warning: %s)", asked, w)

@@ -115,8 +115,8 @@ func TestEdgeClientRefusesACertificateItCannotVerify(t *testing.T) {
 	target, auths := edgeTLSServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	target.RootCAs = nil // system roots: the test CA is unknown
 	got := edgeRun(t, target, "edge.metrics.authenticated")["edge.metrics.authenticated"]
-	if got.Status != StatusFail || !strings.Contains(got.Detail, "certificate") {
-		t.Errorf("got %s %q, want a failure naming the certificate", got.Status, got.Detail)
+	if got.Status != StatusSkip || got.BlockedBy != "tls.certificate.chain" || !strings.Contains(got.Detail, "certificate signed by unknown authority") {
+		t.Errorf("got %s %q blocked_by %q, want a skip naming the certificate, blocked by tls.certificate.chain", got.Status, got.Detail, got.BlockedBy)
 	}
 	if len(*auths) != 0 {
 		t.Errorf("the server received %d request(s) over TLS that did not verify", len(*auths))

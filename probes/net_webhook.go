@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -27,6 +28,14 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 	host := u.Hostname()
 	client, done := t.httpsClient(host)
 	defer done()
+	// With --resolver the webhook's name is resolved there too, as the DNS
+	// checks do: what this host's resolver says may be stale or split.
+	via := ""
+	if t.Resolver != "" {
+		asker := t.newDNSAsker()
+		client.Transport.(*http.Transport).DialContext = t.dialResolving(asker)
+		via = " " + asker.via()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
 	if err != nil {
 		return Fail("set PING8_WEBHOOK_URL to the app's https:// endpoint", "webhook URL %s: %v", shown, err)
@@ -40,7 +49,7 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 				"HEAD %s: TLS certificate does not verify: %s", shown, why)
 		}
 		return Fail(fmt.Sprintf("make %s reachable from this host on port %s (DNS, firewall, the app running)", host, webhookPort(u, "443")),
-			"HEAD %s: %v", shown, webhookErrReason(err))
+			"HEAD %s%s: %v", shown, via, webhookErrReason(err))
 	}
 	resp.Body.Close()
 	took := time.Since(start).Round(time.Millisecond)
@@ -52,7 +61,7 @@ func checkWebhookReachable(ctx context.Context, t *Target) Result {
 		return Warn("drop --insecure: it is for test setups only",
 			"HEAD %s: %s in %s, but the certificate was NOT verified (--insecure)", shown, resp.Status, took)
 	}
-	return Pass("HEAD %s: %s in %s; %s", shown, resp.Status, took, tlsNote)
+	return Pass("HEAD %s: %s in %s; %s%s", shown, resp.Status, took, tlsNote, via)
 }
 
 // webhookCertProblem returns why a certificate did not verify, or "".
@@ -90,4 +99,33 @@ func webhookPort(u *url.URL, def string) string {
 		return p
 	}
 	return def
+}
+
+// dialResolving dials addr as DialContext does, but resolves a host name
+// through asker (--resolver) and tries each address in turn.
+func (t *Target) dialResolving(asker *dnsAsker) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if _, ok := t.ConnectTo[addr]; ok {
+			return t.DialContext(ctx, network, addr)
+		}
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		if net.ParseIP(host) != nil {
+			return t.DialContext(ctx, network, addr)
+		}
+		ips, err := asker.LookupIPAddr(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		var d net.Dialer
+		for _, ip := range ips {
+			var conn net.Conn
+			if conn, err = d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port)); err == nil {
+				return conn, nil
+			}
+		}
+		return nil, err
+	}
 }

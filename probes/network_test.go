@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/dnstest"
 	"github.com/kumoup/kumoup/internal/socks5test"
 )
 
@@ -223,4 +224,26 @@ func TestSOCKS5ServerRefusingNoAuthFails(t *testing.T) {
 	addr := plainListener(t, "\x05\xff", 0) // SOCKS5, "no acceptable methods"
 	r := hostRun(t, proxyTarget(t, addr), "proxy.socks5")
 	wantResult(t, r, StatusFail, "speaks SOCKS5 but refuses method 'no auth'", "accept unauthenticated SOCKS5 clients")
+}
+
+// TestWebhookResolvesItsNameThroughTheResolverGiven: with --resolver the
+// webhook's name is looked up there (not in /etc/hosts or the system's
+// resolver), and a name that resolver does not know fails naming it.
+func TestWebhookResolvesItsNameThroughTheResolverGiven(t *testing.T) {
+	w := newWebhookServer(t)
+	_, port, _ := net.SplitHostPort(w.Listener.Addr().String())
+	// httptest's certificate covers example.com; the system resolver does
+	// not send it to 127.0.0.1, the test's DNS server does.
+	s := dnstest.New(t, dnstest.Zone{"example.com": {"A 127.0.0.1"}})
+	target := webhookTarget(w, "https://example.com:"+port+"/hooks", trusted(w))
+	target.ConnectTo, target.Resolver = nil, s.Addr()
+	r := hostRun(t, target, "webhook.reachable")
+	wantResult(t, r, StatusPass, "405", "via resolver "+s.Addr())
+	if asked := s.Asked(); len(asked) == 0 {
+		t.Error("the resolver given was never asked")
+	}
+
+	empty := dnstest.New(t, dnstest.Zone{"other.example": {"A 127.0.0.1"}})
+	target.Resolver = empty.Addr()
+	wantResult(t, hostRun(t, target, "webhook.reachable"), StatusFail, "via resolver "+empty.Addr(), "no such host", "DNS")
 }

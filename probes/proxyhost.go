@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/textproto"
 	"os/exec"
@@ -175,9 +176,13 @@ func checkProxyOutbound25(ctx context.Context, t *Target, mx string) Result {
 	if mx == "" {
 		return Skip("no test MX given: pass --test-mx HOST:25 (an MX you may connect to, like your own domain's)")
 	}
+	port := "25"
+	if _, p, err := net.SplitHostPort(mx); err == nil {
+		port = p
+	}
 	conn, err := t.DialContext(ctx, "tcp", mx)
 	if err != nil {
-		return Fail("outbound port 25 is blocked: many clouds block it by default (ask the provider to lift it); the proxy host's firewall must accept tcp dport 25 out (kumoup firewall --host proxy)",
+		return Fail(fmt.Sprintf("outbound port %s is blocked: many clouds block port 25 by default (ask the provider to lift it); the proxy host's firewall must accept tcp dport %s out (kumoup firewall --host proxy)", port, port),
 			"connect to %s: %v", mx, err)
 	}
 	defer conn.Close()
@@ -185,11 +190,11 @@ func checkProxyOutbound25(ctx context.Context, t *Target, mx string) Result {
 	c := textproto.NewConn(conn)
 	code, msg, err := c.ReadResponse(220)
 	if err != nil {
-		return Fail("check that "+mx+" is an SMTP server; something between this host and it may intercept port 25",
+		return Fail("check that "+mx+" is an SMTP server; something between this host and it may intercept port "+port,
 			"connected to %s but its greeting was %d %q: %v", mx, code, firstLine(msg), err)
 	}
 	c.PrintfLine("QUIT")
-	return Pass("connected to %s on port 25: 220 %s", mx, firstLine(msg))
+	return Pass("connected to %s on port %s: 220 %s", mx, port, firstLine(msg))
 }
 
 // ListeningOn returns the addresses with a LISTEN socket on port, read from

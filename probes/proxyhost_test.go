@@ -115,9 +115,12 @@ func TestProxyOutbound25Check(t *testing.T) {
 	d := proxyHostDeployment()
 	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{}, "proxy.outbound25"), StatusSkip, "--test-mx")
 	mx := netnstest.StartSMTPSink(t, nil, "127.0.0.1:0")
-	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: mx.Addr}, "proxy.outbound25"), StatusPass, "220 sink.test")
-	closed := fmt.Sprintf("127.0.0.1:%d", netnstest.FreePort(t))
-	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: closed}, "proxy.outbound25"), StatusFail, "outbound port 25 is blocked")
+	_, mxPort, _ := net.SplitHostPort(mx.Addr)
+	// The detail and the remedy name the port actually used, not 25.
+	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: mx.Addr}, "proxy.outbound25"), StatusPass, "220 sink.test", "on port "+mxPort+":")
+	closedPort := netnstest.FreePort(t)
+	closed := fmt.Sprintf("127.0.0.1:%d", closedPort)
+	wantResult(t, proxyHostRun(t, &Target{Deployment: d}, ProxyHostOptions{TestMX: closed}, "proxy.outbound25"), StatusFail, fmt.Sprintf("outbound port %d is blocked", closedPort), fmt.Sprintf("tcp dport %d out", closedPort))
 	// Something that is not SMTP on the port.
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer ln.Close()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,7 +48,9 @@ const (
 // WriteText writes results as a table that fits opt.Width columns: a status
 // glyph (✓ pass, ! warn, ✗ fail, - skip), the check ID, and the detail
 // wrapped beside it; under every warning and failure its remedy; then a
-// summary line.
+// summary line. Failures that block other checks come first, under a line
+// such as "1 problem blocks 3 checks:", each followed by the checks it
+// blocks.
 func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 	width := opt.Width
 	if width <= 0 {
@@ -66,7 +69,7 @@ func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 	pad := strings.Repeat(" ", indent)
 
 	var b strings.Builder
-	for _, r := range results {
+	row := func(r Result, blocks []string) {
 		head := tints[r.Status].Render(glyphs[r.Status]) + " " + r.ID
 		lines := reportWrap(r.Detail, detailWidth)
 		if remedy := r.Remedy; remedy != "" && (r.Status == StatusWarn || r.Status == StatusFail) {
@@ -85,6 +88,9 @@ func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 				lines = append(lines, lead+l)
 			}
 		}
+		if len(blocks) > 0 {
+			lines = append(lines, reportWrap(fmt.Sprintf("blocks %s: %s", reportPlural(len(blocks), "check", "checks"), strings.Join(blocks, ", ")), detailWidth)...)
+		}
 		if indent == 4 || len(r.ID) > idCol {
 			b.WriteString(head + "\n")
 		} else {
@@ -93,6 +99,24 @@ func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 		}
 		for _, l := range lines {
 			b.WriteString(pad + l + "\n")
+		}
+	}
+	// Root causes first, under a line that says what they cost.
+	causes := RootCauses(results)
+	if len(causes) > 0 {
+		n := 0
+		for _, c := range causes {
+			n += len(c.Blocks)
+		}
+		b.WriteString(tints[StatusFail].Render(reportPlural(len(causes), "problem blocks", "problems block")) + " " + reportPlural(n, "check", "checks") + ":\n")
+		for _, c := range causes {
+			row(c.Result, c.Blocks)
+		}
+		b.WriteString("\n")
+	}
+	for _, r := range results {
+		if !slices.ContainsFunc(causes, func(c Cause) bool { return c.ID == r.ID }) {
+			row(r, nil)
 		}
 	}
 	if len(results) > 0 {
@@ -140,10 +164,18 @@ func reportPlural(n int, one, many string) string {
 }
 
 // jsonReport is the --json shape:
-// {"checks":[{"id","title","status","detail","remedy","duration_ms"}],"summary":{"pass","warn","fail","skip"}}.
+// {"checks":[{"id","title","status","detail","remedy","blocked_by","duration_ms"}],
+// "root_causes":[{"id","blocks"}],"summary":{"pass","warn","fail","skip"}}.
 type jsonReport struct {
-	Checks  []jsonCheck `json:"checks"`
-	Summary Summary     `json:"summary"`
+	Checks     []jsonCheck `json:"checks"`
+	RootCauses []jsonCause `json:"root_causes"`
+	Summary    Summary     `json:"summary"`
+}
+
+// jsonCause is one failed check and the IDs of the checks it blocks.
+type jsonCause struct {
+	ID     string   `json:"id"`
+	Blocks []string `json:"blocks"`
 }
 
 type jsonCheck struct {
@@ -152,19 +184,25 @@ type jsonCheck struct {
 	Status     Status `json:"status"`
 	Detail     string `json:"detail"`
 	Remedy     string `json:"remedy"`
+	BlockedBy  string `json:"blocked_by"`
 	DurationMS int64  `json:"duration_ms"`
 }
 
 // WriteJSON writes results as {"checks":[{"id","title","status","detail",
-// "remedy","duration_ms"}],"summary":{"pass","warn","fail","skip"}}, with
-// every key always present (remedy "" when there is none).
+// "remedy","blocked_by","duration_ms"}],"root_causes":[{"id","blocks"}],
+// "summary":{"pass","warn","fail","skip"}}, with every key always present
+// (remedy and blocked_by "" when there is none, root_causes [] when no
+// failure blocks another check).
 func WriteJSON(w io.Writer, results []Result) error {
-	rep := jsonReport{Checks: make([]jsonCheck, 0, len(results)), Summary: Summarize(results)}
+	rep := jsonReport{Checks: make([]jsonCheck, 0, len(results)), RootCauses: []jsonCause{}, Summary: Summarize(results)}
 	for _, r := range results {
 		rep.Checks = append(rep.Checks, jsonCheck{
 			ID: r.ID, Title: r.Title, Status: r.Status, Detail: r.Detail, Remedy: r.Remedy,
-			DurationMS: r.Duration.Milliseconds(),
+			BlockedBy: r.BlockedBy, DurationMS: r.Duration.Milliseconds(),
 		})
+	}
+	for _, c := range RootCauses(results) {
+		rep.RootCauses = append(rep.RootCauses, jsonCause{ID: c.ID, Blocks: c.Blocks})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

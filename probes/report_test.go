@@ -106,8 +106,9 @@ func TestReportJSONHasEveryKeyForEveryCheck(t *testing.T) {
 	golden.RequireEqual(t, b.String())
 
 	var doc struct {
-		Checks  []map[string]any `json:"checks"`
-		Summary map[string]int   `json:"summary"`
+		Checks     []map[string]any `json:"checks"`
+		RootCauses []map[string]any `json:"root_causes"`
+		Summary    map[string]int   `json:"summary"`
 	}
 	dec := json.NewDecoder(&b)
 	dec.DisallowUnknownFields()
@@ -115,13 +116,13 @@ func TestReportJSONHasEveryKeyForEveryCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range doc.Checks {
-		for _, k := range []string{"id", "title", "status", "detail", "remedy", "duration_ms"} {
+		for _, k := range []string{"id", "title", "status", "detail", "remedy", "blocked_by", "duration_ms"} {
 			if _, ok := c[k]; !ok {
 				t.Errorf("check %v has no %q", c["id"], k)
 			}
 		}
-		if len(c) != 6 {
-			t.Errorf("check %v has %d keys, want 6", c["id"], len(c))
+		if len(c) != 7 {
+			t.Errorf("check %v has %d keys, want 7", c["id"], len(c))
 		}
 	}
 	want := map[string]int{"pass": 2, "warn": 1, "fail": 1, "skip": 1}

@@ -53,8 +53,11 @@ type Result struct {
 	// Detail says what was asked and what came back, in one line.
 	Detail string `json:"detail"`
 	// Remedy is the concrete fix for warn and fail, the reason for skip.
-	Remedy   string        `json:"remedy,omitempty"`
-	Duration time.Duration `json:"-"`
+	Remedy string `json:"remedy,omitempty"`
+	// BlockedBy, on a skip, is the ID of the failed check that kept this
+	// one from running (the root cause: never itself blocked).
+	BlockedBy string        `json:"blocked_by,omitempty"`
+	Duration  time.Duration `json:"-"`
 }
 
 // Pass is a check that found what it should.

@@ -79,9 +79,14 @@ func ehloKeywords(ehlo string) map[string]bool {
 func nginxIncludesMail(ctx context.Context, t *Target) (Result, bool) {
 	bin := t.nginxBinary()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, t.nginxArgs("-T")...)
+	args, cleanup, err := t.nginxCommand("-T")
+	if err != nil {
+		return Fail("check that the temporary directory is writable", "nginx -T for %s: %v", t.Layout.Root, err), false
+	}
+	defer cleanup()
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	mailFile := t.Layout.SMTPProxyFile()
 	if err != nil {
 		if _, lerr := exec.LookPath(bin); lerr != nil {

@@ -20,6 +20,43 @@ var tlsChecks = []Check{
 	{ID: "tls.certificate.expiry", Title: "The certificate is not about to expire", Run: tlsUnlessInsecure(checkCertificateExpiry)},
 	{ID: "tls.certificate.chain", Title: "The certificate chain verifies", Run: tlsUnlessInsecure(checkCertificateChain)},
 	{ID: "tls.protocols", Title: "Only TLS 1.2 and 1.3 are accepted", Run: tlsUnlessInsecure(checkTLSProtocols)},
+	{ID: "tls.ciphers", Title: "Every TLS 1.2 cipher suite is AEAD with forward secrecy", Run: tlsUnlessInsecure(checkTLSCiphers)},
+}
+
+// The IDs of the tls checks that judge why a certificate does not verify.
+const (
+	tlsNameID   = "tls.certificate.name"
+	tlsExpiryID = "tls.certificate.expiry"
+	tlsChainID  = "tls.certificate.chain"
+)
+
+// tlsVerifiedNeeds are the preconditions of a check that sends the token:
+// it goes only over TLS that verifies, so a certificate for another name
+// or from an unknown authority blocks it (an expired one is caught by
+// blockedByTLS when the handshake refuses it).
+var tlsVerifiedNeeds = []string{tlsNameID, tlsChainID}
+
+// tlsCheckFor names the tls check that judges a certificate verification
+// error: the name, the dates or the chain.
+func tlsCheckFor(err error) string {
+	var (
+		host x509.HostnameError
+		inv  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &host):
+		return tlsNameID
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		return tlsExpiryID
+	}
+	return tlsChainID
+}
+
+// tlsVerificationError reports whether err is a certificate that does not
+// verify (as opposed to no answer at all).
+func tlsVerificationError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	return errors.As(err, &certErr)
 }
 
 // Certificate expiry thresholds.
@@ -175,10 +212,14 @@ func checkCertificateChain(ctx context.Context, t *Target) Result {
 	for _, c := range chain[1:] {
 		inter.AddCert(c)
 	}
+	// The dates are tls.certificate.expiry's to judge: a chain served
+	// outside its validity is verified at a moment inside it, so an
+	// expired certificate is one failure, not two.
+	at, asOf := tlsChainTime(chain, t.now())
 	verified, err := chain[0].Verify(x509.VerifyOptions{
 		Roots:         t.RootCAs,
 		Intermediates: inter,
-		CurrentTime:   t.now(),
+		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	})
 	if err != nil {
@@ -193,7 +234,30 @@ func checkCertificateChain(ctx context.Context, t *Target) Result {
 		return Fail(remedy, "%d certificate(s) served, not verified against %s: %v", len(chain), roots, err)
 	}
 	root := verified[0][len(verified[0])-1]
-	return Pass("%d certificate(s) served, verified against %s up to %q", len(chain), roots, root.Subject.CommonName)
+	return Pass("%d certificate(s) served, verified against %s up to %q%s", len(chain), roots, root.Subject.CommonName, asOf)
+}
+
+// tlsChainTime is when to verify the served chain: now, or, when now is
+// outside some certificate's validity, the last moment all of them are
+// valid, with a note saying so for the detail.
+func tlsChainTime(chain []*x509.Certificate, now time.Time) (time.Time, string) {
+	from, to := chain[0].NotBefore, chain[0].NotAfter
+	for _, c := range chain[1:] {
+		if c.NotBefore.After(from) {
+			from = c.NotBefore
+		}
+		if c.NotAfter.Before(to) {
+			to = c.NotAfter
+		}
+	}
+	if !now.Before(from) && !now.After(to) || !from.Before(to) {
+		return now, ""
+	}
+	at := to
+	if now.Before(from) {
+		at = from
+	}
+	return at, fmt.Sprintf(" (as of %s, inside its validity: the dates are %s's to judge)", at.UTC().Format("2006-01-02"), tlsExpiryID)
 }
 
 // tlsVersions are the versions the protocol check offers, one at a time.

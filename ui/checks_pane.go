@@ -23,6 +23,7 @@ type checksPane struct {
 }
 
 func (p *checksPane) record(results []probes.Result, at time.Time) {
+	results = probes.RootCausesFirst(results)
 	prev := make(map[string]probes.Status, len(p.results))
 	for _, r := range p.results {
 		prev[r.ID] = r.Status

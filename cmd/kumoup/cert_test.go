@@ -170,7 +170,7 @@ func TestFreshHostReachesAGreenStatus(t *testing.T) {
 			t.Errorf("%s: %s: %s (remedy: %s)", c.ID, c.Status, c.Detail, c.Remedy)
 		}
 	}
-	if len(doc.Checks) != 15 {
-		t.Errorf("%d checks ran, want the 15 of edge and tls", len(doc.Checks))
+	if len(doc.Checks) != 17 {
+		t.Errorf("%d checks ran, want the 17 of edge and tls", len(doc.Checks))
 	}
 }

@@ -60,8 +60,13 @@ type statusJSON struct {
 		Status     string `json:"status"`
 		Detail     string `json:"detail"`
 		Remedy     string `json:"remedy"`
+		BlockedBy  string `json:"blocked_by"`
 		DurationMS *int64 `json:"duration_ms"`
 	} `json:"checks"`
+	RootCauses []struct {
+		ID     string   `json:"id"`
+		Blocks []string `json:"blocks"`
+	} `json:"root_causes"`
 	Summary struct {
 		Pass, Warn, Fail, Skip int
 	} `json:"summary"`
@@ -105,7 +110,7 @@ func TestStatusListNeedsNoDeployment(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 5 || !strings.HasPrefix(lines[0], "tls.certificate.obtained ") || !strings.HasPrefix(lines[1], "tls.certificate.name ") || !strings.HasPrefix(lines[4], "tls.protocols ") {
+	if len(lines) != 6 || !strings.HasPrefix(lines[0], "tls.certificate.obtained ") || !strings.HasPrefix(lines[1], "tls.certificate.name ") || !strings.HasPrefix(lines[5], "tls.ciphers ") {
 		t.Errorf("--list --only tls printed:\n%s", r.stdout)
 	}
 }
@@ -118,7 +123,7 @@ func TestStatusPassesOnTheGeneratedConfigAndExitsZero(t *testing.T) {
 		t.Fatalf("exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	statusNoToken(t, r, site.Deployment.InjectionToken)
-	for _, want := range []string{"✓ edge.inject.unauthenticated", "✓ tls.protocols", "15 checks: 15 passed, 0 warnings, 0 failed, 0 skipped in "} {
+	for _, want := range []string{"✓ edge.inject.unauthenticated", "✓ tls.protocols", "17 checks: 17 passed, 0 warnings, 0 failed, 0 skipped in "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
@@ -157,8 +162,8 @@ func TestStatusFailsOnABrokenEdgeAndExitsOne(t *testing.T) {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatalf("--json output does not decode: %v\n%s", err, j.stdout)
 	}
-	if len(doc.Checks) != 15 || doc.Summary.Fail != 1 || doc.Summary.Pass != 14 {
-		t.Errorf("%d checks, summary %+v; want 15 checks, 14 pass and 1 fail", len(doc.Checks), doc.Summary)
+	if len(doc.Checks) != 17 || doc.Summary.Fail != 1 || doc.Summary.Pass != 16 {
+		t.Errorf("%d checks, summary %+v; want 17 checks, 16 pass and 1 fail", len(doc.Checks), doc.Summary)
 	}
 	for _, c := range doc.Checks {
 		if c.ID == "" || c.Title == "" || c.Status == "" || c.Detail == "" || c.DurationMS == nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -24,7 +25,8 @@ type CA struct {
 	PEM []byte
 }
 
-// NewCA makes a CA valid from an hour ago for ten years.
+// NewCA makes a CA valid from a year ago for ten years (a real CA predates
+// the certificates it signs, expired ones included).
 func NewCA() (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -34,7 +36,7 @@ func NewCA() (*CA, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "kumoup loopback test CA", Organization: []string{"kumoup tests"}},
-		NotBefore:             now.Add(-time.Hour),
+		NotBefore:             now.AddDate(-1, 0, 0),
 		NotAfter:              now.AddDate(10, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
@@ -135,6 +137,13 @@ const (
 	CertExpiringSoon
 	// CertWrongName is valid but for WrongName only, not the domain.
 	CertWrongName
+	// CertSelfSigned is valid for the domain but signed by its own key,
+	// not by the CA: it verifies nowhere.
+	CertSelfSigned
+	// CertRSA is CertValid with an RSA 2048 key instead of ECDSA: the
+	// server then offers the RSA-authenticated cipher suites (ECDHE-RSA,
+	// plain RSA key exchange), as most certbot certificates do.
+	CertRSA
 )
 
 // WrongName is the only name on a CertWrongName certificate.
@@ -150,6 +159,10 @@ func (k CertKind) String() string {
 		return "expiring in 3 days"
 	case CertWrongName:
 		return "wrong name"
+	case CertSelfSigned:
+		return "self-signed"
+	case CertRSA:
+		return "RSA"
 	}
 	return fmt.Sprintf("CertKind(%d)", int(k))
 }
@@ -166,8 +179,49 @@ func (ca *CA) IssueKind(k CertKind, domain string, now time.Time) (certPEM, keyP
 		from, to = now.AddDate(0, 0, -87), now.AddDate(0, 0, 3)
 	case CertWrongName:
 		names = []string{WrongName}
+	case CertSelfSigned:
+		self, err := NewCA()
+		if err != nil {
+			return nil, nil, err
+		}
+		certPEM, keyPEM, err := self.Issue(names, from, to)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The leaf alone: its issuer is a CA nobody trusts and nobody serves.
+		block, _ := pem.Decode(certPEM)
+		return pem.EncodeToMemory(block), keyPEM, nil
+	case CertRSA:
+		return ca.issueRSA(names, from, to)
 	default:
 		return nil, nil, fmt.Errorf("loopback: unknown certificate kind %d", int(k))
 	}
 	return ca.Issue(names, from, to)
+}
+
+// issueRSA is Issue with an RSA 2048 key.
+func (ca *CA) issueRSA(names []string, notBefore, notAfter time.Time) (certPEM, keyPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loopback: generate RSA key: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: names[0]},
+		DNSNames:     names,
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loopback: sign RSA certificate for %v: %w", names, err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loopback: encode RSA key: %w", err)
+	}
+	certPEM = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), ca.PEM...)
+	return certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), nil
 }
