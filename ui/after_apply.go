@@ -32,23 +32,25 @@ func (o Options) afterApplyLabel() string {
 	return "the step after writing"
 }
 
-// updateAfterApply records the hook's outcome: on success the dashboard
-// checks and scrapes the target it returned, and an enter pressed while it
-// ran goes on to the next screen.
-func (m Model) updateAfterApply(msg afterApplyMsg) (tea.Model, tea.Cmd) {
-	m.apl.afterRunning = false
+func (afterApplyMsg) route() screen { return screenApplying }
+
+// afterApply records the hook's outcome: on success the dashboard checks
+// and scrapes the target it returned, and an enter pressed while it ran
+// goes on to the next screen.
+func (a *applyView) afterApply(m *Model, msg afterApplyMsg) tea.Cmd {
+	a.afterRunning = false
 	if msg.err != nil {
-		m.apl.afterErr = fmt.Errorf("%s: %w", m.opt.afterApplyLabel(), msg.err)
+		a.afterErr = fmt.Errorf("%s: %w", m.opt.afterApplyLabel(), msg.err)
 	} else {
 		t := msg.target
 		m.opt.Target = &t
-		m.apl.afterErr = nil
+		a.afterErr = nil
 	}
-	m.apl.afterDone = true
-	m.setSize(m.width, m.height)
-	if m.apl.afterEnter && msg.err == nil && m.screen == screenApplied {
+	a.afterDone = true
+	m.relayout()
+	if a.afterEnter && msg.err == nil && m.screen == screenApplied {
 		// The operator already pressed enter; an error stays on screen.
-		return m.afterFiles(), nil
+		m.afterFiles()
 	}
-	return m, nil
+	return nil
 }

@@ -51,7 +51,7 @@ func TestAfterApplyRunsOnceTheFilesAreWrittenAndTheDashboardUsesItsTarget(t *tes
 		t.Errorf("the dashboard's target after the hook: port %d, ConnectTo %v; want the hook's", c.target.HTTPSPort, c.target.ConnectTo)
 	}
 	if m = send(m, press("enter")); m.screen != screenConnection {
-		t.Errorf("enter after the hook: screen %d, want the connection values", m.screen)
+		t.Errorf("enter after the hook: screen %s, want the connection values", m.screen)
 	}
 }
 
@@ -72,7 +72,7 @@ func TestAfterApplyErrorIsShownInPlaceAndTheFlowGoesOn(t *testing.T) {
 		t.Error("the dashboard took the target of a failed hook")
 	}
 	if m = send(m, press("enter")); m.screen != screenConnection {
-		t.Errorf("enter after a failed hook: screen %d, want the connection values", m.screen)
+		t.Errorf("enter after a failed hook: screen %s, want the connection values", m.screen)
 	}
 }
 
@@ -84,15 +84,15 @@ func TestEnterWhileAfterApplyRunsGoesOnOnlyOnceItSucceeded(t *testing.T) {
 	}{{"success", nil, screenConnection}, {"failure", errors.New("nginx -t failed"), screenApplied}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := applyWithHook(t, "", func(context.Context, model.Deployment) (probes.Target, error) { return probes.Target{}, nil })
-			m.apl.afterRunning, m.apl.afterDone = true, false
+			m.applyingScreen().afterRunning, m.applyingScreen().afterDone = true, false
 			if m = send(m, press("enter")); m.screen != screenApplied {
-				t.Fatalf("enter while the hook runs: screen %d, want the apply screen until it is done", m.screen)
+				t.Fatalf("enter while the hook runs: screen %s, want the apply screen until it is done", m.screen)
 			}
 			if s := flat(screenText(m)); !strings.Contains(s, "Now: reload the demo's nginx… then the app's connection values.") {
 				t.Errorf("while the hook runs the screen does not say what comes:\n%s", s)
 			}
 			if m = send(m, afterApplyMsg{err: tc.err}); m.screen != tc.want {
-				t.Errorf("once the hook ended (error %v): screen %d, want %d", tc.err, m.screen, tc.want)
+				t.Errorf("once the hook ended (error %v): screen %s, want %s", tc.err, m.screen, tc.want)
 			}
 		})
 	}

@@ -22,8 +22,8 @@ func TestApplyFailureSaysWhatStoppedItAndLeavesEveryFileAsItWas(t *testing.T) {
 	nm, cmd := m.Update(press("enter"))
 	m = settle(nm.(Model), cmd)
 
-	if m.screen != screenApplied || m.apl.err == nil || m.err == nil {
-		t.Fatalf("screen %d, apply error %v, run error %v: want a failed apply", m.screen, m.apl.err, m.err)
+	if m.screen != screenApplied || m.applyingScreen().err == nil || m.err == nil {
+		t.Fatalf("screen %s, apply error %v, run error %v: want a failed apply", m.screen, m.applyingScreen().err, m.err)
 	}
 	s := screenText(m)
 	for _, want := range []string{"Writing stopped:", "not a directory", "left exactly as it was", "esc back to the answers"} {
@@ -31,7 +31,7 @@ func TestApplyFailureSaysWhatStoppedItAndLeavesEveryFileAsItWas(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, s)
 		}
 	}
-	for _, f := range m.apl.files {
+	for _, f := range m.applyingScreen().files {
 		written := f.status == "written"
 		if _, err := os.Stat(f.path); (err == nil) != written {
 			t.Errorf("%s: shown %q but exists=%v", f.path, f.status, err == nil)
@@ -42,6 +42,6 @@ func TestApplyFailureSaysWhatStoppedItAndLeavesEveryFileAsItWas(t *testing.T) {
 	}
 	m = send(m, press("esc"))
 	if m.screen != screenWizard {
-		t.Fatalf("esc after a failed apply: screen %d, want the wizard", m.screen)
+		t.Fatalf("esc after a failed apply: screen %s, want the wizard", m.screen)
 	}
 }

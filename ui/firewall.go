@@ -54,6 +54,12 @@ type fwLoadedMsg struct {
 	err    error
 }
 
+func (fwPreparedMsg) route() screen { return screenFirewall }
+func (fwLoadedMsg) route() screen   { return screenFirewall }
+
+// screenFirewall is the firewall rules, what they do, the confirmation.
+const screenFirewall screen = "firewall"
+
 // canLoad says whether this run may load rules into a kernel, and if not why.
 func (o Options) canLoad() (bool, string) {
 	switch {
@@ -128,16 +134,48 @@ type firewallView struct {
 	hint     string // why enter did nothing
 	loading  bool
 	loaded   *fwLoadedMsg
-	back     screen // where esc goes; screenFirewall: quit
+	back     screen // where esc goes; "": quit
 	scroll   scroller
 	st       *Styles
+	keys     *KeyMap
 	width    int
 }
 
-func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles) firewallView {
+func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles, k *KeyMap) *firewallView {
 	ok, why := opt.canLoad()
-	return firewallView{host: host, d: d, canLoad: ok, noLoad: why, back: back, st: st}
+	return &firewallView{host: host, d: d, canLoad: ok, noLoad: why, back: back, st: st, keys: k}
 }
+
+// firewall is the firewall screen (nil until it opened).
+func (m *Model) firewallScreen() *firewallView {
+	v, _ := m.screens[screenFirewall].(*firewallView)
+	return v
+}
+
+func (v *firewallView) Title() (string, string) { return "Firewall", v.host.Title() }
+
+// typing: the confirmation is typed (q and ? are letters of it).
+func (v *firewallView) typing() bool { return v.ready() }
+
+func (v *firewallView) ShortHelp() []key.Binding {
+	k := v.keys
+	if v.done() {
+		return []key.Binding{k.Firewall.Done, k.Typing.Hint, k.Global.QuitQ}
+	}
+	return []key.Binding{k.Firewall.Load, k.Firewall.Back, k.Typing.Hint, k.Global.Quit}
+}
+
+func (v *firewallView) FullHelp() [][]key.Binding {
+	k := v.keys
+	if v.done() {
+		return [][]key.Binding{v.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Firewall.Load, k.Firewall.Back, k.Global.Quit}, k.Typing.scrollKeys()}
+}
+
+// done reports whether the screen only offers going back: the rules are
+// loaded, refused or not offered.
+func (v *firewallView) done() bool { return !v.ready() && !v.loading && v.prepared != nil }
 
 // ready reports whether the confirmation is offered.
 func (v firewallView) ready() bool {
@@ -282,20 +320,19 @@ func (v firewallView) bottom() string {
 }
 
 // View renders the rules window and the confirmation.
-func (v firewallView) View(st *Styles) string {
-	return v.scroll.View(st) + "\n\n" + v.bottom()
+func (v *firewallView) View() string {
+	return v.scroll.View(v.st) + "\n\n" + v.bottom()
 }
 
-// openFirewall shows host's rules for d; esc returns to back (screenFirewall
-// there means quit).
-func (m Model) openFirewall(d model.Deployment, host writer.Host, back screen) (tea.Model, tea.Cmd) {
-	m.fw = newFirewallView(m.opt, d, host, back, m.st)
-	m.goTo(screenFirewall)
-	return m, prepareFirewallCmd(m.ctx, m.opt, d, host)
+// openFirewall shows host's rules for d; esc returns to back.
+func (m *Model) openFirewall(d model.Deployment, host writer.Host, back screen) tea.Cmd {
+	m.open(screenFirewall, newFirewallView(m.opt, d, host, back, m.st, m.keys))
+	return prepareFirewallCmd(m.ctx, m.opt, d, host)
 }
 
-func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
-	v := &m.fw
+func (v *firewallView) Update(m *Model, msg tea.Msg) tea.Cmd {
+	k := v.keys.Firewall
+	defer m.relayout()
 	switch msg := msg.(type) {
 	case fwPreparedMsg:
 		v.prepared = &msg
@@ -310,22 +347,21 @@ func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		switch {
 		case v.loading:
-		case !v.ready() && v.prepared != nil && key.Matches(msg, m.keys.QuitQ):
+		case v.done() && key.Matches(msg, v.keys.Global.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.Back), !v.ready() && v.prepared != nil && key.Matches(msg, m.keys.BackFromFW):
-			if v.back == screenFirewall {
+		case key.Matches(msg, k.Back), v.done() && key.Matches(msg, k.Done):
+			if v.back == "" {
 				return m.quit(false)
 			}
 			m.goTo(v.back)
-			return m, nil
-		case v.ready() && key.Matches(msg, m.keys.LoadRules):
+			return nil
+		case v.ready() && key.Matches(msg, k.Load):
 			if v.typed != ConfirmWord {
 				v.hint = "type " + ConfirmWord + " first"
 				break
 			}
 			v.loading, v.hint = true, ""
-			m.setSize(m.width, m.height)
-			return m, loadFirewallCmd(m.ctx, m.opt, v.d, v.prepared.file)
+			return loadFirewallCmd(m.ctx, m.opt, v.d, v.prepared.file)
 		case v.ready() && msg.Code == tea.KeyBackspace:
 			if n := len(v.typed); n > 0 {
 				v.typed = v.typed[:n-1]
@@ -337,9 +373,8 @@ func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			v.hint = ""
 		default:
-			v.scroll.Update(msg, m.keys.Typing())
+			v.scroll.Update(msg, v.keys.Typing)
 		}
 	}
-	m.setSize(m.width, m.height)
-	return m, nil
+	return nil
 }

@@ -99,21 +99,20 @@ func TestFirewallLoadsOnlyAfterApplyIsTyped(t *testing.T) {
 	rec := &loadRecorder{}
 	opt := firewallOptions(testProxyDeployment(), writer.HostProxy, rec)
 	opt.Layout = writer.Layout{Root: t.TempDir()}
-	m := atFirewall(t, opt, 80, 24, nil)
-
 	for name, keys := range map[string][]tea.Msg{
 		"enter alone":         {press("enter")},
 		"a prefix":            append(typed("appl"), press("enter")),
 		"another word":        append(typed("yes"), press("enter")),
 		"a key pressed twice": {press("enter"), press("enter")},
 	} {
-		mm, cmd := pressAll(m, keys...)
+		// Each case on a screen of its own: a model is not branched.
+		mm, cmd := pressAll(atFirewall(t, opt, 80, 24, nil), keys...)
 		if cmd != nil {
 			if _, ok := cmd().(fwLoadedMsg); ok {
 				t.Fatalf("%s: the rules were loaded without the typed confirmation", name)
 			}
 		}
-		if mm.fw.loading {
+		if mm.firewallScreen().loading {
 			t.Fatalf("%s: the screen is loading", name)
 		}
 	}
@@ -123,8 +122,8 @@ func TestFirewallLoadsOnlyAfterApplyIsTyped(t *testing.T) {
 
 	path := opt.Layout.Path(writer.Layout{}.FirewallFile(writer.HostProxy))
 	keys := append(typed("applx"), press("backspace"), press("y"), press("enter"))
-	m, cmd := pressAll(m, keys...)
-	if cmd == nil || !m.fw.loading {
+	m, cmd := pressAll(atFirewall(t, opt, 80, 24, nil), keys...)
+	if cmd == nil || !m.firewallScreen().loading {
 		t.Fatal("typing apply and pressing enter does not load the rules")
 	}
 	m = send(m, cmd())
@@ -208,18 +207,18 @@ func TestFirewallScreenChecksTheRulesWithNft(t *testing.T) {
 func TestFOnTheMTANextStepsOpensItsFirewallScreenAndEscComesBack(t *testing.T) {
 	m := send(atConnection(t, 80, 24), press("enter"))
 	if m.screen != screenNextSteps {
-		t.Fatalf("screen %d, want next steps", m.screen)
+		t.Fatalf("screen %s, want next steps", m.screen)
 	}
 	nm, cmd := m.Update(press("f"))
 	m = nm.(Model)
-	if m.screen != screenFirewall || m.fw.host != writer.HostMTA || cmd == nil {
-		t.Fatalf("f: screen %d host %q, want the MTA host's firewall screen preparing its rules", m.screen, m.fw.host)
+	if m.screen != screenFirewall || m.firewallScreen().host != writer.HostMTA || cmd == nil {
+		t.Fatalf("f: screen %s host %q, want the MTA host's firewall screen preparing its rules", m.screen, m.firewallScreen().host)
 	}
 	if !strings.Contains(screenText(m), "Rendering the MTA host's rules") {
 		t.Fatalf("while preparing:\n%s", screenText(m))
 	}
 	m = send(m, press("esc"))
 	if m.screen != screenNextSteps || m.err != nil {
-		t.Fatalf("esc: screen %d err %v, want the next steps again", m.screen, m.err)
+		t.Fatalf("esc: screen %s err %v, want the next steps again", m.screen, m.err)
 	}
 }
