@@ -102,10 +102,30 @@ func TestSavingTheAnswersShowsTheCommandThatFinishesAndNoToken(t *testing.T) {
 		t.Fatalf("saved answers read back as %s with other tokens", d.Domain)
 	}
 
-	// Quitting now says the same, after the alternate screen is gone.
+	// ctrl+c now says the same, after the alternate screen is gone.
 	err = m.abortError()
 	if !errors.Is(err, ErrAborted) || !strings.Contains(err.Error(), "sudo kumoup apply --answers "+path) {
 		t.Fatalf("quit error %v lacks the command", err)
+	}
+
+	// q leaves without an abort, and the farewell names the command.
+	next, cmd = m.Update(press("q"))
+	m = next.(Model)
+	if cmd == nil || m.aborted {
+		t.Fatalf("q after saving: quit %v, aborted %v; want a clean quit", cmd != nil, m.aborted)
+	}
+	var out strings.Builder
+	m.farewell(&out)
+	if !strings.Contains(out.String(), "sudo kumoup apply --answers "+path) {
+		t.Fatalf("the farewell after saving lacks the command: %q", out.String())
+	}
+}
+
+func TestQQuitsTheReviewAsAnAbortBeforeAnythingIsSaved(t *testing.T) {
+	m := atReview(t, prefilled(), 80, 24)
+	next, cmd := m.Update(press("q"))
+	if m = next.(Model); cmd == nil || !m.aborted {
+		t.Fatalf("q on the review: quit %v, aborted %v; want an abort (nothing written)", cmd != nil, m.aborted)
 	}
 }
 

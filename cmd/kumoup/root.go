@@ -34,5 +34,6 @@ live dashboard once a deployment exists.`,
 		newRotateCmd(),
 		newDiffCmd(),
 	)
+	markUsageErrors(root)
 	return root
 }

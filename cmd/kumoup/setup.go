@@ -75,6 +75,7 @@ func uiOptions(o setupOptions, start ui.Screen) (ui.Options, error) {
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
 		Firewall:          firewallActions(layout),
+		Farewell:          os.Stdout,
 	}
 	d, err := writer.Load(layout)
 	switch {
