@@ -98,7 +98,7 @@ func NewStyles(withColor bool) *Styles {
 		Pane:        lipgloss.NewStyle().Border(border).BorderForeground(grey),
 		PaneFocused: lipgloss.NewStyle().Border(border).BorderForeground(accent),
 		Help:        help.DefaultDarkStyles(),
-		Huh:         huh.ThemeFunc(huh.ThemeCharm),
+		Huh:         cachedTheme(huh.ThemeCharm),
 	}
 }
 
@@ -139,8 +139,33 @@ func noColorStyles() *Styles {
 		Pane:        lipgloss.NewStyle().Border(lipgloss.NormalBorder()),
 		PaneFocused: lipgloss.NewStyle().Border(lipgloss.ThickBorder()),
 		Help:        h,
-		Huh:         huh.ThemeFunc(huh.ThemeBase),
+		Huh:         cachedTheme(huh.ThemeBase),
 	}
+}
+
+// cachedTheme builds each variant (dark, light) of a huh theme once: huh
+// asks its theme for the styles at every render of every field, and
+// building the Charm theme costs more than rendering a page.
+func cachedTheme(build func(isDark bool) *huh.Styles) huh.Theme {
+	return &themeCache{build: build}
+}
+
+type themeCache struct {
+	build       func(isDark bool) *huh.Styles
+	dark, light *huh.Styles
+}
+
+func (c *themeCache) Theme(isDark bool) *huh.Styles {
+	if isDark {
+		if c.dark == nil {
+			c.dark = c.build(true)
+		}
+		return c.dark
+	}
+	if c.light == nil {
+		c.light = c.build(false)
+	}
+	return c.light
 }
 
 // Status glyphs: distinct shapes, so they read without color.

@@ -74,6 +74,10 @@ type wizard struct {
 	keys          *KeyMap
 	width, height int
 	done          bool
+	// laidOut is layoutKey when the page was last laid out: a key that
+	// changes none of it (most typed characters) skips the layout, which
+	// renders the whole page once more.
+	laidOut string
 }
 
 // screenWizard is the answers, one huh form per page.
@@ -287,6 +291,7 @@ func (w *wizard) SetSize(width, height int) {
 	// to the room left above the warnings.
 	avail := height - lipgloss.Height(w.warningsView())
 	w.form.WithHeight(max(min(w.pageHeight(), avail), 3))
+	w.laidOut = w.layoutKey()
 }
 
 // pageHeight is the current page's full height at the form's width: its
@@ -398,6 +403,27 @@ func (w *wizard) Update(m *Model, msg tea.Msg) tea.Cmd {
 		m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
 		return tea.Batch(cmd, m.prepare(d, genInj, genHook))
 	}
-	m.relayout() // the help line follows the focused field
+	if k := w.layoutKey(); k != w.laidOut {
+		m.relayout() // the help line follows the focused field
+	}
 	return cmd
+}
+
+// layoutKey is what the page's layout depends on: the focused field (its
+// help), how many lines its value may take, the warnings and the errors.
+func (w *wizard) layoutKey() string {
+	if w.form == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(int(w.page)))
+	if f := w.form.GetFocusedField(); f != nil {
+		b.WriteString("|" + f.GetKey())
+		if v, ok := f.GetValue().(string); ok {
+			b.WriteString("|" + strconv.Itoa(len(v)/max(w.width/2, 1)))
+		}
+	}
+	b.WriteString("|" + strconv.Itoa(len(w.form.Errors())))
+	b.WriteString("|" + strings.Join(w.warnings(), "\n"))
+	return b.String()
 }
