@@ -155,11 +155,11 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 		if p.changed[r.ID] {
 			mark = st.Changed.Render(glyphChanged)
 		}
-		text := truncate(r.Title, max(w-4, 1))
+		text, sel := truncate(r.Title, max(w-4, 1)), " "
 		if i == p.selected {
-			text = st.Selected.Render(text)
+			text, sel = st.Selected.Render(text), st.SelectedMark
 		}
-		lines = append(lines, statusGlyph(st, r.Status)+mark+" "+text)
+		lines = append(lines, statusGlyph(st, r.Status)+mark+sel+text)
 	}
 	for len(lines) < 1+listH {
 		lines = append(lines, "")

@@ -149,7 +149,7 @@ func (c *connection) View() string {
 		if i >= 0 {
 			style = st.Muted
 			if i == c.selected {
-				marker = st.Selected.Render(">") + " "
+				marker = st.Selected.Render(">") + " " // a mark in text: it reads without color
 			}
 			if i == c.revealed {
 				value, style = c.secrets[i].value, st.Secret

@@ -279,9 +279,9 @@ func (d *dashboard) View() string {
 	tabs := []string{"Metrics " + d.metrics.badge(st), "Checks " + d.checks.badge(st)}
 	for i := range tabs {
 		if i == d.focus {
-			tabs[i] = st.Selected.Render(" " + tabs[i] + " ")
+			tabs[i] = st.Selected.Render(st.MarkOpen + tabs[i] + st.MarkClose)
 		} else {
-			tabs[i] = " " + tabs[i] + " "
+			tabs[i] = st.TabPadOpen + tabs[i] + st.TabPadEnd
 		}
 	}
 	bar := tabs[0] + " " + tabs[1] + st.Muted.Render("  tab: switch")

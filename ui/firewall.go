@@ -312,7 +312,7 @@ func (v firewallView) bottom() string {
 		return st.Heading.Render("Loading is disabled here (see above). enter: back")
 	}
 	q := wrapText(fmt.Sprintf("Load into this host's firewall? It replaces table inet kumoup and leaves other tables alone; SSH stays open on port %d.", v.d.Firewall.SSHPortOrDefault()), max(v.width, 20))
-	field := "Type " + ConfirmWord + " and press enter: " + st.Selected.Render(" "+v.typed+"_"+strings.Repeat(" ", max(len(ConfirmWord)-len(v.typed), 0))+" ")
+	field := "Type " + ConfirmWord + " and press enter: " + st.Selected.Render(st.MarkOpen+v.typed+"_"+strings.Repeat(" ", max(len(ConfirmWord)-len(v.typed), 0))+st.MarkClose)
 	if v.hint != "" {
 		field += "  " + st.Warn.Render(v.hint)
 	}

@@ -122,7 +122,7 @@ func (w *wizard) proxyHostFields() []huh.Field {
 	return []huh.Field{
 		huh.NewInput().Key("proxy_listen").Title("KumoProxy listens on").
 			Description("this host's private address and port; the MTA host connects here").
-			Placeholder("private-ip:" + strconv.Itoa(model.DefaultProxyPort)).
+			Placeholder(example("private-ip:" + strconv.Itoa(model.DefaultProxyPort))).
 			Value(&w.px.listen).Validate(checked("firewall.proxy_listen", func(s string) error {
 			return model.ValidateAddrPort(strings.TrimSpace(s))
 		})),

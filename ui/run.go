@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/kumoup/kumoup/acme"
@@ -170,6 +171,11 @@ func Run(ctx context.Context, opt Options) error {
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if opt.Input != nil {
 		popts = append(popts, tea.WithInput(opt.Input))
+	}
+	if !colorWanted(os.Getenv) {
+		// No color, but bold and reverse still: the terminal's own
+		// detection gives xterm-mono 256 colors.
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
 	if opt.Output != nil {
 		popts = append(popts, tea.WithOutput(opt.Output))

@@ -17,6 +17,13 @@ import (
 type Styles struct {
 	Color bool
 
+	// SelectedMark and the Tab pair show the selection in text as well:
+	// without color the reversed video may be dropped (TERM=dumb), and a
+	// selection must still read. With color they add nothing.
+	SelectedMark          string // one cell before the selected row
+	MarkOpen, MarkClose   string // around the active tab and a typed field
+	TabPadOpen, TabPadEnd string // around the other tabs
+
 	Title    lipgloss.Style // screen title in the header
 	Step     lipgloss.Style // "step 2 of 6" next to the title
 	Banner   lipgloss.Style // the demo banner
@@ -50,9 +57,13 @@ type Styles struct {
 }
 
 // colorWanted reports whether the environment allows colors: NO_COLOR
-// (set and not empty) and TERM=dumb turn them off.
+// (set and not empty), TERM=dumb and a monochrome terminal's TERM
+// (xterm-mono, vt100-m: the terminfo convention's -mono and -m) turn them
+// off.
 func colorWanted(getenv func(string) string) bool {
-	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	term := getenv("TERM")
+	mono := strings.HasSuffix(term, "-mono") || strings.HasSuffix(term, "-m")
+	return getenv("NO_COLOR") == "" && term != "dumb" && !mono
 }
 
 // NewStyles returns the UI's styles, with colors or without. Without
@@ -73,7 +84,9 @@ func NewStyles(withColor bool) *Styles {
 	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
 	border := lipgloss.RoundedBorder()
 	return &Styles{
-		Color:       true,
+		Color:        true,
+		SelectedMark: " ",
+		MarkOpen:     " ", MarkClose: " ", TabPadOpen: " ", TabPadEnd: " ",
 		Title:       lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Step:        fg(grey),
 		Banner:      lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(yellow),
@@ -115,6 +128,8 @@ func noColorStyles() *Styles {
 		FullSeparator:  plain,
 	}
 	return &Styles{
+		SelectedMark: ">",
+		MarkOpen:     "[", MarkClose: "]", TabPadOpen: " ", TabPadEnd: " ",
 		Title:       bold,
 		Step:        plain,
 		Banner:      lipgloss.NewStyle().Reverse(true),

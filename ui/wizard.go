@@ -424,6 +424,11 @@ func (w *wizard) layoutKey() string {
 		}
 	}
 	b.WriteString("|" + strconv.Itoa(len(w.form.Errors())))
+	if w.page == pageHost {
+		// The certificate fields' descriptions follow the name.
+		b.WriteString("|" + strconv.Itoa(len(w.pathDescription(w.certPath, w.derivedCert))/max(w.width/4, 1)))
+		b.WriteString("|" + strconv.Itoa(len(w.pathDescription(w.keyPath, w.derivedKey))/max(w.width/4, 1)))
+	}
 	b.WriteString("|" + strings.Join(w.warnings(), "\n"))
 	return b.String()
 }
