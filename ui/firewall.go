@@ -276,7 +276,7 @@ func (v firewallView) lines() []string {
 	for _, l := range strings.Split(strings.TrimRight(string(p.file.Content), "\n"), "\n") {
 		// A long line continues two cells further in, so that it does not
 		// read as a line of its own.
-		for i, w := range wrapDiff("  ", strings.ReplaceAll(l, "\t", "    "), v.width-2) {
+		for i, w := range wrapDiff("  ", "", strings.ReplaceAll(l, "\t", "    "), v.width-2) {
 			if i > 0 {
 				w = "  " + w
 			}

@@ -293,7 +293,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 			}
 		case c.Action == writer.Create:
 			for _, l := range strings.Split(strings.TrimSuffix(c.Preview(), "\n"), "\n") {
-				for _, w := range wrapDiff("          + ", l, width) {
+				for _, w := range wrapDiff("          + ", "         "+glyphCont+"+ ", l, width) {
 					add(st.DiffAdd.Render(w))
 				}
 			}
@@ -303,8 +303,8 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 			if c.ModeChange {
 				add(fmt.Sprintf("          mode/owner now %04o %s", c.OldMode, ownerName(c.OldUID, c.OldGID)))
 			}
-			for _, l := range strings.Split(strings.TrimSuffix(c.Diff, "\n"), "\n") {
-				add(diffLines(l, st, width)...)
+			for i, l := range strings.Split(strings.TrimSuffix(c.Diff, "\n"), "\n") {
+				add(diffLines(l, i < 2, st, width)...)
 			}
 		}
 	}
@@ -314,11 +314,13 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	return out
 }
 
-// diffLines renders one line of a unified diff, wrapped to width.
-func diffLines(l string, st *Styles, width int) []string {
+// diffLines renders one line of a unified diff, wrapped to width. head
+// says the line is one of the diff's first two, where its file headers
+// are: anywhere else "--- x" is a removed line ("-- x", a Lua comment).
+func diffLines(l string, head bool, st *Styles, width int) []string {
 	style := func(s ...string) string { return strings.Join(s, " ") }
 	switch {
-	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+	case head && (strings.HasPrefix(l, "+++ ") || strings.HasPrefix(l, "--- ")):
 		style = st.Muted.Render
 	case strings.HasPrefix(l, "@@"):
 		style = st.DiffHunk.Render
@@ -328,12 +330,13 @@ func diffLines(l string, st *Styles, width int) []string {
 		style = st.DiffDel.Render
 	}
 	// The marker (+, -, space) stays in its column; a long line continues
-	// under the text.
-	prefix := "          "
-	if l != "" {
-		prefix, l = prefix+l[:1], l[1:]
+	// under the text, its marker repeated after a continuation mark, so
+	// that without color it does not read as context.
+	prefix, cont := "          ", "          "
+	if l != "" && !(head && strings.HasPrefix(l, "--- ") || head && strings.HasPrefix(l, "+++ ")) {
+		prefix, cont, l = prefix+l[:1], "         "+glyphCont+l[:1], l[1:]
 	}
-	out := wrapDiff(prefix, l, width)
+	out := wrapDiff(prefix, cont, l, width)
 	for i := range out {
 		out[i] = style(out[i])
 	}
@@ -341,14 +344,18 @@ func diffLines(l string, st *Styles, width int) []string {
 }
 
 // wrapDiff cuts a file or diff line into pieces of width cells, the
-// first after prefix and the rest under it: every character stays
-// visible (words are kept whole when they fit).
-func wrapDiff(prefix, l string, width int) []string {
+// first after prefix and the rest after cont (as wide as prefix; all
+// spaces when empty): every character stays visible (words are kept whole
+// when they fit).
+func wrapDiff(prefix, cont, l string, width int) []string {
 	avail := width - ansi.StringWidth(prefix)
 	if avail < 20 || ansi.StringWidth(l) <= avail {
 		return []string{prefix + l}
 	}
-	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
+	pad := cont
+	if pad == "" {
+		pad = strings.Repeat(" ", ansi.StringWidth(prefix))
+	}
 	var out []string
 	for i, part := range wrapLines(l, avail) {
 		if i == 0 {

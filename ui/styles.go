@@ -192,6 +192,7 @@ const (
 	glyphPending = "·"
 	glyphRunning = "…"
 	glyphChanged = "*"
+	glyphCont    = "↪" // a wrapped line of a file or diff continues
 )
 
 // frame draws lines inside a pane border of exactly w×h cells (border
