@@ -36,7 +36,7 @@ func newFirewallCmd() *cobra.Command {
 	var opt firewallOptions
 	cmd := &cobra.Command{
 		Use:   "firewall",
-		Short: "Write (and, with --apply, load) the host's nftables rules",
+		Short: "Write (--apply: load) the nftables rules",
 		Long: `firewall renders the host's nftables rules as a table of its own
 (table inet kumoup), checks them with nft -c and writes them to
 /etc/kumoup/nftables-HOST.nft. It never loads them unless --apply is given,
