@@ -74,6 +74,9 @@ type wizard struct {
 	keys          *KeyMap
 	width, height int
 	done          bool
+	// compact drops the blank line above the warnings: the page and its
+	// warnings would not fit with it (set by SetSize).
+	compact bool
 	// laidOut is layoutKey when the page was last laid out: a key that
 	// changes none of it (most typed characters) skips the layout, which
 	// renders the whole page once more.
@@ -289,8 +292,15 @@ func (w *wizard) SetSize(width, height int) {
 	// certificate paths at 80 columns) would push the page's last field
 	// out. Measure the page as it renders now, and give it that much, up
 	// to the room left above the warnings.
+	// Warnings under a page that would not fit with them lose their blank
+	// line first: the page's fields, titles included, come before it.
+	page := w.pageHeight()
+	w.compact = false
+	if page+lipgloss.Height(w.warningsView()) > height {
+		w.compact = true
+	}
 	avail := height - lipgloss.Height(w.warningsView())
-	w.form.WithHeight(max(min(w.pageHeight(), avail), 3))
+	w.form.WithHeight(max(min(page, avail), 3))
 	w.laidOut = w.layoutKey()
 }
 
@@ -350,7 +360,9 @@ func (w *wizard) warningsView() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n") // a blank line between the form and its warnings
+	if !w.compact {
+		b.WriteString("\n") // a blank line between the form and its warnings
+	}
 	for _, s := range ws {
 		b.WriteString("\n" + w.st.Warn.Render(wrapText(glyphWarn+" "+s, w.width)))
 	}
