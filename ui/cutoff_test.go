@@ -25,7 +25,7 @@ func TestTopQueuesSaysHowManyAreNotShown(t *testing.T) {
 func TestAPageWithTwoWarningsKeepsEveryFieldAt80x24(t *testing.T) {
 	opt := prefilled()
 	d := *opt.Prefill
-	d.ProxyHost = "mta.example.com" // a host name: warned
+	d.ProxyHost = "mta.example.com"  // a host name: warned
 	opt.Prefill, opt.Demo = &d, true // the demo's banner takes a line
 	m := atPage(opt, pageProxy, 80, 24)
 	// The focus on the last field: huh scrolls the page to it.
