@@ -68,12 +68,12 @@ func waitApply(events <-chan tea.Msg) tea.Cmd {
 	}
 }
 
-// fileState is one row of the apply screen.
+// fileState is one row of the apply screen: the file, and what writing it
+// did (nil while it waits). The words are writer's (Outcome.Word,
+// Outcome.BackupNote), the same kumoup apply prints.
 type fileState struct {
-	path   string
-	status string // "", "written", "retired", "unchanged", "failed", "untouched"
-	backup string
-	err    error
+	path    string
+	outcome *writer.Outcome
 }
 
 // applyView shows per-file progress, then the outcome.
@@ -128,20 +128,23 @@ func (a *applyView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{a.ShortHelp(), a.keys.Scroll.scrollKeys()}
 }
 
+// progress records one file done, as the apply reports it.
 func (a *applyView) progress(c writer.Change, err error) {
+	o := writer.Outcome{Change: c, Status: writer.Kept, Err: err}
+	switch {
+	case err != nil:
+		o.Status = writer.Failed
+	case c.Changed():
+		o.Status = writer.Written
+	}
+	a.record(o)
+}
+
+// record sets the outcome of the outcome's file.
+func (a *applyView) record(o writer.Outcome) {
 	for i := range a.files {
-		if a.files[i].path != c.File.Path {
-			continue
-		}
-		switch {
-		case err != nil:
-			a.files[i].status, a.files[i].err = "failed", err
-		case c.Action == writer.Retire:
-			a.files[i].status = "retired"
-		case c.Changed():
-			a.files[i].status = "written"
-		default:
-			a.files[i].status = "unchanged"
+		if a.files[i].path == o.Change.File.Path {
+			a.files[i].outcome = &o
 		}
 	}
 }
@@ -152,25 +155,7 @@ func (a *applyView) finish(r *writer.Report, err error) {
 		return
 	}
 	for _, o := range r.Outcomes {
-		for i := range a.files {
-			if a.files[i].path != o.Change.File.Path {
-				continue
-			}
-			a.files[i].backup = o.Backup
-			switch o.Status {
-			case writer.Written:
-				a.files[i].status = "written"
-				if o.Change.Action == writer.Retire {
-					a.files[i].status = "retired"
-				}
-			case writer.Kept:
-				a.files[i].status = "unchanged"
-			case writer.Failed:
-				a.files[i].status, a.files[i].err = "failed", o.Err
-			case writer.NotAttempted:
-				a.files[i].status = "untouched"
-			}
-		}
+		a.record(o)
 	}
 }
 
@@ -230,23 +215,19 @@ func (a *applyView) fileLines() []string {
 	var out []string
 	for _, f := range a.files {
 		var glyph string
-		switch f.status {
-		case "written":
-			glyph = st.Pass.Render(glyphPass + " written  ")
-		case "retired":
-			glyph = st.Pass.Render(glyphPass + " retired  ")
-		case "unchanged":
-			glyph = st.Skip.Render(glyphPass + " unchanged")
-		case "failed":
-			glyph = st.Fail.Render(glyphFail + " FAILED   ")
-		case "untouched":
-			glyph = st.Skip.Render(glyphSkip + " untouched")
+		switch o := f.outcome; {
+		case o == nil && a.done:
+			glyph = st.Skip.Render(glyphSkip + " " + fmt.Sprintf("%-9s", writer.Outcome{Status: writer.NotAttempted}.Word()))
+		case o == nil:
+			glyph = st.Muted.Render(glyphPending + " waiting  ")
+		case o.Status == writer.Written:
+			glyph = st.Pass.Render(glyphPass + " " + fmt.Sprintf("%-9s", o.Word()))
+		case o.Status == writer.Kept:
+			glyph = st.Skip.Render(glyphPass + " " + fmt.Sprintf("%-9s", o.Word()))
+		case o.Status == writer.Failed:
+			glyph = st.Fail.Render(glyphFail + " " + fmt.Sprintf("%-9s", o.Word()))
 		default:
-			if a.done {
-				glyph = st.Skip.Render(glyphSkip + " untouched")
-			} else {
-				glyph = st.Muted.Render(glyphPending + " waiting  ")
-			}
+			glyph = st.Skip.Render(glyphSkip + " " + fmt.Sprintf("%-9s", o.Word()))
 		}
 		for i, l := range wrapPath(f.path, a.width-12) {
 			if i == 0 {
@@ -255,13 +236,11 @@ func (a *applyView) fileLines() []string {
 				out = append(out, "            "+l)
 			}
 		}
-		if f.backup != "" {
-			what := "previous version kept as "
-			if f.status == "retired" {
-				what = "moved aside as "
-			}
-			for _, l := range wrapPath(what+f.backup, a.width-12) {
-				out = append(out, st.Muted.Render("            "+l))
+		if f.outcome != nil {
+			if n := f.outcome.BackupNote(); n != "" {
+				for _, l := range wrapPath(n, a.width-12) {
+					out = append(out, st.Muted.Render("            "+l))
+				}
 			}
 		}
 	}
