@@ -14,13 +14,16 @@ import (
 type afterApplyMsg struct {
 	target probes.Target
 	err    error
+	cert   certStatus // the certificate, looked at again once the hook ran
 }
 
 // afterApplyCmd runs Options.AfterApply for d, in a command.
 func afterApplyCmd(ctx context.Context, hook func(context.Context, model.Deployment) (probes.Target, error), d model.Deployment) tea.Cmd {
 	return func() tea.Msg {
 		t, err := hook(ctx, d)
-		return afterApplyMsg{target: t, err: err}
+		// The hook may have made the certificate (the demo's certbot
+		// stand-in): what the review found before is stale.
+		return afterApplyMsg{target: t, err: err, cert: checkCert(d)}
 	}
 }
 
@@ -47,6 +50,9 @@ func (a *applyView) afterApply(m *Model, msg afterApplyMsg) tea.Cmd {
 		a.afterErr = nil
 	}
 	a.afterDone = true
+	if r := m.reviewScreen(); r != nil && msg.cert.Checked {
+		r.msg.cert = msg.cert
+	}
 	m.relayout()
 	if a.afterEnter && msg.err == nil && m.screen == screenApplied {
 		// The operator already pressed enter; an error stays on screen.

@@ -106,3 +106,39 @@ func fileExists(p string) bool {
 // flat is s with every run of spaces and newlines as one space: wrapped
 // sentences read whole.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestACertificateTheHookMadeIsNoLongerAskedFor: the review found no
+// certificate; the hook (the demo's certbot stand-in) made one; the next
+// steps no longer ask to get it.
+func TestACertificateTheHookMadeIsNoLongerAskedFor(t *testing.T) {
+	root := t.TempDir()
+	opt := prefilled()
+	opt.Layout = writer.Layout{Root: root}
+	d := *opt.Prefill
+	d.TLSCertificate, d.TLSCertificateKey = root+"/cert/fullchain.pem", root+"/cert/privkey.pem"
+	opt.Prefill = &d
+	opt.AfterApply = func(_ context.Context, d model.Deployment) (probes.Target, error) {
+		if err := os.MkdirAll(root+"/cert", 0o755); err != nil {
+			return probes.Target{}, err
+		}
+		for _, p := range []string{d.TLSCertificate, d.TLSCertificateKey} {
+			if err := os.WriteFile(p, []byte("made by the hook"), 0o600); err != nil {
+				return probes.Target{}, err
+			}
+		}
+		return probes.Target{}, nil
+	}
+	m := atReview(t, opt, 80, 24)
+	if !m.reviewScreen().msg.cert.Missing() {
+		t.Fatal("the review found a certificate before the hook made one")
+	}
+	nm, cmd := m.Update(press("enter"))
+	m = settle(nm.(Model), cmd)
+	m = send(m, press("enter"), press("enter"))
+	if m.screen != screenNextSteps {
+		t.Fatalf("screen %s, want the next steps", m.screen)
+	}
+	if s := flat(screenText(m)); strings.Contains(s, "Get the certificate") || strings.Contains(s, "certificate files missing") {
+		t.Fatalf("the next steps still ask for the certificate the hook made:\n%s", s)
+	}
+}
