@@ -31,7 +31,7 @@ func atFirewall(t *testing.T, opt Options, w, h int, prepared func(*fwPreparedMs
 	if err != nil {
 		t.Fatal(err)
 	}
-	pm := fwPreparedMsg{file: f}
+	pm := fwPreparedMsg{FirewallSession: &writer.FirewallSession{Deployment: *opt.Prefill, Host: opt.FirewallHost, File: f, Actions: opt.Firewall}}
 	if prepared != nil {
 		prepared(&pm)
 	}
@@ -65,8 +65,8 @@ func TestScreensFirewall(t *testing.T) {
 	t.Run("mta_ufw_active", func(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model {
 			return atFirewall(t, firewallOptions(mta, writer.HostMTA, &loadRecorder{}), w, h, func(pm *fwPreparedMsg) {
-				pm.ufw = true
-				pm.ufwCmds, _ = writer.UFWCommands(mta, writer.HostMTA)
+				pm.UFW = true
+				pm.UFWCommands, _ = writer.UFWCommands(mta, writer.HostMTA)
 			})
 		})
 	})
@@ -150,8 +150,8 @@ func TestFirewallWithUFWActiveOffersTheUFWCommandsAndNoConfirmation(t *testing.T
 	d := testProxyDeployment()
 	rec := &loadRecorder{}
 	m := atFirewall(t, firewallOptions(d, writer.HostProxy, rec), 120, 40, func(pm *fwPreparedMsg) {
-		pm.ufw = true
-		pm.ufwCmds, _ = writer.UFWCommands(d, writer.HostProxy)
+		pm.UFW = true
+		pm.UFWCommands, _ = writer.UFWCommands(d, writer.HostProxy)
 	})
 	text := screenText(m)
 	if !strings.Contains(text, "ufw is active") || !strings.Contains(text, "ufw allow proto tcp from 10.0.0.4 to any port 5000") || strings.Contains(text, "Type apply") {
@@ -192,10 +192,10 @@ func TestFirewallScreenChecksTheRulesWithNft(t *testing.T) {
 		d.Firewall = testProxyDeployment().Firewall
 		opt := firewallOptions(d, host, &loadRecorder{})
 		msg := prepareFirewallCmd(context.Background(), opt, d, host)().(fwPreparedMsg)
-		if msg.err != nil || msg.checkErr != nil {
-			t.Fatalf("%s: render %v, nft -c %v", host, msg.err, msg.checkErr)
+		if msg.err != nil || msg.CheckErr != nil {
+			t.Fatalf("%s: render %v, nft -c %v", host, msg.err, msg.CheckErr)
 		}
-		broken := msg.file
+		broken := msg.File
 		broken.Content = append([]byte(nil), broken.Content...)
 		broken.Content = append(broken.Content, []byte("table inet kumoup { chain x { tcp dport nope accept } }\n")...)
 		if err := writer.CheckRulesContent(context.Background(), broken.Content); err == nil {

@@ -43,7 +43,9 @@ type FirewallSession struct {
 	// out), when Prepare was asked to guard.
 	GuardErr error
 
-	actions FirewallActions
+	// Actions are the session's side effects (Load guards and loads with
+	// them).
+	Actions FirewallActions
 }
 
 // PrepareFirewall renders host's rules for d under l, checks them with
@@ -55,7 +57,7 @@ func PrepareFirewall(ctx context.Context, d model.Deployment, host Host, l Layou
 	if err != nil {
 		return nil, err
 	}
-	s := &FirewallSession{Deployment: d, Host: host, File: f, actions: a}
+	s := &FirewallSession{Deployment: d, Host: host, File: f, Actions: a}
 	s.CheckErr = CheckRulesContent(ctx, f.Content)
 	ufw := a.UFWActive
 	if ufw == nil {
@@ -75,8 +77,8 @@ func PrepareFirewall(ctx context.Context, d model.Deployment, host Host, l Layou
 // the rules file (unchanged content is kept; a replaced file is backed
 // up) and loads it, returning what the loader printed.
 func (s *FirewallSession) Load(ctx context.Context, opts ApplyOptions) ([]byte, error) {
-	if s.actions.Guard != nil {
-		if err := s.actions.Guard(s.Deployment); err != nil {
+	if s.Actions.Guard != nil {
+		if err := s.Actions.Guard(s.Deployment); err != nil {
 			return nil, err
 		}
 	}
@@ -87,7 +89,7 @@ func (s *FirewallSession) Load(ctx context.Context, opts ApplyOptions) ([]byte, 
 	if _, err := plan.Apply(ctx, opts); err != nil {
 		return nil, fmt.Errorf("write %s: %w", s.File.Path, err)
 	}
-	load := s.actions.Load
+	load := s.Actions.Load
 	if load == nil {
 		load = LoadRules
 	}
