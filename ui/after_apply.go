@@ -8,6 +8,7 @@ import (
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // afterApplyMsg is the result of Options.AfterApply.
@@ -18,12 +19,12 @@ type afterApplyMsg struct {
 }
 
 // afterApplyCmd runs Options.AfterApply for d, in a command.
-func afterApplyCmd(ctx context.Context, hook func(context.Context, model.Deployment) (probes.Target, error), d model.Deployment) tea.Cmd {
+func afterApplyCmd(ctx context.Context, hook func(context.Context, model.Deployment) (probes.Target, error), d model.Deployment, l writer.Layout) tea.Cmd {
 	return func() tea.Msg {
 		t, err := hook(ctx, d)
 		// The hook may have made the certificate (the demo's certbot
 		// stand-in): what the review found before is stale.
-		return afterApplyMsg{target: t, err: err, cert: checkCert(d)}
+		return afterApplyMsg{target: t, err: err, cert: checkCert(d, l)}
 	}
 }
 

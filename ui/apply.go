@@ -180,7 +180,7 @@ func (a *applyView) Update(m *Model, msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		if msg.err == nil && m.opt.AfterApply != nil {
 			a.after, a.afterRunning = m.opt.afterApplyLabel(), true
-			cmd = afterApplyCmd(m.ctx, m.opt.AfterApply, m.deployment)
+			cmd = afterApplyCmd(m.ctx, m.opt.AfterApply, m.deployment, m.opt.Layout)
 		}
 		m.goTo(screenApplied)
 		return cmd
