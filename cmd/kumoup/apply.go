@@ -26,7 +26,7 @@ func newApplyCmd() *cobra.Command {
 	var opt applyOptions
 	cmd := &cobra.Command{
 		Use:   "apply --answers FILE",
-		Short: "Write the config files from an answers file",
+		Short: "Write the files from an answers file",
 		Long: `apply reads an answers file (YAML, the deployment's field names; unknown
 keys are errors), validates every answer, shows the plan (secrets masked)
 and writes the files atomically, keeping a timestamped backup of each file

@@ -22,7 +22,7 @@ func newSetupCmd() *cobra.Command {
 	var o setupOptions
 	cmd := &cobra.Command{
 		Use:   "setup",
-		Short: "Run the setup wizard (prefilled from disk)",
+		Short: "Run the setup wizard",
 		Long: `setup runs the interactive wizard: preflight, the answers, a review of
 every file with its masked diff, the apply, the app's connection values
 and the next steps. On a host kumoup already set up, every field is
