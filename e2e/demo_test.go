@@ -172,6 +172,9 @@ func TestDemoWithoutNginxShowsMetricsAndSkipsTheNginxChecks(t *testing.T) {
 	if !strings.Contains(s, "-  Injection without a token is refused") {
 		t.Errorf("without nginx the edge checks are not marked skipped:\n%s", frame(s))
 	}
+	// The warning is listed (and selected) first; the skipped edge checks
+	// follow it, each saying why.
+	term.keys("Down")
 	s = term.waitFor(`nginx is not started in this demo`, 10*time.Second)
 	if m := regexp.MustCompile(`Checks\s+\d+✓ \d+! (\d+)✗`).FindStringSubmatch(s); m == nil || m[1] != "0" {
 		t.Errorf("without nginx (after --dashboard wrote the files) a check fails, or no count:\n%s", frame(s))

@@ -17,7 +17,7 @@ func TestDashboardLengthensItsRefreshWhenScrapesAreSlowAndSaysSo(t *testing.T) {
 		return scrapeMsg{sum: testSummary(), latency: took, at: fixedNow}
 	}
 	m := atDashboard(120, 40)
-	base := m.dash.cfg.scrapeEvery
+	base := m.dashboardScreen().cfg.scrapeEvery
 	if base != 2*time.Second {
 		t.Fatalf("test options scrape every %v, want the default 2s", base)
 	}
@@ -33,8 +33,8 @@ func TestDashboardLengthensItsRefreshWhenScrapesAreSlowAndSaysSo(t *testing.T) {
 		{300 * time.Millisecond, 2 * time.Second, ""},
 	} {
 		m = send(m, scrape(step.took))
-		if m.dash.metrics.every != step.every {
-			t.Errorf("after a scrape of %v: refresh every %v, want %v", step.took, m.dash.metrics.every, step.every)
+		if m.dashboardScreen().metrics.every != step.every {
+			t.Errorf("after a scrape of %v: refresh every %v, want %v", step.took, m.dashboardScreen().metrics.every, step.every)
 		}
 		view := ansi.Strip(m.View().Content)
 		if step.says != "" && !strings.Contains(strings.Join(strings.Fields(view), " "), step.says) {
@@ -51,14 +51,14 @@ func TestDashboardLengthensItsRefreshWhenScrapesAreSlowAndSaysSo(t *testing.T) {
 func TestDashboardLengthensItsRefreshWhenAScrapeTimesOut(t *testing.T) {
 	timeout := scrapeMsg{err: &metrics.ScrapeError{Kind: metrics.KindTimeout, URL: "https://mta.example.com/metrics"}, latency: 1500 * time.Millisecond, at: fixedNow}
 	m := atDashboard(120, 40, timeout)
-	if m.dash.metrics.every != 6*time.Second {
-		t.Errorf("after a timed-out scrape: refresh every %v, want 6s", m.dash.metrics.every)
+	if m.dashboardScreen().metrics.every != 6*time.Second {
+		t.Errorf("after a timed-out scrape: refresh every %v, want 6s", m.dashboardScreen().metrics.every)
 	}
 	if view := strings.Join(strings.Fields(ansi.Strip(m.View().Content)), " "); !strings.Contains(view, "refreshing every 6s, not 2s, while a scrape takes 1.5s") {
 		t.Errorf("the pane does not say the interval is longer:\n%s", view)
 	}
 	refused := scrapeMsg{err: &metrics.ScrapeError{Kind: metrics.KindUnauthorizedByNginx, URL: "https://mta.example.com/metrics", Status: 401}, latency: 1500 * time.Millisecond, at: fixedNow}
-	if m = atDashboard(120, 40, refused); m.dash.metrics.every != 2*time.Second {
-		t.Errorf("after a refused scrape: refresh every %v, want 2s (only slowness lengthens it)", m.dash.metrics.every)
+	if m = atDashboard(120, 40, refused); m.dashboardScreen().metrics.every != 2*time.Second {
+		t.Errorf("after a refused scrape: refresh every %v, want 2s (only slowness lengthens it)", m.dashboardScreen().metrics.every)
 	}
 }

@@ -8,19 +8,23 @@ import (
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // afterApplyMsg is the result of Options.AfterApply.
 type afterApplyMsg struct {
 	target probes.Target
 	err    error
+	cert   certStatus // the certificate, looked at again once the hook ran
 }
 
 // afterApplyCmd runs Options.AfterApply for d, in a command.
-func afterApplyCmd(ctx context.Context, hook func(context.Context, model.Deployment) (probes.Target, error), d model.Deployment) tea.Cmd {
+func afterApplyCmd(ctx context.Context, hook func(context.Context, model.Deployment) (probes.Target, error), d model.Deployment, l writer.Layout) tea.Cmd {
 	return func() tea.Msg {
 		t, err := hook(ctx, d)
-		return afterApplyMsg{target: t, err: err}
+		// The hook may have made the certificate (the demo's certbot
+		// stand-in): what the review found before is stale.
+		return afterApplyMsg{target: t, err: err, cert: checkCert(d, l)}
 	}
 }
 
@@ -32,23 +36,28 @@ func (o Options) afterApplyLabel() string {
 	return "the step after writing"
 }
 
-// updateAfterApply records the hook's outcome: on success the dashboard
-// checks and scrapes the target it returned, and an enter pressed while it
-// ran goes on to the next screen.
-func (m Model) updateAfterApply(msg afterApplyMsg) (tea.Model, tea.Cmd) {
-	m.apl.afterRunning = false
+func (afterApplyMsg) route() screen { return screenApplying }
+
+// afterApply records the hook's outcome: on success the dashboard checks
+// and scrapes the target it returned, and an enter pressed while it ran
+// goes on to the next screen.
+func (a *applyView) afterApply(m *Model, msg afterApplyMsg) tea.Cmd {
+	a.afterRunning = false
 	if msg.err != nil {
-		m.apl.afterErr = fmt.Errorf("%s: %w", m.opt.afterApplyLabel(), msg.err)
+		a.afterErr = fmt.Errorf("%s: %w", m.opt.afterApplyLabel(), msg.err)
 	} else {
 		t := msg.target
 		m.opt.Target = &t
-		m.apl.afterErr = nil
+		a.afterErr = nil
 	}
-	m.apl.afterDone = true
-	m.setSize(m.width, m.height)
-	if m.apl.afterEnter && msg.err == nil && m.screen == screenApplied {
+	a.afterDone = true
+	if r := m.reviewScreen(); r != nil && msg.cert.Checked {
+		r.msg.cert = msg.cert
+	}
+	m.relayout()
+	if a.afterEnter && msg.err == nil && m.screen == screenApplied {
 		// The operator already pressed enter; an error stays on screen.
-		return m.afterFiles(), nil
+		m.afterFiles()
 	}
-	return m, nil
+	return nil
 }

@@ -51,7 +51,7 @@ func TestAfterApplyRunsOnceTheFilesAreWrittenAndTheDashboardUsesItsTarget(t *tes
 		t.Errorf("the dashboard's target after the hook: port %d, ConnectTo %v; want the hook's", c.target.HTTPSPort, c.target.ConnectTo)
 	}
 	if m = send(m, press("enter")); m.screen != screenConnection {
-		t.Errorf("enter after the hook: screen %d, want the connection values", m.screen)
+		t.Errorf("enter after the hook: screen %s, want the connection values", m.screen)
 	}
 }
 
@@ -72,7 +72,7 @@ func TestAfterApplyErrorIsShownInPlaceAndTheFlowGoesOn(t *testing.T) {
 		t.Error("the dashboard took the target of a failed hook")
 	}
 	if m = send(m, press("enter")); m.screen != screenConnection {
-		t.Errorf("enter after a failed hook: screen %d, want the connection values", m.screen)
+		t.Errorf("enter after a failed hook: screen %s, want the connection values", m.screen)
 	}
 }
 
@@ -84,15 +84,15 @@ func TestEnterWhileAfterApplyRunsGoesOnOnlyOnceItSucceeded(t *testing.T) {
 	}{{"success", nil, screenConnection}, {"failure", errors.New("nginx -t failed"), screenApplied}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := applyWithHook(t, "", func(context.Context, model.Deployment) (probes.Target, error) { return probes.Target{}, nil })
-			m.apl.afterRunning, m.apl.afterDone = true, false
+			m.applyingScreen().afterRunning, m.applyingScreen().afterDone = true, false
 			if m = send(m, press("enter")); m.screen != screenApplied {
-				t.Fatalf("enter while the hook runs: screen %d, want the apply screen until it is done", m.screen)
+				t.Fatalf("enter while the hook runs: screen %s, want the apply screen until it is done", m.screen)
 			}
 			if s := flat(screenText(m)); !strings.Contains(s, "Now: reload the demo's nginx… then the app's connection values.") {
 				t.Errorf("while the hook runs the screen does not say what comes:\n%s", s)
 			}
 			if m = send(m, afterApplyMsg{err: tc.err}); m.screen != tc.want {
-				t.Errorf("once the hook ended (error %v): screen %d, want %d", tc.err, m.screen, tc.want)
+				t.Errorf("once the hook ended (error %v): screen %s, want %s", tc.err, m.screen, tc.want)
 			}
 		})
 	}
@@ -106,3 +106,39 @@ func fileExists(p string) bool {
 // flat is s with every run of spaces and newlines as one space: wrapped
 // sentences read whole.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestACertificateTheHookMadeIsNoLongerAskedFor: the review found no
+// certificate; the hook (the demo's certbot stand-in) made one; the next
+// steps no longer ask to get it.
+func TestACertificateTheHookMadeIsNoLongerAskedFor(t *testing.T) {
+	root := t.TempDir()
+	opt := prefilled()
+	opt.Layout = writer.Layout{Root: root}
+	d := *opt.Prefill
+	d.TLSCertificate, d.TLSCertificateKey = root+"/cert/fullchain.pem", root+"/cert/privkey.pem"
+	opt.Prefill = &d
+	opt.AfterApply = func(_ context.Context, d model.Deployment) (probes.Target, error) {
+		if err := os.MkdirAll(root+"/cert", 0o755); err != nil {
+			return probes.Target{}, err
+		}
+		for _, p := range []string{d.TLSCertificate, d.TLSCertificateKey} {
+			if err := os.WriteFile(p, []byte("made by the hook"), 0o600); err != nil {
+				return probes.Target{}, err
+			}
+		}
+		return probes.Target{}, nil
+	}
+	m := atReview(t, opt, 80, 24)
+	if !m.reviewScreen().msg.cert.Missing() {
+		t.Fatal("the review found a certificate before the hook made one")
+	}
+	nm, cmd := m.Update(press("enter"))
+	m = settle(nm.(Model), cmd)
+	m = send(m, press("enter"), press("enter"))
+	if m.screen != screenNextSteps {
+		t.Fatalf("screen %s, want the next steps", m.screen)
+	}
+	if s := flat(screenText(m)); strings.Contains(s, "Get the certificate") || strings.Contains(s, "certificate files missing") {
+		t.Fatalf("the next steps still ask for the certificate the hook made:\n%s", s)
+	}
+}

@@ -15,31 +15,6 @@ import (
 	"github.com/kumoup/kumoup/writer"
 )
 
-// screen is what the top-level model currently shows.
-type screen int
-
-const (
-	screenPreflight  screen = iota // host facts before the wizard
-	screenWizard                   // the answers, one huh form per page
-	screenPlanning                 // tokens generated, files rendered and compared
-	screenReview                   // every file and its masked diff
-	screenApplying                 // per-file progress
-	screenApplied                  // what was written, or what failed
-	screenConnection               // the app's connection values
-	screenNextSteps                // commands to run now
-	screenDashboard                // metrics and checks
-
-	screenApplyFailed // not a screen of its own: the keys of screenApplied after a failure
-
-	screenFirewall         // the firewall rules, what they do, the confirmation
-	screenFirewallDone     // not a screen of its own: the keys of screenFirewall once loaded or refused
-	screenNextStepsProxy   // not a screen of its own: the keys of screenNextSteps on the KumoProxy host
-	screenReviewNothing    // not a screen of its own: the keys of screenReview when every file is as rendered
-	screenReviewBlocked    // not a screen of its own: the keys of screenReview when writing is refused or impossible
-	screenDashboardMetrics // not a screen of its own: the keys of screenDashboard showing the metrics pane alone
-	screenReviewSave       // not a screen of its own: the keys of screenReview when writing is refused for lack of root and the answers can be saved
-)
-
 // Model is the top-level bubbletea model: it owns the shared state (size,
 // styles, keys, the deployment) and routes messages to the current screen.
 type Model struct {
@@ -47,20 +22,15 @@ type Model struct {
 
 	opt    Options
 	st     *Styles
-	keys   KeyMap
+	keys   *KeyMap
 	help   help.Model
 	width  int
 	height int
-	screen screen
 
-	pre  preflight
-	wiz  *wizard
-	rev  review
-	apl  applyView
-	conn connection
-	next nextSteps
-	dash *dashboard
-	fw   firewallView
+	// screen is the screen on show, screens every screen opened so far
+	// (a command's result reaches its screen after the operator moved on).
+	screen  screen
+	screens map[screen]Component
 
 	// host is the flow's host: the MTA host's wizard, or the KumoProxy
 	// host's (ScreenProxyWizard).
@@ -100,13 +70,14 @@ func NewModel(opt Options) Model {
 	h := help.New()
 	h.Styles = st.Help
 	m := Model{
-		ctx:    context.Background(),
-		opt:    opt,
-		st:     st,
-		keys:   DefaultKeyMap(),
-		help:   h,
-		width:  80,
-		height: 24,
+		ctx:     context.Background(),
+		opt:     opt,
+		st:      st,
+		keys:    DefaultKeyMap(),
+		help:    h,
+		width:   80,
+		height:  24,
+		screens: make(map[screen]Component),
 	}
 	if opt.Prefill != nil {
 		m.deployment = opt.Prefill.WithDefaults()
@@ -114,23 +85,17 @@ func NewModel(opt Options) Model {
 	m.host = writer.HostMTA
 	switch opt.Start {
 	case ScreenDashboard:
-		m.screen = screenDashboard
-		m.dash = newDashboard(m.dashboardConfig(), st)
+		m.open(screenDashboard, newDashboard(m.dashboardConfig(), st, m.keys))
 	case ScreenFirewall:
-		m.screen = screenFirewall
 		m.host = opt.FirewallHost
-		m.fw = newFirewallView(opt, m.deployment, m.host, screenFirewall, st)
+		m.open(screenFirewall, newFirewallView(opt, m.deployment, m.host, "", st, m.keys))
 		m.err = ErrNotLoaded
 	case ScreenProxyWizard:
 		m.host = writer.HostProxy
-		m.screen = screenPreflight
-		m.pre = newPreflight(opt)
-		m.pre.proxy = true
+		m.open(screenPreflight, newPreflight(opt, true, st, m.keys))
 	default:
-		m.screen = screenPreflight
-		m.pre = newPreflight(opt)
+		m.open(screenPreflight, newPreflight(opt, false, st, m.keys))
 	}
-	m.setSize(m.width, m.height)
 	return m
 }
 
@@ -139,7 +104,7 @@ func NewModel(opt Options) Model {
 func (m Model) Init() tea.Cmd {
 	switch m.screen {
 	case screenDashboard:
-		return tea.Batch(tea.RequestBackgroundColor, m.dash.Init(m.ctx))
+		return tea.Batch(tea.RequestBackgroundColor, m.dashboardScreen().Init(m.ctx))
 	case screenFirewall:
 		return tea.Batch(tea.RequestBackgroundColor, prepareFirewallCmd(m.ctx, m.opt, m.deployment, m.host))
 	default:
@@ -147,94 +112,67 @@ func (m Model) Init() tea.Cmd {
 	}
 }
 
-// Update routes msg to the current screen; commands' results are handled
-// wherever they arrive.
+// Update handles what every screen shares (size, interrupt, colors, quit,
+// help) and routes anything else to its screen: a routed message to the
+// screen that asked for it, any other to the screen on show.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.InterruptMsg:
-		return m.quit(true)
-	case answersSavedMsg:
-		return m.updateSaved(msg)
-	case afterApplyMsg:
-		// Options.AfterApply's result, wherever the operator is.
-		return m.updateAfterApply(msg)
+		return m, m.quit(true)
 	case tea.BackgroundColorMsg:
 		m.bg = &msg
 		if m.st.Color {
 			m.help.Styles = help.DefaultStyles(msg.IsDark())
 		}
-		if m.wiz != nil {
-			m.wiz.bg = m.bg
-			return m, m.wiz.Update(msg)
+		if w := m.wizardScreen(); w != nil {
+			w.bg = m.bg
+			return m, w.updateForm(msg)
 		}
 		return m, nil
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.keys.Quit) {
-			return m.quit(true)
+		if key.Matches(msg, m.keys.Global.Quit) {
+			return m, m.quit(true)
 		}
-		if m.screen != screenWizard && key.Matches(msg, m.keys.Help) {
+		if !m.typing() && key.Matches(msg, m.keys.Global.Help) {
 			// Screens without text input: ? toggles the full help.
 			m.help.ShowAll = !m.help.ShowAll
 			m.setSize(m.width, m.height)
 			return m, nil
 		}
 	}
-	// A command's result goes to the screen that asked for it, even if the
-	// operator has moved on meanwhile; anything else to the current screen.
 	s := m.screen
-	switch msg.(type) {
-	case hostFactsMsg:
-		s = screenPreflight
-	case applyProgressMsg, applyDoneMsg:
-		s = screenApplying
-	case remaskMsg:
-		s = screenConnection
-	case stepDoneMsg, certEventMsg, certDoneMsg:
-		s = screenNextSteps
-	case fwPreparedMsg, fwLoadedMsg:
-		s = screenFirewall
-	case scrapeMsg, scrapeTickMsg, checksMsg, checkTickMsg:
-		if m.dash == nil {
-			return m, nil
-		}
-		s = screenDashboard
+	if r, ok := msg.(routed); ok {
+		s = r.route()
 	}
-	switch s {
-	case screenPreflight:
-		return m.updatePreflight(msg)
-	case screenWizard:
-		return m.updateWizard(msg)
-	case screenPlanning:
-		return m.updatePlanning(msg)
-	case screenReview:
-		return m.updateReview(msg)
-	case screenApplying, screenApplied:
-		return m.updateApply(msg)
-	case screenConnection:
-		return m.updateConnection(msg)
-	case screenNextSteps:
-		return m.updateNextSteps(msg)
-	case screenDashboard:
-		return m.updateDashboard(msg)
-	case screenFirewall:
-		return m.updateFirewall(msg)
+	c := m.screens[s]
+	if c == nil {
+		return m, nil
 	}
-	return m, nil
+	cmd := c.Update(&m, msg)
+	return m, cmd
+}
+
+// typing reports whether the screen on show has a text field focused.
+func (m *Model) typing() bool {
+	t, ok := m.current().(typing)
+	return ok && t.typing()
 }
 
 // quit ends the program. Quitting before any file is written is an abort.
-func (m Model) quit(interrupt bool) (tea.Model, tea.Cmd) {
+func (m *Model) quit(interrupt bool) tea.Cmd {
 	if interrupt && !m.written && m.opt.Start != ScreenDashboard {
 		m.aborted = true
 	}
-	m.conn.hide()
-	return m, tea.Quit
+	if c := m.connectionScreen(); c != nil {
+		c.hide()
+	}
+	return tea.Quit
 }
 
-// goTo switches to screen s and resizes it.
+// goTo switches to screen s, already opened, and lays it out.
 func (m *Model) goTo(s screen) {
 	m.screen = s
 	m.help.ShowAll = false
@@ -257,96 +195,33 @@ func (m Model) bodySize() (int, int) {
 	return max(m.width, 20), max(m.height-m.headerHeight()-m.footerHeight(), 3)
 }
 
+// setSize lays out the screen on show (only that one: the review
+// re-renders every diff; goTo lays out the next one as it opens).
 func (m *Model) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.help.SetWidth(w)
-	bw, bh := m.bodySize()
-	// Only the screen on show is laid out (the review re-renders every
-	// diff): goTo lays out the next one as it opens.
-	switch m.screen {
-	case screenPreflight:
-		m.pre.SetSize(bw, bh)
-	case screenWizard:
-		if m.wiz != nil {
-			m.wiz.SetSize(bw, bh)
-		}
-	case screenReview:
-		m.rev.SetSize(bw, bh)
-	case screenApplying, screenApplied:
-		m.apl.SetSize(bw, bh)
-	case screenConnection:
-		m.conn.SetSize(bw, bh)
-	case screenNextSteps:
-		m.next.SetSize(bw, bh)
-	case screenFirewall:
-		m.fw.SetSize(bw, bh)
-	case screenDashboard:
-		if m.dash != nil {
-			m.dash.SetSize(bw, bh)
-		}
+	m.keys.showingAll(m.help.ShowAll)
+	if c := m.current(); c != nil {
+		c.SetSize(m.bodySize())
 	}
 }
+
+// relayout lays the screen on show out again after its state changed
+// what it shows below its scrolling part, or its help line.
+func (m *Model) relayout() { m.setSize(m.width, m.height) }
 
 func (m Model) helpView() string {
-	var km help.KeyMap
-	if m.screen == screenWizard && m.wiz != nil {
-		km = m.wiz.keyMap(m.keys)
-	} else {
-		km = m.keys.ShowingAll(m.help.ShowAll).For(m.helpScreen(), m.canRunSteps())
+	c := m.current()
+	if c == nil {
+		return m.help.View(keys([]key.Binding{m.keys.Global.Quit}))
 	}
-	return m.help.View(km)
-}
-
-// helpScreen is the screen whose keys the help line shows: the current
-// one, or the variant of it that its state calls for.
-func (m Model) helpScreen() screen {
-	s := m.screen
-	switch {
-	case s == screenApplied && m.apl.err != nil:
-		return screenApplyFailed
-	case s == screenNextSteps && m.host == writer.HostProxy:
-		return screenNextStepsProxy
-	case s == screenDashboard && m.dash != nil && !m.dash.checksVisible():
-		return screenDashboardMetrics
-	case s == screenReview && m.rev.offersSave():
-		return screenReviewSave
-	case s == screenReview && !m.rev.canWrite():
-		return screenReviewBlocked
-	case s == screenReview && m.rev.nothingToWrite():
-		return screenReviewNothing
-	case s == screenFirewall && !m.fw.ready() && !m.fw.loading && m.fw.prepared != nil:
-		return screenFirewallDone
-	}
-	return s
+	return m.help.View(c)
 }
 
 // title is the header's title and subtitle.
 func (m Model) title() (string, string) {
-	title := "Setup"
-	if m.host == writer.HostProxy {
-		title = "KumoProxy host setup"
-	}
-	switch m.screen {
-	case screenFirewall:
-		return "Firewall", m.fw.host.Title()
-	case screenPreflight:
-		return title, "preflight"
-	case screenWizard:
-		if m.wiz != nil {
-			return title, m.wiz.stepLabel()
-		}
-	case screenPlanning:
-		return title, "preparing the files"
-	case screenReview:
-		return title, "review"
-	case screenApplying, screenApplied:
-		return title, "writing the files"
-	case screenConnection:
-		return title, "connection values for the app"
-	case screenNextSteps:
-		return title, "next steps"
-	case screenDashboard:
-		return "Dashboard", m.deployment.Domain
+	if c := m.current(); c != nil {
+		return c.Title()
 	}
 	return "kumoup", ""
 }
@@ -356,25 +231,8 @@ func (m Model) title() (string, string) {
 func (m Model) View() tea.View {
 	bw, bh := m.bodySize()
 	var body string
-	switch m.screen {
-	case screenPreflight:
-		body = m.pre.View(m.st)
-	case screenWizard:
-		body = m.wiz.View()
-	case screenPlanning:
-		body = m.st.Muted.Render(m.planningText())
-	case screenReview:
-		body = m.rev.View(m.st)
-	case screenApplying, screenApplied:
-		body = m.apl.View(m.st)
-	case screenConnection:
-		body = m.conn.View(m.st)
-	case screenNextSteps:
-		body = m.next.View(m.st)
-	case screenDashboard:
-		body = m.dash.View()
-	case screenFirewall:
-		body = m.fw.View(m.st)
+	if c := m.current(); c != nil {
+		body = c.View()
 	}
 	title, sub := m.title()
 	header := m.st.Title.Render("kumoup · "+title) + "  " + m.st.Step.Render(sub)

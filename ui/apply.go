@@ -25,6 +25,16 @@ type applyDoneMsg struct {
 	err    error
 }
 
+func (applyProgressMsg) route() screen { return screenApplying }
+func (applyDoneMsg) route() screen     { return screenApplying }
+
+// The apply screen: per-file progress (applying), then the outcome
+// (applied). One component under both names.
+const (
+	screenApplying screen = "applying"
+	screenApplied  screen = "applied"
+)
+
 // startApply returns the channel the apply's progress arrives on and the
 // command that starts writing the plan: the writing runs in a goroutine the
 // command starts (never in Update), and its events are read one at a time
@@ -58,12 +68,12 @@ func waitApply(events <-chan tea.Msg) tea.Cmd {
 	}
 }
 
-// fileState is one row of the apply screen.
+// fileState is one row of the apply screen: the file, and what writing it
+// did (nil while it waits). The words are writer's (Outcome.Word,
+// Outcome.BackupNote), the same kumoup apply prints.
 type fileState struct {
-	path   string
-	status string // "", "written", "retired", "unchanged", "failed", "untouched"
-	backup string
-	err    error
+	path    string
+	outcome *writer.Outcome
 }
 
 // applyView shows per-file progress, then the outcome.
@@ -76,6 +86,8 @@ type applyView struct {
 	height int
 	host   writer.Host // HostProxy: enter shows the next steps, not the app's connection values
 	scroll scroller
+	st     *Styles
+	keys   *KeyMap
 
 	// Options.AfterApply, once every file is in place: what it does,
 	// whether it runs, and how it ended.
@@ -86,30 +98,53 @@ type applyView struct {
 	afterEnter   bool // enter was pressed while it ran: go on once it succeeds
 }
 
-func newApplyView(p *writer.Plan, host writer.Host) applyView {
-	v := applyView{host: host}
+func newApplyView(p *writer.Plan, host writer.Host, st *Styles, k *KeyMap) *applyView {
+	v := &applyView{host: host, st: st, keys: k}
 	for _, c := range p.Changes {
 		v.files = append(v.files, fileState{path: c.File.Path})
 	}
 	return v
 }
 
+// apl is the apply screen (nil until the files were written).
+func (m *Model) applyingScreen() *applyView { a, _ := m.screens[screenApplying].(*applyView); return a }
+
 func (a *applyView) SetSize(w, h int) { a.width, a.height = w, h }
 
+func (a *applyView) Title() (string, string) { return flowTitle(a.host), "writing the files" }
+
+func (a *applyView) ShortHelp() []key.Binding {
+	k := a.keys
+	switch {
+	case !a.done:
+		return []key.Binding{k.Global.Quit}
+	case a.err != nil:
+		return []key.Binding{k.Apply.Back, k.Scroll.Up, k.Scroll.Down, k.Global.QuitQ}
+	}
+	return []key.Binding{k.Apply.Continue, k.Scroll.Up, k.Scroll.Down, k.Global.QuitQ}
+}
+
+func (a *applyView) FullHelp() [][]key.Binding {
+	return [][]key.Binding{a.ShortHelp(), a.keys.Scroll.scrollKeys()}
+}
+
+// progress records one file done, as the apply reports it.
 func (a *applyView) progress(c writer.Change, err error) {
+	o := writer.Outcome{Change: c, Status: writer.Kept, Err: err}
+	switch {
+	case err != nil:
+		o.Status = writer.Failed
+	case c.Changed():
+		o.Status = writer.Written
+	}
+	a.record(o)
+}
+
+// record sets the outcome of the outcome's file.
+func (a *applyView) record(o writer.Outcome) {
 	for i := range a.files {
-		if a.files[i].path != c.File.Path {
-			continue
-		}
-		switch {
-		case err != nil:
-			a.files[i].status, a.files[i].err = "failed", err
-		case c.Action == writer.Retire:
-			a.files[i].status = "retired"
-		case c.Changed():
-			a.files[i].status = "written"
-		default:
-			a.files[i].status = "unchanged"
+		if a.files[i].path == o.Change.File.Path {
+			a.files[i].outcome = &o
 		}
 	}
 }
@@ -120,38 +155,20 @@ func (a *applyView) finish(r *writer.Report, err error) {
 		return
 	}
 	for _, o := range r.Outcomes {
-		for i := range a.files {
-			if a.files[i].path != o.Change.File.Path {
-				continue
-			}
-			a.files[i].backup = o.Backup
-			switch o.Status {
-			case writer.Written:
-				a.files[i].status = "written"
-				if o.Change.Action == writer.Retire {
-					a.files[i].status = "retired"
-				}
-			case writer.Kept:
-				a.files[i].status = "unchanged"
-			case writer.Failed:
-				a.files[i].status, a.files[i].err = "failed", o.Err
-			case writer.NotAttempted:
-				a.files[i].status = "untouched"
-			}
-		}
+		a.record(o)
 	}
 }
 
-func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (a *applyView) Update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case applyProgressMsg:
-		m.apl.progress(msg.change, msg.err)
+		a.progress(msg.change, msg.err)
 		if msg.err == nil && msg.change.Changed() {
 			m.written = true
 		}
-		return m, waitApply(m.apl.events)
+		return waitApply(a.events)
 	case applyDoneMsg:
-		m.apl.finish(msg.report, msg.err)
+		a.finish(msg.report, msg.err)
 		if msg.report != nil && msg.report.Changed() > 0 {
 			m.written = true
 		}
@@ -162,55 +179,55 @@ func (m Model) updateApply(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		if msg.err == nil && m.opt.AfterApply != nil {
-			m.apl.after, m.apl.afterRunning = m.opt.afterApplyLabel(), true
-			cmd = afterApplyCmd(m.ctx, m.opt.AfterApply, m.deployment)
+			a.after, a.afterRunning = m.opt.afterApplyLabel(), true
+			cmd = afterApplyCmd(m.ctx, m.opt.AfterApply, m.deployment, m.opt.Layout)
 		}
 		m.goTo(screenApplied)
-		return m, cmd
+		return cmd
+	case afterApplyMsg:
+		return a.afterApply(m, msg)
 	case tea.KeyPressMsg:
 		if m.screen != screenApplied {
-			return m, nil
+			return nil
 		}
+		k := a.keys.Apply
 		switch {
-		case key.Matches(msg, m.keys.QuitQ):
+		case key.Matches(msg, a.keys.Global.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.Continue) && m.apl.err == nil && m.apl.afterRunning:
-			m.apl.afterEnter = true
-		case key.Matches(msg, m.keys.Continue) && m.apl.err == nil:
-			return m.afterFiles(), nil
-		case key.Matches(msg, m.keys.Back) && m.apl.err != nil:
+		case key.Matches(msg, k.Continue) && a.err == nil && a.afterRunning:
+			a.afterEnter = true
+		case key.Matches(msg, k.Continue) && a.err == nil:
+			m.afterFiles()
+		case key.Matches(msg, k.Back) && a.err != nil:
 			return m.startWizard()
 		default:
-			m.apl.refresh(m.st)
-			m.apl.scroll.Update(msg, m.keys)
+			a.refresh()
+			a.scroll.Update(msg, a.keys.Scroll)
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // fileLines is one line per file (more when a path wraps), and where its
 // previous version went.
-func (a applyView) fileLines(st *Styles) []string {
+func (a *applyView) fileLines() []string {
+	st := a.st
 	var out []string
 	for _, f := range a.files {
 		var glyph string
-		switch f.status {
-		case "written":
-			glyph = st.Pass.Render(glyphPass + " written  ")
-		case "retired":
-			glyph = st.Pass.Render(glyphPass + " retired  ")
-		case "unchanged":
-			glyph = st.Skip.Render(glyphPass + " unchanged")
-		case "failed":
-			glyph = st.Fail.Render(glyphFail + " FAILED   ")
-		case "untouched":
-			glyph = st.Skip.Render(glyphSkip + " untouched")
+		switch o := f.outcome; {
+		case o == nil && a.done:
+			glyph = st.Skip.Render(glyphSkip + " " + fmt.Sprintf("%-9s", writer.Outcome{Status: writer.NotAttempted}.Word()))
+		case o == nil:
+			glyph = st.Muted.Render(glyphPending + " waiting  ")
+		case o.Status == writer.Written:
+			glyph = st.Pass.Render(glyphPass + " " + fmt.Sprintf("%-9s", o.Word()))
+		case o.Status == writer.Kept:
+			glyph = st.Skip.Render(glyphPass + " " + fmt.Sprintf("%-9s", o.Word()))
+		case o.Status == writer.Failed:
+			glyph = st.Fail.Render(glyphFail + " " + fmt.Sprintf("%-9s", o.Word()))
 		default:
-			if a.done {
-				glyph = st.Skip.Render(glyphSkip + " untouched")
-			} else {
-				glyph = st.Muted.Render(glyphPending + " waiting  ")
-			}
+			glyph = st.Skip.Render(glyphSkip + " " + fmt.Sprintf("%-9s", o.Word()))
 		}
 		for i, l := range wrapPath(f.path, a.width-12) {
 			if i == 0 {
@@ -219,13 +236,11 @@ func (a applyView) fileLines(st *Styles) []string {
 				out = append(out, "            "+l)
 			}
 		}
-		if f.backup != "" {
-			what := "previous version kept as "
-			if f.status == "retired" {
-				what = "moved aside as "
-			}
-			for _, l := range wrapPath(what+f.backup, a.width-12) {
-				out = append(out, st.Muted.Render("            "+l))
+		if f.outcome != nil {
+			if n := f.outcome.BackupNote(); n != "" {
+				for _, l := range wrapPath(n, a.width-12) {
+					out = append(out, st.Muted.Render("            "+l))
+				}
 			}
 		}
 	}
@@ -233,7 +248,8 @@ func (a applyView) fileLines(st *Styles) []string {
 }
 
 // outcome is what happened, once done, and what enter does.
-func (a applyView) outcome(st *Styles) string {
+func (a *applyView) outcome() string {
+	st := a.st
 	var b strings.Builder
 	switch {
 	case !a.done:
@@ -271,13 +287,13 @@ func (a applyView) outcome(st *Styles) string {
 
 // refresh lays the file lines into the scroller above the outcome, which
 // always stays on screen.
-func (a *applyView) refresh(st *Styles) {
-	a.scroll.SetHeight(a.height - 1 - lipgloss.Height(a.outcome(st)))
-	a.scroll.SetLines(a.fileLines(st))
+func (a *applyView) refresh() {
+	a.scroll.SetHeight(a.height - 1 - lipgloss.Height(a.outcome()))
+	a.scroll.SetLines(a.fileLines())
 }
 
 // View renders the files (scrolling when they do not fit) and the outcome.
-func (a applyView) View(st *Styles) string {
-	a.refresh(st)
-	return a.scroll.View(st) + "\n\n" + a.outcome(st)
+func (a *applyView) View() string {
+	a.refresh()
+	return a.scroll.View(a.st) + "\n\n" + a.outcome()
 }

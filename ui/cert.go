@@ -222,41 +222,47 @@ func (m Model) certConfig() acme.Config {
 
 // startStep starts next step i: the certificate run, or its command.
 func (m *Model) startStep(i int) tea.Cmd {
-	if !m.next.steps[i].cert {
-		return runStepCmd(m.ctx, i, m.next.steps[i].argv)
+	n := m.nextStepsScreen()
+	if !n.steps[i].cert {
+		return runStepCmd(m.ctx, i, n.steps[i].argv)
 	}
-	nat := m.next.cert.cfg.BehindNAT
-	m.next.cert = newCertRun(m.certConfig())
-	m.next.cert.cfg.BehindNAT = nat
-	m.next.cert.SetSize(m.next.width-3, 0)
-	return m.next.cert.Start(m.ctx)
+	nat := n.cert.cfg.BehindNAT
+	n.cert = newCertRun(m.certConfig())
+	n.cert.cfg.BehindNAT = nat
+	n.cert.SetSize(n.width-3, 0)
+	return n.cert.Start(m.ctx)
 }
 
 // retryBehindNAT runs the certificate step again, the operator having
 // confirmed that the name's address forwards to this host.
-func (m Model) retryBehindNAT() (tea.Model, tea.Cmd) {
-	i := slices.IndexFunc(m.next.steps, func(s step) bool { return s.cert })
+func (m *Model) retryBehindNAT() tea.Cmd {
+	n := m.nextStepsScreen()
+	i := slices.IndexFunc(n.steps, func(s step) bool { return s.cert })
 	if i < 0 {
-		return m, nil
+		return nil
 	}
-	m.next.cert.cfg.BehindNAT = true
-	m.next.steps[i].state = "running"
+	n.cert.cfg.BehindNAT = true
+	n.steps[i].state = "running"
 	cmd := m.startStep(i)
-	m.next.refresh()
-	return m, cmd
+	n.refresh()
+	return cmd
 }
 
 // updateCert passes the run's messages to it; its end ends the step, as
 // a command's does.
-func (m Model) updateCert(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) updateCert(msg tea.Msg) tea.Cmd {
+	n := m.nextStepsScreen()
 	var cmd tea.Cmd
-	m.next.cert, cmd = m.next.cert.Update(msg)
-	m.next.refresh()
+	n.cert, cmd = n.cert.Update(msg)
+	n.refresh()
 	if done, ok := msg.(certDoneMsg); ok {
-		i := slices.IndexFunc(m.next.steps, func(s step) bool { return s.cert })
+		i := slices.IndexFunc(n.steps, func(s step) bool { return s.cert })
 		if i >= 0 {
-			return m.updateNextSteps(stepDoneMsg{i: i, output: m.next.cert.Summary(), err: done.err})
+			return n.Update(m, stepDoneMsg{i: i, output: n.cert.Summary(), err: done.err})
 		}
 	}
-	return m, cmd
+	return cmd
 }
+
+func (certEventMsg) route() screen { return screenNextSteps }
+func (certDoneMsg) route() screen  { return screenNextSteps }

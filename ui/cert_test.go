@@ -70,7 +70,7 @@ func runSteps(t *testing.T, m Model) ([]string, Model) {
 		}
 		nm, next := m.Update(msg)
 		m = nm.(Model)
-		if m.next.cert.running {
+		if m.nextStepsScreen().cert.running {
 			seen = append(seen, screenText(m))
 		}
 		queue = append(queue, next)
@@ -94,17 +94,17 @@ func TestCertStepObtainsTheCertificateStreamingCertbotsProgress(t *testing.T) {
 	if !streamed {
 		t.Errorf("certbot's output was not shown while it ran (%d screens)", len(seen))
 	}
-	s := ansi.Strip(strings.Join(m.next.cert.Lines(m.st), "\n"))
-	if m.next.cert.res.Certificate != site.Deployment.TLSCertificate {
-		t.Errorf("obtained %q, want %q", m.next.cert.res.Certificate, site.Deployment.TLSCertificate)
+	s := ansi.Strip(strings.Join(m.nextStepsScreen().cert.Lines(m.st), "\n"))
+	if m.nextStepsScreen().cert.res.Certificate != site.Deployment.TLSCertificate {
+		t.Errorf("obtained %q, want %q", m.nextStepsScreen().cert.res.Certificate, site.Deployment.TLSCertificate)
 	}
 	for _, want := range []string{glyphPass + " obtain the certificate (certbot)", glyphPass + " write the full site and reload nginx", "Certificate obtained:", "registered without an e-mail address"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the certificate step lacks %q:\n%s", want, s)
 		}
 	}
-	if m.next.steps[0].state != "ok" || m.next.steps[1].state != "ok" {
-		t.Errorf("steps %q, %q: want the certificate step done and the next one run", m.next.steps[0].state, m.next.steps[1].state)
+	if m.nextStepsScreen().steps[0].state != "ok" || m.nextStepsScreen().steps[1].state != "ok" {
+		t.Errorf("steps %q, %q: want the certificate step done and the next one run", m.nextStepsScreen().steps[0].state, m.nextStepsScreen().steps[1].state)
 	}
 	if len(writer.CertificateMissing(site.Deployment)) != 0 {
 		t.Error("no certificate on disk")
@@ -117,14 +117,14 @@ func TestCertStepFailureSaysTheCauseAndStopsTheSteps(t *testing.T) {
 		step{title: "after the certificate", argv: []string{"sh", "-c", "echo next ran"}}))
 	m.opt.certConfig = withHost
 	_, m = runSteps(t, m)
-	text := ansi.Strip(strings.Join(m.next.cert.Lines(m.st), "\n"))
+	text := ansi.Strip(strings.Join(m.nextStepsScreen().cert.Lines(m.st), "\n"))
 	for _, want := range []string{"Not obtained:", "192.0.2.44", "Fix:", "--behind-nat", "stays HTTP only"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the failed step lacks %q:\n%s", want, text)
 		}
 	}
-	if m.next.steps[0].state != "failed" || m.next.steps[1].state != "" {
-		t.Errorf("steps %q, %q: want the certificate step failed and the next not run", m.next.steps[0].state, m.next.steps[1].state)
+	if m.nextStepsScreen().steps[0].state != "failed" || m.nextStepsScreen().steps[1].state != "" {
+		t.Errorf("steps %q, %q: want the certificate step failed and the next not run", m.nextStepsScreen().steps[0].state, m.nextStepsScreen().steps[1].state)
 	}
 	if !strings.Contains(screenText(m), "1. Obtain the certificate") || !strings.Contains(text, "n: this host is behind NAT") {
 		t.Errorf("screen:\n%s\n%s", screenText(m), text)
@@ -134,11 +134,11 @@ func TestCertStepFailureSaysTheCauseAndStopsTheSteps(t *testing.T) {
 	// address check, and it goes through (the NAT forwards to this host).
 	nm, cmd := m.Update(press("n"))
 	m = nm.(Model)
-	if !m.next.cert.cfg.BehindNAT || m.next.steps[0].state != "running" {
-		t.Fatalf("n did not start the step again behind NAT: %+v", m.next.steps[0])
+	if !m.nextStepsScreen().cert.cfg.BehindNAT || m.nextStepsScreen().steps[0].state != "running" {
+		t.Fatalf("n did not start the step again behind NAT: %+v", m.nextStepsScreen().steps[0])
 	}
 	m = settle(m, cmd)
-	if m.next.steps[0].state != "ok" || m.next.steps[1].state != "ok" || len(writer.CertificateMissing(site.Deployment)) != 0 {
-		t.Errorf("behind NAT: steps %q, %q; %s", m.next.steps[0].state, m.next.steps[1].state, ansi.Strip(strings.Join(m.next.cert.Lines(m.st), "\n")))
+	if m.nextStepsScreen().steps[0].state != "ok" || m.nextStepsScreen().steps[1].state != "ok" || len(writer.CertificateMissing(site.Deployment)) != 0 {
+		t.Errorf("behind NAT: steps %q, %q; %s", m.nextStepsScreen().steps[0].state, m.nextStepsScreen().steps[1].state, ansi.Strip(strings.Join(m.nextStepsScreen().cert.Lines(m.st), "\n")))
 	}
 }

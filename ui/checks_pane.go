@@ -2,28 +2,57 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kumoup/kumoup/probes"
 )
 
-// checksPane lists every check with its status; the selected one's detail
-// and remedy are shown below the list. A check whose status changed since
-// the previous run is marked.
+// checksPane lists every check with its status, failing checks first,
+// then warnings, then the rest in the catalogue's order; the selected
+// one's detail and remedy are shown below the list, scrolling when they do
+// not fit. A check whose status changed since the previous run is marked.
 type checksPane struct {
 	results  []probes.Result
 	changed  map[string]bool
 	selected int
 	offset   int
+	detailAt int // the first detail line shown
+	detailN  int // detail lines, as last rendered
+	detailH  int // detail lines that fit, as last rendered
 	lastRun  time.Time
 	runs     int
 	running  bool
 	total    int
 }
 
+// worstFirst orders results failing first, then warnings, keeping the
+// catalogue's order within each status: the glance shows what is wrong
+// without a key press.
+func worstFirst(results []probes.Result) []probes.Result {
+	rank := func(s probes.Status) int {
+		switch s {
+		case probes.StatusFail:
+			return 0
+		case probes.StatusWarn:
+			return 1
+		}
+		return 2
+	}
+	out := slices.Clone(results)
+	slices.SortStableFunc(out, func(a, b probes.Result) int { return rank(a.Status) - rank(b.Status) })
+	return out
+}
+
 func (p *checksPane) record(results []probes.Result, at time.Time) {
-	results = probes.RootCausesFirst(results)
+	// Root causes first (the failures that block other checks), then the
+	// other failures and warnings: the glance shows what is wrong first.
+	results = worstFirst(probes.RootCausesFirst(results))
+	if p.runs == 0 {
+		// The first run selects the first check, the worst one.
+		p.selected, p.detailAt = 0, 0
+	}
 	prev := make(map[string]probes.Status, len(p.results))
 	for _, r := range p.results {
 		prev[r.ID] = r.Status
@@ -51,6 +80,14 @@ func (p *checksPane) move(delta int) {
 		return
 	}
 	p.selected = (p.selected + delta + len(p.results)) % len(p.results)
+	p.detailAt = 0
+}
+
+// scrollDetail scrolls the selected check's detail by a page (delta 1
+// down, -1 up).
+func (p *checksPane) scrollDetail(delta int) {
+	page := max(p.detailH-1, 1)
+	p.detailAt = max(0, min(p.detailAt+delta*page, max(p.detailN-p.detailH, 0)))
 }
 
 func (p checksPane) badge(st *Styles) string {
@@ -105,8 +142,7 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 
 	// The detail of the selected check takes what it needs (up to a
 	// third of the pane); the list gets the rest.
-	detail := p.detail(st, w)
-	detail = detail[:min(len(detail), max(h/3, 3))]
+	detail := p.detailWindow(st, w, max(h/3, 3))
 	listH := max(h-1-len(detail)-1, 1)
 	if p.selected < p.offset {
 		p.offset = p.selected
@@ -121,11 +157,11 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 		if p.changed[r.ID] {
 			mark = st.Changed.Render(glyphChanged)
 		}
-		text := truncate(r.Title, max(w-4, 1))
+		text, sel := truncate(r.Title, max(w-4, 1)), " "
 		if i == p.selected {
-			text = st.Selected.Render(text)
+			text, sel = st.Selected.Render(text), st.SelectedMark
 		}
-		lines = append(lines, statusGlyph(st, r.Status)+mark+" "+text)
+		lines = append(lines, statusGlyph(st, r.Status)+mark+sel+text)
 	}
 	for len(lines) < 1+listH {
 		lines = append(lines, "")
@@ -133,6 +169,24 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 	lines = append(lines, st.Muted.Render(strings.Repeat("─", w)))
 	lines = append(lines, detail...)
 	return strings.Join(lines, "\n")
+}
+
+// detailWindow is the part of the selected check's detail that fits in h
+// lines from detailAt, its last line saying what is left when it does not
+// all fit.
+func (p *checksPane) detailWindow(st *Styles, w, h int) []string {
+	all := p.detail(st, w)
+	p.detailN, p.detailH = len(all), h
+	if len(all) <= h {
+		p.detailAt = 0
+		return all
+	}
+	p.detailH = h - 1 // the last line says where the rest is
+	p.detailAt = max(0, min(p.detailAt, len(all)-p.detailH))
+	end := min(p.detailAt+p.detailH, len(all))
+	out := slices.Clone(all[p.detailAt:end])
+	mark := fmt.Sprintf("── %d-%d of %d lines · pgup/pgdn ──", p.detailAt+1, end, len(all))
+	return append(out, st.Muted.Render(truncate(mark, w)))
 }
 
 // detail is the selected check's ID, status, detail and remedy, wrapped.

@@ -20,6 +20,11 @@ const RevealFor = 10 * time.Second
 // remaskMsg hides the secrets revealed by reveal number seq.
 type remaskMsg struct{ seq int }
 
+func (remaskMsg) route() screen { return screenConnection }
+
+// screenConnection is the app's connection values.
+const screenConnection screen = "connection"
+
 // secretRow is one secret of the connection table.
 type secretRow struct {
 	label, value, purpose string
@@ -39,6 +44,8 @@ type connection struct {
 	status   string
 	width    int
 	height   int
+	st       *Styles
+	keys     *KeyMap
 }
 
 // The labels of writer.AppConnection's two secrets: those rows are
@@ -48,8 +55,10 @@ const (
 	labelWebhookSecret = "Webhook secret"
 )
 
-func newConnection(d model.Deployment, l writer.Layout) connection {
-	return connection{
+func newConnection(d model.Deployment, l writer.Layout, st *Styles, k *KeyMap) *connection {
+	return &connection{
+		st:     st,
+		keys:   k,
 		d:      d,
 		layout: l,
 		secrets: []secretRow{
@@ -60,12 +69,30 @@ func newConnection(d model.Deployment, l writer.Layout) connection {
 	}
 }
 
+// conn is the connection values screen (nil until it opened).
+func (m *Model) connectionScreen() *connection {
+	c, _ := m.screens[screenConnection].(*connection)
+	return c
+}
+
 func (c *connection) SetSize(w, h int) { c.width, c.height = w, h }
 
 func (c *connection) hide() { c.revealed = -1 }
 
-func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
-	c := &m.conn
+func (c *connection) Title() (string, string) { return "Setup", "connection values for the app" }
+
+func (c *connection) ShortHelp() []key.Binding {
+	k := c.keys
+	return []key.Binding{k.Connection.Reveal, k.Connection.Copy, k.Connection.Continue, k.Global.Help, k.Global.QuitQ}
+}
+
+func (c *connection) FullHelp() [][]key.Binding {
+	k := c.keys.Connection
+	return [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy}, {k.Continue, k.Back, c.keys.Global.QuitQ}}
+}
+
+func (c *connection) Update(m *Model, msg tea.Msg) tea.Cmd {
+	k := c.keys.Connection
 	switch msg := msg.(type) {
 	case remaskMsg:
 		if msg.seq == c.seq {
@@ -74,30 +101,29 @@ func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case tea.KeyPressMsg:
 		switch {
-		case key.Matches(msg, m.keys.QuitQ):
+		case key.Matches(msg, c.keys.Global.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.Up):
+		case key.Matches(msg, k.Up):
 			c.selected = (c.selected + len(c.secrets) - 1) % len(c.secrets)
-		case key.Matches(msg, m.keys.Down):
+		case key.Matches(msg, k.Down):
 			c.selected = (c.selected + 1) % len(c.secrets)
-		case key.Matches(msg, m.keys.Reveal):
+		case key.Matches(msg, k.Reveal):
 			c.seq++
 			c.revealed = c.selected
 			c.status = c.secrets[c.selected].label + " shown for 10 s"
 			seq := c.seq
-			return m, tea.Tick(RevealFor, func(time.Time) tea.Msg { return remaskMsg{seq: seq} })
-		case key.Matches(msg, m.keys.Copy):
+			return tea.Tick(RevealFor, func(time.Time) tea.Msg { return remaskMsg{seq: seq} })
+		case key.Matches(msg, k.Copy):
 			s := c.secrets[c.selected]
 			c.status = s.label + " sent to your terminal's clipboard (OSC 52; the terminal must allow it)"
-			return m, tea.SetClipboard(s.value)
-		case key.Matches(msg, m.keys.Continue):
+			return tea.SetClipboard(s.value)
+		case key.Matches(msg, k.Continue):
 			c.hide()
-			m.next = newNextSteps(m.opt, m.host, m.rev.msg.cert, m.canRunSteps(), m.st)
-			m.goTo(screenNextSteps)
-		case key.Matches(msg, m.keys.Back):
+			m.openNextSteps()
+		case key.Matches(msg, k.Back):
 			c.hide()
 			c.status = ""
-			if m.apl.done {
+			if a := m.applyingScreen(); a != nil && a.done {
 				m.goTo(screenApplied)
 			} else {
 				// Nothing was written: back to the review that led here.
@@ -105,14 +131,15 @@ func (m Model) updateConnection(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // View renders what `kumoup apply` prints for the app
 // (writer.AppConnection, in its order and words), the secrets selectable:
 // masked with their fingerprint and where they are on disk, or the one
 // revealed.
-func (c connection) View(st *Styles) string {
+func (c *connection) View() string {
+	st := c.st
 	var rows []string
 	label := func(s string) string { return st.Label.Render(padRight(s, 16)) }
 	for _, set := range writer.AppConnection(c.d, c.layout) {
@@ -122,7 +149,7 @@ func (c connection) View(st *Styles) string {
 		if i >= 0 {
 			style = st.Muted
 			if i == c.selected {
-				marker = st.Selected.Render(">") + " "
+				marker = st.Selected.Render(">") + " " // a mark in text: it reads without color
 			}
 			if i == c.revealed {
 				value, style = c.secrets[i].value, st.Secret

@@ -22,7 +22,7 @@ func TestRevealedSecretIsMaskedAgainByItsOwnTick(t *testing.T) {
 	if cmd == nil || !strings.Contains(screenText(m), testInjectionToken) {
 		t.Fatal("v did not reveal the secret and arm a re-mask tick")
 	}
-	first := m.conn.seq
+	first := m.connectionScreen().seq
 	m = send(m, press("down"), press("v")) // a second reveal re-arms the timer
 	if !strings.Contains(screenText(m), testWebhookToken) {
 		t.Fatal("second reveal did not show the webhook secret")
@@ -31,7 +31,7 @@ func TestRevealedSecretIsMaskedAgainByItsOwnTick(t *testing.T) {
 	if !strings.Contains(screenText(m), testWebhookToken) {
 		t.Fatal("the first reveal's tick masked the second reveal early")
 	}
-	m = send(m, remaskMsg{seq: m.conn.seq})
+	m = send(m, remaskMsg{seq: m.connectionScreen().seq})
 	if s := screenText(m); strings.Contains(s, testWebhookToken) || strings.Contains(s, testInjectionToken) {
 		t.Fatal("the re-mask tick left a secret on screen")
 	}
@@ -108,7 +108,7 @@ func TestConnectionValuesShowEverythingKumoupApplyPrintsWithTheSecretsMasked(t *
 		}
 	}
 	// The rows the UI reveals and copies are kumoup apply's secrets.
-	for _, sec := range m.conn.secrets {
+	for _, sec := range m.connectionScreen().secrets {
 		if !slices.ContainsFunc(settings, func(set writer.Setting) bool { return set.Label == sec.label }) {
 			t.Errorf("secret row %q is not a label of writer.AppConnection", sec.label)
 		}
@@ -123,8 +123,7 @@ func TestConnectionValuesWithLongPathsKeepEveryRowAndTheWayOnAt80x24(t *testing.
 	opt.Demo = true // its banner takes a line
 	opt.Layout = writer.Layout{Root: "/tmp/TestDemoWalkthroughAt80x241412368216/001/kumoup-demo-2777929650/host"}
 	m := atReview(t, opt, 80, 24)
-	m.conn = newConnection(m.deployment, m.opt.Layout)
-	m.goTo(screenConnection)
+	m.open(screenConnection, newConnection(m.deployment, m.opt.Layout, m.st, m.keys))
 	m = send(m, press("c")) // the OSC 52 note takes two more lines
 	s := screenText(m)
 	if lines := strings.Split(s, "\n"); len(lines) != 24 {

@@ -86,12 +86,22 @@ type (
 	checkTickMsg struct{ seq int }
 )
 
+func (scrapeMsg) route() screen     { return screenDashboard }
+func (scrapeTickMsg) route() screen { return screenDashboard }
+func (checksMsg) route() screen     { return screenDashboard }
+func (checkTickMsg) route() screen  { return screenDashboard }
+
+// screenDashboard is the live dashboard: metrics and checks.
+const screenDashboard screen = "dashboard"
+
 // dashboard is the live view: a metrics pane and a checks pane.
 type dashboard struct {
 	cfg     dashConfig
 	st      *Styles
+	keys    *KeyMap
 	scraper *metrics.Scraper // nil: it could not be built
-	sumz    *metrics.Summarizer
+	// summarizer keeps the rates' and sparklines' history between scrapes.
+	summarizer *metrics.Summarizer
 
 	metrics metricsPane
 	checks  checksPane
@@ -103,8 +113,8 @@ type dashboard struct {
 	height   int
 }
 
-func newDashboard(cfg dashConfig, st *Styles) *dashboard {
-	d := &dashboard{cfg: cfg, st: st, sumz: metrics.NewSummarizer(), focus: 1}
+func newDashboard(cfg dashConfig, st *Styles, k *KeyMap) *dashboard {
+	d := &dashboard{cfg: cfg, st: st, keys: k, summarizer: metrics.NewSummarizer(), focus: 1}
 	d.metrics.url, d.metrics.withheld = cfg.scrape.URL, cfg.withheld
 	d.metrics.base, d.metrics.every = cfg.scrapeEvery, cfg.scrapeEvery
 	d.metrics.rd = redact.New(cfg.scrape.Token, cfg.target.Deployment.InjectionToken, cfg.target.Deployment.WebhookToken)
@@ -131,7 +141,7 @@ func (d *dashboard) scrapeCmd(ctx context.Context) tea.Cmd {
 	if d.scraper == nil {
 		return nil
 	}
-	s, z, now := d.scraper, d.sumz, d.cfg.now
+	s, z, now := d.scraper, d.summarizer, d.cfg.now
 	return func() tea.Msg {
 		start := time.Now()
 		sum, err := s.Refresh(ctx, z)
@@ -147,20 +157,49 @@ func (d *dashboard) checksCmd(ctx context.Context) tea.Cmd {
 	}
 }
 
+// dash is the dashboard (nil until it opened).
+func (m *Model) dashboardScreen() *dashboard {
+	d, _ := m.screens[screenDashboard].(*dashboard)
+	return d
+}
+
 func (d *dashboard) SetSize(w, h int) {
 	d.width, d.height = w, h
 }
 
-func (m Model) openDashboard() (tea.Model, tea.Cmd) {
-	m.dash = newDashboard(m.dashboardConfig(), m.st)
-	m.goTo(screenDashboard)
-	return m, m.dash.Init(m.ctx)
+func (d *dashboard) Title() (string, string) { return "Dashboard", d.cfg.target.Deployment.Domain }
+
+// ShortHelp: the arrows and the detail's scrolling only while the checks
+// pane has the focus.
+func (d *dashboard) ShortHelp() []key.Binding {
+	k := d.keys
+	if d.focus != 1 {
+		return []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.Rerun, k.Global.Help, k.Global.QuitQ}
+	}
+	r := k.Dashboard.Rerun
+	r.SetHelp("r", "re-run")
+	return []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.SelectHint, k.Dashboard.DetailScroll, r, k.Global.Help, k.Global.QuitQ}
 }
 
-func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
-	d := m.dash
-	if mm, cmd, ok := m.routeRotation(msg); ok {
-		return mm, cmd
+func (d *dashboard) FullHelp() [][]key.Binding {
+	k := d.keys
+	if d.focus != 1 {
+		return [][]key.Binding{{k.Dashboard.SwitchPane}, {k.Dashboard.Rerun, k.Dashboard.Rotate, k.Global.Help, k.Global.QuitQ}}
+	}
+	return [][]key.Binding{{k.Dashboard.SwitchPane, k.Dashboard.Up, k.Dashboard.Down}, {k.Dashboard.DetailUp, k.Dashboard.DetailDown}, {k.Dashboard.Rerun, k.Dashboard.Rotate, k.Global.Help, k.Global.QuitQ}}
+}
+
+// openDashboard watches the deployment just written.
+func (m *Model) openDashboard() tea.Cmd {
+	d := newDashboard(m.dashboardConfig(), m.st, m.keys)
+	m.open(screenDashboard, d)
+	return d.Init(m.ctx)
+}
+
+func (d *dashboard) Update(m *Model, msg tea.Msg) tea.Cmd {
+	k := d.keys.Dashboard
+	if cmd, ok := d.routeRotation(m, msg); ok {
+		return cmd
 	}
 	switch msg := msg.(type) {
 	case scrapeMsg:
@@ -174,44 +213,47 @@ func (m Model) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
 				d.scraper.Stretch(d.metrics.every)
 			}
 		}
-		return m, tea.Tick(max(d.metrics.every, d.cfg.scrapeEvery), func(time.Time) tea.Msg { return scrapeTickMsg{} })
+		return tea.Tick(max(d.metrics.every, d.cfg.scrapeEvery), func(time.Time) tea.Msg { return scrapeTickMsg{} })
 	case scrapeTickMsg:
-		return m, d.scrapeCmd(m.ctx)
+		return d.scrapeCmd(m.ctx)
 	case checksMsg:
 		d.checks.record(msg.results, msg.at)
 		d.checkSeq++
 		seq := d.checkSeq
-		return m, tea.Tick(d.cfg.checkEvery, func(time.Time) tea.Msg { return checkTickMsg{seq: seq} })
+		return tea.Tick(d.cfg.checkEvery, func(time.Time) tea.Msg { return checkTickMsg{seq: seq} })
 	case checkTickMsg:
 		if msg.seq != d.checkSeq || d.checks.running {
-			return m, nil
+			return nil
 		}
 		d.checks.running = true
-		return m, d.checksCmd(m.ctx)
+		return d.checksCmd(m.ctx)
 	case tea.KeyPressMsg:
 		switch {
-		case key.Matches(msg, m.keys.QuitQ):
+		case key.Matches(msg, d.keys.Global.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.SwitchPane):
+		case key.Matches(msg, k.SwitchPane):
 			d.focus = 1 - d.focus
-		case key.Matches(msg, m.keys.Rerun):
+			m.relayout() // the help line follows the focus
+		case key.Matches(msg, k.Rerun):
 			if !d.checks.running {
 				d.checks.running = true
 				d.checkSeq++ // the pending tick is superseded
-				return m, d.checksCmd(m.ctx)
+				return d.checksCmd(m.ctx)
 			}
-		case key.Matches(msg, m.keys.Up) && d.checksVisible():
+		// The keys go to the focused pane only: side by side, the
+		// metrics pane focused, the arrows do not move the checks.
+		case key.Matches(msg, k.Up) && d.focus == 1:
 			d.checks.move(-1)
-		case key.Matches(msg, m.keys.Down) && d.checksVisible():
+		case key.Matches(msg, k.Down) && d.focus == 1:
 			d.checks.move(1)
+		case key.Matches(msg, k.DetailUp) && d.focus == 1:
+			d.checks.scrollDetail(-1)
+		case key.Matches(msg, k.DetailDown) && d.focus == 1:
+			d.checks.scrollDetail(1)
 		}
 	}
-	return m, nil
+	return nil
 }
-
-// checksVisible reports whether the checks pane is on screen (side by
-// side, or focused under the tab bar): the arrows then select a check.
-func (d *dashboard) checksVisible() bool { return d.width >= SideBySideWidth || d.focus == 1 }
 
 // View lays the panes out side by side when the window is wide enough,
 // else shows the focused one under a tab bar.
@@ -237,9 +279,9 @@ func (d *dashboard) View() string {
 	tabs := []string{"Metrics " + d.metrics.badge(st), "Checks " + d.checks.badge(st)}
 	for i := range tabs {
 		if i == d.focus {
-			tabs[i] = st.Selected.Render(" " + tabs[i] + " ")
+			tabs[i] = st.Selected.Render(st.MarkOpen + tabs[i] + st.MarkClose)
 		} else {
-			tabs[i] = " " + tabs[i] + " "
+			tabs[i] = st.TabPadOpen + tabs[i] + st.TabPadEnd
 		}
 	}
 	bar := tabs[0] + " " + tabs[1] + st.Muted.Render("  tab: switch")

@@ -237,25 +237,27 @@ func TestDashboardAgainstTheStandinBehindRealNginx(t *testing.T) {
 	_ = teatest.WithFinalTimeout
 }
 
-func TestDashboardArrowsSelectACheckWheneverTheChecksPaneIsOnScreen(t *testing.T) {
+func TestDashboardArrowsMoveOnlyTheFocusedPane(t *testing.T) {
 	checks := checksMsg{results: testResults(5, false), at: fixedNow}
-	// Side by side: the arrows select a check whichever pane has the focus.
-	m := atDashboard(120, 40, checks, press("tab"))
-	if m.dash.focus != 0 {
-		t.Fatalf("focus %d after tab, want the metrics pane", m.dash.focus)
-	}
-	m = send(m, press("down"))
-	if m.dash.checks.selected != 1 {
-		t.Fatalf("side by side, down selected check %d, want 1", m.dash.checks.selected)
-	}
-	// One pane at a time: the metrics pane alone has nothing to select, and
-	// its help line does not offer the arrows.
-	m = sized(m, 80, 24)
-	m = send(m, press("down"))
-	if m.dash.checks.selected != 1 {
-		t.Fatalf("with the checks pane hidden, down moved the selection to %d", m.dash.checks.selected)
-	}
-	if h := ansi.Strip(m.helpView()); strings.Contains(h, "down") {
-		t.Fatalf("the metrics pane's help line %q offers arrows that do nothing", h)
+	for _, size := range []struct{ w, h int }{{120, 40}, {80, 24}} {
+		// Side by side or one pane at a time: with the metrics pane
+		// focused, the arrows leave the check selection alone, and the
+		// help line does not offer them.
+		m := atDashboard(size.w, size.h, checks, press("tab"))
+		if m.dashboardScreen().focus != 0 {
+			t.Fatalf("%dx%d: focus %d after tab, want the metrics pane", size.w, size.h, m.dashboardScreen().focus)
+		}
+		m = send(m, press("down"))
+		if got := m.dashboardScreen().checks.selected; got != 0 {
+			t.Errorf("%dx%d: the metrics pane focused, down moved the check selection to %d", size.w, size.h, got)
+		}
+		if h := ansi.Strip(m.helpView()); strings.Contains(h, "select") || strings.Contains(h, "↓") {
+			t.Errorf("%dx%d: the metrics pane's help line %q offers arrows that do nothing", size.w, size.h, h)
+		}
+		// Back on the checks pane, the arrows select.
+		m = send(m, press("tab"), press("down"))
+		if got := m.dashboardScreen().checks.selected; got != 1 {
+			t.Errorf("%dx%d: the checks pane focused, down selected %d, want 1", size.w, size.h, got)
+		}
 	}
 }

@@ -6,9 +6,12 @@
 // screen ([ScreenFirewall]): the rules, what they allow and block, and a
 // typed confirmation before nft -f runs.
 //
-// One top-level [Model] routes between screens. Each screen or pane lives in
-// its own file with a render function over plain state and a SetSize; key
-// bindings live in keys.go and every color and border in styles.go. Update
+// One top-level [Model] holds the flow and routes messages between screens.
+// Each screen is a [Component] in its own file (its name, its state, its
+// Update, View, SetSize, Title and help.KeyMap, the messages its commands
+// return and the function that opens it): adding a screen adds one file.
+// Key bindings live in keys.go, grouped by screen, and every color and
+// border in styles.go. Update
 // never waits: token generation, planning and applying files, scrapes,
 // checks, the clipboard, next-step commands and Options.AfterApply (the
 // demo's nginx reload) all run as tea.Cmds that return typed messages.

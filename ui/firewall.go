@@ -19,33 +19,18 @@ import (
 const ConfirmWord = "apply"
 
 // FirewallActions are the firewall screen's side effects, all run in
-// commands. A nil field takes the default noted beside it; tests inject
-// Load so they never touch the host's firewall.
-type FirewallActions struct {
-	// UFWActive reports whether ufw is active (default: `ufw status`;
-	// no ufw installed is inactive).
-	UFWActive func(ctx context.Context) (bool, error)
-	// Guard refuses rules that would lock the operator out (default:
-	// none; kumoup's commands pass their SSH guard).
-	Guard func(d model.Deployment) error
-	// Load loads the rules file at path and returns what it printed
-	// (default: `nft -f PATH`, only when Layout is the real host).
-	Load func(ctx context.Context, path string) ([]byte, error)
-}
+// commands: writer's, which kumoup firewall uses too.
+type FirewallActions = writer.FirewallActions
 
 // ErrNotLoaded is returned by Run when it was started on the firewall
 // screen (ScreenFirewall) and the operator left without loading the rules.
 var ErrNotLoaded = errors.New("not loaded: not confirmed (type apply on the confirmation screen, or pass --yes without a terminal)")
 
-// fwPreparedMsg is the rendered rules and what the host says about them.
+// fwPreparedMsg is the prepared firewall session, or why the rules cannot
+// be rendered.
 type fwPreparedMsg struct {
-	file     writer.File
-	err      error // the rules cannot be rendered
-	checkErr error // nft -c refused them, or could not run
-	ufw      bool
-	ufwErr   error
-	ufwCmds  []string
-	guardErr error
+	*writer.FirewallSession
+	err error
 }
 
 // fwLoadedMsg is the outcome of writing and loading the rules.
@@ -53,6 +38,12 @@ type fwLoadedMsg struct {
 	output string
 	err    error
 }
+
+func (fwPreparedMsg) route() screen { return screenFirewall }
+func (fwLoadedMsg) route() screen   { return screenFirewall }
+
+// screenFirewall is the firewall rules, what they do, the confirmation.
+const screenFirewall screen = "firewall"
 
 // canLoad says whether this run may load rules into a kernel, and if not why.
 func (o Options) canLoad() (bool, string) {
@@ -67,51 +58,22 @@ func (o Options) canLoad() (bool, string) {
 	return true, ""
 }
 
-// prepareFirewallCmd renders host's rules, checks them with nft -c and asks
-// whether ufw is active and whether the rules would lock the operator out.
+// prepareFirewallCmd prepares the firewall session of host for d: the
+// rules rendered and checked with nft -c, ufw's status, and (when this run
+// may load) the SSH guard.
 func prepareFirewallCmd(ctx context.Context, opt Options, d model.Deployment, host writer.Host) tea.Cmd {
 	return func() tea.Msg {
-		f, err := writer.RenderFirewall(d, host, opt.Layout)
-		if err != nil {
-			return fwPreparedMsg{err: err}
-		}
-		msg := fwPreparedMsg{file: f, checkErr: writer.CheckRulesContent(ctx, f.Content)}
-		ufw := opt.Firewall.UFWActive
-		if ufw == nil {
-			ufw = func(ctx context.Context) (bool, error) { return writer.UFWActive(ctx, "") }
-		}
-		msg.ufw, msg.ufwErr = ufw(ctx)
-		if msg.ufw {
-			msg.ufwCmds, msg.ufwErr = writer.UFWCommands(d, host)
-		}
-		if ok, _ := opt.canLoad(); ok && opt.Firewall.Guard != nil {
-			msg.guardErr = opt.Firewall.Guard(d)
-		}
-		return msg
+		ok, _ := opt.canLoad()
+		s, err := writer.PrepareFirewall(ctx, d, host, opt.Layout, opt.Firewall, ok)
+		return fwPreparedMsg{FirewallSession: s, err: err}
 	}
 }
 
-// loadFirewallCmd writes the rules file (unchanged content is kept) and
-// loads it.
-func loadFirewallCmd(ctx context.Context, opt Options, d model.Deployment, f writer.File) tea.Cmd {
+// loadFirewallCmd writes the session's rules file (unchanged content is
+// kept) and loads it.
+func loadFirewallCmd(ctx context.Context, opt Options, s *writer.FirewallSession) tea.Cmd {
 	return func() tea.Msg {
-		if opt.Firewall.Guard != nil {
-			if err := opt.Firewall.Guard(d); err != nil {
-				return fwLoadedMsg{err: err}
-			}
-		}
-		plan, err := writer.NewPlan([]writer.File{f})
-		if err != nil {
-			return fwLoadedMsg{err: err}
-		}
-		if _, err := plan.Apply(ctx, writer.ApplyOptions{Now: opt.now, SkipChown: !writer.CanChown() && !opt.Layout.IsHost()}); err != nil {
-			return fwLoadedMsg{err: fmt.Errorf("write %s: %w", f.Path, err)}
-		}
-		load := opt.Firewall.Load
-		if load == nil {
-			load = writer.LoadRules
-		}
-		out, err := load(ctx, f.Path)
+		out, err := s.Load(ctx, writer.ApplyOptions{Now: opt.now, SkipChown: !writer.CanChown() && !opt.Layout.IsHost()})
 		return fwLoadedMsg{output: string(out), err: err}
 	}
 }
@@ -128,21 +90,53 @@ type firewallView struct {
 	hint     string // why enter did nothing
 	loading  bool
 	loaded   *fwLoadedMsg
-	back     screen // where esc goes; screenFirewall: quit
+	back     screen // where esc goes; "": quit
 	scroll   scroller
 	st       *Styles
+	keys     *KeyMap
 	width    int
 }
 
-func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles) firewallView {
+func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles, k *KeyMap) *firewallView {
 	ok, why := opt.canLoad()
-	return firewallView{host: host, d: d, canLoad: ok, noLoad: why, back: back, st: st}
+	return &firewallView{host: host, d: d, canLoad: ok, noLoad: why, back: back, st: st, keys: k}
 }
+
+// firewall is the firewall screen (nil until it opened).
+func (m *Model) firewallScreen() *firewallView {
+	v, _ := m.screens[screenFirewall].(*firewallView)
+	return v
+}
+
+func (v *firewallView) Title() (string, string) { return "Firewall", v.host.Title() }
+
+// typing: the confirmation is typed (q and ? are letters of it).
+func (v *firewallView) typing() bool { return v.ready() }
+
+func (v *firewallView) ShortHelp() []key.Binding {
+	k := v.keys
+	if v.done() {
+		return []key.Binding{k.Firewall.Done, k.Typing.Hint, k.Global.QuitQ}
+	}
+	return []key.Binding{k.Firewall.Load, k.Firewall.Back, k.Typing.Hint, k.Global.Quit}
+}
+
+func (v *firewallView) FullHelp() [][]key.Binding {
+	k := v.keys
+	if v.done() {
+		return [][]key.Binding{v.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Firewall.Load, k.Firewall.Back, k.Global.Quit}, k.Typing.scrollKeys()}
+}
+
+// done reports whether the screen only offers going back: the rules are
+// loaded, refused or not offered.
+func (v *firewallView) done() bool { return !v.ready() && !v.loading && v.prepared != nil }
 
 // ready reports whether the confirmation is offered.
 func (v firewallView) ready() bool {
 	p := v.prepared
-	return p != nil && p.err == nil && !p.ufw && p.guardErr == nil && v.canLoad && v.loaded == nil && !v.loading
+	return p != nil && p.err == nil && !p.UFW && p.GuardErr == nil && v.canLoad && v.loaded == nil && !v.loading
 }
 
 func (v *firewallView) SetSize(w, h int) {
@@ -185,7 +179,7 @@ func (v firewallView) lines() []string {
 			wrapped(st.Fail.Render, "", glyphFail+" not loaded: "+v.loaded.err.Error())
 		} else {
 			add(st.Pass.Render(glyphPass + " loaded: `nft list table inet kumoup` shows the " + v.host.Title() + "'s rules"))
-			wrapped(st.Muted.Render, "  ", "They are lost at reboot unless /etc/nftables.conf has, after its flush ruleset, include \""+p.file.Path+"\" and nftables.service is enabled (systemctl enable nftables).")
+			wrapped(st.Muted.Render, "  ", "They are lost at reboot unless /etc/nftables.conf has, after its flush ruleset, include \""+p.File.Path+"\" and nftables.service is enabled (systemctl enable nftables).")
 		}
 		for _, l := range strings.Split(strings.TrimRight(v.loaded.output, "\n"), "\n") {
 			if l != "" {
@@ -212,33 +206,33 @@ func (v firewallView) lines() []string {
 	}
 	add("")
 	switch {
-	case p.checkErr != nil:
-		wrapped(st.Warn.Render, "", glyphWarn+" not validated with nft -c: "+p.checkErr.Error())
+	case p.CheckErr != nil:
+		wrapped(st.Warn.Render, "", glyphWarn+" not validated with nft -c: "+p.CheckErr.Error())
 	default:
 		add(st.Pass.Render(glyphPass + " nft -c: the rules are valid"))
 	}
-	if p.ufwErr != nil {
-		wrapped(st.Warn.Render, "", glyphWarn+" "+p.ufwErr.Error())
+	if p.UFWErr != nil {
+		wrapped(st.Warn.Render, "", glyphWarn+" "+p.UFWErr.Error())
 	}
-	if p.ufw {
+	if p.UFW {
 		wrapped(st.Warn.Render, "", glyphWarn+" ufw is active on this host: kumoup loads no second rule set (each would drop what the other accepts). Run these ufw commands instead, in order:")
-		for _, c := range p.ufwCmds {
+		for _, c := range p.UFWCommands {
 			for _, l := range wrapCommand(c, v.width-4) {
 				add("    " + st.Code.Render(l))
 			}
 		}
 	}
-	if p.guardErr != nil {
-		wrapped(st.Fail.Render, "", glyphFail+" not offered: "+p.guardErr.Error())
+	if p.GuardErr != nil {
+		wrapped(st.Fail.Render, "", glyphFail+" not offered: "+p.GuardErr.Error())
 	}
 	if !v.canLoad {
 		wrapped(st.Muted.Render, "", glyphSkip+" "+v.noLoad)
 	}
-	add("", st.Heading.Render(fmt.Sprintf("%s (%04o)", p.file.Path, p.file.Mode)))
-	for _, l := range strings.Split(strings.TrimRight(string(p.file.Content), "\n"), "\n") {
+	add("", st.Heading.Render(fmt.Sprintf("%s (%04o)", p.File.Path, p.File.Mode)))
+	for _, l := range strings.Split(strings.TrimRight(string(p.File.Content), "\n"), "\n") {
 		// A long line continues two cells further in, so that it does not
 		// read as a line of its own.
-		for i, w := range wrapDiff("  ", strings.ReplaceAll(l, "\t", "    "), v.width-2) {
+		for i, w := range wrapDiff("  ", "", strings.ReplaceAll(l, "\t", "    "), v.width-2) {
 			if i > 0 {
 				w = "  " + w
 			}
@@ -266,15 +260,15 @@ func (v firewallView) bottom() string {
 		return ""
 	case p.err != nil:
 		return st.Heading.Render("Nothing to load. enter: back")
-	case p.ufw:
+	case p.UFW:
 		return st.Heading.Render("ufw is active: run its commands above instead. enter: back")
-	case p.guardErr != nil:
+	case p.GuardErr != nil:
 		return st.Heading.Render("Not offered: it could lock you out (see above). enter: back")
 	case !v.canLoad:
 		return st.Heading.Render("Loading is disabled here (see above). enter: back")
 	}
 	q := wrapText(fmt.Sprintf("Load into this host's firewall? It replaces table inet kumoup and leaves other tables alone; SSH stays open on port %d.", v.d.Firewall.SSHPortOrDefault()), max(v.width, 20))
-	field := "Type " + ConfirmWord + " and press enter: " + st.Selected.Render(" "+v.typed+"_"+strings.Repeat(" ", max(len(ConfirmWord)-len(v.typed), 0))+" ")
+	field := "Type " + ConfirmWord + " and press enter: " + st.Selected.Render(st.MarkOpen+v.typed+"_"+strings.Repeat(" ", max(len(ConfirmWord)-len(v.typed), 0))+st.MarkClose)
 	if v.hint != "" {
 		field += "  " + st.Warn.Render(v.hint)
 	}
@@ -282,20 +276,19 @@ func (v firewallView) bottom() string {
 }
 
 // View renders the rules window and the confirmation.
-func (v firewallView) View(st *Styles) string {
-	return v.scroll.View(st) + "\n\n" + v.bottom()
+func (v *firewallView) View() string {
+	return v.scroll.View(v.st) + "\n\n" + v.bottom()
 }
 
-// openFirewall shows host's rules for d; esc returns to back (screenFirewall
-// there means quit).
-func (m Model) openFirewall(d model.Deployment, host writer.Host, back screen) (tea.Model, tea.Cmd) {
-	m.fw = newFirewallView(m.opt, d, host, back, m.st)
-	m.goTo(screenFirewall)
-	return m, prepareFirewallCmd(m.ctx, m.opt, d, host)
+// openFirewall shows host's rules for d; esc returns to back.
+func (m *Model) openFirewall(d model.Deployment, host writer.Host, back screen) tea.Cmd {
+	m.open(screenFirewall, newFirewallView(m.opt, d, host, back, m.st, m.keys))
+	return prepareFirewallCmd(m.ctx, m.opt, d, host)
 }
 
-func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
-	v := &m.fw
+func (v *firewallView) Update(m *Model, msg tea.Msg) tea.Cmd {
+	k := v.keys.Firewall
+	defer m.relayout()
 	switch msg := msg.(type) {
 	case fwPreparedMsg:
 		v.prepared = &msg
@@ -310,22 +303,21 @@ func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		switch {
 		case v.loading:
-		case !v.ready() && v.prepared != nil && key.Matches(msg, m.keys.QuitQ):
+		case v.done() && key.Matches(msg, v.keys.Global.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.Back), !v.ready() && v.prepared != nil && key.Matches(msg, m.keys.BackFromFW):
-			if v.back == screenFirewall {
+		case key.Matches(msg, k.Back), v.done() && key.Matches(msg, k.Done):
+			if v.back == "" {
 				return m.quit(false)
 			}
 			m.goTo(v.back)
-			return m, nil
-		case v.ready() && key.Matches(msg, m.keys.LoadRules):
+			return nil
+		case v.ready() && key.Matches(msg, k.Load):
 			if v.typed != ConfirmWord {
 				v.hint = "type " + ConfirmWord + " first"
 				break
 			}
 			v.loading, v.hint = true, ""
-			m.setSize(m.width, m.height)
-			return m, loadFirewallCmd(m.ctx, m.opt, v.d, v.prepared.file)
+			return loadFirewallCmd(m.ctx, m.opt, v.prepared.FirewallSession)
 		case v.ready() && msg.Code == tea.KeyBackspace:
 			if n := len(v.typed); n > 0 {
 				v.typed = v.typed[:n-1]
@@ -337,9 +329,8 @@ func (m Model) updateFirewall(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			v.hint = ""
 		default:
-			v.scroll.Update(msg, m.keys.Typing())
+			v.scroll.Update(msg, v.keys.Typing)
 		}
 	}
-	m.setSize(m.width, m.height)
-	return m, nil
+	return nil
 }

@@ -31,7 +31,7 @@ func atFirewall(t *testing.T, opt Options, w, h int, prepared func(*fwPreparedMs
 	if err != nil {
 		t.Fatal(err)
 	}
-	pm := fwPreparedMsg{file: f}
+	pm := fwPreparedMsg{FirewallSession: &writer.FirewallSession{Deployment: *opt.Prefill, Host: opt.FirewallHost, File: f, Actions: opt.Firewall}}
 	if prepared != nil {
 		prepared(&pm)
 	}
@@ -65,8 +65,8 @@ func TestScreensFirewall(t *testing.T) {
 	t.Run("mta_ufw_active", func(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model {
 			return atFirewall(t, firewallOptions(mta, writer.HostMTA, &loadRecorder{}), w, h, func(pm *fwPreparedMsg) {
-				pm.ufw = true
-				pm.ufwCmds, _ = writer.UFWCommands(mta, writer.HostMTA)
+				pm.UFW = true
+				pm.UFWCommands, _ = writer.UFWCommands(mta, writer.HostMTA)
 			})
 		})
 	})
@@ -99,21 +99,20 @@ func TestFirewallLoadsOnlyAfterApplyIsTyped(t *testing.T) {
 	rec := &loadRecorder{}
 	opt := firewallOptions(testProxyDeployment(), writer.HostProxy, rec)
 	opt.Layout = writer.Layout{Root: t.TempDir()}
-	m := atFirewall(t, opt, 80, 24, nil)
-
 	for name, keys := range map[string][]tea.Msg{
 		"enter alone":         {press("enter")},
 		"a prefix":            append(typed("appl"), press("enter")),
 		"another word":        append(typed("yes"), press("enter")),
 		"a key pressed twice": {press("enter"), press("enter")},
 	} {
-		mm, cmd := pressAll(m, keys...)
+		// Each case on a screen of its own: a model is not branched.
+		mm, cmd := pressAll(atFirewall(t, opt, 80, 24, nil), keys...)
 		if cmd != nil {
 			if _, ok := cmd().(fwLoadedMsg); ok {
 				t.Fatalf("%s: the rules were loaded without the typed confirmation", name)
 			}
 		}
-		if mm.fw.loading {
+		if mm.firewallScreen().loading {
 			t.Fatalf("%s: the screen is loading", name)
 		}
 	}
@@ -123,8 +122,8 @@ func TestFirewallLoadsOnlyAfterApplyIsTyped(t *testing.T) {
 
 	path := opt.Layout.Path(writer.Layout{}.FirewallFile(writer.HostProxy))
 	keys := append(typed("applx"), press("backspace"), press("y"), press("enter"))
-	m, cmd := pressAll(m, keys...)
-	if cmd == nil || !m.fw.loading {
+	m, cmd := pressAll(atFirewall(t, opt, 80, 24, nil), keys...)
+	if cmd == nil || !m.firewallScreen().loading {
 		t.Fatal("typing apply and pressing enter does not load the rules")
 	}
 	m = send(m, cmd())
@@ -151,8 +150,8 @@ func TestFirewallWithUFWActiveOffersTheUFWCommandsAndNoConfirmation(t *testing.T
 	d := testProxyDeployment()
 	rec := &loadRecorder{}
 	m := atFirewall(t, firewallOptions(d, writer.HostProxy, rec), 120, 40, func(pm *fwPreparedMsg) {
-		pm.ufw = true
-		pm.ufwCmds, _ = writer.UFWCommands(d, writer.HostProxy)
+		pm.UFW = true
+		pm.UFWCommands, _ = writer.UFWCommands(d, writer.HostProxy)
 	})
 	text := screenText(m)
 	if !strings.Contains(text, "ufw is active") || !strings.Contains(text, "ufw allow proto tcp from 10.0.0.4 to any port 5000") || strings.Contains(text, "Type apply") {
@@ -193,10 +192,10 @@ func TestFirewallScreenChecksTheRulesWithNft(t *testing.T) {
 		d.Firewall = testProxyDeployment().Firewall
 		opt := firewallOptions(d, host, &loadRecorder{})
 		msg := prepareFirewallCmd(context.Background(), opt, d, host)().(fwPreparedMsg)
-		if msg.err != nil || msg.checkErr != nil {
-			t.Fatalf("%s: render %v, nft -c %v", host, msg.err, msg.checkErr)
+		if msg.err != nil || msg.CheckErr != nil {
+			t.Fatalf("%s: render %v, nft -c %v", host, msg.err, msg.CheckErr)
 		}
-		broken := msg.file
+		broken := msg.File
 		broken.Content = append([]byte(nil), broken.Content...)
 		broken.Content = append(broken.Content, []byte("table inet kumoup { chain x { tcp dport nope accept } }\n")...)
 		if err := writer.CheckRulesContent(context.Background(), broken.Content); err == nil {
@@ -208,18 +207,18 @@ func TestFirewallScreenChecksTheRulesWithNft(t *testing.T) {
 func TestFOnTheMTANextStepsOpensItsFirewallScreenAndEscComesBack(t *testing.T) {
 	m := send(atConnection(t, 80, 24), press("enter"))
 	if m.screen != screenNextSteps {
-		t.Fatalf("screen %d, want next steps", m.screen)
+		t.Fatalf("screen %s, want next steps", m.screen)
 	}
 	nm, cmd := m.Update(press("f"))
 	m = nm.(Model)
-	if m.screen != screenFirewall || m.fw.host != writer.HostMTA || cmd == nil {
-		t.Fatalf("f: screen %d host %q, want the MTA host's firewall screen preparing its rules", m.screen, m.fw.host)
+	if m.screen != screenFirewall || m.firewallScreen().host != writer.HostMTA || cmd == nil {
+		t.Fatalf("f: screen %s host %q, want the MTA host's firewall screen preparing its rules", m.screen, m.firewallScreen().host)
 	}
 	if !strings.Contains(screenText(m), "Rendering the MTA host's rules") {
 		t.Fatalf("while preparing:\n%s", screenText(m))
 	}
 	m = send(m, press("esc"))
 	if m.screen != screenNextSteps || m.err != nil {
-		t.Fatalf("esc: screen %d err %v, want the next steps again", m.screen, m.err)
+		t.Fatalf("esc: screen %s err %v, want the next steps again", m.screen, m.err)
 	}
 }

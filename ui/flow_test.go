@@ -34,9 +34,9 @@ type probed struct{ Model }
 func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if pm, ok := msg.(probeMsg); ok {
 		w := where{screen: p.screen, text: screenText(p.Model)}
-		if p.wiz != nil && p.wiz.form != nil {
-			w.page = p.wiz.page
-			if f := p.wiz.form.GetFocusedField(); f != nil {
+		if wz := p.wizardScreen(); wz != nil && wz.form != nil {
+			w.page = wz.page
+			if f := wz.form.GetFocusedField(); f != nil {
 				w.field = f.GetKey()
 			}
 		}
@@ -89,7 +89,7 @@ func (f flow) waitField(key string) {
 
 func (f flow) waitScreen(s screen) where {
 	f.t.Helper()
-	return f.waitFor("screen "+itoa(int(s)), func(w where) bool { return w.screen == s })
+	return f.waitFor("screen "+string(s), func(w where) bool { return w.screen == s })
 }
 
 func (f flow) waitText(s string) {

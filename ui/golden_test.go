@@ -61,7 +61,7 @@ func atPreflight(opt Options, w, h int) Model {
 func atPage(opt Options, p page, w, h int) Model {
 	m := atPreflight(opt, w, h)
 	m = send(m, press("enter"))
-	m.wiz.show(p)
+	m.wizardScreen().show(p)
 	return sized(m, w, h)
 }
 
@@ -76,16 +76,16 @@ func prefilled() Options {
 func atReview(t *testing.T, opt Options, w, h int) Model {
 	t.Helper()
 	m := atPage(opt, pageProxy, w, h)
-	m.wiz.page = pageProxy
-	m.wiz.next()
-	if !m.wiz.done {
+	m.wizardScreen().page = pageProxy
+	m.wizardScreen().next()
+	if !m.wizardScreen().done {
 		t.Fatal("wizard did not finish after the last page")
 	}
-	m.goTo(screenPlanning)
-	d, gi, gh := m.wiz.answers()
+	m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
+	d, gi, gh := m.wizardScreen().answers()
 	m = send(m, prepareCmd(m.ctx, m.opt, d, gi, gh)())
 	if m.screen != screenReview {
-		t.Fatalf("screen %d after planning, want review", m.screen)
+		t.Fatalf("screen %s after planning, want review", m.screen)
 	}
 	return m
 }
@@ -165,11 +165,12 @@ func TestScreensReview(t *testing.T) {
 func TestScreensApply(t *testing.T) {
 	build := func(t *testing.T, w, h int, finish func(m Model) Model) Model {
 		m := atReview(t, prefilled(), w, h)
-		m.apl = newApplyView(m.rev.msg.plan, m.host)
-		m.goTo(screenApplying)
+		a := newApplyView(m.reviewScreen().msg.plan, m.host, m.st, m.keys)
+		m.screens[screenApplied] = a
+		m.open(screenApplying, a)
 		return finish(m)
 	}
-	changes := func(m Model) []writer.Change { return m.rev.msg.plan.Changes }
+	changes := func(m Model) []writer.Change { return m.reviewScreen().msg.plan.Changes }
 	t.Run("progress", func(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model {
 			return build(t, w, h, func(m Model) Model {
@@ -213,8 +214,7 @@ func TestScreensApply(t *testing.T) {
 
 func atConnection(t *testing.T, w, h int) Model {
 	m := atReview(t, prefilled(), w, h)
-	m.conn = newConnection(m.deployment, m.opt.Layout)
-	m.goTo(screenConnection)
+	m.open(screenConnection, newConnection(m.deployment, m.opt.Layout, m.st, m.keys))
 	return m
 }
 

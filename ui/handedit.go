@@ -31,8 +31,8 @@ func handEditLines(c writer.Change, st *Styles, width int) []string {
 		return out
 	}
 	out = append(out, "          "+st.Muted.Render("the hand edit (last applied, then now on disk):"))
-	for _, l := range strings.Split(strings.TrimSuffix(c.HandDiff, "\n"), "\n") {
-		out = append(out, diffLines(l, st, width)...)
+	for i, l := range strings.Split(strings.TrimSuffix(c.HandDiff, "\n"), "\n") {
+		out = append(out, diffLines(l, i < 2, st, width)...)
 	}
 	return out
 }

@@ -6,223 +6,218 @@ import (
 	"charm.land/huh/v2"
 )
 
-// KeyMap is every key binding of the UI. The help line of each screen is
-// generated from it by bubbles/help (see [KeyMap.For]), never typed by hand.
+// KeyMap is every key binding of the UI, grouped by the screen that uses
+// it (as crush groups its keymaps). Each screen's help line is generated
+// from its group by bubbles/help (its ShortHelp and FullHelp), never typed
+// by hand. A new screen adds its group here and a field for it.
 type KeyMap struct {
-	Quit     key.Binding // ctrl+c, everywhere
-	QuitQ    key.Binding // q, where no text is typed
-	Back     key.Binding // esc
-	BackPage key.Binding // esc in the wizard
-	BackEdit key.Binding // esc after a failed apply
-	Continue key.Binding // enter on screens without a form
-	Apply    key.Binding // enter on the review screen
-	Save     key.Binding // s on the review screen when writing is refused for lack of root
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Top      key.Binding
-	Bottom   key.Binding
-	Help     key.Binding
+	Global     GlobalKeys
+	Scroll     ScrollKeys // long screens without a text field
+	Typing     ScrollKeys // long screens with a text field: no letters
+	Preflight  PreflightKeys
+	Wizard     WizardKeys
+	Review     ReviewKeys
+	Apply      ApplyKeys
+	Connection ConnectionKeys
+	NextSteps  NextStepsKeys
+	Dashboard  DashboardKeys
+	Firewall   FirewallKeys
+}
 
-	// Wizard form navigation (handled by huh; listed for the help line).
-	NextField key.Binding
-	PrevField key.Binding
+// GlobalKeys work on every screen (q only where no text is typed).
+type GlobalKeys struct {
+	Quit  key.Binding // ctrl+c
+	QuitQ key.Binding // q, where no text is typed
+	Help  key.Binding // ?, where no text is typed
+}
 
-	// Connection values.
-	Reveal key.Binding
-	Copy   key.Binding
+// ScrollKeys move a long screen's window.
+type ScrollKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	// Hint is the one-entry summary of the keys above for a short help
+	// line ("↑/↓ scroll").
+	Hint key.Binding
+}
 
-	// Next steps.
-	RunSteps  key.Binding
-	Dashboard key.Binding
+// PreflightKeys are the preflight screen's.
+type PreflightKeys struct {
+	Start key.Binding
+}
+
+// WizardKeys are the wizard's own; huh's field keys (next, previous field)
+// come from the focused field.
+type WizardKeys struct {
+	Back key.Binding // esc: the previous page
+}
+
+// ReviewKeys are the review's.
+type ReviewKeys struct {
+	Write    key.Binding // enter: write the files
+	Continue key.Binding // enter: nothing to write, go on
+	Save     key.Binding // s: save the answers when writing is refused for lack of root
+	Back     key.Binding // esc: change the answers
+}
+
+// ApplyKeys are the apply screen's.
+type ApplyKeys struct {
+	Continue key.Binding // enter once every file is in place
+	Back     key.Binding // esc after a failure: back to the answers
+}
+
+// ConnectionKeys are the connection values screen's.
+type ConnectionKeys struct {
+	Up, Down key.Binding // select a secret
+	Reveal   key.Binding
+	Copy     key.Binding
+	Continue key.Binding
+	Back     key.Binding
+}
+
+// NextStepsKeys are the next steps screen's.
+type NextStepsKeys struct {
+	Run       key.Binding
 	BehindNAT key.Binding // n after the certificate's name check failed (named on the screen)
+	Dashboard key.Binding
+	Firewall  key.Binding
+	Back      key.Binding
+}
 
-	// Dashboard.
-	SwitchPane key.Binding
-	Rerun      key.Binding
-	Rotate     key.Binding // the token rotation pane (rotate.go)
+// DashboardKeys are the dashboard's.
+type DashboardKeys struct {
+	SwitchPane   key.Binding
+	Up, Down     key.Binding // select a check (checks pane focused)
+	DetailUp     key.Binding // scroll the selected check's detail
+	DetailDown   key.Binding
+	Rerun        key.Binding
+	Rotate       key.Binding // the token rotation pane (rotate.go)
+	SelectHint   key.Binding // both arrows, for the short help
+	DetailScroll key.Binding // both detail keys, for the short help
+}
 
-	// Firewall confirmation (next steps: f opens it).
-	Firewall   key.Binding
-	LoadRules  key.Binding // enter, once "apply" is typed
-	ScrollUp   key.Binding // scrolling while typing: no letters
-	ScrollDown key.Binding
-	ScrollPgUp key.Binding
-	ScrollPgDn key.Binding
-	ScrollTop  key.Binding
-	ScrollBotm key.Binding
-	ScrollHint key.Binding // ↑/↓ for the help line
-	BackNoLoad key.Binding // esc on the confirmation
-	BackFromFW key.Binding // enter or esc once loaded (or refused)
+// FirewallKeys are the firewall screen's.
+type FirewallKeys struct {
+	Load key.Binding // enter, once "apply" is typed
+	Back key.Binding // esc on the confirmation: back without loading
+	Done key.Binding // enter or esc once loaded (or refused)
+}
+
+func bind(keys []string, k, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 }
 
 // DefaultKeyMap returns the UI's key bindings.
-func DefaultKeyMap() KeyMap {
-	b := func(keys []string, k, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
-	}
-	return KeyMap{
-		Quit:       b([]string{"ctrl+c"}, "ctrl+c", "quit"),
-		QuitQ:      b([]string{"q", "ctrl+c"}, "q", "quit"),
-		Back:       b([]string{"esc"}, "esc", "back"),
-		BackPage:   b([]string{"esc"}, "esc", "previous page"),
-		BackEdit:   b([]string{"esc"}, "esc", "back to the answers"),
-		Continue:   b([]string{"enter"}, "enter", "continue"),
-		Apply:      b([]string{"enter", "y"}, "enter", "write the files"),
-		Save:       b([]string{"s"}, "s", "save answers"),
-		Up:         b([]string{"up", "k"}, "↑/k", "up"),
-		Down:       b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:     b([]string{"pgup", "b"}, "pgup", "page up"),
-		PageDown:   b([]string{"pgdown", "space", "f"}, "pgdn", "page down"),
-		Top:        b([]string{"home", "g"}, "g", "top"),
-		Bottom:     b([]string{"end", "G"}, "G", "bottom"),
-		Help:       b([]string{"?"}, "?", "more keys"),
-		NextField:  b([]string{"enter", "tab"}, "enter", "next"),
-		PrevField:  b([]string{"shift+tab"}, "shift+tab", "previous field"),
-		Reveal:     b([]string{"v"}, "v", "reveal 10 s"),
-		Copy:       b([]string{"c"}, "c", "copy (OSC 52)"),
-		RunSteps:   b([]string{"r"}, "r", "run them"),
-		Dashboard:  b([]string{"d"}, "d", "dashboard"),
-		BehindNAT:  b([]string{"n"}, "n", "retry: behind NAT"),
-		SwitchPane: b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
-		Rerun:      b([]string{"r"}, "r", "re-run checks"),
-		Rotate:     b([]string{"t"}, "t", "rotate a token"),
-		Firewall:   b([]string{"f"}, "f", "firewall rules"),
-		LoadRules:  b([]string{"enter"}, "enter", "load after typing apply"),
-		ScrollHint: b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
-		ScrollUp:   b([]string{"up"}, "↑", "up"),
-		ScrollDown: b([]string{"down"}, "↓", "down"),
-		ScrollPgUp: b([]string{"pgup"}, "pgup", "page up"),
-		ScrollPgDn: b([]string{"pgdown"}, "pgdn", "page down"),
-		ScrollTop:  b([]string{"home"}, "home", "top"),
-		ScrollBotm: b([]string{"end"}, "end", "bottom"),
-		BackNoLoad: b([]string{"esc"}, "esc", "back"),
-		BackFromFW: b([]string{"enter", "esc"}, "enter", "back"),
+func DefaultKeyMap() *KeyMap {
+	b := bind
+	return &KeyMap{
+		Global: GlobalKeys{
+			Quit:  b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+			QuitQ: b([]string{"q", "ctrl+c"}, "q", "quit"),
+			Help:  b([]string{"?"}, "?", "more keys"),
+		},
+		Scroll: ScrollKeys{
+			Up:       b([]string{"up", "k"}, "↑/k", "up"),
+			Down:     b([]string{"down", "j"}, "↓/j", "down"),
+			PageUp:   b([]string{"pgup", "b"}, "pgup", "page up"),
+			PageDown: b([]string{"pgdown", "space", "f"}, "pgdn", "page down"),
+			Top:      b([]string{"home", "g"}, "g", "top"),
+			Bottom:   b([]string{"end", "G"}, "G", "bottom"),
+			Hint:     b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
+		},
+		Typing: ScrollKeys{
+			Up:       b([]string{"up"}, "↑", "up"),
+			Down:     b([]string{"down"}, "↓", "down"),
+			PageUp:   b([]string{"pgup"}, "pgup", "page up"),
+			PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+			Top:      b([]string{"home"}, "home", "top"),
+			Bottom:   b([]string{"end"}, "end", "bottom"),
+			Hint:     b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓", "scroll"),
+		},
+		Preflight: PreflightKeys{Start: b([]string{"enter"}, "enter", "continue")},
+		Wizard:    WizardKeys{Back: b([]string{"esc"}, "esc", "previous page")},
+		Review: ReviewKeys{
+			Write:    b([]string{"enter", "y"}, "enter", "write the files"),
+			Continue: b([]string{"enter"}, "enter", "continue"),
+			Save:     b([]string{"s"}, "s", "save answers"),
+			Back:     b([]string{"esc"}, "esc", "back"),
+		},
+		Apply: ApplyKeys{
+			Continue: b([]string{"enter"}, "enter", "continue"),
+			Back:     b([]string{"esc"}, "esc", "back to the answers"),
+		},
+		Connection: ConnectionKeys{
+			Up:       b([]string{"up", "k"}, "↑/k", "up"),
+			Down:     b([]string{"down", "j"}, "↓/j", "down"),
+			Reveal:   b([]string{"v"}, "v", "reveal 10 s"),
+			Copy:     b([]string{"c"}, "c", "copy (OSC 52)"),
+			Continue: b([]string{"enter"}, "enter", "continue"),
+			Back:     b([]string{"esc"}, "esc", "back"),
+		},
+		NextSteps: NextStepsKeys{
+			Run:       b([]string{"r"}, "r", "run them"),
+			BehindNAT: b([]string{"n"}, "n", "retry: behind NAT"),
+			Dashboard: b([]string{"d"}, "d", "dashboard"),
+			Firewall:  b([]string{"f"}, "f", "firewall rules"),
+			Back:      b([]string{"esc"}, "esc", "back"),
+		},
+		Dashboard: DashboardKeys{
+			SwitchPane:   b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
+			Up:           b([]string{"up", "k"}, "↑/k", "up"),
+			Down:         b([]string{"down", "j"}, "↓/j", "down"),
+			DetailUp:     b([]string{"pgup", "b"}, "pgup", "scroll the detail up"),
+			DetailDown:   b([]string{"pgdown", "space", "f"}, "pgdn", "scroll the detail down"),
+			Rerun:        b([]string{"r"}, "r", "re-run checks"),
+			Rotate:       b([]string{"t"}, "t", "rotate a token"),
+			SelectHint:   b([]string{"up", "down"}, "↑/↓", "select"),
+			DetailScroll: b([]string{"pgup", "pgdown"}, "pgup/dn", "detail"),
+		},
+		Firewall: FirewallKeys{
+			Load: b([]string{"enter"}, "enter", "load after typing apply"),
+			Back: b([]string{"esc"}, "esc", "back"),
+			Done: b([]string{"enter", "esc"}, "enter", "back"),
+		},
 	}
 }
 
-// bindings is a help.KeyMap for one screen.
+// scrollKeys is the full help's column of a scroll group.
+func (s ScrollKeys) scrollKeys() []key.Binding {
+	return []key.Binding{s.Up, s.Down, s.PageUp, s.PageDown, s.Top, s.Bottom}
+}
+
+// bindings is a help.KeyMap for one screen in one state.
 type bindings struct {
 	short []key.Binding
 	full  [][]key.Binding
 }
 
-func (b bindings) ShortHelp() []key.Binding  { return b.short }
-func (b bindings) FullHelp() [][]key.Binding { return b.full }
+func (b bindings) ShortHelp() []key.Binding { return b.short }
 
-// For returns the help.KeyMap of screen s. runSteps says whether the next
-// steps can be run from the UI.
-func (k KeyMap) For(s screen, runSteps bool) help.KeyMap {
-	scroll := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
-	switch s {
-	case screenPreflight:
-		return bindings{short: []key.Binding{k.Continue, k.Quit}}
-	case screenWizard:
-		return k.ForWizard([]key.Binding{k.NextField, k.PrevField})
-	case screenPlanning, screenApplying:
-		return bindings{short: []key.Binding{k.Quit}}
-	case screenReview:
-		return bindings{
-			short: []key.Binding{k.Apply, k.Back, k.Up, k.Down, k.Help, k.Quit},
-			full:  [][]key.Binding{{k.Apply, k.Back, k.Quit}, scroll},
-		}
-	case screenReviewNothing:
-		return bindings{
-			short: []key.Binding{k.Continue, k.Back, k.Up, k.Down, k.Help, k.Quit},
-			full:  [][]key.Binding{{k.Continue, k.Back, k.Quit}, scroll},
-		}
-	case screenReviewSave:
-		return bindings{
-			short: []key.Binding{k.Save, k.Back, k.Up, k.Down, k.Help, k.Quit},
-			full:  [][]key.Binding{{k.Save, k.Back, k.Quit}, scroll},
-		}
-	case screenReviewBlocked:
-		return bindings{
-			short: []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit},
-			full:  [][]key.Binding{{k.Back, k.Quit}, scroll},
-		}
-	case screenApplied:
-		return bindings{short: []key.Binding{k.Continue, k.Up, k.Down, k.QuitQ}}
-	case screenApplyFailed:
-		return bindings{short: []key.Binding{k.BackEdit, k.Up, k.Down, k.QuitQ}}
-	case screenConnection:
-		return bindings{
-			short: []key.Binding{k.Reveal, k.Copy, k.Continue, k.Help, k.QuitQ},
-			full:  [][]key.Binding{{k.Up, k.Down, k.Reveal, k.Copy}, {k.Continue, k.Back, k.QuitQ}},
-		}
-	case screenNextSteps:
-		keys := []key.Binding{k.Dashboard, k.Back, k.QuitQ}
-		if runSteps {
-			keys = append([]key.Binding{k.RunSteps}, keys...)
-		}
-		// f is named on the screen's own line; the short help would
-		// overflow 80 columns with it.
-		return bindings{
-			short: append(append([]key.Binding(nil), keys...), k.Up, k.Down, k.Help),
-			full:  [][]key.Binding{append(keys[:len(keys):len(keys)], k.Firewall), scroll},
-		}
-	case screenNextStepsProxy:
-		keys := []key.Binding{k.Firewall, k.QuitQ}
-		if runSteps {
-			keys = append([]key.Binding{k.RunSteps}, keys...)
-		}
-		return bindings{
-			short: append(append([]key.Binding(nil), keys...), k.Up, k.Down, k.Help),
-			full:  [][]key.Binding{keys, scroll},
-		}
-	case screenFirewall:
-		typing := []key.Binding{k.ScrollUp, k.ScrollDown, k.ScrollPgUp, k.ScrollPgDn, k.ScrollTop, k.ScrollBotm}
-		return bindings{
-			short: []key.Binding{k.LoadRules, k.BackNoLoad, k.ScrollHint, k.Quit},
-			full:  [][]key.Binding{{k.LoadRules, k.BackNoLoad, k.Quit}, typing},
-		}
-	case screenFirewallDone:
-		return bindings{short: []key.Binding{k.BackFromFW, k.ScrollHint, k.QuitQ}}
-	case screenDashboardMetrics:
-		return bindings{
-			short: []key.Binding{k.SwitchPane, k.Rerun, k.Help, k.QuitQ},
-			full:  [][]key.Binding{{k.SwitchPane}, {k.Rerun, k.Help, k.QuitQ}},
-		}
-	case screenDashboard:
-		return bindings{
-			short: []key.Binding{k.SwitchPane, k.Up, k.Down, k.Rerun, k.Help, k.QuitQ},
-			full:  [][]key.Binding{{k.SwitchPane, k.Up, k.Down}, {k.Rerun, k.Help, k.QuitQ}},
-		}
+func (b bindings) FullHelp() [][]key.Binding {
+	if b.full == nil {
+		return [][]key.Binding{b.short}
 	}
-	return bindings{short: []key.Binding{k.Quit}}
+	return b.full
 }
 
-// ShowingAll is k while the full help is shown (all true): ? then gives
-// fewer keys.
-func (k KeyMap) ShowingAll(all bool) KeyMap {
+// keys is a help.KeyMap from a short list and full columns.
+func keys(short []key.Binding, full ...[]key.Binding) help.KeyMap {
+	return bindings{short: short, full: full}
+}
+
+// showingAll sets the help key's text for the full help (all) or the
+// short one.
+func (k *KeyMap) showingAll(all bool) {
 	if all {
-		k.Help.SetHelp("?", "fewer keys")
+		k.Global.Help.SetHelp("?", "fewer keys")
+	} else {
+		k.Global.Help.SetHelp("?", "more keys")
 	}
-	return k
-}
-
-// Typing is k with the scrolling keys limited to those that type no
-// letter: on a screen with a text field, j, k, g, G, b, f and space are
-// text.
-func (k KeyMap) Typing() KeyMap {
-	t := k
-	t.Up, t.Down, t.PageUp, t.PageDown, t.Top, t.Bottom = k.ScrollUp, k.ScrollDown, k.ScrollPgUp, k.ScrollPgDn, k.ScrollTop, k.ScrollBotm
-	return t
-}
-
-// ForWizard is the wizard's help: the focused huh field's own bindings
-// (they change with the field), then going back a page and quitting.
-func (k KeyMap) ForWizard(field []key.Binding) help.KeyMap {
-	short := append(append([]key.Binding(nil), field...), k.BackPage, k.Quit)
-	return bindings{short: short}
 }
 
 // Form is huh's default keymap for the wizard's forms, without huh's own
 // quit binding (the top-level model handles ctrl+c) and the selects'
 // filter, and with enter on a page's last field described as then ("next
 // page") instead of "submit".
-func (k KeyMap) Form(then string) *huh.KeyMap {
+func (k *KeyMap) Form(then string) *huh.KeyMap {
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithDisabled())
 	km.Input.Submit.SetHelp("enter", then)

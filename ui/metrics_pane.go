@@ -204,10 +204,16 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 		}
 	}
 	if room := h - len(lines) - 1; room > 0 && len(s.TopQueues) > 0 {
-		add(st.Heading.Render("Top queues"))
+		shown := min(room, len(s.TopQueues))
+		head := st.Heading.Render("Top queues")
+		if shown < len(s.TopQueues) {
+			// Say there are more, and how to see them.
+			head += st.Muted.Render(fmt.Sprintf("  %d of %d (a taller window shows more)", shown, len(s.TopQueues)))
+		}
+		add(truncate(head, w))
 		const countW = 7
 		nameW := max(w-2-1-countW, 5)
-		for _, q := range s.TopQueues[:min(room, len(s.TopQueues))] {
+		for _, q := range s.TopQueues[:shown] {
 			name := truncate(queueName(p.rd.String(q.Queue)), nameW) // redacted before it is cut
 			add("  " + name + strings.Repeat(" ", max(nameW-ansi.StringWidth(name), 0)) + " " + valueStyle.Render(fmt.Sprintf("%*s", countW, humanCount(q.Ready.Value))))
 		}

@@ -67,6 +67,11 @@ type stepDoneMsg struct {
 	err    error
 }
 
+func (stepDoneMsg) route() screen { return screenNextSteps }
+
+// screenNextSteps is the commands to run now.
+const screenNextSteps screen = "nextsteps"
+
 func runStepCmd(ctx context.Context, i int, argv []string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, StepTimeout)
@@ -83,13 +88,14 @@ type nextSteps struct {
 	canRun bool
 	scroll scroller
 	st     *Styles
+	keys   *KeyMap
 	width  int
 	host   writer.Host // HostProxy: the KumoProxy host's steps (no dashboard, nothing to go back to)
 	cert   certRun     // the certificate step's run, once started
 }
 
 // newNextSteps lists host's steps (Options.steps in tests).
-func newNextSteps(opt Options, host writer.Host, cert certStatus, canRun bool, st *Styles) nextSteps {
+func newNextSteps(opt Options, host writer.Host, cert certStatus, canRun bool, st *Styles, k *KeyMap) *nextSteps {
 	steps := opt.steps
 	switch {
 	case steps != nil:
@@ -98,9 +104,55 @@ func newNextSteps(opt Options, host writer.Host, cert certStatus, canRun bool, s
 	default:
 		steps = defaultSteps(opt.Layout, cert)
 	}
-	n := nextSteps{steps: append([]step(nil), steps...), st: st, canRun: canRun, host: host}
+	n := &nextSteps{steps: append([]step(nil), steps...), st: st, keys: k, canRun: canRun, host: host}
 	n.refresh()
 	return n
+}
+
+// next is the next steps screen (nil until it opened).
+func (m *Model) nextStepsScreen() *nextSteps {
+	n, _ := m.screens[screenNextSteps].(*nextSteps)
+	return n
+}
+
+// openNextSteps lists the flow's next steps.
+func (m *Model) openNextSteps() {
+	var cert certStatus
+	if r := m.reviewScreen(); r != nil {
+		cert = r.msg.cert
+	}
+	m.open(screenNextSteps, newNextSteps(m.opt, m.host, cert, m.canRunSteps(), m.st, m.keys))
+}
+
+func (n *nextSteps) Title() (string, string) { return flowTitle(n.host), "next steps" }
+
+// ShortHelp: f is named on the screen's own line on the MTA host; the
+// short help would overflow 80 columns with it.
+func (n *nextSteps) ShortHelp() []key.Binding {
+	k := n.keys
+	return append(n.actions(false), k.Scroll.Up, k.Scroll.Down, k.Global.Help)
+}
+
+func (n *nextSteps) FullHelp() [][]key.Binding {
+	return [][]key.Binding{n.actions(true), n.keys.Scroll.scrollKeys()}
+}
+
+// actions are the screen's own keys; full adds the firewall's on the MTA
+// host.
+func (n *nextSteps) actions(full bool) []key.Binding {
+	k := n.keys.NextSteps
+	var out []key.Binding
+	if n.canRun {
+		out = append(out, k.Run)
+	}
+	if n.host == writer.HostProxy {
+		return append(out, k.Firewall, n.keys.Global.QuitQ)
+	}
+	out = append(out, k.Dashboard, k.Back, n.keys.Global.QuitQ)
+	if full {
+		out = append(out, k.Firewall)
+	}
+	return out
 }
 
 func (n *nextSteps) SetSize(w, h int) {
@@ -191,10 +243,13 @@ func (n nextSteps) firstRunnable(i int) int {
 	return -1
 }
 
-func (m Model) canRunSteps() bool { return m.opt.AllowRunNextSteps && m.pre.facts.Root }
+func (m *Model) canRunSteps() bool {
+	p := m.preflightScreen()
+	return m.opt.AllowRunNextSteps && p != nil && p.facts.Root
+}
 
-func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
-	n := &m.next
+func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
+	k := n.keys.NextSteps
 	switch msg := msg.(type) {
 	case certEventMsg, certDoneMsg:
 		return m.updateCert(msg)
@@ -207,46 +262,44 @@ func (m Model) updateNextSteps(msg tea.Msg) (tea.Model, tea.Cmd) {
 				s.output = msg.err.Error()
 			}
 			n.refresh()
-			return m, nil
+			return nil
 		}
 		s.state = "ok"
 		n.refresh()
 		if i := n.firstRunnable(msg.i + 1); i >= 0 {
 			n.steps[i].state = "running"
 			n.refresh()
-			cmd := m.startStep(i)
-			return m, cmd
+			return m.startStep(i)
 		}
-		return m, nil
+		return nil
 	case tea.KeyPressMsg:
 		switch {
-		case key.Matches(msg, m.keys.QuitQ):
+		case key.Matches(msg, n.keys.Global.QuitQ):
 			return m.quit(false)
-		case key.Matches(msg, m.keys.RunSteps) && m.canRunSteps() && !n.running():
+		case key.Matches(msg, k.Run) && n.canRun && m.canRunSteps() && !n.running():
 			if i := n.firstRunnable(0); i >= 0 {
 				n.steps[i].state = "running"
 				n.refresh()
-				cmd := m.startStep(i)
-				return m, cmd
+				return m.startStep(i)
 			}
-		case key.Matches(msg, m.keys.BehindNAT) && m.canRunSteps() && !n.running() && n.cert.offersNAT():
+		case key.Matches(msg, n.keys.NextSteps.BehindNAT) && m.canRunSteps() && !n.running() && n.cert.offersNAT():
 			return m.retryBehindNAT()
-		case key.Matches(msg, m.keys.Firewall):
+		case key.Matches(msg, k.Firewall):
 			return m.openFirewall(m.deployment, m.host, screenNextSteps)
-		case key.Matches(msg, m.keys.Dashboard) && n.host != writer.HostProxy:
+		case key.Matches(msg, k.Dashboard) && n.host != writer.HostProxy:
 			return m.openDashboard()
-		case key.Matches(msg, m.keys.Back) && n.host != writer.HostProxy:
+		case key.Matches(msg, k.Back) && n.host != writer.HostProxy:
 			m.goTo(screenConnection)
 		default:
-			n.scroll.Update(msg, m.keys)
+			n.scroll.Update(msg, n.keys.Scroll)
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // View renders the steps and what the keys do here.
-func (n nextSteps) View(st *Styles) string {
-	return n.scroll.View(st) + "\n\n" + n.bottom(st)
+func (n *nextSteps) View() string {
+	return n.scroll.View(n.st) + "\n\n" + n.bottom(n.st)
 }
 
 // bottom is what the keys do here.

@@ -30,7 +30,7 @@ func TestNextStepsRunInOrderShowOutputAndStopAtTheFirstFailure(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, s)
 		}
 	}
-	if strings.Contains(s, "│ third ran") || m.next.steps[3].state != "" {
+	if strings.Contains(s, "│ third ran") || m.nextStepsScreen().steps[3].state != "" {
 		t.Errorf("the step after a failure ran:\n%s", s)
 	}
 }
@@ -46,7 +46,7 @@ func TestNextStepsAreOnlyListedWithoutPermissionToRun(t *testing.T) {
 func TestDefaultNextStepsAreTheExactCommands(t *testing.T) {
 	m := atNextSteps(t, false, nil)
 	var argv []string
-	for _, s := range m.next.steps {
+	for _, s := range m.nextStepsScreen().steps {
 		if s.argv != nil {
 			argv = append(argv, strings.Join(s.argv, " "))
 		}
@@ -55,7 +55,7 @@ func TestDefaultNextStepsAreTheExactCommands(t *testing.T) {
 	if got := strings.Join(argv, "|"); got != want {
 		t.Fatalf("commands %q, want %q", got, want)
 	}
-	if !strings.Contains(m.next.steps[1].manual, "require 'kumoup'") || !m.next.steps[0].cert || m.next.steps[0].manual != "kumoup cert --root "+m.opt.Layout.Root {
-		t.Fatalf("manual steps lack the init.lua lines or the certificate step: %+v", m.next.steps[:2])
+	if !strings.Contains(m.nextStepsScreen().steps[1].manual, "require 'kumoup'") || !m.nextStepsScreen().steps[0].cert || m.nextStepsScreen().steps[0].manual != "kumoup cert --root "+m.opt.Layout.Root {
+		t.Fatalf("manual steps lack the init.lua lines or the certificate step: %+v", m.nextStepsScreen().steps[:2])
 	}
 }

@@ -57,6 +57,11 @@ func (c certStatus) CertbotCommand() string {
 
 type hostFactsMsg hostFacts
 
+func (hostFactsMsg) route() screen { return screenPreflight }
+
+// screenPreflight is the wizard's first screen: what kumoup found on the host.
+const screenPreflight screen = "preflight"
+
 // senseHost looks at the machine: root, nginx, kumod, certificates.
 func senseHost(_ context.Context, opt Options) hostFacts {
 	f := hostFacts{Sensed: true, Root: os.Geteuid() == 0}
@@ -111,28 +116,50 @@ type preflight struct {
 	layoutRoot    string
 	proxy         bool // the KumoProxy host's preflight (see preflight_proxy.go)
 	width         int
+	st            *Styles
+	keys          *KeyMap
 }
 
-func newPreflight(opt Options) preflight {
+func newPreflight(opt Options, proxy bool, st *Styles, k *KeyMap) *preflight {
 	root := opt.Layout.Root
 	if root == "/" {
 		root = ""
 	}
-	return preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root, kumodNote: opt.KumodNote}
+	return &preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root, kumodNote: opt.KumodNote, proxy: proxy, st: st, keys: k}
+}
+
+// pre is the preflight screen (nil when the UI started elsewhere).
+func (m *Model) preflightScreen() *preflight {
+	p, _ := m.screens[screenPreflight].(*preflight)
+	return p
 }
 
 func (p *preflight) SetSize(w, _ int) { p.width = w }
 
-func (m Model) updatePreflight(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (p *preflight) Title() (string, string) {
+	h := writer.HostMTA
+	if p.proxy {
+		h = writer.HostProxy
+	}
+	return flowTitle(h), "preflight"
+}
+
+func (p *preflight) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Preflight.Start, p.keys.Global.Quit}
+}
+
+func (p *preflight) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+func (p *preflight) Update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case hostFactsMsg:
-		m.pre.facts = hostFacts(msg)
+		p.facts = hostFacts(msg)
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.keys.Continue) && m.pre.facts.Sensed {
+		if key.Matches(msg, p.keys.Preflight.Start) && p.facts.Sensed {
 			return m.startWizard()
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // factWriter returns the function that writes one fact to b: its glyph
@@ -177,7 +204,8 @@ func (p preflight) whoLine(st *Styles, line func(glyph, text string, more ...str
 }
 
 // View renders the host facts and what each means.
-func (p preflight) View(st *Styles) string {
+func (p *preflight) View() string {
+	st := p.st
 	if !p.facts.Sensed {
 		return st.Muted.Render("Looking at this host…")
 	}

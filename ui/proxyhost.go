@@ -122,7 +122,7 @@ func (w *wizard) proxyHostFields() []huh.Field {
 	return []huh.Field{
 		huh.NewInput().Key("proxy_listen").Title("KumoProxy listens on").
 			Description("this host's private address and port; the MTA host connects here").
-			Placeholder("private-ip:" + strconv.Itoa(model.DefaultProxyPort)).
+			Placeholder(example("private-ip:" + strconv.Itoa(model.DefaultProxyPort))).
 			Value(&w.px.listen).Validate(checked("firewall.proxy_listen", func(s string) error {
 			return model.ValidateAddrPort(strings.TrimSpace(s))
 		})),
@@ -217,20 +217,10 @@ func proxySteps() []step {
 
 // afterFiles is where the flow goes once the files are in place: the app's
 // connection values on the MTA host, the next steps on the proxy host.
-func (m Model) afterFiles() Model {
+func (m *Model) afterFiles() {
 	if m.host == writer.HostProxy {
-		m.next = newNextSteps(m.opt, m.host, certStatus{}, m.canRunSteps(), m.st)
-		m.goTo(screenNextSteps)
-		return m
+		m.openNextSteps()
+		return
 	}
-	m.conn = newConnection(m.deployment, m.opt.Layout)
-	m.goTo(screenConnection)
-	return m
-}
-
-func (m Model) planningText() string {
-	if m.host == writer.HostProxy {
-		return "Rendering the KumoProxy host's files and comparing them with the disk…"
-	}
-	return "Generating tokens, rendering the files and comparing them with the disk…"
+	m.open(screenConnection, newConnection(m.deployment, m.opt.Layout, m.st, m.keys))
 }

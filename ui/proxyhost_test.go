@@ -83,7 +83,8 @@ func TestScreensProxyHost(t *testing.T) {
 	t.Run("next_steps", func(t *testing.T) {
 		eachSize(t, func(t *testing.T, w, h int) Model {
 			m := atProxyReview(t, w, h)
-			return sized(m.afterFiles(), w, h)
+			m.afterFiles()
+			return sized(m, w, h)
 		})
 	})
 }
@@ -98,15 +99,15 @@ func atProxyPage(opt Options, w, h int) Model {
 func atProxyReview(t *testing.T, w, h int) Model {
 	t.Helper()
 	m := atProxyPage(proxyOptions(goldenRoot, true), w, h)
-	m.wiz.next()
-	if !m.wiz.done {
+	m.wizardScreen().next()
+	if !m.wizardScreen().done {
 		t.Fatal("the proxy wizard did not finish after its page")
 	}
-	m.goTo(screenPlanning)
-	d, gi, gh := m.wiz.answers()
+	m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
+	d, gi, gh := m.wizardScreen().answers()
 	m = send(m, m.prepare(d, gi, gh)())
 	if m.screen != screenReview {
-		t.Fatalf("screen %d after planning, want review", m.screen)
+		t.Fatalf("screen %s after planning, want review", m.screen)
 	}
 	return m
 }
@@ -242,9 +243,9 @@ func TestProxyReviewShowsWhyTheFilesCannotBeRendered(t *testing.T) {
 	m := atProxyPage(proxyOptions(goldenRoot, false), 80, 24)
 	d := testProxyDeployment()
 	d.Firewall.SSHPort = 5000 // the proxy's port: SSH would open it to all
-	m.goTo(screenPlanning)
+	m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
 	m = send(m, prepareProxyCmd(context.Background(), m.opt, d)())
-	if m.screen != screenReview || m.rev.msg.err == nil || !strings.Contains(screenText(m), "also KumoProxy's port") {
+	if m.screen != screenReview || m.reviewScreen().msg.err == nil || !strings.Contains(screenText(m), "also KumoProxy's port") {
 		t.Fatalf("review does not refuse an SSH port equal to the proxy port:\n%s", screenText(m))
 	}
 }
@@ -252,20 +253,20 @@ func TestProxyReviewShowsWhyTheFilesCannotBeRendered(t *testing.T) {
 func TestProxyWizardRerunWithTheSameAnswersWritesNothingAndGoesToTheNextSteps(t *testing.T) {
 	root := t.TempDir()
 	m := atProxyPage(proxyOptions(root, true), 80, 24)
-	m.wiz.next()
-	m.goTo(screenPlanning)
-	d, _, _ := m.wiz.answers()
+	m.wizardScreen().next()
+	m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
+	d, _, _ := m.wizardScreen().answers()
 	m = send(m, prepareProxyCmd(context.Background(), m.opt, d)())
-	if _, err := m.rev.msg.plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+	if _, err := m.reviewScreen().msg.plan.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
 		t.Fatal(err)
 	}
-	m.goTo(screenPlanning)
+	m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
 	m = send(m, prepareProxyCmd(context.Background(), m.opt, d)())
 	if text := screenText(m); !strings.Contains(text, "Nothing to write") || !strings.Contains(text, "enter: next steps") {
 		t.Fatalf("a re-run with the same answers:\n%s", text)
 	}
 	m = send(m, press("enter"))
 	if m.screen != screenNextSteps || !strings.Contains(screenText(m), "kumoproxy") {
-		t.Fatalf("enter on an unchanged plan: screen %d, want the proxy host's next steps", m.screen)
+		t.Fatalf("enter on an unchanged plan: screen %s, want the proxy host's next steps", m.screen)
 	}
 }

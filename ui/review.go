@@ -25,6 +25,51 @@ type planMsg struct {
 	err      error
 }
 
+func (planMsg) route() screen { return screenPlanning }
+
+// answersSavedMsg goes to the review that asked for it.
+func (answersSavedMsg) route() screen { return screenReview }
+
+// Screens: the files being prepared, then reviewed.
+const (
+	screenPlanning screen = "planning"
+	screenReview   screen = "review"
+)
+
+// planning is shown while prepareCmd runs.
+type planning struct {
+	host writer.Host
+	st   *Styles
+	keys *KeyMap
+}
+
+func newPlanning(h writer.Host, st *Styles, k *KeyMap) *planning {
+	return &planning{host: h, st: st, keys: k}
+}
+
+func (p *planning) SetSize(int, int)          {}
+func (p *planning) Title() (string, string)   { return flowTitle(p.host), "preparing the files" }
+func (p *planning) ShortHelp() []key.Binding  { return []key.Binding{p.keys.Global.Quit} }
+func (p *planning) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+func (p *planning) View() string {
+	if p.host == writer.HostProxy {
+		return p.st.Muted.Render("Rendering the KumoProxy host's files and comparing them with the disk…")
+	}
+	return p.st.Muted.Render("Generating tokens, rendering the files and comparing them with the disk…")
+}
+
+// Update opens the review once the plan is ready.
+func (p *planning) Update(m *Model, msg tea.Msg) tea.Cmd {
+	if pm, ok := msg.(planMsg); ok {
+		if pm.err == nil {
+			m.deployment = pm.d
+		}
+		m.open(screenReview, newReview(pm, m.st, m.keys, m.host))
+	}
+	return nil
+}
+
 // prepareCmd generates the tokens still missing, validates the answers,
 // renders every file and compares it with the disk.
 func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, genHook bool) tea.Cmd {
@@ -86,6 +131,7 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 type review struct {
 	msg    planMsg
 	st     *Styles
+	keys   *KeyMap
 	scroll scroller
 	width  int
 	// host is the flow's host: where enter goes when nothing is to write,
@@ -99,8 +145,38 @@ type review struct {
 	saveErr error  // why the last save failed
 }
 
-func newReview(pm planMsg, st *Styles, host writer.Host) review {
-	return review{msg: pm, st: st, host: host}
+func newReview(pm planMsg, st *Styles, k *KeyMap, host writer.Host) *review {
+	return &review{msg: pm, st: st, keys: k, host: host}
+}
+
+// rev is the review (nil until the files were prepared).
+func (m *Model) reviewScreen() *review { r, _ := m.screens[screenReview].(*review); return r }
+
+func (r *review) Title() (string, string) { return flowTitle(r.host), "review" }
+
+// ShortHelp is what enter does in the review's state, then the rest.
+func (r *review) ShortHelp() []key.Binding {
+	k := r.keys
+	return append(r.actions(), k.Scroll.Up, k.Scroll.Down, k.Global.Help, k.Global.QuitQ)
+}
+
+func (r *review) FullHelp() [][]key.Binding {
+	return [][]key.Binding{append(r.actions(), r.keys.Global.QuitQ), r.keys.Scroll.scrollKeys()}
+}
+
+// actions are the review's keys in its state: write, go on, or save, and
+// going back.
+func (r *review) actions() []key.Binding {
+	k := r.keys.Review
+	switch {
+	case r.offersSave():
+		return []key.Binding{k.Save, k.Back}
+	case !r.canWrite():
+		return []key.Binding{k.Back}
+	case r.nothingToWrite():
+		return []key.Binding{k.Continue, k.Back}
+	}
+	return []key.Binding{k.Write, k.Back}
 }
 
 func (r *review) SetSize(w, h int) {
@@ -111,42 +187,42 @@ func (r *review) SetSize(w, h int) {
 	}
 }
 
-func (m Model) updatePlanning(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if pm, ok := msg.(planMsg); ok {
-		if pm.err == nil {
-			m.deployment = pm.d
-		}
-		m.rev = newReview(pm, m.st, m.host)
-		m.goTo(screenReview)
+func (r *review) Update(m *Model, msg tea.Msg) tea.Cmd {
+	if sm, ok := msg.(answersSavedMsg); ok {
+		r.recordSaved(m, sm)
+		return nil
 	}
-	return m, nil
-}
-
-func (m Model) updateReview(msg tea.Msg) (tea.Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return m, nil
+		return nil
 	}
+	k := r.keys.Review
 	switch {
-	case key.Matches(km, m.keys.Back):
+	case key.Matches(km, r.keys.Global.QuitQ):
+		// Nothing was written: an abort, unless the answers were saved
+		// (the command that finishes is printed on the way out).
+		return m.quit(r.saved == "")
+	case key.Matches(km, k.Back):
 		return m.startWizard()
-	case key.Matches(km, m.keys.Save) && m.rev.canSave():
+	case key.Matches(km, k.Save) && r.canSave():
 		return m.startSave()
-	case key.Matches(km, m.keys.Apply):
-		if !m.rev.canWrite() {
-			return m, nil
+	case key.Matches(km, k.Write):
+		if !r.canWrite() {
+			return nil
 		}
-		if m.rev.nothingToWrite() {
-			return m.afterFiles(), nil
+		if r.nothingToWrite() {
+			m.afterFiles()
+			return nil
 		}
-		m.apl = newApplyView(m.rev.msg.plan, m.host)
-		m.goTo(screenApplying)
+		a := newApplyView(r.msg.plan, m.host, m.st, m.keys)
+		m.open(screenApplying, a)
+		m.screens[screenApplied] = a
 		var cmd tea.Cmd
-		m.apl.events, cmd = startApply(m.ctx, m.opt, m.rev.msg.plan)
-		return m, cmd
+		a.events, cmd = startApply(m.ctx, m.opt, r.msg.plan)
+		return cmd
 	}
-	m.rev.scroll.Update(msg, m.keys)
-	return m, nil
+	r.scroll.Update(msg, r.keys.Scroll)
+	return nil
 }
 
 // reviewLines renders the plan as a scrollable document.
@@ -217,7 +293,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 			}
 		case c.Action == writer.Create:
 			for _, l := range strings.Split(strings.TrimSuffix(c.Preview(), "\n"), "\n") {
-				for _, w := range wrapDiff("          + ", l, width) {
+				for _, w := range wrapDiff("          + ", "         "+glyphCont+"+ ", l, width) {
 					add(st.DiffAdd.Render(w))
 				}
 			}
@@ -227,8 +303,8 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 			if c.ModeChange {
 				add(fmt.Sprintf("          mode/owner now %04o %s", c.OldMode, ownerName(c.OldUID, c.OldGID)))
 			}
-			for _, l := range strings.Split(strings.TrimSuffix(c.Diff, "\n"), "\n") {
-				add(diffLines(l, st, width)...)
+			for i, l := range strings.Split(strings.TrimSuffix(c.Diff, "\n"), "\n") {
+				add(diffLines(l, i < 2, st, width)...)
 			}
 		}
 	}
@@ -238,11 +314,13 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	return out
 }
 
-// diffLines renders one line of a unified diff, wrapped to width.
-func diffLines(l string, st *Styles, width int) []string {
+// diffLines renders one line of a unified diff, wrapped to width. head
+// says the line is one of the diff's first two, where its file headers
+// are: anywhere else "--- x" is a removed line ("-- x", a Lua comment).
+func diffLines(l string, head bool, st *Styles, width int) []string {
 	style := func(s ...string) string { return strings.Join(s, " ") }
 	switch {
-	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+	case head && (strings.HasPrefix(l, "+++ ") || strings.HasPrefix(l, "--- ")):
 		style = st.Muted.Render
 	case strings.HasPrefix(l, "@@"):
 		style = st.DiffHunk.Render
@@ -252,12 +330,13 @@ func diffLines(l string, st *Styles, width int) []string {
 		style = st.DiffDel.Render
 	}
 	// The marker (+, -, space) stays in its column; a long line continues
-	// under the text.
-	prefix := "          "
-	if l != "" {
-		prefix, l = prefix+l[:1], l[1:]
+	// under the text, its marker repeated after a continuation mark, so
+	// that without color it does not read as context.
+	prefix, cont := "          ", "          "
+	if l != "" && !(head && strings.HasPrefix(l, "--- ") || head && strings.HasPrefix(l, "+++ ")) {
+		prefix, cont, l = prefix+l[:1], "         "+glyphCont+l[:1], l[1:]
 	}
-	out := wrapDiff(prefix, l, width)
+	out := wrapDiff(prefix, cont, l, width)
 	for i := range out {
 		out[i] = style(out[i])
 	}
@@ -265,14 +344,18 @@ func diffLines(l string, st *Styles, width int) []string {
 }
 
 // wrapDiff cuts a file or diff line into pieces of width cells, the
-// first after prefix and the rest under it: every character stays
-// visible (words are kept whole when they fit).
-func wrapDiff(prefix, l string, width int) []string {
+// first after prefix and the rest after cont (as wide as prefix; all
+// spaces when empty): every character stays visible (words are kept whole
+// when they fit).
+func wrapDiff(prefix, cont, l string, width int) []string {
 	avail := width - ansi.StringWidth(prefix)
 	if avail < 20 || ansi.StringWidth(l) <= avail {
 		return []string{prefix + l}
 	}
-	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
+	pad := cont
+	if pad == "" {
+		pad = strings.Repeat(" ", ansi.StringWidth(prefix))
+	}
 	var out []string
 	for i, part := range wrapLines(l, avail) {
 		if i == 0 {
@@ -311,7 +394,7 @@ func (r review) question() string {
 	case r.canSave():
 		return r.saveQuestion()
 	case r.msg.rootErr != nil:
-		q = "Writing is refused without root: quit (ctrl+c) and run sudo kumoup, or esc to change the answers."
+		q = "Writing is refused without root: quit (q) and run sudo kumoup, or esc to change the answers."
 	case r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0:
 		then := "connection values"
 		if r.host == writer.HostProxy {
@@ -325,6 +408,6 @@ func (r review) question() string {
 }
 
 // View renders the plan window and the question.
-func (r review) View(st *Styles) string {
-	return r.scroll.View(st) + "\n\n" + st.Heading.Render(r.question())
+func (r *review) View() string {
+	return r.scroll.View(r.st) + "\n\n" + r.st.Heading.Render(r.question())
 }

@@ -60,30 +60,30 @@ func (r review) canSave() bool {
 func (r review) offersSave() bool { return r.canSave() && !r.saving && r.saved == "" }
 
 // startSave saves the reviewed answers in a command.
-func (m Model) startSave() (tea.Model, tea.Cmd) {
-	if !m.rev.offersSave() {
-		return m, nil
+func (m *Model) startSave() tea.Cmd {
+	r := m.reviewScreen()
+	if !r.offersSave() {
+		return nil
 	}
-	m.rev.saving, m.rev.saveErr = true, nil
-	m.setSize(m.width, m.height)
-	d := m.rev.msg.d
-	if !m.rev.tokens() {
+	r.saving, r.saveErr = true, nil
+	m.relayout()
+	d := r.msg.d
+	if !r.tokens() {
 		d.InjectionToken, d.WebhookToken = "", ""
 	}
-	return m, saveAnswersCmd(m.opt.SaveDir, d)
+	return saveAnswersCmd(m.opt.SaveDir, d)
 }
 
-// updateSaved shows where the answers went, or why they did not.
-func (m Model) updateSaved(msg answersSavedMsg) (tea.Model, tea.Cmd) {
-	m.rev.saving = false
+// recordSaved shows where the answers went, or why they did not.
+func (r *review) recordSaved(m *Model, msg answersSavedMsg) {
+	r.saving = false
 	if msg.err != nil {
-		m.rev.saveErr = msg.err
+		r.saveErr = msg.err
 	} else {
-		m.rev.saved = msg.path
-		m.saved = finishCommand(m.rev.host) + msg.path
+		r.saved = msg.path
+		m.saved = finishCommand(r.host) + msg.path
 	}
-	m.setSize(m.width, m.height)
-	return m, nil
+	m.relayout()
 }
 
 // saveQuestion is the review's question while writing is refused and the
@@ -102,13 +102,13 @@ func (r review) saveQuestion() string {
 		for _, l := range wrapCommand(finishCommand(r.host)+r.saved, w-2) {
 			out += "\n  " + l
 		}
-		return out + "\n" + wrapText("esc: change the answers · ctrl+c: quit (the command is printed again)", w)
+		return out + "\n" + wrapText("q: quit (the command is printed again) · esc: change the answers", w)
 	case r.saveErr != nil:
-		return wrapText("The answers were not saved: "+r.saveErr.Error(), w) + "\n" + wrapText("s: try again · esc: change the answers · ctrl+c: quit", w)
+		return wrapText("The answers were not saved: "+r.saveErr.Error(), w) + "\n" + wrapText("s: try again · esc: change the answers · q: quit", w)
 	}
 	what := "the answers"
 	if r.tokens() {
 		what += " (tokens in private files)"
 	}
-	return wrapText("Writing is refused without root. s: save "+what+" to finish with "+strings.TrimSuffix(finishCommand(r.host), " --answers ")+" · esc: change the answers · ctrl+c: quit", w)
+	return wrapText("Writing is refused without root. s: save "+what+" to finish with "+strings.TrimSuffix(finishCommand(r.host), " --answers ")+" · esc: change the answers · q: quit", w)
 }

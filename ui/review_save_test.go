@@ -19,7 +19,7 @@ var errNotRootOnHost = fmt.Errorf("%w: kumoup writes root-only files (%s is 0600
 
 // refused is m's review as a non-root user on the real host sees it.
 func refused(m Model) Model {
-	m.rev.msg.rootErr = errNotRootOnHost
+	m.reviewScreen().msg.rootErr = errNotRootOnHost
 	m.setSize(m.width, m.height)
 	return m
 }
@@ -41,7 +41,7 @@ func TestReviewOffersSavingTheAnswersOnlyWhenWritingIsRefusedForLackOfRoot(t *te
 	if h := ansi.Strip(m.helpView()); strings.Contains(h, "save answers") {
 		t.Fatalf("writing allowed: help line %q offers to save the answers", h)
 	}
-	if next, cmd := m.Update(press("s")); cmd != nil || next.(Model).rev.saving {
+	if next, cmd := m.Update(press("s")); cmd != nil || func() bool { nm := next.(Model); return nm.reviewScreen().saving }() {
 		t.Fatal("s saves the answers although writing is allowed")
 	}
 	m = refused(m)
@@ -53,7 +53,7 @@ func TestReviewOffersSavingTheAnswersOnlyWhenWritingIsRefusedForLackOfRoot(t *te
 	}
 
 	// Refused for another reason (the answers are invalid): nothing to save.
-	m.rev.msg.err = errors.New("domain: is required")
+	m.reviewScreen().msg.err = errors.New("domain: is required")
 	m.setSize(m.width, m.height)
 	if h := ansi.Strip(m.helpView()); strings.Contains(h, "save answers") {
 		t.Fatalf("invalid answers: help line %q offers to save them", h)
@@ -98,14 +98,34 @@ func TestSavingTheAnswersShowsTheCommandThatFinishesAndNoToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Domain != m.rev.msg.d.Domain || d.InjectionToken != testInjectionToken || d.WebhookToken != testWebhookToken {
+	if d.Domain != m.reviewScreen().msg.d.Domain || d.InjectionToken != testInjectionToken || d.WebhookToken != testWebhookToken {
 		t.Fatalf("saved answers read back as %s with other tokens", d.Domain)
 	}
 
-	// Quitting now says the same, after the alternate screen is gone.
+	// ctrl+c now says the same, after the alternate screen is gone.
 	err = m.abortError()
 	if !errors.Is(err, ErrAborted) || !strings.Contains(err.Error(), "sudo kumoup apply --answers "+path) {
 		t.Fatalf("quit error %v lacks the command", err)
+	}
+
+	// q leaves without an abort, and the farewell names the command.
+	next, cmd = m.Update(press("q"))
+	m = next.(Model)
+	if cmd == nil || m.aborted {
+		t.Fatalf("q after saving: quit %v, aborted %v; want a clean quit", cmd != nil, m.aborted)
+	}
+	var out strings.Builder
+	m.farewell(&out)
+	if !strings.Contains(out.String(), "sudo kumoup apply --answers "+path) {
+		t.Fatalf("the farewell after saving lacks the command: %q", out.String())
+	}
+}
+
+func TestQQuitsTheReviewAsAnAbortBeforeAnythingIsSaved(t *testing.T) {
+	m := atReview(t, prefilled(), 80, 24)
+	next, cmd := m.Update(press("q"))
+	if m = next.(Model); cmd == nil || !m.aborted {
+		t.Fatalf("q on the review: quit %v, aborted %v; want an abort (nothing written)", cmd != nil, m.aborted)
 	}
 }
 

@@ -14,7 +14,7 @@ func TestReviewHelpOffersEnterOnlyWhenItWrites(t *testing.T) {
 	if h := ansi.Strip(m.helpView()); !strings.Contains(h, "enter write the files") {
 		t.Fatalf("a plan to write: help line %q lacks enter", h)
 	}
-	m.rev.msg.rootErr = writer.ErrNotRoot
+	m.reviewScreen().msg.rootErr = writer.ErrNotRoot
 	if h := ansi.Strip(m.helpView()); strings.Contains(h, "enter") || !strings.Contains(h, "esc back") {
 		t.Fatalf("writing refused: help line %q still offers enter, or not esc", h)
 	}

@@ -173,74 +173,74 @@ func (r *rotation) stepCmd(ctx context.Context, step rotationStep) tea.Cmd {
 	}
 }
 
-// routeRotation hands msg to the open rotation pane, if any. done reports
-// that it took the message; leaving the pane after a step reopens the
+// routeRotation hands msg to the open rotation pane, if any; ok reports
+// that it took the message. Leaving the pane after a step reopens the
 // dashboard on the deployment as it is now on disk.
-func (m Model) routeRotation(msg tea.Msg) (tea.Model, tea.Cmd, bool) {
-	d := m.dash
-	if d == nil {
-		return m, nil, false
-	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && d.rot == nil && key.Matches(k, m.keys.Rotate) {
+func (d *dashboard) routeRotation(m *Model, msg tea.Msg) (tea.Cmd, bool) {
+	k := d.keys
+	if km, ok := msg.(tea.KeyPressMsg); ok && d.rot == nil && key.Matches(km, k.Dashboard.Rotate) {
 		d.rot = newRotation(m.opt.Layout, m.opt.now)
-		return m, d.rot.loadCmd(m.ctx), true
+		return d.rot.loadCmd(m.ctx), true
 	}
 	r := d.rot
 	if r == nil {
-		return m, nil, false
+		return nil, false
 	}
 	switch msg := msg.(type) {
 	case rotationStateMsg:
 		r.loaded, r.d, r.pending, r.since, r.loadErr = msg.err == nil, msg.d, msg.pending, msg.since, msg.err
-		return m, nil, true
+		return nil, true
 	case rotationDoneMsg:
 		r.running, r.err = false, msg.err
 		if msg.err == nil {
 			r.status, r.token, r.label, r.revealed, r.changed = msg.status, msg.token, msg.label, false, true
 		}
-		return m, r.loadCmd(m.ctx), true
+		return r.loadCmd(m.ctx), true
 	case rotationRemaskMsg:
 		if msg.seq == r.seq {
 			r.revealed = false
 		}
-		return m, nil, true
+		return nil, true
 	case tea.KeyPressMsg:
 		switch {
-		case key.Matches(msg, m.keys.QuitQ):
-			return m, nil, false // the dashboard quits
-		case key.Matches(msg, m.keys.Back):
+		case key.Matches(msg, k.Global.QuitQ):
+			return nil, false // the dashboard quits
+		case key.Matches(msg, k.Connection.Back):
 			d.rot = nil
 			if r.changed && r.loaded {
 				m.deployment = r.d
-				mm, cmd := m.openDashboard()
-				return mm, cmd, true
+				return m.openDashboard(), true
 			}
 		case r.running:
-		case key.Matches(msg, m.keys.Up):
+		case key.Matches(msg, k.Connection.Up):
 			r.selected, r.armed = (r.selected+len(rotationSteps)-1)%len(rotationSteps), -1
-		case key.Matches(msg, m.keys.Down):
+		case key.Matches(msg, k.Connection.Down):
 			r.selected, r.armed = (r.selected+1)%len(rotationSteps), -1
-		case key.Matches(msg, m.keys.Reveal) && r.token != "":
+		case key.Matches(msg, k.Connection.Reveal) && r.token != "":
 			r.seq++
 			r.revealed = true
 			seq := r.seq
-			return m, tea.Tick(RevealFor, func(time.Time) tea.Msg { return rotationRemaskMsg{seq: seq} }), true
-		case key.Matches(msg, m.keys.Copy) && r.token != "":
+			return tea.Tick(RevealFor, func(time.Time) tea.Msg { return rotationRemaskMsg{seq: seq} }), true
+		case key.Matches(msg, k.Connection.Copy) && r.token != "":
 			r.status = r.label + " sent to your terminal's clipboard (OSC 52; the terminal must allow it)"
-			return m, tea.SetClipboard(r.token), true
-		case key.Matches(msg, m.keys.Continue) && r.loaded:
+			return tea.SetClipboard(r.token), true
+		case key.Matches(msg, k.Connection.Continue) && r.loaded:
 			step := rotationSteps[r.selected]
 			if step.confirm != "" && r.armed != r.selected {
 				r.armed = r.selected
-				return m, nil, true
+				return nil, true
 			}
 			r.armed, r.running, r.err, r.token, r.revealed = -1, true, nil, "", false
-			return m, r.stepCmd(m.ctx, rotationStep(r.selected)), true
+			return r.stepCmd(m.ctx, rotationStep(r.selected)), true
 		}
-		return m, nil, true
+		return nil, true
 	}
-	return m, nil, false
+	return nil, false
 }
+
+func (rotationStateMsg) route() screen  { return screenDashboard }
+func (rotationDoneMsg) route() screen   { return screenDashboard }
+func (rotationRemaskMsg) route() screen { return screenDashboard }
 
 // View renders the state on disk, the steps and the last step's outcome.
 func (r *rotation) View(st *Styles, width int) string {

@@ -76,7 +76,7 @@ func TestDashboardRotatesTheInjectionTokenMaskedUnlessRevealed(t *testing.T) {
 	if !strings.Contains(screenText(m), d.InjectionToken) {
 		t.Errorf("v does not reveal the new token")
 	}
-	m = send(m, rotationRemaskMsg{seq: m.dash.rot.seq})
+	m = send(m, rotationRemaskMsg{seq: m.dashboardScreen().rot.seq})
 	if strings.Contains(screenText(m), d.InjectionToken) {
 		t.Errorf("the token stays shown after its reveal ended")
 	}
@@ -101,8 +101,8 @@ func TestDashboardRotatesTheInjectionTokenMaskedUnlessRevealed(t *testing.T) {
 	}
 	// Leaving reopens the dashboard on the new token.
 	m = keyRun(m, "esc")
-	if m.dash == nil || m.dash.rot != nil || m.deployment.InjectionToken != d.InjectionToken {
-		t.Errorf("after esc: dashboard on the new token? %v", m.dash != nil && m.deployment.InjectionToken == d.InjectionToken)
+	if m.dashboardScreen() == nil || m.dashboardScreen().rot != nil || m.deployment.InjectionToken != d.InjectionToken {
+		t.Errorf("after esc: dashboard on the new token? %v", m.dashboardScreen() != nil && m.deployment.InjectionToken == d.InjectionToken)
 	}
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/kumoup/kumoup/acme"
@@ -100,6 +102,11 @@ type Options struct {
 	// Input and Output default to the terminal (stdin, stdout).
 	Input  io.Reader
 	Output io.Writer
+	// Farewell, when set, receives what the operator keeps once the UI
+	// has left the alternate screen: after a setup, the app's connection
+	// values (secrets masked) and the next steps; after saving the
+	// answers, the command that finishes as root. Nil prints nothing.
+	Farewell io.Writer
 
 	// For tests: a fixed clock, fixed tokens, fixed host facts, fixed
 	// next-step commands.
@@ -165,11 +172,19 @@ func Run(ctx context.Context, opt Options) error {
 	if opt.Input != nil {
 		popts = append(popts, tea.WithInput(opt.Input))
 	}
+	if !colorWanted(os.Getenv) {
+		// No color, but bold and reverse still: the terminal's own
+		// detection gives xterm-mono 256 colors.
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
+	}
 	if opt.Output != nil {
 		popts = append(popts, tea.WithOutput(opt.Output))
 	}
 	final, err := tea.NewProgram(m, popts...).Run()
 	fm, _ := final.(Model)
+	if opt.Farewell != nil && !fm.aborted {
+		fm.farewell(opt.Farewell)
+	}
 	switch {
 	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
 		if fm.written {
@@ -196,4 +211,31 @@ func (m Model) abortError() error {
 		return fmt.Errorf("%w: nothing was written; the answers are saved, finish as root with: %s", ErrAborted, m.saved)
 	}
 	return ErrAborted
+}
+
+// farewell writes to w what stays on the terminal once the UI is gone:
+// the saved answers' command, or, once the setup reached its connection
+// values or next steps, those values (secrets masked) and the steps.
+func (m Model) farewell(w io.Writer) {
+	switch {
+	case m.saved != "" && !m.written:
+		fmt.Fprintf(w, "The answers are saved; nothing on this host was changed. Finish as root with:\n  %s\n", m.saved)
+	case m.host == writer.HostMTA && m.connectionScreen() != nil:
+		// A bounded read of the policy files, once the UI is gone.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = writer.WriteAppConnection(w, m.deployment, m.opt.Layout, probes.PolicyShape(ctx, m.opt.Layout))
+	case m.host == writer.HostProxy && m.nextStepsScreen() != nil:
+		fmt.Fprintln(w, "Next steps on the KumoProxy host")
+		for i, s := range m.nextStepsScreen().steps {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, s.title)
+			cmd := s.manual
+			if s.argv != nil {
+				cmd = strings.Join(s.argv, " ")
+			}
+			for _, l := range strings.Split(cmd, "\n") {
+				fmt.Fprintf(w, "       %s\n", l)
+			}
+		}
+	}
 }

@@ -10,20 +10,22 @@ import (
 	"github.com/kumoup/kumoup/probes"
 )
 
-// typeLater writes keys to the program's input after a moment, as raw
-// terminal bytes.
-func typeLater(keys string) io.Reader {
+// typeOnceDrawn returns the program's input and output: keys are written to
+// the input, as raw terminal bytes, once the program has drawn its first
+// frame (it reads input from then on), not after a guessed delay.
+func typeOnceDrawn(keys string) (io.Reader, io.Writer) {
 	r, w := io.Pipe()
+	out := &firstWrite{done: make(chan struct{})}
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		<-out.done
 		w.Write([]byte(keys))
 	}()
-	return r
+	return r, out
 }
 
 func runWith(t *testing.T, opt Options, keys string) error {
 	t.Helper()
-	opt.Input, opt.Output = typeLater(keys), io.Discard
+	opt.Input, opt.Output = typeOnceDrawn(keys)
 	done := make(chan error, 1)
 	go func() { done <- Run(context.Background(), opt) }()
 	select {
@@ -60,10 +62,11 @@ func TestRunIsAbortedWhenItsContextIsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	opt := testOptions(t.TempDir())
 	r, _ := io.Pipe()
-	opt.Input, opt.Output = r, io.Discard
+	out := &firstWrite{done: make(chan struct{})}
+	opt.Input, opt.Output = r, out
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, opt) }()
-	time.Sleep(200 * time.Millisecond)
+	<-out.done // the program runs: cancel it now
 	cancel()
 	select {
 	case err := <-done:

@@ -32,7 +32,7 @@ func (s *scroller) clamp() {
 }
 
 // Update scrolls on the movement keys; it reports whether msg was one.
-func (s *scroller) Update(msg tea.Msg, k KeyMap) bool {
+func (s *scroller) Update(msg tea.Msg, k ScrollKeys) bool {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return false
@@ -76,16 +76,71 @@ func (s scroller) View(st *Styles) string {
 // truncate cuts a styled line to w cells.
 func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
 
-// wrapText wraps plain text to w cells.
-func wrapText(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	return ansi.Wrap(s, w, "")
-}
+// wrapText wraps text to w cells at its spaces only: a command, a path or
+// a line of code is never broken inside a word ("--connect-to",
+// "kumoup-demo-1", "'/etc/policy/?.lua;'"), so what is shown can be
+// copied. A word wider than w alone is cut at w, the only way to show it
+// all inside a pane.
+func wrapText(s string, w int) string { return strings.Join(wrapLines(s, w), "\n") }
 
 // wrapLines is wrapText's lines.
-func wrapLines(s string, w int) []string { return strings.Split(wrapText(s, w), "\n") }
+func wrapLines(s string, w int) []string {
+	if w <= 0 {
+		return strings.Split(s, "\n")
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		out = append(out, wrapAtSpaces(para, w)...)
+	}
+	return out
+}
+
+// wrapAtSpaces wraps one line (it may hold styles) to w cells.
+func wrapAtSpaces(line string, w int) []string {
+	if ansi.StringWidth(line) <= w {
+		return []string{line}
+	}
+	var (
+		out   []string
+		cur   strings.Builder
+		width int
+	)
+	flush := func() {
+		out = append(out, strings.TrimRight(cur.String(), " "))
+		cur.Reset()
+		width = 0
+	}
+	for i, word := range strings.Split(line, " ") {
+		ww := ansi.StringWidth(word)
+		switch {
+		case i == 0:
+		case width+1+ww <= w:
+			cur.WriteByte(' ')
+			width++
+		case width > 0:
+			flush()
+		}
+		for ww > w {
+			// A word wider than the line: cut it, as the last resort.
+			if width > 0 {
+				flush()
+			}
+			cut := w
+			if i := strings.LastIndex(ansi.Strip(ansi.Cut(word, 0, w)), "/"); i >= w/2 {
+				cut = i + 1 // a path reads better cut after a '/'
+			}
+			out = append(out, ansi.Cut(word, 0, cut))
+			word = ansi.Cut(word, cut, ww)
+			ww = ansi.StringWidth(word)
+		}
+		cur.WriteString(word)
+		width += ww
+	}
+	if cur.Len() > 0 || len(out) == 0 {
+		flush()
+	}
+	return out
+}
 
 // wrapCommand wraps a shell command to w cells at its spaces (never inside
 // quotes), ending every line but the last with " \\" and indenting the

@@ -17,6 +17,13 @@ import (
 type Styles struct {
 	Color bool
 
+	// SelectedMark and the Tab pair show the selection in text as well:
+	// without color the reversed video may be dropped (TERM=dumb), and a
+	// selection must still read. With color they add nothing.
+	SelectedMark          string // one cell before the selected row
+	MarkOpen, MarkClose   string // around the active tab and a typed field
+	TabPadOpen, TabPadEnd string // around the other tabs
+
 	Title    lipgloss.Style // screen title in the header
 	Step     lipgloss.Style // "step 2 of 6" next to the title
 	Banner   lipgloss.Style // the demo banner
@@ -50,9 +57,13 @@ type Styles struct {
 }
 
 // colorWanted reports whether the environment allows colors: NO_COLOR
-// (set and not empty) and TERM=dumb turn them off.
+// (set and not empty), TERM=dumb and a monochrome terminal's TERM
+// (xterm-mono, vt100-m: the terminfo convention's -mono and -m) turn them
+// off.
 func colorWanted(getenv func(string) string) bool {
-	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	term := getenv("TERM")
+	mono := strings.HasSuffix(term, "-mono") || strings.HasSuffix(term, "-m")
+	return getenv("NO_COLOR") == "" && term != "dumb" && !mono
 }
 
 // NewStyles returns the UI's styles, with colors or without. Without
@@ -73,7 +84,9 @@ func NewStyles(withColor bool) *Styles {
 	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
 	border := lipgloss.RoundedBorder()
 	return &Styles{
-		Color:       true,
+		Color:        true,
+		SelectedMark: " ",
+		MarkOpen:     " ", MarkClose: " ", TabPadOpen: " ", TabPadEnd: " ",
 		Title:       lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Step:        fg(grey),
 		Banner:      lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("0")).Background(yellow),
@@ -98,7 +111,7 @@ func NewStyles(withColor bool) *Styles {
 		Pane:        lipgloss.NewStyle().Border(border).BorderForeground(grey),
 		PaneFocused: lipgloss.NewStyle().Border(border).BorderForeground(accent),
 		Help:        help.DefaultDarkStyles(),
-		Huh:         huh.ThemeFunc(huh.ThemeCharm),
+		Huh:         cachedTheme(huh.ThemeCharm),
 	}
 }
 
@@ -115,6 +128,8 @@ func noColorStyles() *Styles {
 		FullSeparator:  plain,
 	}
 	return &Styles{
+		SelectedMark: ">",
+		MarkOpen:     "[", MarkClose: "]", TabPadOpen: " ", TabPadEnd: " ",
 		Title:       bold,
 		Step:        plain,
 		Banner:      lipgloss.NewStyle().Reverse(true),
@@ -139,8 +154,33 @@ func noColorStyles() *Styles {
 		Pane:        lipgloss.NewStyle().Border(lipgloss.NormalBorder()),
 		PaneFocused: lipgloss.NewStyle().Border(lipgloss.ThickBorder()),
 		Help:        h,
-		Huh:         huh.ThemeFunc(huh.ThemeBase),
+		Huh:         cachedTheme(huh.ThemeBase),
 	}
+}
+
+// cachedTheme builds each variant (dark, light) of a huh theme once: huh
+// asks its theme for the styles at every render of every field, and
+// building the Charm theme costs more than rendering a page.
+func cachedTheme(build func(isDark bool) *huh.Styles) huh.Theme {
+	return &themeCache{build: build}
+}
+
+type themeCache struct {
+	build       func(isDark bool) *huh.Styles
+	dark, light *huh.Styles
+}
+
+func (c *themeCache) Theme(isDark bool) *huh.Styles {
+	if isDark {
+		if c.dark == nil {
+			c.dark = c.build(true)
+		}
+		return c.dark
+	}
+	if c.light == nil {
+		c.light = c.build(false)
+	}
+	return c.light
 }
 
 // Status glyphs: distinct shapes, so they read without color.
@@ -152,6 +192,7 @@ const (
 	glyphPending = "·"
 	glyphRunning = "…"
 	glyphChanged = "*"
+	glyphCont    = "↪" // a wrapped line of a file or diff continues
 )
 
 // frame draws lines inside a pane border of exactly w×h cells (border

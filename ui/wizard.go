@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -72,20 +71,33 @@ type wizard struct {
 	certIn, keyIn *huh.Input              // the host page's certificate fields
 	bg            *tea.BackgroundColorMsg // forwarded to each new form
 	st            *Styles
-	keys          KeyMap
+	keys          *KeyMap
 	width, height int
 	done          bool
+	// compact drops the blank line above the warnings: the page and its
+	// warnings would not fit with it (set by SetSize).
+	compact bool
+	// laidOut is layoutKey when the page was last laid out: a key that
+	// changes none of it (most typed characters) skips the layout, which
+	// renders the whole page once more.
+	laidOut string
 }
 
+// screenWizard is the answers, one huh form per page.
+const screenWizard screen = "wizard"
+
+// wiz is the wizard (nil until it opened).
+func (m *Model) wizardScreen() *wizard { w, _ := m.screens[screenWizard].(*wizard); return w }
+
 // newWizard starts the wizard from prefill (nil: the defaults).
-func newWizard(prefill *model.Deployment, st *Styles, keys KeyMap) *wizard {
+func newWizard(prefill *model.Deployment, st *Styles, keys *KeyMap) *wizard {
 	return newWizardFor(prefill, writer.Layout{}, st, keys)
 }
 
 // newWizardFor is newWizard with the certificate paths derived from the
 // name under certs (the demo's pretend host, where its certbot stand-in
 // leaves them).
-func newWizardFor(prefill *model.Deployment, certs writer.Layout, st *Styles, keys KeyMap) *wizard {
+func newWizardFor(prefill *model.Deployment, certs writer.Layout, st *Styles, keys *KeyMap) *wizard {
 	w := &wizard{st: st, keys: keys, pages: mtaPages, certs: certs}
 	if prefill != nil {
 		w.d = *prefill
@@ -280,8 +292,16 @@ func (w *wizard) SetSize(width, height int) {
 	// certificate paths at 80 columns) would push the page's last field
 	// out. Measure the page as it renders now, and give it that much, up
 	// to the room left above the warnings.
+	// Warnings under a page that would not fit with them lose their blank
+	// line first: the page's fields, titles included, come before it.
+	page := w.pageHeight()
+	w.compact = false
+	if page+lipgloss.Height(w.warningsView()) > height {
+		w.compact = true
+	}
 	avail := height - lipgloss.Height(w.warningsView())
-	w.form.WithHeight(max(min(w.pageHeight(), avail), 3))
+	w.form.WithHeight(max(min(page, avail), 3))
+	w.laidOut = w.layoutKey()
 }
 
 // pageHeight is the current page's full height at the form's width: its
@@ -296,8 +316,8 @@ func (w *wizard) pageHeight() int {
 	return h
 }
 
-// Update forwards msg to the form and advances when it completes.
-func (w *wizard) Update(msg tea.Msg) tea.Cmd {
+// updateForm forwards msg to the form and advances when it completes.
+func (w *wizard) updateForm(msg tea.Msg) tea.Cmd {
 	f, cmd := w.form.Update(msg)
 	if ff, ok := f.(*huh.Form); ok {
 		w.form = ff
@@ -311,12 +331,27 @@ func (w *wizard) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (w *wizard) keyMap(k KeyMap) help.KeyMap {
+// ShortHelp is the focused huh field's own bindings (they change with the
+// field), then going back a page and quitting.
+func (w *wizard) ShortHelp() []key.Binding {
 	var field []key.Binding
 	if w.form != nil {
 		field = w.form.KeyBinds()
 	}
-	return k.ForWizard(field)
+	return append(field, w.keys.Wizard.Back, w.keys.Global.Quit)
+}
+
+func (w *wizard) FullHelp() [][]key.Binding { return [][]key.Binding{w.ShortHelp()} }
+
+// typing: every page has a text field or a select; ? and q are text.
+func (w *wizard) typing() bool { return true }
+
+func (w *wizard) Title() (string, string) {
+	h := writer.HostMTA
+	if w.lastPage(pageProxyHost) {
+		h = writer.HostProxy
+	}
+	return flowTitle(h), w.stepLabel()
 }
 
 func (w *wizard) warningsView() string {
@@ -325,7 +360,9 @@ func (w *wizard) warningsView() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n") // a blank line between the form and its warnings
+	if !w.compact {
+		b.WriteString("\n") // a blank line between the form and its warnings
+	}
 	for _, s := range ws {
 		b.WriteString("\n" + w.st.Warn.Render(wrapText(glyphWarn+" "+s, w.width)))
 	}
@@ -340,39 +377,70 @@ func (w *wizard) View() string {
 	return w.form.View() + w.warningsView()
 }
 
-func (m Model) startWizard() (tea.Model, tea.Cmd) {
-	if m.wiz == nil {
+// startWizard opens the wizard where it was left (its first page the
+// first time).
+func (m *Model) startWizard() tea.Cmd {
+	w := m.wizardScreen()
+	if w == nil {
 		var certs writer.Layout
 		if m.opt.Demo {
 			// The demo's certbot stand-in leaves certificates in its
 			// pretend host.
 			certs = m.opt.Layout
 		}
-		m.wiz = newWizardFor(m.opt.Prefill, certs, m.st, m.keys)
-		m.wiz.bg = m.bg
+		w = newWizardFor(m.opt.Prefill, certs, m.st, m.keys)
+		w.bg = m.bg
 		if m.host == writer.HostProxy {
-			m.wiz.forProxyHost()
+			w.forProxyHost()
 		}
 	}
-	m.wiz.done = false
-	m.goTo(screenWizard)
-	return m, m.wiz.show(m.wiz.page)
+	w.done = false
+	m.open(screenWizard, w)
+	return w.show(w.page)
 }
 
-func (m Model) updateWizard(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-		cmd, ok := m.wiz.prev()
+// Update goes back a page on esc, else lets the form take msg; once the
+// last page is done the files are prepared.
+func (w *wizard) Update(m *Model, msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, w.keys.Wizard.Back) {
+		cmd, ok := w.prev()
 		if !ok {
 			m.goTo(screenPreflight)
 		}
-		return m, cmd
+		return cmd
 	}
-	cmd := m.wiz.Update(msg)
-	if m.wiz.done {
-		m.goTo(screenPlanning)
-		d, genInj, genHook := m.wiz.answers()
-		return m, tea.Batch(cmd, m.prepare(d, genInj, genHook))
+	cmd := w.updateForm(msg)
+	if w.done {
+		d, genInj, genHook := w.answers()
+		m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
+		return tea.Batch(cmd, m.prepare(d, genInj, genHook))
 	}
-	m.setSize(m.width, m.height) // the help line follows the focused field
-	return m, cmd
+	if k := w.layoutKey(); k != w.laidOut {
+		m.relayout() // the help line follows the focused field
+	}
+	return cmd
+}
+
+// layoutKey is what the page's layout depends on: the focused field (its
+// help), how many lines its value may take, the warnings and the errors.
+func (w *wizard) layoutKey() string {
+	if w.form == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(int(w.page)))
+	if f := w.form.GetFocusedField(); f != nil {
+		b.WriteString("|" + f.GetKey())
+		if v, ok := f.GetValue().(string); ok {
+			b.WriteString("|" + strconv.Itoa(len(v)/max(w.width/2, 1)))
+		}
+	}
+	b.WriteString("|" + strconv.Itoa(len(w.form.Errors())))
+	if w.page == pageHost {
+		// The certificate fields' descriptions follow the name.
+		b.WriteString("|" + strconv.Itoa(len(w.pathDescription(w.certPath, w.derivedCert))/max(w.width/4, 1)))
+		b.WriteString("|" + strconv.Itoa(len(w.pathDescription(w.keyPath, w.derivedKey))/max(w.width/4, 1)))
+	}
+	b.WriteString("|" + strings.Join(w.warnings(), "\n"))
+	return b.String()
 }

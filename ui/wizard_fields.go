@@ -54,17 +54,36 @@ func (w *wizard) tokenOptions(has bool, current string) []huh.Option[tokenChoice
 }
 
 // refreshPlaceholders shows the certificate paths derived from the name
-// typed so far.
+// typed so far, in the fields' descriptions: a description wraps where a
+// placeholder would be cut at 80 columns, and an empty field's placeholder
+// says it is empty in words, which read as such without color.
 func (w *wizard) refreshPlaceholders() {
-	domain := w.d.Domain
-	if model.ValidateDomain(domain) != nil {
-		domain = "<name>"
-	}
 	if w.certIn != nil {
-		w.certIn.Placeholder(w.derivedCert(domain))
-		w.keyIn.Placeholder(w.derivedKey(domain))
+		w.certIn.Description(w.pathDescription(w.certPath, w.derivedCert))
+		w.keyIn.Description(w.pathDescription(w.keyPath, w.derivedKey))
 	}
 }
+
+// pathDescription names the path an empty certificate field stands for;
+// once a path is typed, only where an empty one leads.
+func (w *wizard) pathDescription(value string, derive func(string) string) string {
+	if strings.TrimSpace(value) != "" {
+		return "empty: Let's Encrypt's path for the name"
+	}
+	return "empty: " + derive(w.placeholderDomain())
+}
+
+// placeholderDomain is the name typed so far, or <name> while it is not one.
+func (w *wizard) placeholderDomain() string {
+	if model.ValidateDomain(w.d.Domain) != nil {
+		return "<name>"
+	}
+	return w.d.Domain
+}
+
+// example is the placeholder of a field that shows an example value: said
+// to be one, so that without color it does not read as a value.
+func example(s string) string { return "e.g. " + s }
 
 func (w *wizard) fields(p page) []huh.Field {
 	switch p {
@@ -73,10 +92,10 @@ func (w *wizard) fields(p page) []huh.Field {
 		// refreshPlaceholders): huh's PlaceholderFunc would read the draft
 		// from a command's goroutine while Update writes it.
 		w.certIn = huh.NewInput().Key("tls_certificate").Title("TLS certificate").
-			Description("empty: Let's Encrypt's path for the name").
+			Placeholder("(empty: the path above)").
 			Value(&w.certPath).Validate(checked("tls_certificate", optionalPath))
 		w.keyIn = huh.NewInput().Key("tls_certificate_key").Title("TLS private key").
-			Description("empty: Let's Encrypt's path for the name").
+			Placeholder("(empty: the path above)").
 			Value(&w.keyPath).Validate(checked("tls_certificate_key", optionalPath))
 		w.refreshPlaceholders()
 		return []huh.Field{
@@ -106,7 +125,7 @@ func (w *wizard) fields(p page) []huh.Field {
 		return []huh.Field{
 			huh.NewInput().Key("webhook_url").Title("App webhook URL").
 				Description("the app's https endpoint for delivery events").
-				Placeholder("https://app.example.com/webhooks/kumomta").
+				Placeholder(example("https://app.example.com/webhooks/kumomta")).
 				Value(&w.d.WebhookURL).Validate(checked("webhook_url", model.ValidateWebhookURL)),
 			huh.NewSelect[tokenChoice]().Key("webhook_choice").Title("Webhook token").
 				Description("the bearer secret kumod sends with each event").

@@ -42,9 +42,9 @@ func TestDemoWizardDerivesTheCertificatePathsInItsPretendHostFromTheNewName(t *t
 		d.TLSCertificateKey = host.Path(model.CertificateKeyPath(d.Domain))
 		opt.Prefill = &d
 		m := atPage(opt, pageHost, 80, 24)
-		m.wiz.d.Domain = "mail.changed.example"
-		m.wiz.finishPage(pageHost)
-		got := m.wiz.d
+		m.wizardScreen().d.Domain = "mail.changed.example"
+		m.wizardScreen().finishPage(pageHost)
+		got := m.wizardScreen().d
 		want, wantKey := d.TLSCertificate, d.TLSCertificateKey // kept as typed on a host
 		if demo {
 			want, wantKey = host.Path(model.CertificatePath(got.Domain)), host.Path(model.CertificateKeyPath(got.Domain))

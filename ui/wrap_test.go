@@ -70,7 +70,7 @@ func TestLuaLinesWrapOutsideStringsAndCommentsStayComments(t *testing.T) {
 
 func TestReviewWrapsLongFileLinesInsteadOfCuttingThem(t *testing.T) {
 	l := "# Secrets live in /tmp/kumoup-ui-golden-review/etc/default/kumomta and the token include."
-	got := wrapDiff("          + ", l, 60)
+	got := wrapDiff("          + ", "         ↪+ ", l, 60)
 	if len(got) < 2 {
 		t.Fatalf("not wrapped: %q", got)
 	}
@@ -79,7 +79,7 @@ func TestReviewWrapsLongFileLinesInsteadOfCuttingThem(t *testing.T) {
 		if ansi.StringWidth(g) > 60 {
 			t.Errorf("%q is wider than 60", g)
 		}
-		text = append(text, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(g), "+")))
+		text = append(text, strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(g), "↪"), "+")))
 	}
 	noSpace := func(s string) string { return strings.Join(strings.Fields(s), "") }
 	if joined := strings.Join(text, " "); noSpace(joined) != noSpace(l) {
@@ -115,5 +115,65 @@ func TestDiskFreeLocationsAreNeverSplitAcrossLines(t *testing.T) {
 	want := []string{"data spool 71%", "log dir /var/log/kumomta 64%", "meta spool 71%"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("in 32 cells got %q, want %q", got, want)
+	}
+}
+
+func TestARemovedLuaCommentIsDrawnAsARemovedLineNotAFileHeader(t *testing.T) {
+	st := NewStyles(true)
+	header := diffLines("--- /etc/kumoup/kumoup.lua (now)", true, st, 80)
+	removed := diffLines("--- the webhook's bearer token", false, st, 80)
+	if want := st.Muted.Render("          --- /etc/kumoup/kumoup.lua (now)"); header[0] != want {
+		t.Errorf("the file header is drawn %q, want %q", header[0], want)
+	}
+	if want := st.DiffDel.Render("          --- the webhook's bearer token"); removed[0] != want {
+		t.Errorf("a removed Lua comment is drawn %q, want it as a removed line %q", removed[0], want)
+	}
+}
+
+func TestWithoutColorTheContinuationOfAnAddedOrRemovedLineKeepsItsMarker(t *testing.T) {
+	st := NewStyles(false)
+	long := "local path = '/tmp/kumoup-demo-1452467414/host/opt/kumomta/etc/policy/?.lua;' .. package.path -- the policy directory"
+	for _, marker := range []string{"+", "-"} {
+		lines := diffLines(marker+long, false, st, 60)
+		if len(lines) < 2 {
+			t.Fatalf("%s: not wrapped: %q", marker, lines)
+		}
+		for i, l := range lines[1:] {
+			if !strings.HasPrefix(ansi.Strip(l), "         ↪"+marker) {
+				t.Errorf("%s: continuation %d %q does not carry the marker: it reads as context", marker, i+1, l)
+			}
+		}
+	}
+	// Context continues as context.
+	for _, l := range diffLines(" "+long, false, st, 60)[1:] {
+		if s := ansi.Strip(l); strings.Contains(s, "↪+") || strings.Contains(s, "↪-") {
+			t.Errorf("a context line's continuation %q is marked added or removed", s)
+		}
+	}
+}
+
+func TestWrappingNeverBreaksInsideALuaStringAFlagOrAPath(t *testing.T) {
+	for _, s := range []string{
+		"package.path = '/tmp/kumoup-demo-1452467414/host/opt/kumomta/etc/policy/?.lua;' .. package.path",
+		"curl --connect-to mta.example.com:443:127.0.0.1:18443 --cacert /tmp/kumoup-demo-1/ca.pem https://mta.example.com/metrics",
+		"the token include /etc/nginx/kumoup/mta-east.example.com.tokens is missing: run kumoup apply --answers FILE",
+	} {
+		words := strings.Fields(s)
+		longest := 0
+		for _, w := range words {
+			longest = max(longest, ansi.StringWidth(w))
+		}
+		for _, w := range []int{longest, longest + 7, longest + 20} {
+			lines := wrapLines(s, w)
+			var got []string
+			for _, l := range lines {
+				got = append(got, strings.Fields(l)...)
+			}
+			// Every word is on one line, whole, at any width that holds
+			// the longest (only a word wider than the line is cut).
+			if strings.Join(got, "|") != strings.Join(words, "|") {
+				t.Errorf("at %d cells a word was broken:\n%s", w, strings.Join(lines, "\n"))
+			}
+		}
 	}
 }

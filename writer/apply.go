@@ -120,16 +120,9 @@ func (r *Report) Summary() string {
 func (r *Report) Render(w io.Writer) error {
 	var b strings.Builder
 	for _, o := range r.Outcomes {
-		if o.Change.Action == Retire && o.Status == Written {
-			fmt.Fprintf(&b, "retired   %s\n", o.Change.File.Path)
-			if o.Backup != "" {
-				fmt.Fprintf(&b, "          moved aside as %s\n", o.Backup)
-			}
-			continue
-		}
-		fmt.Fprintf(&b, "%-9s %s\n", shortStatus(o.Status), o.Change.File.Path)
-		if o.Backup != "" {
-			fmt.Fprintf(&b, "          previous version kept as %s\n", o.Backup)
+		fmt.Fprintf(&b, "%-9s %s\n", o.Word(), o.Change.File.Path)
+		if n := o.BackupNote(); n != "" {
+			fmt.Fprintf(&b, "          %s\n", n)
 		}
 		if o.Err != nil {
 			fmt.Fprintf(&b, "          %v\n", o.Err)
@@ -141,6 +134,27 @@ func (r *Report) Render(w io.Writer) error {
 	fmt.Fprintf(&b, "applied: %s\n", r.Summary())
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Word is the outcome in one word, as kumoup apply and the setup wizard's
+// apply screen both print it: written, retired, unchanged, FAILED,
+// untouched.
+func (o Outcome) Word() string {
+	if o.Change.Action == Retire && o.Status == Written {
+		return "retired"
+	}
+	return shortStatus(o.Status)
+}
+
+// BackupNote says where the previous version went ("" when none was kept).
+func (o Outcome) BackupNote() string {
+	switch {
+	case o.Backup == "":
+		return ""
+	case o.Change.Action == Retire:
+		return "moved aside as " + o.Backup
+	}
+	return "previous version kept as " + o.Backup
 }
 
 func shortStatus(s Status) string {

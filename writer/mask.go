@@ -14,17 +14,25 @@ import (
 // tokenLine matches a token include entry: "~^Bearer \Q<token>\E$" 1;
 var tokenLine = regexp.MustCompile(`\\Q([^\\"]*)\\E`)
 
-// tokenRun is a run of RFC 6750 b64token characters.
-var tokenRun = regexp.MustCompile(`[A-Za-z0-9\-._~+/]+=*`)
+// bearerToken is a credential right after "Bearer ": the token of a plain
+// map key or header value, as the deployment guide writes them.
+var bearerToken = regexp.MustCompile(`Bearer[ \t]+([A-Za-z0-9\-._~+/]{16,}=*)`)
+
+// notAToken is a name, not a value: an environment variable's
+// (PING8_WEBHOOK_TOKEN) or a dotted name in code (env.PING8_WEBHOOK_TOKEN).
+var notAToken = regexp.MustCompile(`^(?:[A-Z][A-Z0-9_]*|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)$`)
 
 // secretsIn returns the secrets found in content by their shape, line by
 // line, tolerating hand edits: the value of every secret variable of an
 // environment file however it is spelled or quoted (model.SecretEnvValues:
 // "export", a byte-order mark, another case, even in a file that no longer
-// parses), the token of a token include entry, and any long token-like run
-// after "Bearer" (the deployment guide's plain map key), in comments too (a
-// token commented out by hand is still a secret). It finds the secrets of
-// an old version of a file, which the File being planned does not know.
+// parses), the token of a token include entry, and a long token-like run
+// right after "Bearer " (the deployment guide's plain map key) that is not
+// a name (an environment variable's, or code's such as
+// env.PING8_WEBHOOK_TOKEN: a file that holds no secret is shown as is), in
+// comments too (a token commented out by hand is still a secret). It finds
+// the secrets of an old version of a file, which the File being planned
+// does not know.
 func secretsIn(content []byte) []string {
 	out := model.SecretEnvValues(content)
 	for _, line := range strings.Split(string(content), "\n") {
@@ -38,11 +46,9 @@ func secretsIn(content []byte) []string {
 			out = append(out, m[1])
 			continue
 		}
-		if _, after, ok := strings.Cut(l, "Bearer"); ok {
-			for _, run := range tokenRun.FindAllString(after, -1) {
-				if len(run) >= 16 {
-					out = append(out, run)
-				}
+		for _, m := range bearerToken.FindAllStringSubmatch(l, -1) {
+			if !notAToken.MatchString(m[1]) {
+				out = append(out, m[1])
 			}
 		}
 	}

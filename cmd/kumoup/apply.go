@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +26,7 @@ func newApplyCmd() *cobra.Command {
 	var opt applyOptions
 	cmd := &cobra.Command{
 		Use:   "apply --answers FILE",
-		Short: "Write the host's config files from an answers file (non-interactive)",
+		Short: "Write the files from an answers file",
 		Long: `apply reads an answers file (YAML, the deployment's field names; unknown
 keys are errors), validates every answer, shows the plan (secrets masked)
 and writes the files atomically, keeping a timestamped backup of each file
@@ -134,19 +133,6 @@ func printWarnings(w io.Writer, p model.Problems) {
 }
 
 func printConnection(ctx context.Context, w io.Writer, d model.Deployment, l writer.Layout) {
-	fmt.Fprintln(w, "\nApp connection (KumoMTA screen)")
-	for _, s := range writer.AppConnection(d, l) {
-		fmt.Fprintf(w, "  %-17s %s\n", s.Label, s.Value)
-	}
-	fmt.Fprintln(w, "\nNext steps")
-	for i, s := range writer.NextSteps(l) {
-		fmt.Fprintf(w, "  %d. %s\n", i+1, s)
-	}
-	shape := probes.PolicyShape(ctx, l)
-	if lines, err := writer.InitLuaLinesFor(l, shape); err == nil {
-		fmt.Fprintf(w, "\nLines for init.lua (%s: %s; check with `kumoup policy validate`)\n", l.PolicyInit(), shape)
-		for _, line := range strings.Split(strings.TrimRight(lines, "\n"), "\n") {
-			fmt.Fprintf(w, "  %s\n", line)
-		}
-	}
+	fmt.Fprintln(w)
+	_ = writer.WriteAppConnection(w, d, l, probes.PolicyShape(ctx, l))
 }

@@ -27,7 +27,7 @@ func newCertCmd() *cobra.Command {
 	var opt certOptions
 	cmd := &cobra.Command{
 		Use:   "cert",
-		Short: "Obtain the site's certificate from Let's Encrypt and set up its renewal",
+		Short: "Get the site's certificate and renew it",
 		Long: `cert finishes a fresh host: while the certificate is missing, kumoup
 writes the nginx site HTTP only (port 80: the ACME challenges and the
 redirect), which nginx accepts. cert then

@@ -21,7 +21,7 @@ func newDashboardCmd() *cobra.Command {
 	var o dashboardOptions
 	cmd := &cobra.Command{
 		Use:   "dashboard",
-		Short: "Watch the deployment: live metrics and checks",
+		Short: "Watch live metrics and checks",
 		Long: `dashboard shows kumod's metrics, scraped through nginx with the
 deployment's token, next to every check of kumoup status, re-run on r
 and periodically. Keys: tab switches pane, arrows select a check, r

@@ -22,7 +22,7 @@ func newDemoCmd() *cobra.Command {
 	var opt demoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Try kumoup on this machine: a simulated KumoMTA behind a real nginx on loopback",
+		Short: "Try kumoup against a simulated KumoMTA",
 		Long: `demo starts, on loopback high ports, a stand-in kumod serving simulated
 traffic and, when nginx is installed, a real nginx with kumoup's generated
 configuration and a throwaway certificate, all in a temporary directory.

@@ -17,7 +17,7 @@ func newDiffCmd() *cobra.Command {
 	var opt diffOptions
 	cmd := &cobra.Command{
 		Use:   "diff",
-		Short: "Show how the managed files on disk differ from what kumoup writes",
+		Short: "Show hand edits to the managed files",
 		Long: `diff compares every file kumoup manages with what
 kumoup apply --answers /etc/kumoup/kumoup.yaml would write now (the saved
 answers, the tokens on this host) and prints the differences as unified

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, the same for every command:
@@ -54,8 +55,28 @@ func exitCode(err error) int {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	// Unknown flags and arguments come from cobra: usage errors.
-	return exitUsage
+	// An error no command marked is a failure while working: only what
+	// usageError marks (cobra's flag and argument errors included, see
+	// markUsageErrors) exits 2.
+	return exitFailure
+}
+
+// markUsageErrors makes cobra's own errors usage errors, for cmd and every
+// command under it: bad flags (SetFlagErrorFunc) and bad arguments (each
+// command's Args validator).
+func markUsageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return usageError(err)
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		markUsageErrors(c)
+	}
 }
 
 // errorHandler prints errors in fang's style, except those a command

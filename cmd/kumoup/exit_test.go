@@ -33,3 +33,37 @@ func TestErrorHandlerPrintsNothingForAnErrorTheCommandReported(t *testing.T) {
 		t.Fatalf("printed %q, want the error", out.String())
 	}
 }
+
+func TestAnErrorNoCommandMarkedExitsOneNotTwo(t *testing.T) {
+	if got := exitCode(errors.New("disk full")); got != exitFailure {
+		t.Fatalf("an unmarked error exits %d, want %d (only usage errors exit %d)", got, exitFailure, exitUsage)
+	}
+	if got := exitCode(usageError(errors.New("--host: bad"))); got != exitUsage {
+		t.Fatalf("a usage error exits %d, want %d", got, exitUsage)
+	}
+}
+
+func TestCobraFlagAndArgumentErrorsAreUsageErrors(t *testing.T) {
+	for name, args := range map[string][]string{
+		"unknown flag":           {"status", "--no-such-flag"},
+		"flag without its value": {"firewall", "--host"},
+		"bad flag value":         {"metrics", "--interval", "soon"},
+		"unknown command":        {"no-such-command"},
+		"argument where none":    {"setup", "extra"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := newRootCmd()
+			root.SetArgs(args)
+			var out bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(&out)
+			err := root.Execute()
+			if err == nil {
+				t.Fatalf("kumoup %s succeeded", strings.Join(args, " "))
+			}
+			if got := exitCode(err); got != exitUsage {
+				t.Fatalf("kumoup %s: %v exits %d, want %d", strings.Join(args, " "), err, got, exitUsage)
+			}
+		})
+	}
+}

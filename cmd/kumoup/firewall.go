@@ -36,7 +36,7 @@ func newFirewallCmd() *cobra.Command {
 	var opt firewallOptions
 	cmd := &cobra.Command{
 		Use:   "firewall",
-		Short: "Write (and, with --apply, load) the host's nftables rules",
+		Short: "Write (--apply: load) the nftables rules",
 		Long: `firewall renders the host's nftables rules as a table of its own
 (table inet kumoup), checks them with nft -c and writes them to
 /etc/kumoup/nftables-HOST.nft. It never loads them unless --apply is given,
@@ -100,12 +100,15 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	f, err := writer.RenderFirewall(d, host, layout)
+	// The same session as the setup's firewall screen: rendered, checked
+	// with nft -c, ufw asked; loaded only after the confirmation.
+	ctx := cmd.Context()
+	s, err := writer.PrepareFirewall(ctx, d, host, layout, firewallActions(layout), false)
 	if err != nil {
 		return usageError(fmt.Errorf("%s: %w", source, err))
 	}
-	ctx := cmd.Context()
-	if err := writer.CheckRulesContent(ctx, f.Content); err != nil {
+	f := s.File
+	if err := s.CheckErr; err != nil {
 		if errors.Is(err, writer.ErrNoNft) {
 			fmt.Fprintf(errw, "warning: rules not validated: %v\n", err)
 		} else {
@@ -131,15 +134,14 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 		return failure(err)
 	}
 
-	active, err := writer.UFWActive(ctx, ufwProgram)
-	if err != nil {
-		fmt.Fprintf(errw, "warning: %v\n", err)
+	if s.UFWErr != nil && !s.UFW {
+		fmt.Fprintf(errw, "warning: %v\n", s.UFWErr)
 	}
-	if active {
-		cmds, err := writer.UFWCommands(d, host)
-		if err != nil {
-			return usageError(err)
+	if s.UFW {
+		if s.UFWErr != nil {
+			return usageError(s.UFWErr)
 		}
+		cmds := s.UFWCommands
 		fmt.Fprintf(out, "\nufw is active on this host: kumoup does not load a second rule set (each would drop what the other accepts).\nThe same rules as ufw commands, in order:\n\n")
 		for _, c := range cmds {
 			fmt.Fprintf(out, "  %s\n", c)
@@ -153,7 +155,7 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 		fmt.Fprintf(out, "\nNot loaded. Review the rules above (%s), then:\n  kumoup firewall --host %s%s --apply\n", f.Path, host, answersFlag(opt.answers))
 		return nil
 	}
-	return loadRules(ctx, cmd.InOrStdin(), out, errw, d, host, f.Path, opt.yes)
+	return loadRules(ctx, cmd.InOrStdin(), out, errw, s, opt.yes)
 }
 
 // answersFlag repeats --answers FILE in a suggested command.
@@ -170,7 +172,8 @@ func sshGuard(d model.Deployment) error {
 	return probes.SSHGuard(d, "", os.Getenv("SSH_CONNECTION"))
 }
 
-func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.Deployment, host writer.Host, path string, yes bool) error {
+func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, s *writer.FirewallSession, yes bool) error {
+	d, host, path := s.Deployment, s.Host, s.File.Path
 	if err := sshGuard(d); err != nil {
 		return failure(fmt.Errorf("not loaded: %w", err))
 	}
@@ -189,7 +192,7 @@ func loadRules(ctx context.Context, in io.Reader, out, errw io.Writer, d model.D
 			return failure(errors.New("not loaded: not confirmed (answer y, or pass --yes)"))
 		}
 	}
-	if res, err := writer.LoadRules(ctx, path); err != nil {
+	if res, err := s.Load(ctx, writer.ApplyOptions{}); err != nil {
 		return failure(fmt.Errorf("%w: %s", err, bytes.TrimSpace(res)))
 	}
 	loadedNote(out, errw, d, host, path)

@@ -61,6 +61,7 @@ func proxyWizard(ctx context.Context, opt proxyOptions) error {
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
 		Firewall:          firewallActions(layout),
+		Farewell:          os.Stdout,
 	}
 	if _, err := os.Stat(layout.AnswersFile()); err == nil {
 		d, source, err := writer.ReadHostAnswers("", layout)

@@ -22,7 +22,7 @@ func newFleetCmd() *cobra.Command {
 	var opt fleetOptions
 	cmd := &cobra.Command{
 		Use:   "fleet",
-		Short: "Every MTA host at a glance, from your Prometheus",
+		Short: "Every MTA host at a glance (Prometheus)",
 		Long: `fleet opens a live pane with one row per KumoMTA host that Prometheus
 scrapes with the configuration ` + "`kumoup prometheus`" + ` renders: its checks
 failing, the days left on its certificate, delivered and transient

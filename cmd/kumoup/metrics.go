@@ -35,7 +35,7 @@ func newMetricsCmd() *cobra.Command {
 	var opt metricsOptions
 	cmd := &cobra.Command{
 		Use:   "metrics",
-		Short: "Scrape kumod's /metrics through nginx and summarize it",
+		Short: "Summarize kumod's /metrics via nginx",
 		Long: `metrics scrapes KumoMTA's Prometheus endpoint through the authenticated
 nginx front and prints what kcli top shows (rates over one interval), plus
 webhook back-pressure, proxy failures, suspended egress sources, disk free

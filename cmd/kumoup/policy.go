@@ -19,7 +19,7 @@ type policyValidateOptions struct {
 func newPolicyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Check the KumoMTA policy (init.lua and kumoup's module)",
+		Short: "Check the KumoMTA policy (init.lua)",
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newPolicyValidateCmd())

@@ -38,7 +38,7 @@ func newPrometheusCmd() *cobra.Command {
 	var opt prometheusOptions
 	cmd := &cobra.Command{
 		Use:   "prometheus",
-		Short: "Scrape config and alert rules for your Prometheus; the checks' timer",
+		Short: "Prometheus scrape config and alerts",
 		Long: `prometheus renders what the operator's Prometheus needs to watch every
 KumoMTA host kumoup set up, so many hosts are watched through Prometheus,
 not through a daemon of kumoup's own.

@@ -29,7 +29,7 @@ func newProxyCmd() *cobra.Command {
 	var opt proxyOptions
 	cmd := &cobra.Command{
 		Use:   "proxy",
-		Short: "Set up (or check) the KumoProxy host: systemd unit and firewall rules",
+		Short: "Set up or check the KumoProxy host",
 		Long: `On a terminal without --answers, proxy opens the KumoProxy host's wizard:
 preflight (root, proxy-server, the answers already in /etc/kumoup/kumoup.yaml),
 one page of answers validated as you type, a review of every file with

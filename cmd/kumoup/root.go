@@ -34,5 +34,15 @@ live dashboard once a deployment exists.`,
 		newRotateCmd(),
 		newDiffCmd(),
 	)
+	// cobra adds its completion command when it runs: add it now, with a
+	// description that fits the command list in 80 columns.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "Print a shell's completion script"
+		}
+	}
+	markUsageErrors(root)
+	fitFlagHelp(root)
 	return root
 }

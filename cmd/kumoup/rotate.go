@@ -32,7 +32,7 @@ func newRotateCmd() *cobra.Command {
 	var opt rotateOptions
 	cmd := &cobra.Command{
 		Use:   "rotate injection|webhook",
-		Short: "Replace the injection or the webhook token without downtime",
+		Short: "Replace a token without downtime",
 		Long: `rotate replaces a token without a failed request in between.
 
 injection: a new token is written into the nginx token include beside the

@@ -22,7 +22,7 @@ func newSetupCmd() *cobra.Command {
 	var o setupOptions
 	cmd := &cobra.Command{
 		Use:   "setup",
-		Short: "Run the setup wizard (prefilled from the deployment on disk)",
+		Short: "Run the setup wizard",
 		Long: `setup runs the interactive wizard: preflight, the answers, a review of
 every file with its masked diff, the apply, the app's connection values
 and the next steps. On a host kumoup already set up, every field is
@@ -35,7 +35,7 @@ Needs a terminal. For automation use kumoup apply --answers FILE.`,
 			return runSetup(cmd.Context(), o, ui.ScreenWizard)
 		},
 	}
-	cmd.Flags().StringVar(&o.root, "root", "", "write the files under `DIR` instead of /")
+	cmd.Flags().StringVar(&o.root, "root", "", "write the files under DIR instead of /")
 	return cmd
 }
 
@@ -75,6 +75,7 @@ func uiOptions(o setupOptions, start ui.Screen) (ui.Options, error) {
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
 		Firewall:          firewallActions(layout),
+		Farewell:          os.Stdout,
 	}
 	d, err := writer.Load(layout)
 	switch {

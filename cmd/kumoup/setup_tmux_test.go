@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -134,8 +135,16 @@ func TestSetupInATerminalLeavesNoSecretInTheScrollback(t *testing.T) {
 	s.waitFor(regexp.QuoteMeta(d.InjectionToken))
 	s.keys(false, "q")
 	s.waitFor("EXIT=0")
-	if all := s.capture(true); strings.Contains(all, d.InjectionToken) || strings.Contains(all, d.WebhookToken) {
+	all := s.capture(true)
+	if strings.Contains(all, d.InjectionToken) || strings.Contains(all, d.WebhookToken) {
 		t.Fatalf("a secret is left in the terminal after exit:\n%s", all)
+	}
+	// What the operator keeps: the connection values, masked, and the
+	// next steps, printed once the alternate screen is gone.
+	for _, want := range []string{"App connection (KumoMTA screen)", "Base URL          https://mta.example.com", model.Fingerprint(d.InjectionToken), "Next steps", "nginx -t && systemctl reload nginx"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("after quitting a finished setup the terminal lacks %q:\n%s", want, all)
+		}
 	}
 	if fi, err := os.Stat(writer.Layout{Root: root}.EnvFile()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("environment file: %v %v, want mode 0600", fi, err)

@@ -30,7 +30,7 @@ func newStatusCmd() *cobra.Command {
 	var opt statusOptions
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Check that the deployment is safe and works (edge, TLS, host, network, DNS)",
+		Short: "Check the deployment is safe and works",
 		Long: `status runs every check the deployment guides ask for by hand (curl, ss,
 dig, stat), all at once, each under its own timeout, and prints one line per
 check: ✓ pass, ! warn, ✗ fail, - skip, with what was asked and what came

@@ -2,18 +2,18 @@ package demo
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
 )
 
 // Why a check cannot run in the demo. Each says what it does on a real host.
 const (
-	skipNoNginx = "nginx is %s: on a host, this asks nginx"
+	skipNoNginx = "nginx is {nginx}: on a host, this asks nginx"
 	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
-	skipWebhook = "the demo's app (" + WebhookURL + ") is imaginary: on a host, this reaches the webhook URL over verified TLS"
+	skipWebhook = "the demo's app ({webhook}) is imaginary: on a host, this reaches the webhook URL over verified TLS"
 	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
 	skipKumod   = "the demo has no kumod (its stand-in serves the HTTP API only): on a host, this runs /opt/kumomta/sbin/kumod --version and compares it with the minimum"
 	skipRenewal = "the demo's certificate comes from a throwaway CA, not certbot: on a host, this checks that certbot's timer renews it and a deploy hook reloads nginx"
@@ -63,8 +63,14 @@ var skipRules = []skipRule{
 func (e *Env) Checks() []probes.Check {
 	var out []probes.Check
 	for _, c := range probes.Catalogue() {
-		if reason, skip := e.skipReason(c.ID); skip {
-			c.Run = func(context.Context, *probes.Target) probes.Result { return probes.Skip("%s", reason) }
+		if _, skip := e.skipReason(c.ID, e.Deployment); skip {
+			// The reason is worded when the check runs, from the answers
+			// it runs with: the wizard may have changed them.
+			id := c.ID
+			c.Run = func(_ context.Context, t *probes.Target) probes.Result {
+				reason, _ := e.skipReason(id, t.Deployment)
+				return probes.Skip("%s", reason)
+			}
 		}
 		out = append(out, c)
 	}
@@ -75,7 +81,7 @@ func (e *Env) Checks() []probes.Check {
 func (e *Env) Skipped() map[string]string {
 	out := map[string]string{}
 	for _, c := range probes.Catalogue() {
-		if reason, skip := e.skipReason(c.ID); skip {
+		if reason, skip := e.skipReason(c.ID, e.Deployment); skip {
 			out[c.ID] = reason
 		}
 	}
@@ -83,16 +89,14 @@ func (e *Env) Skipped() map[string]string {
 }
 
 // skipReason says why the check id cannot run in this demo, if it cannot:
-// the first skip rule that matches id and applies.
-func (e *Env) skipReason(id string) (string, bool) {
+// the first skip rule that matches id and applies, worded for the answers
+// d.
+func (e *Env) skipReason(id string, d model.Deployment) (string, bool) {
 	for _, r := range skipRules {
 		if !r.hits(id) || !r.applies(e) {
 			continue
 		}
-		if strings.Contains(r.reason, "%s") {
-			return fmt.Sprintf(r.reason, e.noNginx), true
-		}
-		return r.reason, true
+		return strings.NewReplacer("{nginx}", e.noNginx, "{webhook}", d.WebhookURL).Replace(r.reason), true
 	}
 	return "", false
 }

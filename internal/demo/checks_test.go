@@ -143,3 +143,23 @@ func TestDemoWithoutRootSkipsTheOwnerChecksAndSaysWhy(t *testing.T) {
 		t.Errorf("as root the owner check is skipped: %q", why)
 	}
 }
+
+// TestSkipReasonsFollowTheAnswersTheChecksRunWith: the wizard may change
+// the demo's answers; a skip reason names the webhook URL the checks run
+// with, not the demo's first one.
+func TestSkipReasonsFollowTheAnswersTheChecksRunWith(t *testing.T) {
+	env := start(t, t.Context(), Config{NoNginx: true})
+	target := env.Target()
+	target.Deployment.WebhookURL = "https://changed.example.test/hooks"
+	for _, c := range env.Checks() {
+		if c.ID != "webhook.reachable" {
+			continue
+		}
+		r := c.Run(t.Context(), &target)
+		if !strings.Contains(r.Remedy+r.Detail, "https://changed.example.test/hooks") || strings.Contains(r.Remedy+r.Detail, WebhookURL) {
+			t.Fatalf("the skip reason %q names the old webhook URL, not the one the checks run with", r.Remedy+r.Detail)
+		}
+		return
+	}
+	t.Fatal("no webhook.reachable check in the demo")
+}

@@ -72,9 +72,16 @@ const hostDir = "host"
 // Start starts the demo's servers and prepares its answers. Everything it
 // starts stops on Close or when ctx is done.
 func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
-	dir, err := os.MkdirTemp(cfg.Dir, "kumoup-demo-")
+	// A demo killed with SIGKILL could not remove its directory: the
+	// next one does, once its owner is gone.
+	stale, staleErr := RemoveStale(cfg.Dir)
+	dir, err := os.MkdirTemp(cfg.Dir, dirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("demo: create a temporary directory: %w", err)
+	}
+	if err := writeOwner(dir); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("demo: record the owner of %s: %w", dir, err)
 	}
 	// nginx workers run as another user and must traverse the directory.
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -103,6 +110,12 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	}
 	if err := env.installKumoMTA(); err != nil {
 		return nil, err
+	}
+	for _, d := range stale {
+		env.Notes = append(env.Notes, "removed "+d+", left by a demo that was killed")
+	}
+	if staleErr != nil {
+		env.Notes = append(env.Notes, staleErr.Error())
 	}
 	env.Notes = append(env.Notes, fmt.Sprintf("the wizard writes into %s, a pretend host root", env.Layout.Root))
 	if cfg.Prewrite {
