@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -36,16 +35,14 @@ type step struct {
 
 // defaultSteps are the commands after writing: init.lua lines (by hand),
 // then nginx and systemd.
-func defaultSteps(l writer.Layout, cert certStatus) []step {
+// The init.lua lines are those for shape, the host's init.lua as the
+// review's command read it (sources:setup, own egress handlers, or
+// minimal).
+func defaultSteps(l writer.Layout, cert certStatus, shape writer.PolicyShape) []step {
 	var steps []step
 	if cert.Missing() {
 		steps = append(steps, certSteps(l, cert)...)
 	}
-	// The lines for the shape of the host's init.lua (sources:setup, own
-	// egress handlers, or minimal): a bounded read of the policy files.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	shape := probes.PolicyShape(ctx, l)
-	cancel()
 	lines, err := writer.InitLuaLinesFor(l, shape)
 	if err != nil {
 		lines = "-- " + err.Error()
@@ -95,14 +92,14 @@ type nextSteps struct {
 }
 
 // newNextSteps lists host's steps (Options.steps in tests).
-func newNextSteps(opt Options, host writer.Host, cert certStatus, canRun bool, st *Styles, k *KeyMap) *nextSteps {
+func newNextSteps(opt Options, host writer.Host, cert certStatus, shape writer.PolicyShape, canRun bool, st *Styles, k *KeyMap) *nextSteps {
 	steps := opt.steps
 	switch {
 	case steps != nil:
 	case host == writer.HostProxy:
 		steps = proxySteps()
 	default:
-		steps = defaultSteps(opt.Layout, cert)
+		steps = defaultSteps(opt.Layout, cert, shape)
 	}
 	n := &nextSteps{steps: append([]step(nil), steps...), st: st, keys: k, canRun: canRun, host: host}
 	n.refresh()
@@ -118,10 +115,11 @@ func (m *Model) nextStepsScreen() *nextSteps {
 // openNextSteps lists the flow's next steps.
 func (m *Model) openNextSteps() {
 	var cert certStatus
+	var shape writer.PolicyShape
 	if r := m.reviewScreen(); r != nil {
-		cert = r.msg.cert
+		cert, shape = r.msg.cert, r.msg.shape
 	}
-	m.open(screenNextSteps, newNextSteps(m.opt, m.host, cert, m.canRunSteps(), m.st, m.keys))
+	m.open(screenNextSteps, newNextSteps(m.opt, m.host, cert, shape, m.canRunSteps(), m.st, m.keys))
 }
 
 func (n *nextSteps) Title() (string, string) { return flowTitle(n.host), "next steps" }

@@ -11,15 +11,19 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
 // planMsg is the result of prepareCmd: the final answers (tokens filled)
 // and the plan of the files, or why there is none.
 type planMsg struct {
-	d        model.Deployment
-	plan     *writer.Plan
-	cert     certStatus
+	d    model.Deployment
+	plan *writer.Plan
+	cert certStatus
+	// shape is the host's init.lua shape, for the lines the next steps
+	// print (read here, in the command, not when the screen opens).
+	shape    writer.PolicyShape
 	warnings []model.Problem
 	rootErr  error // writing would be refused (not root on the real host)
 	err      error
@@ -122,6 +126,7 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			msg.err = msg.plan.RetirePreviousDomain(d, opt.Layout)
 		}
 		msg.cert = checkCert(d, opt.Layout)
+		msg.shape = probes.PolicyShape(ctx, opt.Layout)
 		msg.rootErr = writer.RequireRoot(opt.Layout)
 		return msg
 	}
