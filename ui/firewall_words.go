@@ -43,6 +43,11 @@ func firewallWords(d model.Deployment, host writer.Host) []ruleWord {
 		if d.SMTPProxy.Enabled {
 			out = append(out, ruleWord{true, fmt.Sprintf("in: the SMTP proxy's port %d from %s", d.SMTPProxy.ListenPort(), orAnyone(f.AppAddresses))})
 		}
+		if len(f.PrometheusAddresses) > 0 {
+			out = append(out, ruleWord{true, "in: 443 and node_exporter's 9100 from " + strings.Join(f.PrometheusAddresses, ", ") + " (firewall.prometheus_addresses)"})
+		} else {
+			out = append(out, ruleWord{false, "in: node_exporter's 9100 (firewall.prometheus_addresses opens it)"})
+		}
 		out = append(out, ruleWord{false, fmt.Sprintf("in: kumod's %d (its admin API) from outside loopback", d.ListenerPort())})
 	}
 	out = append(out, ruleWord{false, "in: everything else (replies to this host's own connections, loopback, ICMP and DHCP still pass)"})
