@@ -24,15 +24,6 @@ const (
 	certbotCronFile  = "/etc/cron.d/certbot"
 )
 
-// renewalReadLimit bounds what is read of a hook or renewal file.
-const renewalReadLimit = 64 << 10
-
-// readSmallRegular reads a regular file (never through a symlink, never
-// blocking on a FIFO: internal/fsread) of at most renewalReadLimit bytes.
-func readSmallRegular(path string) ([]byte, error) {
-	return fsread.ReadOwn(context.Background(), path, renewalReadLimit)
-}
-
 // reloadsNginx reports whether a hook's text reloads (or restarts) nginx.
 func reloadsNginx(text string) bool {
 	for _, l := range strings.Split(text, "\n") {
