@@ -121,6 +121,8 @@ func TestWizardFlowWritesEveryFileFromTheFirstPage(t *testing.T) {
 	f.enter()
 	f.waitField("max_body")
 	f.enter() // 25m
+	f.waitField("acme_email")
+	f.enter() // none
 
 	f.waitField("injection_choice")
 	f.enter() // generate
@@ -198,7 +200,7 @@ func TestEscGoesBackAPageKeepingTheAnswers(t *testing.T) {
 	f.waitText("Press enter to start.")
 	f.enter()
 	f.fill("domain", "mta.example.com")
-	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body"} {
+	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body", "acme_email"} {
 		f.waitField(k)
 		f.enter()
 	}
@@ -237,7 +239,7 @@ func TestSetupRerunOnAnAppliedHostKeepsTheTokensAndWritesNothing(t *testing.T) {
 
 	f.waitText("existing answers found")
 	f.enter()
-	for _, k := range []string{"domain", "tls_certificate", "tls_certificate_key", "max_body", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"} {
+	for _, k := range []string{"domain", "tls_certificate", "tls_certificate_key", "max_body", "acme_email", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"} {
 		f.waitField(k)
 		f.enter()
 	}
@@ -266,7 +268,7 @@ func TestPastedTokensAreMaskedAndWritten(t *testing.T) {
 	f.waitText("Press enter to start.")
 	f.enter()
 	f.fill("domain", "mta.example.com")
-	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body"} {
+	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body", "acme_email"} {
 		f.waitField(k)
 		f.enter()
 	}
@@ -320,7 +322,7 @@ func TestSetupRerunWithANewDomainRetiresTheOldSiteAndTokenFiles(t *testing.T) {
 	f.waitField("domain")
 	f.key("ctrl+u")
 	f.fill("domain", "mta2.example.com")
-	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"} {
+	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body", "acme_email", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"} {
 		f.waitField(k)
 		f.enter()
 	}

@@ -107,6 +107,12 @@ func (w *wizard) fields(p page) []huh.Field {
 			huh.NewInput().Key("max_body").Title("Largest injection body").
 				Description("nginx size syntax; kumod's request_body_limit is set equal").
 				Value(&w.d.MaxBody).Validate(checked("max_body", func(s string) error { _, err := model.ParseSize(s); return err })),
+			// Last: where the demo's long certificate paths wrap at 80
+			// columns, the page scrolls to it rather than hide the body limit.
+			huh.NewInput().Key("acme_email").Title("Let's Encrypt e-mail (optional)").
+				Description("where it warns before the certificate expires; empty: none").
+				Placeholder(example("ops@example.com")).
+				Value(&w.d.ACMEEmail).Validate(checked("acme_email", model.ValidateACMEEmail)),
 		}
 	case pageInjection:
 		return []huh.Field{

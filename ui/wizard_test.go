@@ -3,6 +3,9 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
@@ -20,6 +23,14 @@ func TestWizardPageKeepsItsLastFieldWhenAPrefilledValueWraps(t *testing.T) {
 	m := atPage(opt, pageHost, 80, 24)
 	if s := screenText(m); !strings.Contains(s, "> 25m") {
 		t.Fatalf("the body limit's value is cut off the page:\n%s", s)
+	}
+	// The e-mail field below it is reached by scrolling when focused.
+	for range 4 {
+		nm, cmd := m.Update(press("tab"))
+		m = runCmd(nm.(Model), cmd)
+	}
+	if s := screenText(m); !strings.Contains(s, "Let's Encrypt e-mail") || !strings.Contains(s, "┃ > e.g. ops@example.com") {
+		t.Fatalf("the focused e-mail field is not on the page:\n%s", s)
 	}
 }
 
@@ -52,5 +63,39 @@ func TestDemoWizardDerivesTheCertificatePathsInItsPretendHostFromTheNewName(t *t
 		if got.TLSCertificate != want || got.TLSCertificateKey != wantKey {
 			t.Errorf("demo %v: certificate %q key %q after the name changed, want %q and %q", demo, got.TLSCertificate, got.TLSCertificateKey, want, wantKey)
 		}
+	}
+}
+
+// toACMEEmail drives a fresh setup to the host page's e-mail field.
+func toACMEEmail(t *testing.T) flow {
+	f := startFlow(t, testOptions(t.TempDir()))
+	f.waitText("Press enter to start.")
+	f.enter()
+	f.fill("domain", "mta.example.com")
+	for _, k := range []string{"tls_certificate", "tls_certificate_key", "max_body"} {
+		f.waitField(k)
+		f.enter()
+	}
+	return f
+}
+
+func TestWizardTypedACMEEmailReachesTheDeployment(t *testing.T) {
+	f := toACMEEmail(t)
+	f.fill("acme_email", "ops@example.com")
+	f.waitField("injection_choice")
+	f.key("ctrl+c")
+	final := f.tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(probed).Model
+	d, _, _ := final.wizardScreen().answers()
+	if d.ACMEEmail != "ops@example.com" {
+		t.Fatalf("acme_email in the draft = %q, want the typed ops@example.com", d.ACMEEmail)
+	}
+}
+
+func TestWizardRefusesAnInvalidACMEEmailNamingTheField(t *testing.T) {
+	f := toACMEEmail(t)
+	f.fill("acme_email", "ops@")
+	f.waitText(`acme_email: "ops@" is not an e-mail address`)
+	if w := f.probe(); w.field != "acme_email" || w.page != pageHost {
+		t.Fatalf("focus moved to %q (page %d) despite the error", w.field, w.page)
 	}
 }
