@@ -7,10 +7,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kumoup/kumoup/internal/redact"
 )
 
 // TextOptions tune the plain report.
@@ -45,9 +48,23 @@ const (
 	remedyPrefix       = "fix: "
 )
 
+// MaxDetail is how many characters of a check's detail (and remedy) the
+// reports print: kumoup's own messages are far shorter, so only a detail
+// that quotes a server or a file at length is cut, and an endpoint cannot
+// flood the terminal or a monitoring system's JSON with its body.
+const MaxDetail = 2000
+
+// bounded is s cut to MaxDetail characters, "… (cut)" marking a cut.
+func bounded(s string) string {
+	if utf8.RuneCountInString(s) <= MaxDetail {
+		return s
+	}
+	return redact.Cut(s, MaxDetail) + " (cut)"
+}
+
 // WriteText writes results as a table that fits opt.Width columns: a status
 // glyph (✓ pass, ! warn, ✗ fail, - skip), the check ID, and the detail
-// wrapped beside it; under every warning and failure its remedy; then a
+// (at most MaxDetail characters) wrapped beside it; under every warning and failure its remedy; then a
 // summary line. Failures that block other checks come first, under a line
 // such as "1 problem blocks 3 checks:", each followed by the checks it
 // blocks.
@@ -71,8 +88,8 @@ func WriteText(w io.Writer, results []Result, opt TextOptions) error {
 	var b strings.Builder
 	row := func(r Result, blocks []string) {
 		head := tints[r.Status].Render(glyphs[r.Status]) + " " + r.ID
-		lines := reportWrap(r.Detail, detailWidth)
-		if remedy := r.Remedy; remedy != "" && (r.Status == StatusWarn || r.Status == StatusFail) {
+		lines := reportWrap(bounded(r.Detail), detailWidth)
+		if remedy := bounded(r.Remedy); remedy != "" && (r.Status == StatusWarn || r.Status == StatusFail) {
 			hang := strings.Repeat(" ", len(remedyPrefix))
 			// A remedy's own lines (code to paste) stay lines.
 			var fix []string
@@ -190,14 +207,15 @@ type jsonCheck struct {
 
 // WriteJSON writes results as {"checks":[{"id","title","status","detail",
 // "remedy","blocked_by","duration_ms"}],"root_causes":[{"id","blocks"}],
-// "summary":{"pass","warn","fail","skip"}}, with every key always present
+// "summary":{"pass","warn","fail","skip"}}, details and remedies cut to
+// MaxDetail characters, with every key always present
 // (remedy and blocked_by "" when there is none, root_causes [] when no
 // failure blocks another check).
 func WriteJSON(w io.Writer, results []Result) error {
 	rep := jsonReport{Checks: make([]jsonCheck, 0, len(results)), RootCauses: []jsonCause{}, Summary: Summarize(results)}
 	for _, r := range results {
 		rep.Checks = append(rep.Checks, jsonCheck{
-			ID: r.ID, Title: r.Title, Status: r.Status, Detail: r.Detail, Remedy: r.Remedy,
+			ID: r.ID, Title: r.Title, Status: r.Status, Detail: bounded(r.Detail), Remedy: bounded(r.Remedy),
 			BlockedBy: r.BlockedBy, DurationMS: r.Duration.Milliseconds(),
 		})
 	}
@@ -262,12 +280,17 @@ func reportWrap(text string, width int) []string {
 }
 
 // reportCut is where to cut an over-long word: after the last '/' within
-// width, else at width (by bytes: these words are paths and URLs).
+// width, else after its last whole character within width cells (a
+// server's excerpt may be any text; a character is never split).
 func reportCut(word string, width int) int {
 	if i := reportSlash(word, width); i > 0 {
 		return i
 	}
-	return min(width, len(word))
+	if i := len(ansi.Truncate(word, width, "")); i > 0 {
+		return i
+	}
+	_, n := utf8.DecodeRuneInString(word) // one character wider than a line
+	return n
 }
 
 // reportSlash is the end of the longest prefix of word within limit bytes
