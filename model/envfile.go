@@ -358,6 +358,6 @@ func ValidateEnv(vars map[string]string) Problems {
 	w, err = ValidatePublicIP(d.ProxyPublicIP)
 	check(EnvProxyPublicIP, err)
 	warn(EnvProxyPublicIP, w)
-	check(EnvHELO, ValidateHostname(d.HELO))
+	check(EnvHELO, ValidateDomain(d.HELO))
 	return p
 }

@@ -40,9 +40,9 @@ func (d Deployment) Validate() Problems {
 	warn, err = ValidatePublicIP(d.ProxyPublicIP)
 	p.addErr("proxy_public_ip", err)
 	p.addWarn("proxy_public_ip", warn)
-	p.addErr("helo", ValidateHostname(d.HELO))
+	p.addErr("helo", ValidateDomain(d.HELO))
 	for i, s := range d.SendingDomains {
-		p.addErr(fmt.Sprintf("sending_domains[%d]", i), ValidateHostname(s))
+		p.addErr(fmt.Sprintf("sending_domains[%d]", i), ValidateDomain(s))
 	}
 	warn, err = ValidateMaxBody(d.MaxBody)
 	p.addErr("max_body", err)
@@ -80,11 +80,11 @@ func firstUnsafe(s string) string {
 	return ""
 }
 
-// ValidateDomain checks the public HTTPS name of the MTA host: an RFC 1123
-// host name with at least one dot, no trailing dot, no wildcard, at most 253
-// characters.
+// ValidateDomain checks a fully qualified host name: the public HTTPS name
+// of the MTA host, the HELO name, a sending domain. It is an RFC 1123 host
+// name (see validateHostSyntax) with at least one dot.
 func ValidateDomain(s string) error {
-	if err := validateHostname(s); err != nil {
+	if err := validateHostSyntax(s); err != nil {
 		return err
 	}
 	if !strings.Contains(s, ".") {
@@ -93,11 +93,13 @@ func ValidateDomain(s string) error {
 	return nil
 }
 
-// ValidateHostname checks a host name such as the HELO name: the same rules
-// as ValidateDomain.
-func ValidateHostname(s string) error { return ValidateDomain(s) }
-
-func validateHostname(s string) error {
+// validateHostSyntax checks the syntax of an RFC 1123 host name, dotted or
+// a single label: not empty, at most 253 characters, no trailing dot, no
+// wildcard, labels of letters, digits and inner '-' of at most 63
+// characters, and not an IP address. ValidateDomain adds the dot a fully
+// qualified name needs; a webhook's host and a proxy host name need only
+// this.
+func validateHostSyntax(s string) error {
 	if s == "" {
 		return errors.New("is required: give a host name like mta.example.com")
 	}
@@ -249,7 +251,7 @@ func ValidateWebhookURL(s string) error {
 		return fmt.Errorf("%q has no host: write it as https://app.example.com/path", s)
 	}
 	if _, err := netip.ParseAddr(host); err != nil {
-		if err := validateHostname(host); err != nil {
+		if err := validateHostSyntax(host); err != nil {
 			return fmt.Errorf("host %w", err)
 		}
 	}
@@ -287,7 +289,7 @@ func ValidateProxyHost(s string) (warning, err error) {
 		}
 		return nil, nil
 	}
-	if err := validateHostname(s); err != nil {
+	if err := validateHostSyntax(s); err != nil {
 		return nil, err
 	}
 	return fmt.Errorf("%q is a host name: released kumod accepts only an IP literal in socks5_proxy_server; give the proxy's IP address", s), nil

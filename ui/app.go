@@ -33,7 +33,7 @@ type Model struct {
 	screens map[screen]Component
 
 	// host is the flow's host: the MTA host's wizard, or the KumoProxy
-	// host's (ScreenProxyWizard).
+	// host's (StartProxyWizard).
 	host writer.Host
 
 	// bg is the terminal's background color, once it answered: huh's
@@ -84,13 +84,13 @@ func NewModel(opt Options) Model {
 	}
 	m.host = writer.HostMTA
 	switch opt.Start {
-	case ScreenDashboard:
+	case StartDashboard:
 		m.open(screenDashboard, newDashboard(m.dashboardConfig(), st, m.keys))
-	case ScreenFirewall:
+	case StartFirewall:
 		m.host = opt.FirewallHost
 		m.open(screenFirewall, newFirewallView(opt, m.deployment, m.host, "", st, m.keys))
 		m.err = ErrNotLoaded
-	case ScreenProxyWizard:
+	case StartProxyWizard:
 		m.host = writer.HostProxy
 		m.open(screenPreflight, newPreflight(opt, true, st, m.keys))
 	default:
@@ -163,7 +163,7 @@ func (m *Model) typing() bool {
 
 // quit ends the program. Quitting before any file is written is an abort.
 func (m *Model) quit(interrupt bool) tea.Cmd {
-	if interrupt && !m.written && m.opt.Start != ScreenDashboard {
+	if interrupt && !m.written && m.opt.Start != StartDashboard {
 		m.aborted = true
 	}
 	if c := m.connectionScreen(); c != nil {

@@ -60,8 +60,8 @@ func (w *firstWrite) Write(p []byte) (int, error) {
 // BenchmarkStartToFirstFrame measures a real program from NewProgram to
 // its first bytes on the terminal, for the wizard and the dashboard.
 func BenchmarkStartToFirstFrame(b *testing.B) {
-	for _, start := range []Screen{ScreenWizard, ScreenDashboard} {
-		name := map[Screen]string{ScreenWizard: "wizard", ScreenDashboard: "dashboard"}[start]
+	for _, start := range []Start{StartWizard, StartDashboard} {
+		name := map[Start]string{StartWizard: "wizard", StartDashboard: "dashboard"}[start]
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				opt := testOptions(goldenRoot)

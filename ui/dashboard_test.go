@@ -47,7 +47,7 @@ func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func dashboardOn(t *testing.T, url string, pool *x509.CertPool, interval time.Duration, checks []probes.Check) flow {
 	opt := testOptions(t.TempDir())
 	d := testDeployment()
-	opt.Prefill, opt.Start = &d, ScreenDashboard
+	opt.Prefill, opt.Start = &d, StartDashboard
 	opt.Scrape = metrics.Config{URL: url, RootCAs: pool}
 	opt.ScrapeInterval = interval
 	opt.CheckInterval = time.Hour
@@ -135,7 +135,7 @@ func TestDashboardStaysResponsiveWhileA500kSeriesScrapeParses(t *testing.T) {
 	pool.AddCert(ts.Certificate())
 	opt := testOptions(t.TempDir())
 	d := testDeployment()
-	opt.Prefill, opt.Start = &d, ScreenDashboard
+	opt.Prefill, opt.Start = &d, StartDashboard
 	opt.Scrape = metrics.Config{URL: ts.URL + "/metrics", RootCAs: pool, MaxBody: 1 << 30}
 	opt.ScrapeInterval, opt.CheckInterval = 30*time.Second, time.Hour
 	opt.Checks = []probes.Check{}
@@ -208,7 +208,7 @@ func TestDashboardAgainstTheStandinBehindRealNginx(t *testing.T) {
 	opt := testOptions(site.Layout.Root)
 	opt.Layout = site.Layout
 	d := site.Deployment
-	opt.Prefill, opt.Start = &d, ScreenDashboard
+	opt.Prefill, opt.Start = &d, StartDashboard
 	opt.Target = &probes.Target{HTTPSPort: site.HTTPSPort, HTTPPort: site.HTTPPort, ConnectTo: site.ConnectTo, RootCAs: site.CACertPool}
 	opt.ScrapeInterval, opt.CheckInterval = time.Second, time.Hour
 	edge, err := probes.Select(probes.Catalogue(), []string{"edge"}, nil)

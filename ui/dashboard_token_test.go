@@ -10,7 +10,7 @@ import (
 func TestDashboardScrapesWithTheTokenRulesOfKumoupMetrics(t *testing.T) {
 	d := testDeployment()
 	opt := testOptions(goldenRoot)
-	opt.Start, opt.Prefill = ScreenDashboard, &d
+	opt.Start, opt.Prefill = StartDashboard, &d
 
 	opt.Target = &probes.Target{HTTPSPort: 8443}
 	c := NewModel(opt).dashboardConfig()

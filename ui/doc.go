@@ -1,9 +1,9 @@
 // Package ui is kumoup's terminal interface: the setup wizard (preflight,
 // the answers, review, apply, the app's connection values, next steps) and
 // the live dashboard (metrics and checks). The KumoProxy host has its own
-// path through the same screens ([ScreenProxyWizard]: its page and files,
+// path through the same screens ([StartProxyWizard]: its page and files,
 // no connection values), and both hosts' next steps open the firewall
-// screen ([ScreenFirewall]): the rules, what they allow and block, and a
+// screen ([StartFirewall]): the rules, what they allow and block, and a
 // typed confirmation before nft -f runs.
 //
 // One top-level [Model] holds the flow and routes messages between screens.
@@ -18,6 +18,6 @@
 //
 // Typical use, from the command line:
 //
-//	err := ui.Run(ctx, ui.Options{Start: ui.ScreenWizard, Layout: layout})
+//	err := ui.Run(ctx, ui.Options{Start: ui.StartWizard, Layout: layout})
 //	if errors.Is(err, ui.ErrAborted) { os.Exit(130) }
 package ui

@@ -23,7 +23,7 @@ const ConfirmWord = "apply"
 type FirewallActions = writer.FirewallActions
 
 // ErrNotLoaded is returned by Run when it was started on the firewall
-// screen (ScreenFirewall) and the operator left without loading the rules.
+// screen (StartFirewall) and the operator left without loading the rules.
 var ErrNotLoaded = errors.New("not loaded: not confirmed (type apply on the confirmation screen, or pass --yes without a terminal)")
 
 // fwPreparedMsg is the prepared firewall session, or why the rules cannot
@@ -296,7 +296,7 @@ func (v *firewallView) Update(m *Model, msg tea.Msg) tea.Cmd {
 		v.loading = false
 		v.loaded = &msg
 		v.scroll.offset = 0 // the outcome is at the top
-		if m.opt.Start == ScreenFirewall {
+		if m.opt.Start == StartFirewall {
 			m.written = true
 			m.err = msg.err
 		}

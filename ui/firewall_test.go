@@ -17,7 +17,7 @@ import (
 // --apply on a terminal) for host's rules of d, loading through rec.
 func firewallOptions(d model.Deployment, host writer.Host, rec *loadRecorder) Options {
 	opt := testOptions(goldenRoot)
-	opt.Start, opt.FirewallHost, opt.Prefill = ScreenFirewall, host, &d
+	opt.Start, opt.FirewallHost, opt.Prefill = StartFirewall, host, &d
 	opt.Firewall = FirewallActions{UFWActive: noUFW, Load: rec.load}
 	return opt
 }

@@ -321,7 +321,7 @@ func atDashboard(w, h int, msgs ...any) Model {
 	opt := testOptions(goldenRoot)
 	d := testDeployment()
 	opt.Prefill = &d
-	opt.Start = ScreenDashboard
+	opt.Start = StartDashboard
 	opt.Checks = []probes.Check{}
 	m := sized(NewModel(opt), w, h)
 	for _, msg := range msgs {

@@ -28,7 +28,7 @@ func TestWithoutColorTheSelectionAndTheActiveTabReadInText(t *testing.T) {
 	checks := checksMsg{results: testResults(5, false), at: fixedNow}
 	opt := testOptions(goldenRoot)
 	d := testDeployment()
-	opt.Prefill, opt.Start = &d, ScreenDashboard
+	opt.Prefill, opt.Start = &d, StartDashboard
 	t.Setenv("NO_COLOR", "1")
 	m := sized(NewModel(opt), 80, 24)
 	m = send(m, checks)

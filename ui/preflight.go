@@ -81,7 +81,7 @@ func senseHost(_ context.Context, opt Options) hostFacts {
 	if fi, err := os.Stat(writer.ProxyServerBinary); err == nil && !fi.IsDir() {
 		f.ProxyServer = writer.ProxyServerBinary
 	}
-	if opt.Prefill != nil && opt.Start != ScreenProxyWizard {
+	if opt.Prefill != nil && opt.Start != StartProxyWizard {
 		f.Cert = checkCert(opt.Prefill.WithDefaults(), opt.Layout)
 	}
 	return f

@@ -28,7 +28,7 @@ func testProxyDeployment() model.Deployment {
 // proxyOptions starts the KumoProxy host's wizard writing under root.
 func proxyOptions(root string, prefill bool) Options {
 	opt := testOptions(root)
-	opt.Start = ScreenProxyWizard
+	opt.Start = StartProxyWizard
 	if prefill {
 		d := testProxyDeployment()
 		opt.Prefill, opt.PrefillSource = &d, "/etc/kumoup/kumoup.yaml"

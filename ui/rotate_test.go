@@ -19,7 +19,7 @@ func rotationDashboard(t *testing.T) (Model, writer.Layout) {
 	root := t.TempDir()
 	l, d := appliedHost(t, root)
 	opt := testOptions(root)
-	opt.Prefill, opt.Start = &d, ScreenDashboard
+	opt.Prefill, opt.Start = &d, StartDashboard
 	opt.Checks = []probes.Check{}
 	opt.Scrape.URL = "https://127.0.0.1:1/metrics"
 	m := sized(NewModel(opt), 100, 30)

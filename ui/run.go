@@ -20,28 +20,30 @@ import (
 	"github.com/kumoup/kumoup/writer"
 )
 
-// Screen is where the UI starts.
-type Screen int
+// Start is where the UI starts: which entry screen [Run] opens first.
+// (The screens themselves are the unexported components the Model
+// routes between; Start only chooses the first.)
+type Start int
 
-// The two entry screens.
+// The entry points.
 const (
-	// ScreenWizard starts the setup wizard at its preflight screen.
-	ScreenWizard Screen = iota
-	// ScreenDashboard opens the live dashboard of the deployment in Prefill.
-	ScreenDashboard
-	// ScreenProxyWizard starts the KumoProxy host's wizard at its
+	// StartWizard starts the setup wizard at its preflight screen.
+	StartWizard Start = iota
+	// StartDashboard opens the live dashboard of the deployment in Prefill.
+	StartDashboard
+	// StartProxyWizard starts the KumoProxy host's wizard at its
 	// preflight screen (Prefill: the answers already on the host).
-	ScreenProxyWizard
-	// ScreenFirewall shows FirewallHost's rules for Prefill and loads them
+	StartProxyWizard
+	// StartFirewall shows FirewallHost's rules for Prefill and loads them
 	// only after the typed confirmation; Run then returns ErrNotLoaded
 	// unless they were loaded.
-	ScreenFirewall
+	StartFirewall
 )
 
 // Options configure [Run] and [NewModel].
 type Options struct {
-	// Start is the first screen.
-	Start Screen
+	// Start is the entry point: the first screen.
+	Start Start
 	// Layout is where files are written (wizard) and read.
 	Layout writer.Layout
 	// Render tunes rendering (the demo's loopback ports); its Layout is
@@ -90,7 +92,7 @@ type Options struct {
 	// AfterApplyLabel says what AfterApply does, as a command: "reload
 	// the demo's nginx (nginx -t, then HUP)".
 	AfterApplyLabel string
-	// FirewallHost is the host whose rules ScreenFirewall shows.
+	// FirewallHost is the host whose rules StartFirewall shows.
 	FirewallHost writer.Host
 	// Firewall runs the firewall screen's side effects (ufw status, the
 	// SSH guard, nft -f); see FirewallActions.

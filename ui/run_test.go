@@ -49,7 +49,7 @@ func TestRunQuittingADashboardIsNotAnAbort(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			opt := testOptions(t.TempDir())
 			d := testDeployment()
-			opt.Prefill, opt.Start, opt.Checks = &d, ScreenDashboard, []probes.Check{}
+			opt.Prefill, opt.Start, opt.Checks = &d, StartDashboard, []probes.Check{}
 			opt.Scrape.URL = "https://127.0.0.1:1/metrics"
 			if err := runWith(t, opt, keys); err != nil {
 				t.Fatalf("Run = %v, want nil", err)

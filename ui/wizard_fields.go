@@ -156,7 +156,7 @@ func (w *wizard) fields(p page) []huh.Field {
 				Value(&w.d.ProxyPublicIP).Validate(checked("proxy_public_ip", ignoreWarning(model.ValidatePublicIP))),
 			huh.NewInput().Key("helo").Title("HELO name").
 				Description("the EHLO name kumod announces through the proxy").
-				Value(&w.d.HELO).Validate(checked("helo", model.ValidateHostname)),
+				Value(&w.d.HELO).Validate(checked("helo", model.ValidateDomain)),
 		}
 	case pageProxyHost:
 		return w.proxyHostFields()

@@ -51,7 +51,7 @@ func runDashboard(cmd *cobra.Command, o dashboardOptions) error {
 	}
 	d := t.Deployment
 	err = ui.Run(cmd.Context(), ui.Options{
-		Start:          ui.ScreenDashboard,
+		Start:          ui.StartDashboard,
 		Layout:         t.Layout,
 		Prefill:        &d,
 		PrefillSource:  t.Layout.AnswersFile(),

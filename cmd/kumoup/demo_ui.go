@@ -17,9 +17,9 @@ func runDemoUI(ctx context.Context, env *demo.Env, opt demoOptions) error {
 	// Without nginx the scrape goes to the demo's token check; its token
 	// is the deployment's, so that it follows the wizard's answers.
 	scrapeURL, _ := env.Scrape()
-	start := ui.ScreenWizard
+	start := ui.StartWizard
 	if opt.dashboard {
-		start = ui.ScreenDashboard
+		start = ui.StartDashboard
 	}
 	return uiResult(ui.Run(ctx, ui.Options{
 		Start:         start,

@@ -31,7 +31,7 @@ func firewallActions(l writer.Layout) ui.FirewallActions {
 // before nft -f runs.
 func confirmInUI(ctx context.Context, d model.Deployment, host writer.Host, l writer.Layout) error {
 	err := ui.Run(ctx, ui.Options{
-		Start:        ui.ScreenFirewall,
+		Start:        ui.StartFirewall,
 		FirewallHost: host,
 		Layout:       l,
 		Prefill:      &d,
@@ -57,7 +57,7 @@ func proxyWizard(ctx context.Context, opt proxyOptions) error {
 		return usageError(err)
 	}
 	uopt := ui.Options{
-		Start:             ui.ScreenProxyWizard,
+		Start:             ui.StartProxyWizard,
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
 		Firewall:          firewallActions(layout),

@@ -32,7 +32,7 @@ change them.
 Needs a terminal. For automation use kumoup apply --answers FILE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSetup(cmd.Context(), o, ui.ScreenWizard)
+			return runSetup(cmd.Context(), o, ui.StartWizard)
 		},
 	}
 	cmd.Flags().StringVar(&o.root, "root", "", "write the files under DIR instead of /")
@@ -42,11 +42,11 @@ Needs a terminal. For automation use kumoup apply --answers FILE.`,
 // runDefault is `kumoup` with no command: the wizard on a fresh host, the
 // dashboard once a deployment exists.
 func runDefault(cmd *cobra.Command, _ []string) error {
-	return runSetup(cmd.Context(), setupOptions{}, ui.ScreenDashboard)
+	return runSetup(cmd.Context(), setupOptions{}, ui.StartDashboard)
 }
 
 // runSetup starts the UI on the deployment under o.root: see uiOptions.
-func runSetup(ctx context.Context, o setupOptions, start ui.Screen) error {
+func runSetup(ctx context.Context, o setupOptions, start ui.Start) error {
 	if err := ui.CheckTTY(); err != nil {
 		return usageError(err)
 	}
@@ -62,7 +62,7 @@ func runSetup(ctx context.Context, o setupOptions, start ui.Screen) error {
 // the dashboard when start is the dashboard (`kumoup` alone), else
 // the wizard prefilled from it. A deployment that is only partly readable
 // prefills the wizard with what was read and says so.
-func uiOptions(o setupOptions, start ui.Screen) (ui.Options, error) {
+func uiOptions(o setupOptions, start ui.Start) (ui.Options, error) {
 	// An absolute root, as kumoup apply's: paths written inside files
 	// (the token include, the environment file) must resolve wherever
 	// nginx or systemd run.
@@ -71,7 +71,7 @@ func uiOptions(o setupOptions, start ui.Screen) (ui.Options, error) {
 		return ui.Options{}, err
 	}
 	opt := ui.Options{
-		Start:             ui.ScreenWizard,
+		Start:             ui.StartWizard,
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
 		Firewall:          firewallActions(layout),
@@ -86,8 +86,8 @@ func uiOptions(o setupOptions, start ui.Screen) (ui.Options, error) {
 		opt.Prefill, opt.PrefillSource = &d, fmt.Sprintf("%s (incomplete: %v)", layout.AnswersFile(), err)
 	default:
 		opt.Prefill, opt.PrefillSource = &d, layout.AnswersFile()
-		if start == ui.ScreenDashboard {
-			opt.Start = ui.ScreenDashboard
+		if start == ui.StartDashboard {
+			opt.Start = ui.StartDashboard
 		}
 	}
 	return opt, nil

@@ -64,19 +64,19 @@ func TestConnectToParsesCurlSyntax(t *testing.T) {
 
 func TestKumoupOpensTheWizardOnAFreshHostAndTheDashboardOnceSetUp(t *testing.T) {
 	root := t.TempDir()
-	opt, err := uiOptions(setupOptions{root: root}, ui.ScreenDashboard)
-	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill != nil {
+	opt, err := uiOptions(setupOptions{root: root}, ui.StartDashboard)
+	if err != nil || opt.Start != ui.StartWizard || opt.Prefill != nil {
 		t.Fatalf("fresh host: start %v prefill %v err %v, want the wizard from the defaults", opt.Start, opt.Prefill, err)
 	}
 	if r := kumoup(t, "apply", "--answers", answersFile(t, goodAnswers), "--root", root); r.code != 0 {
 		t.Fatalf("apply: exit %d: %s", r.code, r.stderr)
 	}
-	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenDashboard)
-	if err != nil || opt.Start != ui.ScreenDashboard || opt.Prefill == nil || opt.Prefill.Domain != "mta.example.com" {
+	opt, err = uiOptions(setupOptions{root: root}, ui.StartDashboard)
+	if err != nil || opt.Start != ui.StartDashboard || opt.Prefill == nil || opt.Prefill.Domain != "mta.example.com" {
 		t.Fatalf("set-up host: start %v err %v, want the dashboard on the deployment", opt.Start, err)
 	}
-	opt, err = uiOptions(setupOptions{root: root}, ui.ScreenWizard)
-	if err != nil || opt.Start != ui.ScreenWizard || opt.Prefill == nil || opt.Prefill.InjectionToken == "" {
+	opt, err = uiOptions(setupOptions{root: root}, ui.StartWizard)
+	if err != nil || opt.Start != ui.StartWizard || opt.Prefill == nil || opt.Prefill.InjectionToken == "" {
 		t.Fatalf("setup: start %v err %v, want the wizard prefilled with the tokens on disk", opt.Start, err)
 	}
 }
@@ -84,7 +84,7 @@ func TestKumoupOpensTheWizardOnAFreshHostAndTheDashboardOnceSetUp(t *testing.T) 
 func TestSetupWithARelativeRootWritesUnderItsAbsolutePath(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	opt, err := uiOptions(setupOptions{root: "tree"}, ui.ScreenWizard)
+	opt, err := uiOptions(setupOptions{root: "tree"}, ui.StartWizard)
 	if err != nil {
 		t.Fatal(err)
 	}
