@@ -14,17 +14,17 @@ import (
 // one's detail and remedy are shown below the list, scrolling when they do
 // not fit. A check whose status changed since the previous run is marked.
 type checksPane struct {
-	results  []probes.Result
-	changed  map[string]bool
-	selected int
-	offset   int
-	detailAt int // the first detail line shown
-	detailN  int // detail lines, as last rendered
-	detailH  int // detail lines that fit, as last rendered
-	lastRun  time.Time
-	runs     int
-	running  bool
-	total    int
+	results     []probes.Result
+	changed     map[string]bool
+	selected    int
+	offset      int
+	detailAt    int // the first detail line shown
+	detailLines int // detail lines, as last rendered
+	detailFit   int // detail lines that fit, as last rendered
+	lastRun     time.Time
+	runs        int
+	running     bool
+	total       int
 }
 
 // worstFirst orders results failing first, then warnings, keeping the
@@ -86,8 +86,8 @@ func (p *checksPane) move(delta int) {
 // scrollDetail scrolls the selected check's detail by a page (delta 1
 // down, -1 up).
 func (p *checksPane) scrollDetail(delta int) {
-	page := max(p.detailH-1, 1)
-	p.detailAt = max(0, min(p.detailAt+delta*page, max(p.detailN-p.detailH, 0)))
+	page := max(p.detailFit-1, 1)
+	p.detailAt = max(0, min(p.detailAt+delta*page, max(p.detailLines-p.detailFit, 0)))
 }
 
 func (p checksPane) badge(st *Styles) string {
@@ -176,14 +176,14 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 // all fit.
 func (p *checksPane) detailWindow(st *Styles, w, h int) []string {
 	all := p.detail(st, w)
-	p.detailN, p.detailH = len(all), h
+	p.detailLines, p.detailFit = len(all), h
 	if len(all) <= h {
 		p.detailAt = 0
 		return all
 	}
-	p.detailH = h - 1 // the last line says where the rest is
-	p.detailAt = max(0, min(p.detailAt, len(all)-p.detailH))
-	end := min(p.detailAt+p.detailH, len(all))
+	p.detailFit = h - 1 // the last line says where the rest is
+	p.detailAt = max(0, min(p.detailAt, len(all)-p.detailFit))
+	end := min(p.detailAt+p.detailFit, len(all))
 	out := slices.Clone(all[p.detailAt:end])
 	mark := fmt.Sprintf("── %d-%d of %d lines · pgup/pgdn ──", p.detailAt+1, end, len(all))
 	return append(out, st.Muted.Render(truncate(mark, w)))

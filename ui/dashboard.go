@@ -106,7 +106,7 @@ type dashboard struct {
 	metrics metricsPane
 	checks  checksPane
 
-	rot      *rotation // the token rotation pane (rotate.go), when open
+	rotation *rotation // the token rotation pane (rotate.go), when open
 	focus    int       // 0: metrics, 1: checks
 	checkSeq int
 	width    int
@@ -117,7 +117,7 @@ func newDashboard(cfg dashConfig, st *Styles, k *KeyMap) *dashboard {
 	d := &dashboard{cfg: cfg, st: st, keys: k, summarizer: metrics.NewSummarizer(), focus: 1}
 	d.metrics.url, d.metrics.withheld = cfg.scrape.URL, cfg.withheld
 	d.metrics.base, d.metrics.every = cfg.scrapeEvery, cfg.scrapeEvery
-	d.metrics.rd = redact.New(cfg.scrape.Token, cfg.target.Deployment.InjectionToken, cfg.target.Deployment.WebhookToken)
+	d.metrics.redactor = redact.New(cfg.scrape.Token, cfg.target.Deployment.InjectionToken, cfg.target.Deployment.WebhookToken)
 	s, err := metrics.NewScraper(cfg.scrape)
 	if err != nil {
 		d.metrics.err, d.metrics.errAt = d.metrics.redactError(err), cfg.now()
@@ -259,8 +259,8 @@ func (d *dashboard) Update(m *Model, msg tea.Msg) tea.Cmd {
 // else shows the focused one under a tab bar.
 func (d *dashboard) View() string {
 	st := d.st
-	if d.rot != nil {
-		return d.rot.View(st, d.width)
+	if d.rotation != nil {
+		return d.rotation.View(st, d.width)
 	}
 	if d.width >= SideBySideWidth {
 		lw := d.width / 2

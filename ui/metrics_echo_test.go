@@ -24,7 +24,7 @@ func echoForms(tok string) []string {
 func TestMetricsPaneMasksWhatTheEndpointEchoes(t *testing.T) {
 	const tok = "Tok/with+slash0123456789abcdefXYZ"
 	st := NewStyles(true)
-	p := metricsPane{url: "https://mta.example.com/metrics", rd: redact.New(tok)}
+	p := metricsPane{url: "https://mta.example.com/metrics", redactor: redact.New(tok)}
 	for _, err := range []error{
 		&metrics.ScrapeError{Kind: metrics.KindRedirect, Status: 302, Detail: "to https://x/?t=" + url.QueryEscape(tok)},
 		&metrics.ScrapeError{Kind: metrics.KindHTTPStatus, Status: 500, Detail: "Server: " + tok + " " + strings.Repeat("x", 400)},

@@ -30,9 +30,9 @@ type metricsPane struct {
 	// (metrics.NextInterval).
 	base, every time.Duration
 	took        time.Duration // the last scrape's, good or not
-	// rd masks the tokens in whatever the endpoint said: error details
+	// redactor masks the tokens in whatever the endpoint said: error details
 	// and label values (nil masks nothing).
-	rd *redact.Redactor
+	redactor *redact.Redactor
 }
 
 func (p *metricsPane) record(msg scrapeMsg) {
@@ -69,11 +69,11 @@ func (p *metricsPane) redactError(err error) error {
 	var se *metrics.ScrapeError
 	if errors.As(err, &se) {
 		c := *se
-		c.Detail = p.rd.Excerpt(c.Detail)
-		c.Err = p.rd.Error(c.Err)
+		c.Detail = p.redactor.Excerpt(c.Detail)
+		c.Err = p.redactor.Error(c.Err)
 		return &c
 	}
-	return p.rd.Error(err)
+	return p.redactor.Error(err)
 }
 
 func errorText(err error) (msg, remedy string) {
@@ -131,7 +131,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 				add(st.Muted.Render(l))
 			}
 		}
-		return p.rd.String(strings.Join(lines, "\n"))
+		return p.redactor.String(strings.Join(lines, "\n"))
 	}
 	s := &p.sum
 	valueStyle := st.Value
@@ -178,14 +178,14 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	for _, hk := range s.Webhooks {
 		row("Webhook backlog", hk.Total, humanCount)
 		if len(s.Webhooks) > 1 {
-			lines[len(lines)-1] += st.Muted.Render(" " + p.rd.String(hk.Logger))
+			lines[len(lines)-1] += st.Muted.Render(" " + p.redactor.String(hk.Logger))
 		}
 	}
 	if len(s.Disks) > 0 {
 		parts := make([]string, 0, len(s.Disks))
 		for _, dk := range s.Disks {
 			if dk.Percent.Known {
-				parts = append(parts, fmt.Sprintf("%s %.0f%%", p.rd.String(dk.Name), dk.Percent.Value))
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", p.redactor.String(dk.Name), dk.Percent.Value))
 			}
 		}
 		// One line when it fits, else continued under the values, one
@@ -199,7 +199,7 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 	pf := humanRate(s.ProxyFailures.Value) + "/s"
 	add(st.Label.Render(padRight("Proxy failures", labelW)) + valueStyle.Render(fmt.Sprintf("%*s", valueW, pf)) + st.Muted.Render(fmt.Sprintf("  %s since start", humanCount(s.ProxyFailuresTotal))))
 	for _, src := range s.Suspended {
-		for _, l := range wrapIndented(glyphWarn+" egress source "+p.rd.String(src.Source)+" suspended: "+p.rd.Excerpt(src.Reason), w, 2) {
+		for _, l := range wrapIndented(glyphWarn+" egress source "+p.redactor.String(src.Source)+" suspended: "+p.redactor.Excerpt(src.Reason), w, 2) {
 			add(st.Warn.Render(l))
 		}
 	}
@@ -214,11 +214,11 @@ func (p *metricsPane) View(st *Styles, w, h int, now time.Time) string {
 		const countW = 7
 		nameW := max(w-2-1-countW, 5)
 		for _, q := range s.TopQueues[:shown] {
-			name := truncate(queueName(p.rd.String(q.Queue)), nameW) // redacted before it is cut
+			name := truncate(queueName(p.redactor.String(q.Queue)), nameW) // redacted before it is cut
 			add("  " + name + strings.Repeat(" ", max(nameW-ansi.StringWidth(name), 0)) + " " + valueStyle.Render(fmt.Sprintf("%*s", countW, humanCount(q.Ready.Value))))
 		}
 	}
-	return p.rd.String(strings.Join(lines, "\n"))
+	return p.redactor.String(strings.Join(lines, "\n"))
 }
 
 // queueName drops the service decoration of a ready queue's label:

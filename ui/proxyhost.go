@@ -37,7 +37,7 @@ func (w *wizard) forProxyHost() {
 	w.pages = proxyPages
 	w.page = pageProxyHost
 	f := w.d.Firewall
-	w.px = proxyDraft{
+	w.proxy = proxyDraft{
 		mta:       strings.Join(f.MTAAddresses, ", "),
 		resolvers: strings.Join(f.Resolvers, ", "),
 		ssh:       strconv.Itoa(f.SSHPortOrDefault()),
@@ -45,7 +45,7 @@ func (w *wizard) forProxyHost() {
 		outbound:  f.OutboundOrDefault(),
 	}
 	if w.d.ProxyHost != "" || f.ProxyListen != "" {
-		w.px.listen = w.d.ProxyListenAddress()
+		w.proxy.listen = w.d.ProxyListenAddress()
 	}
 }
 
@@ -57,18 +57,18 @@ func splitList(s string) []string {
 // proxyFirewall is the draft's firewall answers with the page's text parsed.
 func (w *wizard) proxyFirewall() model.Firewall {
 	f := w.d.Firewall
-	f.MTAAddresses = splitList(w.px.mta)
-	f.Resolvers = splitList(w.px.resolvers)
-	f.SSHPort, _ = strconv.Atoi(strings.TrimSpace(w.px.ssh))
+	f.MTAAddresses = splitList(w.proxy.mta)
+	f.Resolvers = splitList(w.proxy.resolvers)
+	f.SSHPort, _ = strconv.Atoi(strings.TrimSpace(w.proxy.ssh))
 	if f.SSHPort == model.DefaultSSHPort {
 		f.SSHPort = 0
 	}
-	f.Outbound = w.px.outbound
+	f.Outbound = w.proxy.outbound
 	if f.Outbound == model.OutboundGuarded {
 		f.Outbound = ""
 	}
-	f.ProxyStatusListen = strings.TrimSpace(w.px.status)
-	f.ProxyListen = strings.TrimSpace(w.px.listen)
+	f.ProxyStatusListen = strings.TrimSpace(w.proxy.status)
+	f.ProxyListen = strings.TrimSpace(w.proxy.listen)
 	return f
 }
 
@@ -123,30 +123,30 @@ func (w *wizard) proxyHostFields() []huh.Field {
 		huh.NewInput().Key("proxy_listen").Title("KumoProxy listens on").
 			Description("this host's private address and port; the MTA host connects here").
 			Placeholder(example("private-ip:" + strconv.Itoa(model.DefaultProxyPort))).
-			Value(&w.px.listen).Validate(checked("firewall.proxy_listen", func(s string) error {
+			Value(&w.proxy.listen).Validate(checked("firewall.proxy_listen", func(s string) error {
 			return model.ValidateAddrPort(strings.TrimSpace(s))
 		})),
 		huh.NewInput().Key("mta_addresses").Title("MTA host addresses").
 			Description("who may connect to the proxy port: IP addresses or CIDR prefixes, comma-separated").
-			Value(&w.px.mta).Validate(fw("firewall.mta_addresses", func(f *model.Firewall, s string) {
+			Value(&w.proxy.mta).Validate(fw("firewall.mta_addresses", func(f *model.Firewall, s string) {
 			f.MTAAddresses = splitList(s)
 		}, true)),
 		huh.NewInput().Key("ssh_port").Title("SSH port").
 			Description("always accepted, before any drop: the port sshd listens on").
-			Value(&w.px.ssh).Validate(checked("firewall.ssh_port", validatePortText)),
+			Value(&w.proxy.ssh).Validate(checked("firewall.ssh_port", validatePortText)),
 		huh.NewSelect[string]().Key("outbound").Title("Outbound").
 			Options(
 				huh.NewOption("guarded: everything leaves but DNS to other resolvers", model.OutboundGuarded),
 				huh.NewOption("strict: only SMTP, DNS, HTTP(S), NTP and DHCP leave", model.OutboundStrict),
-			).Value(&w.px.outbound),
+			).Value(&w.proxy.outbound),
 		huh.NewInput().Key("resolvers").Title("DNS resolvers").
 			Description("IP addresses, comma-separated; required for strict; empty: DNS to any server").
-			Value(&w.px.resolvers).Validate(fw("firewall.resolvers", func(f *model.Firewall, s string) {
+			Value(&w.proxy.resolvers).Validate(fw("firewall.resolvers", func(f *model.Firewall, s string) {
 			f.Resolvers = splitList(s)
 		}, false)),
 		huh.NewInput().Key("proxy_status_listen").Title("Status listener (optional)").
 			Description(fmt.Sprintf("KumoProxy's metrics on loopback, e.g. 127.0.0.1:%d; empty: none", model.DefaultProxyStatusPort)).
-			Value(&w.px.status).Validate(fw("firewall.proxy_status_listen", func(f *model.Firewall, s string) {
+			Value(&w.proxy.status).Validate(fw("firewall.proxy_status_listen", func(f *model.Firewall, s string) {
 			f.ProxyStatusListen = strings.TrimSpace(s)
 		}, false)),
 	}

@@ -224,7 +224,7 @@ func TestProxyWizardStrictOutboundNeedsResolvers(t *testing.T) {
 func TestProxyHostListenerBecomesProxyHostWhenTheAnswersHaveNone(t *testing.T) {
 	w := newWizard(nil, NewStyles(false), DefaultKeyMap())
 	w.forProxyHost()
-	w.px.listen, w.px.mta = "10.0.0.9:5001", "10.0.0.4"
+	w.proxy.listen, w.proxy.mta = "10.0.0.9:5001", "10.0.0.4"
 	w.finishProxyHost()
 	if w.d.ProxyHost != "10.0.0.9" || w.d.ProxyPort != 5001 || w.d.Firewall.ProxyListen != "" {
 		t.Fatalf("proxy_host %q port %d proxy_listen %q, want 10.0.0.9, 5001 and no proxy_listen", w.d.ProxyHost, w.d.ProxyPort, w.d.Firewall.ProxyListen)
@@ -232,7 +232,7 @@ func TestProxyHostListenerBecomesProxyHostWhenTheAnswersHaveNone(t *testing.T) {
 	d := testProxyDeployment() // proxy_host 10.0.0.5: the MTA host's view, kept
 	w = newWizard(&d, NewStyles(false), DefaultKeyMap())
 	w.forProxyHost()
-	w.px.listen = "192.168.1.5:5000"
+	w.proxy.listen = "192.168.1.5:5000"
 	w.finishProxyHost()
 	if w.d.ProxyHost != "10.0.0.5" || w.d.Firewall.ProxyListen != "192.168.1.5:5000" {
 		t.Fatalf("proxy_host %q proxy_listen %q, want 10.0.0.5 kept and proxy_listen set", w.d.ProxyHost, w.d.Firewall.ProxyListen)

@@ -178,11 +178,11 @@ func (r *rotation) stepCmd(ctx context.Context, step rotationStep) tea.Cmd {
 // dashboard on the deployment as it is now on disk.
 func (d *dashboard) routeRotation(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 	k := d.keys
-	if km, ok := msg.(tea.KeyPressMsg); ok && d.rot == nil && key.Matches(km, k.Dashboard.Rotate) {
-		d.rot = newRotation(m.opt.Layout, m.opt.now)
-		return d.rot.loadCmd(m.ctx), true
+	if km, ok := msg.(tea.KeyPressMsg); ok && d.rotation == nil && key.Matches(km, k.Dashboard.Rotate) {
+		d.rotation = newRotation(m.opt.Layout, m.opt.now)
+		return d.rotation.loadCmd(m.ctx), true
 	}
-	r := d.rot
+	r := d.rotation
 	if r == nil {
 		return nil, false
 	}
@@ -206,7 +206,7 @@ func (d *dashboard) routeRotation(m *Model, msg tea.Msg) (tea.Cmd, bool) {
 		case key.Matches(msg, k.Global.QuitQ):
 			return nil, false // the dashboard quits
 		case key.Matches(msg, k.Connection.Back):
-			d.rot = nil
+			d.rotation = nil
 			if r.changed && r.loaded {
 				m.deployment = r.d
 				return m.openDashboard(), true

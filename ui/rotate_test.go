@@ -76,7 +76,7 @@ func TestDashboardRotatesTheInjectionTokenMaskedUnlessRevealed(t *testing.T) {
 	if !strings.Contains(screenText(m), d.InjectionToken) {
 		t.Errorf("v does not reveal the new token")
 	}
-	m = send(m, rotationRemaskMsg{seq: m.dashboardScreen().rot.seq})
+	m = send(m, rotationRemaskMsg{seq: m.dashboardScreen().rotation.seq})
 	if strings.Contains(screenText(m), d.InjectionToken) {
 		t.Errorf("the token stays shown after its reveal ended")
 	}
@@ -101,7 +101,7 @@ func TestDashboardRotatesTheInjectionTokenMaskedUnlessRevealed(t *testing.T) {
 	}
 	// Leaving reopens the dashboard on the new token.
 	m = keyRun(m, "esc")
-	if m.dashboardScreen() == nil || m.dashboardScreen().rot != nil || m.deployment.InjectionToken != d.InjectionToken {
+	if m.dashboardScreen() == nil || m.dashboardScreen().rotation != nil || m.deployment.InjectionToken != d.InjectionToken {
 		t.Errorf("after esc: dashboard on the new token? %v", m.dashboardScreen() != nil && m.deployment.InjectionToken == d.InjectionToken)
 	}
 }

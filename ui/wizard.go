@@ -55,15 +55,15 @@ var stepOf = [numPages]int{1, 2, 2, 3, 3, 4, 1}
 // form's fields are bound to the draft by pointer, so going back and forth
 // keeps every value.
 type wizard struct {
-	d                     model.Deployment
-	certPath, keyPath     string        // "" means derived from the domain
-	certs                 writer.Layout // where the derived paths are: the demo's pretend host, else /
-	port                  string
-	injChoice, hookChoice tokenChoice
-	injPaste, hookPaste   string
-	hasInj, hasHook       bool   // the prefill holds valid tokens
-	pages                 []page // the flow: mtaPages or proxyPages
-	px                    proxyDraft
+	d                              model.Deployment
+	certPath, keyPath              string        // "" means derived from the domain
+	certs                          writer.Layout // where the derived paths are: the demo's pretend host, else /
+	port                           string
+	injectionChoice, webhookChoice tokenChoice
+	injectionPaste, webhookPaste   string
+	hasInjection, hasWebhook       bool   // the prefill holds valid tokens
+	pages                          []page // the flow: mtaPages or proxyPages
+	proxy                          proxyDraft
 
 	page          page
 	form          *huh.Form
@@ -121,13 +121,13 @@ func newWizardFor(prefill *model.Deployment, certs writer.Layout, st *Styles, ke
 		w.keyPath = w.d.TLSCertificateKey
 	}
 	w.port = strconv.Itoa(w.d.ProxyPort)
-	w.hasInj = w.d.InjectionToken != "" && model.ValidateToken(w.d.InjectionToken) == nil
-	w.hasHook = w.d.WebhookToken != "" && model.ValidateToken(w.d.WebhookToken) == nil
-	if w.hasInj {
-		w.injChoice = tokenKeep
+	w.hasInjection = w.d.InjectionToken != "" && model.ValidateToken(w.d.InjectionToken) == nil
+	w.hasWebhook = w.d.WebhookToken != "" && model.ValidateToken(w.d.WebhookToken) == nil
+	if w.hasInjection {
+		w.injectionChoice = tokenKeep
 	}
-	if w.hasHook {
-		w.hookChoice = tokenKeep
+	if w.hasWebhook {
+		w.webhookChoice = tokenKeep
 	}
 	return w
 }
@@ -136,9 +136,9 @@ func newWizardFor(prefill *model.Deployment, certs writer.Layout, st *Styles, ke
 func (w *wizard) visible(p page) bool {
 	switch p {
 	case pageInjectionPaste:
-		return w.injChoice == tokenPaste
+		return w.injectionChoice == tokenPaste
 	case pageWebhookPaste:
-		return w.hookChoice == tokenPaste
+		return w.webhookChoice == tokenPaste
 	}
 	return true
 }
@@ -244,15 +244,15 @@ func orDerived(v, derived string) string {
 // which tokens must be generated.
 func (w *wizard) answers() (d model.Deployment, genInj, genHook bool) {
 	d = w.d
-	switch w.injChoice {
+	switch w.injectionChoice {
 	case tokenPaste:
-		d.InjectionToken = w.injPaste
+		d.InjectionToken = w.injectionPaste
 	case tokenGenerate:
 		d.InjectionToken, genInj = "", true
 	}
-	switch w.hookChoice {
+	switch w.webhookChoice {
 	case tokenPaste:
-		d.WebhookToken = w.hookPaste
+		d.WebhookToken = w.webhookPaste
 	case tokenGenerate:
 		d.WebhookToken, genHook = "", true
 	}

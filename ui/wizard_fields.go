@@ -118,13 +118,13 @@ func (w *wizard) fields(p page) []huh.Field {
 		return []huh.Field{
 			huh.NewSelect[tokenChoice]().Key("injection_choice").Title("Injection token").
 				Description("the bearer token your app sends to this host (inject and metrics)").
-				Options(w.tokenOptions(w.hasInj, w.d.InjectionToken)...).Value(&w.injChoice),
+				Options(w.tokenOptions(w.hasInjection, w.d.InjectionToken)...).Value(&w.injectionChoice),
 		}
 	case pageInjectionPaste:
 		return []huh.Field{
 			huh.NewInput().Key("injection_token").Title("Paste the injection token").
 				Description(fmt.Sprintf("at least %d characters of A-Z a-z 0-9 - . _ ~ + /; never shown", model.MinTokenLength)).
-				EchoMode(huh.EchoModePassword).Value(&w.injPaste).
+				EchoMode(huh.EchoModePassword).Value(&w.injectionPaste).
 				Validate(checked("injection_token", model.ValidateToken)),
 		}
 	case pageWebhook:
@@ -135,13 +135,13 @@ func (w *wizard) fields(p page) []huh.Field {
 				Value(&w.d.WebhookURL).Validate(checked("webhook_url", model.ValidateWebhookURL)),
 			huh.NewSelect[tokenChoice]().Key("webhook_choice").Title("Webhook token").
 				Description("the bearer secret kumod sends with each event").
-				Options(w.tokenOptions(w.hasHook, w.d.WebhookToken)...).Value(&w.hookChoice),
+				Options(w.tokenOptions(w.hasWebhook, w.d.WebhookToken)...).Value(&w.webhookChoice),
 		}
 	case pageWebhookPaste:
 		return []huh.Field{
 			huh.NewInput().Key("webhook_token").Title("Paste the webhook token").
 				Description(fmt.Sprintf("at least %d characters; must differ from the injection token; never shown", model.MinTokenLength)).
-				EchoMode(huh.EchoModePassword).Value(&w.hookPaste).
+				EchoMode(huh.EchoModePassword).Value(&w.webhookPaste).
 				Validate(checked("webhook_token", w.validateWebhookPaste)),
 		}
 	case pageProxy:
