@@ -61,7 +61,8 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 		}
 	}
 
-	// Page 1: the MTA host, four fields.
+	// Page 1: the MTA host, five fields (the last, the Let's Encrypt
+	// e-mail, optional).
 	s = term.step(t, `step 1 of 4 · MTA host`, "Enter")
 	if !strings.Contains(s, "> mta.demo.kumoup.test") {
 		t.Errorf("the host name is not prefilled:\n%s", frame(s))
@@ -69,6 +70,7 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 	term.step(t, `┃ TLS certificate`, "Enter")
 	term.step(t, `┃ TLS private key`, "Enter")
 	term.step(t, `┃ Largest injection body`, "Enter")
+	term.step(t, `┃ Let's Encrypt e-mail`, "Enter")
 	// Page 2: the injection token, kept by default.
 	s = term.step(t, `step 2 of 4 · injection token`, "Enter")
 	if !regexp.MustCompile(`> Keep the current token \(sha256:[0-9a-f]{8}\)`).MatchString(s) {

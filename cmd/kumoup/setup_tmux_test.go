@@ -105,6 +105,7 @@ func (s *screen) fillWizard() {
 	field("TLS certificate", "")
 	field("TLS private key", "")
 	field("Largest injection body", "")
+	field("Let's Encrypt e-mail", "")
 	field("Injection token", "")
 	field("App webhook URL", "https://app.example.com/webhooks/kumomta")
 	field("Webhook token", "")
