@@ -102,8 +102,7 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 			return msg
 		}
 		// Render for the installed kumod (an older one has no
-		// request_body_limit) and nginx (the HTTP/2 form), as apply does,
-		// and HTTP only while the certificate is missing, as writer.PlanFor.
+		// request_body_limit) and nginx (the HTTP/2 form), as apply does.
 		ro := opt.Render
 		if ro.Kumod.IsZero() && ro.Nginx == (writer.NginxVersion{}) {
 			sw, notes := writer.DetectSoftware(ctx, opt.Layout, d)
@@ -112,19 +111,10 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 				msg.warnings = append(msg.warnings, model.Problem{Field: "kumod", Message: n})
 			}
 		}
-		ro.HTTPOnly = len(writer.CertificateMissing(d)) > 0
-		files, err := writer.Render(d, ro)
-		if err != nil {
-			msg.err = err
-			return msg
-		}
-		msg.plan, msg.err = writer.NewPlan(files)
-		if msg.err == nil {
-			// A changed domain: the previous domain's site file and token
-			// include (its token still accepted) are moved aside, as
-			// kumoup apply does.
-			msg.err = msg.plan.RetirePreviousDomain(d, opt.Layout)
-		}
+		// The plan kumoup apply makes: HTTP only while the certificate is
+		// missing, and a changed domain's site file and token include moved
+		// aside.
+		msg.plan, msg.err = writer.PlanRendered(d, ro)
 		msg.cert = checkCert(d, opt.Layout)
 		msg.shape = probes.PolicyShape(ctx, opt.Layout)
 		msg.rootErr = writer.RequireRoot(opt.Layout)

@@ -354,8 +354,17 @@ func PlanFor(d model.Deployment, l Layout) (*Plan, error) {
 // (DetectSoftware; the zero value renders for current kumod and for the
 // nginx form every supported release accepts).
 func PlanWith(d model.Deployment, l Layout, sw Software) (*Plan, error) {
+	return PlanRendered(d, Options{Layout: l, Kumod: sw.Kumod, Nginx: sw.Nginx})
+}
+
+// PlanRendered is the one way a plan is made: d rendered with opt (HTTP
+// only while the certificate is missing, whatever opt.HTTPOnly says), then
+// the previous domain's files retired. PlanFor and PlanWith call it with
+// the host's defaults; the wizard with its own listen addresses and ports.
+func PlanRendered(d model.Deployment, opt Options) (*Plan, error) {
 	missing := CertificateMissing(d)
-	files, err := Render(d, Options{Layout: l, Kumod: sw.Kumod, Nginx: sw.Nginx, HTTPOnly: len(missing) > 0})
+	opt.HTTPOnly = len(missing) > 0
+	files, err := Render(d, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +373,7 @@ func PlanWith(d model.Deployment, l Layout, sw Software) (*Plan, error) {
 		return nil, err
 	}
 	p.HTTPOnly, p.Missing = len(missing) > 0, missing
-	if err := p.RetirePreviousDomain(d, l); err != nil {
+	if err := p.RetirePreviousDomain(d, opt.Layout); err != nil {
 		return nil, err
 	}
 	return p, nil
