@@ -6,7 +6,8 @@
 #   scripts/package.sh [OUTDIR]      (default: dist/)
 #
 # VERSION overrides the package version (default: from git, e.g.
-# 0.0~git20261204.1a2b3c4d5e6f); GOARCH picks the architecture.
+# 0.0~git20261204153000.1a2b3c4d5e6f: the commit time orders builds, so a
+# later build upgrades an earlier one); GOARCH picks the architecture.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ if [ -z "${VERSION:-}" ]; then
   if tag=$(git describe --tags --exact-match 2>/dev/null); then
     VERSION=${tag#v}
   else
-    VERSION="0.0~git$(git log -1 --format=%cd --date=format:%Y%m%d 2>/dev/null || date +%Y%m%d).${commit:0:12}"
+    VERSION="0.0~git$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S 2>/dev/null || date -u +%Y%m%d%H%M%S).${commit:0:12}"
   fi
 fi
 ARCH=${GOARCH:-$(go env GOARCH)}
