@@ -38,8 +38,9 @@ const (
 // startApply returns the channel the apply's progress arrives on and the
 // command that starts writing the plan: the writing runs in a goroutine the
 // command starts (never in Update), and its events are read one at a time
-// (see waitApply).
-func startApply(ctx context.Context, opt Options, plan *writer.Plan) (<-chan tea.Msg, tea.Cmd) {
+// (see waitApply). then, when set, runs once every file is written (the
+// token page's webhook rotation keeps its new token aside).
+func startApply(ctx context.Context, opt Options, plan *writer.Plan, then func(context.Context) error) (<-chan tea.Msg, tea.Cmd) {
 	events := make(chan tea.Msg, len(plan.Changes)+2)
 	start := func() tea.Msg {
 		go func() {
@@ -51,6 +52,9 @@ func startApply(ctx context.Context, opt Options, plan *writer.Plan) (<-chan tea
 				Now:       opt.now,
 				SkipChown: !writer.CanChown() && !opt.Layout.IsHost(),
 			})
+			if err == nil && then != nil {
+				err = then(ctx)
+			}
 			events <- applyDoneMsg{report: report, err: err}
 		}()
 		return waitApply(events)()

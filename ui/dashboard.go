@@ -174,11 +174,9 @@ func (d *dashboard) Title() (string, string) { return "Dashboard", d.cfg.target.
 func (d *dashboard) ShortHelp() []key.Binding {
 	k := d.keys
 	if d.focus != 1 {
-		return []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.Rerun, k.Global.Help, k.Global.QuitQ}
+		return []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.Rerun, k.Dashboard.Rotate, k.Global.Help, k.Global.QuitQ}
 	}
-	r := k.Dashboard.Rerun
-	r.SetHelp("r", "re-run")
-	return []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.SelectHint, k.Dashboard.DetailScroll, r, k.Global.Help, k.Global.QuitQ}
+	return d.checksShortHelp()
 }
 
 func (d *dashboard) FullHelp() [][]key.Binding {

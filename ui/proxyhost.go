@@ -222,5 +222,13 @@ func (m *Model) afterFiles() {
 		m.openNextSteps()
 		return
 	}
+	if m.openWebhookRotation() {
+		return // the app's new webhook token first; the connection values after
+	}
+	m.openConnection()
+}
+
+// openConnection shows the app's connection values.
+func (m *Model) openConnection() {
 	m.open(screenConnection, newConnection(m.deployment, m.opt.Layout, m.st, m.keys))
 }

@@ -27,6 +27,9 @@ type planMsg struct {
 	warnings []model.Problem
 	rootErr  error // writing would be refused (not root on the real host)
 	err      error
+	// rot is the rotation the token page chose, its new webhook token
+	// filled (see rotate_setup.go).
+	rot tokenRotation
 }
 
 func (planMsg) route() screen { return screenPlanning }
@@ -77,6 +80,11 @@ func (p *planning) Update(m *Model, msg tea.Msg) tea.Cmd {
 // prepareCmd generates the tokens still missing, validates the answers,
 // renders every file and compares it with the disk.
 func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, genHook bool) tea.Cmd {
+	return prepareRotatingCmd(ctx, opt, d, genInj, genHook, tokenRotation{})
+}
+
+// prepareRotatingCmd is prepareCmd with the rotation the token page chose.
+func prepareRotatingCmd(ctx context.Context, opt Options, d model.Deployment, genInj, genHook bool, rot tokenRotation) tea.Cmd {
 	return func() tea.Msg {
 		var err error
 		if genInj {
@@ -95,6 +103,9 @@ func prepareCmd(ctx context.Context, opt Options, d model.Deployment, genInj, ge
 		msg.warnings = problems.Warnings
 		if err := problems.Err(); err != nil {
 			msg.err = err
+			return msg
+		}
+		if msg.rot, msg.err = rot.prepare(ctx, opt, d); msg.err != nil {
 			return msg
 		}
 		if err := ctx.Err(); err != nil {
@@ -213,7 +224,7 @@ func (r *review) Update(m *Model, msg tea.Msg) tea.Cmd {
 		m.open(screenApplying, a)
 		m.screens[screenApplied] = a
 		var cmd tea.Cmd
-		a.events, cmd = startApply(m.ctx, m.opt, r.msg.plan)
+		a.events, cmd = startApply(m.ctx, m.opt, r.msg.plan, r.msg.rot.afterApply(m.opt.Layout))
 		return cmd
 	}
 	r.scroll.Update(msg, r.keys.Scroll)
@@ -245,6 +256,7 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	for _, w := range pm.warnings {
 		wrapped(st.Warn.Render, glyphWarn+" "+w.Error())
 	}
+	add(rotationReviewLines(pm, st, width)...)
 	if pm.cert.Missing() {
 		wrapped(st.Warn.Render, glyphWarn+" certificate files missing for "+pm.cert.Domain+": the nginx site is "+writer.HTTPOnlyNote+" (nginx accepts it); the next steps obtain it:")
 		for _, l := range wrapCommand(pm.cert.CertbotCommand(), width-2) {
@@ -377,7 +389,7 @@ func (r review) canWrite() bool {
 
 // nothingToWrite reports whether every file is already as rendered.
 func (r review) nothingToWrite() bool {
-	return r.canWrite() && r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0
+	return r.canWrite() && r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0 && !r.msg.rot.webhook
 }
 
 // question is what enter does here.
@@ -390,6 +402,8 @@ func (r review) question() string {
 		return r.saveQuestion()
 	case r.msg.rootErr != nil:
 		q = "Writing is refused without root: quit (q) and run sudo kumoup, or esc to change the answers."
+	case r.msg.rot.webhook:
+		q = r.rotationQuestion()
 	case r.msg.plan.Changed() == 0 && len(r.msg.plan.Leftovers) == 0:
 		then := "connection values"
 		if r.host == writer.HostProxy {

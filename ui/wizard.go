@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -64,6 +65,7 @@ type wizard struct {
 	hasInjection, hasWebhook       bool   // the prefill holds valid tokens
 	pages                          []page // the flow: mtaPages or proxyPages
 	proxy                          proxyDraft
+	now                            func() time.Time // when a rotation retires a token (nil: time.Now)
 
 	page          page
 	form          *huh.Form
@@ -241,7 +243,10 @@ func orDerived(v, derived string) string {
 }
 
 // answers returns the draft, tokens still to generate marked empty, and
-// which tokens must be generated.
+// which tokens must be generated. On a deployment that has its tokens, a
+// new one is a rotation (see tokenRotation): the draft keeps the current
+// injection token as the retired one, and the current webhook token, which
+// kumod sends until the app accepts the new one.
 func (w *wizard) answers() (d model.Deployment, genInj, genHook bool) {
 	d = w.d
 	switch w.injectionChoice {
@@ -250,11 +255,24 @@ func (w *wizard) answers() (d model.Deployment, genInj, genHook bool) {
 	case tokenGenerate:
 		d.InjectionToken, genInj = "", true
 	}
+	if w.rotatesInjection() {
+		rotated, err := w.d.RotateInjection(d.InjectionToken, w.clock())
+		if err != nil {
+			// Refused (the page said why and did not let it through):
+			// nothing replaces the token.
+			rotated, genInj = w.d, false
+		}
+		rotated.WebhookToken = d.WebhookToken
+		d = rotated
+	}
 	switch w.webhookChoice {
 	case tokenPaste:
 		d.WebhookToken = w.webhookPaste
 	case tokenGenerate:
 		d.WebhookToken, genHook = "", true
+	}
+	if w.rotatesWebhook() {
+		d.WebhookToken, genHook = w.d.WebhookToken, false
 	}
 	return d, genInj, genHook
 }
@@ -389,7 +407,7 @@ func (m *Model) startWizard() tea.Cmd {
 			certs = m.opt.Layout
 		}
 		w = newWizardFor(m.opt.Prefill, certs, m.st, m.keys)
-		w.bg = m.bg
+		w.bg, w.now = m.bg, m.opt.now
 		if m.host == writer.HostProxy {
 			w.forProxyHost()
 		}
@@ -411,9 +429,8 @@ func (w *wizard) Update(m *Model, msg tea.Msg) tea.Cmd {
 	}
 	cmd := w.updateForm(msg)
 	if w.done {
-		d, genInj, genHook := w.answers()
 		m.open(screenPlanning, newPlanning(m.host, m.st, m.keys))
-		return tea.Batch(cmd, m.prepare(d, genInj, genHook))
+		return tea.Batch(cmd, m.prepareAnswers(w))
 	}
 	if k := w.layoutKey(); k != w.laidOut {
 		m.relayout() // the help line follows the focused field

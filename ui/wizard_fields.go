@@ -43,11 +43,16 @@ func validatePortText(s string) error {
 	return model.ValidatePort(n)
 }
 
-func (w *wizard) tokenOptions(has bool, current string) []huh.Option[tokenChoice] {
+// tokenOptions are a token's choices. On a deployment that has the token
+// (has), a new one is a rotation, not a replacement: after says what
+// becomes of the current one (see tokenRotation).
+func (w *wizard) tokenOptions(has bool, current, after string) []huh.Option[tokenChoice] {
 	gen := huh.NewOption("Generate a new token (256 bits)", tokenGenerate)
 	paste := huh.NewOption("Paste a token (input is masked)", tokenPaste)
 	if has {
 		keep := huh.NewOption("Keep the current token ("+model.Fingerprint(current)+")", tokenKeep)
+		gen = huh.NewOption("Rotate: generate a new token ("+after+")", tokenGenerate)
+		paste = huh.NewOption("Rotate: paste a new token (masked; "+after+")", tokenPaste)
 		return []huh.Option[tokenChoice]{keep, gen, paste}
 	}
 	return []huh.Option[tokenChoice]{gen, paste}
@@ -118,14 +123,15 @@ func (w *wizard) fields(p page) []huh.Field {
 		return []huh.Field{
 			huh.NewSelect[tokenChoice]().Key("injection_choice").Title("Injection token").
 				Description("the bearer token your app sends to this host (inject and metrics)").
-				Options(w.tokenOptions(w.hasInjection, w.d.InjectionToken)...).Value(&w.injectionChoice),
+				Options(w.tokenOptions(w.hasInjection, w.d.InjectionToken, "the old one accepted for "+graceText(w.d))...).
+				Validate(w.validateInjectionChoice).Value(&w.injectionChoice),
 		}
 	case pageInjectionPaste:
 		return []huh.Field{
 			huh.NewInput().Key("injection_token").Title("Paste the injection token").
 				Description(fmt.Sprintf("at least %d characters of A-Z a-z 0-9 - . _ ~ + /; never shown", model.MinTokenLength)).
 				EchoMode(huh.EchoModePassword).Value(&w.injectionPaste).
-				Validate(checked("injection_token", model.ValidateToken)),
+				Validate(checked("injection_token", w.validateInjectionPaste)),
 		}
 	case pageWebhook:
 		return []huh.Field{
@@ -135,7 +141,7 @@ func (w *wizard) fields(p page) []huh.Field {
 				Value(&w.d.WebhookURL).Validate(checked("webhook_url", model.ValidateWebhookURL)),
 			huh.NewSelect[tokenChoice]().Key("webhook_choice").Title("Webhook token").
 				Description("the bearer secret kumod sends with each event").
-				Options(w.tokenOptions(w.hasWebhook, w.d.WebhookToken)...).Value(&w.webhookChoice),
+				Options(w.tokenOptions(w.hasWebhook, w.d.WebhookToken, "the app gets it before kumod")...).Value(&w.webhookChoice),
 		}
 	case pageWebhookPaste:
 		return []huh.Field{
@@ -169,8 +175,11 @@ func (w *wizard) validateWebhookPaste(s string) error {
 		return err
 	}
 	inj, _, _ := w.answers()
-	if inj.InjectionToken != "" && s == inj.InjectionToken {
+	if (inj.InjectionToken != "" && s == inj.InjectionToken) || (inj.RetiredInjectionToken != "" && s == inj.RetiredInjectionToken) {
 		return fmt.Errorf("must differ from injection_token: a leaked webhook secret would then also let anyone inject mail; generate a new one")
+	}
+	if w.hasWebhook && s == w.d.WebhookToken {
+		return fmt.Errorf("is the current webhook token: choose Keep on the previous page, or paste a new one")
 	}
 	return nil
 }

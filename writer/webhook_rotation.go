@@ -63,11 +63,8 @@ func PendingWebhook(ctx context.Context, l Layout) (string, time.Time, error) {
 // root:root, written atomically). It refuses, wrapping
 // ErrWebhookRotationInProgress, when one is already pending.
 func StartWebhookRotation(ctx context.Context, l Layout, token string) error {
-	if _, since, err := PendingWebhook(ctx, l); !errors.Is(err, ErrNoWebhookRotation) {
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("%w since %s: once the app accepts the new token, run kumoup rotate webhook --confirm-app-accepts (or --cancel to drop it)", ErrWebhookRotationInProgress, since.UTC().Format("2006-01-02 15:04 MST"))
+	if err := NoWebhookRotation(ctx, l); err != nil {
+		return err
 	}
 	chown := CanChown()
 	path := l.PendingWebhookFile()
@@ -78,6 +75,21 @@ func StartWebhookRotation(ctx context.Context, l Layout, token string) error {
 		return fmt.Errorf("store the new webhook token: %w", err)
 	}
 	return nil
+}
+
+// NoWebhookRotation returns nil when no new webhook token is pending
+// under l, else an error (wrapping ErrWebhookRotationInProgress when one
+// is) that says how to finish or drop it: what refuses a second rotation,
+// in kumoup rotate and in the setup's token page alike.
+func NoWebhookRotation(ctx context.Context, l Layout) error {
+	_, since, err := PendingWebhook(ctx, l)
+	switch {
+	case errors.Is(err, ErrNoWebhookRotation):
+		return nil
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%w since %s: once the app accepts the new token, run kumoup rotate webhook --confirm-app-accepts (or --cancel to drop it)", ErrWebhookRotationInProgress, since.UTC().Format("2006-01-02 15:04 MST"))
 }
 
 // CancelWebhookRotation forgets the pending webhook token. Without one it
