@@ -243,7 +243,9 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 	if pm.err != nil {
 		add(st.Error.Render("The files cannot be prepared:"))
 		for _, l := range strings.Split(pm.err.Error(), "\n") {
-			add("  " + l)
+			for _, w := range wrapLines(l, max(width-2, 20)) {
+				add("  " + w)
+			}
 		}
 		add("", "Press esc to change the answers.")
 		return out

@@ -315,7 +315,9 @@ func (r *rotation) View(st *Styles, width int) string {
 		}
 		out = append(out, marker+s.title)
 		if i == r.armed {
-			out = append(out, "    "+st.Warn.Render(glyphWarn+" "+s.confirm+": press enter again"))
+			for _, l := range wrapLines(glyphWarn+" "+s.confirm+": press enter again", max(width-4, 20)) {
+				out = append(out, "    "+st.Warn.Render(l))
+			}
 		}
 	}
 	out = append(out, "")
