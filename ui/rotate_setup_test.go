@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -275,5 +277,74 @@ func TestSetupOnAFreshHostStillReplacesNothingAndOffersNoRotation(t *testing.T) 
 	d, genInj, _ := m.wizardScreen().answers()
 	if !genInj || d.Rotating() || m.wizardScreen().rotation() != (tokenRotation{}) {
 		t.Fatalf("a fresh host's answers rotate: generate %v, rotating %v", genInj, d.Rotating())
+	}
+}
+
+func TestSetupRotationOnRealNginxAcceptsBothTokensAndRefusesAThird(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs nginx")
+	}
+	if _, err := loopback.FindNginx(""); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	site, err := loopback.Start(ctx, loopback.Config{Dir: t.TempDir(), Deployment: model.Deployment{InjectionToken: testInjectionToken, WebhookToken: testWebhookToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Stop()
+
+	opt := testOptions(site.Layout.Root)
+	opt.Layout = site.Layout
+	d := site.Deployment
+	opt.Prefill, opt.PrefillSource = &d, site.Layout.AnswersFile()
+	// The files as the site renders them: only the token include changes.
+	opt.Render = writer.Options{ListenAddrs: []string{"127.0.0.1"}, HTTPSPort: site.HTTPSPort, HTTPPort: site.HTTPPort, Nginx: site.NginxVersion}
+	opt.newToken, opt.now = tokensInOrder(testRotatedInjection), time.Now
+	f := startFlow(t, opt)
+	f.waitText("existing answers found")
+	f.enter()
+	throughWizard(f, map[string][]string{"injection_choice": {"down"}})
+	w := f.waitScreen(screenReview)
+	if !strings.Contains(oneLine(w.text), "old token accepted until") || !strings.Contains(w.text, "Plan: 0 to create, 1 to update") {
+		t.Fatalf("review:\n%s", w.text)
+	}
+	f.enter()
+	if w := f.waitScreen(screenApplied); !strings.Contains(w.text, "Every file is in place") {
+		t.Fatalf("apply:\n%s", w.text)
+	}
+	include := site.Layout.TokenFile(d.Domain)
+	written, err := os.ReadFile(include)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// nginx -t && systemctl reload nginx, as the next steps say: the site
+	// re-renders the deployment read back from disk, which must be the
+	// wizard's token include byte for byte.
+	loaded, err := writer.Load(site.Layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := site.Reload(ctx, loaded); err != nil {
+		t.Fatal(err)
+	}
+	if served, err := os.ReadFile(include); err != nil || !bytes.Equal(served, written) {
+		t.Fatalf("the reloaded token include is not the one the setup wrote (%v)", err)
+	}
+	status := func(token string) int {
+		req, _ := http.NewRequest("GET", site.URL(model.MetricsPath), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := site.HTTP1Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	third := "TEST-third-token-0123456789abcdefghijklmnop"
+	if old, rotated, other := status(testInjectionToken), status(testRotatedInjection), status(third); old != 200 || rotated != 200 || other != 401 {
+		t.Fatalf("after the setup's rotation: old token %d, new token %d, a third token %d; want 200, 200, 401", old, rotated, other)
 	}
 }
