@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
@@ -62,5 +64,108 @@ func TestRotateAndDiffInATerminalLeaveNoSecretInTheScrollback(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("the scrollback lacks %q:\n%s", want, all)
 		}
+	}
+}
+
+// TestSetupTokenPageRotatesBothTokensInATerminal runs kumoup setup on a
+// deployment, as an operator would in a terminal, and chooses a new token
+// on both token pages: the injection token is rotated (both keys in the
+// token include, the old one retired), the new webhook token is kept
+// aside, shown for the app (revealed once), and kumod switches only on the
+// confirmation. After exit no token, old or new, is in the scrollback.
+func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kumoup and drives it in tmux")
+	}
+	bin, root := buildKumoup(t), t.TempDir()
+	l := writer.Layout{Root: root}
+	d := model.Deployment{
+		Domain: "mta.example.com", InjectionToken: applyTestInjection, WebhookToken: applyTestWebhook,
+		WebhookURL: "https://app.example.com/kumo/events", ProxyHost: "10.0.0.5", ProxyPublicIP: "8.8.4.4", HELO: "mail.example.com",
+	}.WithDefaults()
+	p, err := writer.PlanFor(d, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Apply(context.Background(), writer.ApplyOptions{SkipChown: !writer.CanChown()}); err != nil {
+		t.Fatal(err)
+	}
+
+	s := newScreen(t, bin+" setup --root "+root)
+	s.waitFor("Press enter")
+	s.keys(false, "Enter")
+	field := func(title string, keys ...string) {
+		s.waitFor("┃ " + regexp.QuoteMeta(title))
+		s.keys(false, append(keys, "Enter")...)
+	}
+	field("Public name of the MTA host")
+	field("TLS certificate")
+	field("TLS private key")
+	field("Largest injection body")
+	field("Let's Encrypt e-mail")
+	s.waitFor(regexp.QuoteMeta("Rotate: generate a new token (the old one accepted for 7d)"))
+	field("Injection token", "Down")
+	field("App webhook URL")
+	s.waitFor(regexp.QuoteMeta("Rotate: generate a new token (the app gets it before kumod)"))
+	field("Webhook token", "Down")
+	field("KumoProxy host")
+	field("KumoProxy port")
+	field("Public egress IP")
+	field("HELO name")
+
+	s.waitFor(`Injection token rotation`)
+	screen := strings.Join(strings.Fields(s.capture(false)), " ")
+	for _, want := range []string{"old token accepted until", "(token_grace 7d)", "Webhook token rotation: the new token", "kumod keeps sending " + model.Fingerprint(applyTestWebhook)} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the review does not say %q:\n%s", want, s.capture(false))
+		}
+	}
+	s.waitFor(`Write 1 file\(s\) and keep the new webhook token aside\?`)
+	s.keys(false, "Enter")
+	s.waitFor("Every file is in place")
+
+	rotated, err := writer.Load(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rotated.RetiredInjectionToken != applyTestInjection || rotated.InjectionToken == applyTestInjection || rotated.RetiredAt.IsZero() {
+		t.Fatalf("after the setup: current %s, retired %s at %v", model.Fingerprint(rotated.InjectionToken), model.Fingerprint(rotated.RetiredInjectionToken), rotated.RetiredAt)
+	}
+	include, err := os.ReadFile(l.TokenFile(d.Domain))
+	if err != nil || !strings.Contains(string(include), "# retired "+rotated.RetiredAt.Format(time.RFC3339)+", accepted until") {
+		t.Fatalf("the token include lacks the retirement comment (%v)", err)
+	}
+	if rotated.WebhookToken != applyTestWebhook {
+		t.Fatal("kumod's webhook token changed before the app accepted the new one")
+	}
+	pending, _, err := writer.PendingWebhook(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s.keys(false, "Enter")
+	s.waitFor("New webhook token: ••••••••")
+	s.keys(true, "v")
+	s.waitFor(regexp.QuoteMeta(pending[:20]))
+	s.keys(false, "Enter")
+	s.waitFor("press enter")
+	s.keys(false, "Enter")
+	s.waitFor("Webhook token switched in")
+	if now, err := writer.Load(l); err != nil || now.WebhookToken != pending {
+		t.Fatalf("kumod not switched after the confirmation (%v)", err)
+	}
+	s.keys(false, "Escape")
+	s.waitFor("Auth secret")
+	s.keys(true, "q")
+	s.waitFor("EXIT=0")
+
+	all := s.capture(true)
+	for _, tok := range []string{applyTestInjection, applyTestWebhook, rotated.InjectionToken, pending} {
+		if strings.Contains(all, tok) {
+			t.Fatalf("a token is left in the terminal after exit:\n%s", all)
+		}
+	}
+	if !strings.Contains(all, model.Fingerprint(rotated.InjectionToken)) {
+		t.Errorf("the connection values printed on exit lack the new injection token's fingerprint:\n%s", all)
 	}
 }
