@@ -27,7 +27,9 @@ func newSetupCmd() *cobra.Command {
 every file with its masked diff, the apply, the app's connection values
 and the next steps. On a host kumoup already set up, every field is
 prefilled from the files on disk and the tokens are kept unless you
-change them.
+change them. There a new token is a rotation, as with kumoup rotate: the
+old injection token stays accepted for token_grace, and kumod switches to
+a new webhook token only once you confirm that the app accepts it.
 
 Needs a terminal. For automation use kumoup apply --answers FILE.`,
 		Args: cobra.NoArgs,
