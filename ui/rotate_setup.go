@@ -171,6 +171,10 @@ func rotationReviewLines(pm planMsg, st *Styles, width int) []string {
 		add(fmt.Sprintf("%s Injection token rotation: nginx accepts the new token %s and the old one %s; old token accepted until %s (token_grace %s). Give the app the new token, then finish: kumoup rotate injection --finish, or the dashboard's t.",
 			glyphChanged, model.Fingerprint(d.InjectionToken), model.Fingerprint(d.RetiredInjectionToken), d.RetiredUntil().UTC().Format("2006-01-02 15:04 MST"), graceText(d)))
 	}
+	if !pm.rot.injection && d.Rotating() {
+		add(fmt.Sprintf("%s Injection token: %s (%s, kept as it is); kumoup rotate injection --finish, or the dashboard's t, ends it.",
+			glyphChanged, d.RotationStatus(), model.Fingerprint(d.RetiredInjectionToken)))
+	}
 	if pm.rot.webhook {
 		add(fmt.Sprintf("%s Webhook token rotation: the new token %s is kept aside in %s; kumod keeps sending %s until, after the files, you confirm that the app accepts the new one.",
 			glyphChanged, model.Fingerprint(pm.rot.webhookToken), writer.PendingWebhookPath, model.Fingerprint(d.WebhookToken)))

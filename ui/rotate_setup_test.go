@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
@@ -36,11 +38,15 @@ func tokensInOrder(toks ...string) func() (string, error) {
 // setupPages are the wizard's fields on a deployment, in order.
 var setupPages = []string{"domain", "tls_certificate", "tls_certificate_key", "max_body", "acme_email", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"}
 
-// throughWizard goes through every field of the prefilled wizard with
-// enter, pressing the keys in choose first on the fields it names.
-func throughWizard(f flow, choose map[string][]string) {
+// throughWizard goes through the fields (every field of the prefilled
+// wizard when none are named) with enter, pressing the keys in choose
+// first on the fields it names.
+func throughWizard(f flow, choose map[string][]string, fields ...string) {
 	f.t.Helper()
-	for _, k := range setupPages {
+	if fields == nil {
+		fields = setupPages
+	}
+	for _, k := range fields {
 		f.waitField(k)
 		for _, key := range choose[k] {
 			f.key(key)
@@ -346,5 +352,55 @@ func TestSetupRotationOnRealNginxAcceptsBothTokensAndRefusesAThird(t *testing.T)
 	third := "TEST-third-token-0123456789abcdefghijklmnop"
 	if old, rotated, other := status(testInjectionToken), status(testRotatedInjection), status(third); old != 200 || rotated != 200 || other != 401 {
 		t.Fatalf("after the setup's rotation: old token %d, new token %d, a third token %d; want 200, 200, 401", old, rotated, other)
+	}
+}
+
+func TestSetupTokenPageRotatesToAPastedInjectionToken(t *testing.T) {
+	f, l := rotatingSetup(t)
+	for _, k := range setupPages[:5] {
+		f.waitField(k)
+		f.enter()
+	}
+	f.waitField("injection_choice")
+	f.key("down")
+	f.key("down") // Rotate: paste a new token
+	f.enter()
+	f.waitField("injection_token")
+	f.tm.Send(tea.PasteMsg{Content: testInjectionToken}) // the current one: refused
+	f.enter()
+	waitSaid(f, "injection_token: is the current injection token")
+	for range len(testInjectionToken) {
+		f.key("backspace")
+	}
+	f.tm.Send(tea.PasteMsg{Content: testRotatedInjection})
+	f.enter()
+	if w := f.probe(); strings.Contains(w.text, testRotatedInjection) {
+		t.Fatalf("the pasted token is on screen:\n%s", w.text)
+	}
+	throughWizard(f, nil, setupPages[6:]...)
+	w := f.waitScreen(screenReview)
+	if !strings.Contains(oneLine(w.text), "nginx accepts the new token "+model.Fingerprint(testRotatedInjection)+" and the old one "+model.Fingerprint(testInjectionToken)) {
+		t.Fatalf("review:\n%s", w.text)
+	}
+	f.enter()
+	f.waitScreen(screenApplied)
+	if d, err := writer.Load(l); err != nil || d.InjectionToken != testRotatedInjection || d.RetiredInjectionToken != testInjectionToken {
+		t.Fatalf("the pasted token did not rotate the injection token (%v)", err)
+	}
+}
+
+func TestSetupReviewSaysARotationInProgressIsKept(t *testing.T) {
+	d := testDeployment()
+	d, err := d.RotateInjection(testRotatedInjection, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := planMsg{d: d, plan: &writer.Plan{}}
+	text := oneLine(strings.Join(rotationReviewLines(pm, NewStyles(false), 80), "\n"))
+	if !strings.Contains(text, "rotation in progress, old token accepted until 2026-11-29 12:00 UTC") || !strings.Contains(text, "kept as it is") {
+		t.Fatalf("review lines: %s", text)
+	}
+	if lines := rotationReviewLines(planMsg{d: testDeployment(), plan: &writer.Plan{}}, NewStyles(false), 80); len(lines) != 0 {
+		t.Fatalf("review lines without any rotation: %q", lines)
 	}
 }
