@@ -8,7 +8,8 @@ import (
 // checksShortHelp is the short help while the checks pane has the focus:
 // every key with its words where the line fits, else the same keys in
 // fewer words, so that t (the token rotation) is on the line at 80
-// columns; only a narrower terminal loses it (the full help keeps it).
+// columns; a narrower terminal loses it (the full help keeps it) before
+// the line is cut.
 func (d *dashboard) checksShortHelp() []key.Binding {
 	k := d.keys
 	tab, rerun, rotate, more := k.Dashboard.SwitchPane, k.Dashboard.Rerun, k.Dashboard.Rotate, k.Global.Help
@@ -24,8 +25,7 @@ func (d *dashboard) checksShortHelp() []key.Binding {
 	if shortHelpWidth(short) <= d.width {
 		return short
 	}
-	rerun.SetHelp("r", "re-run")
-	return []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.SelectHint, k.Dashboard.DetailScroll, rerun, k.Global.Help, k.Global.QuitQ}
+	return []key.Binding{tab, k.Dashboard.SelectHint, k.Dashboard.DetailScroll, rerun, more, k.Global.QuitQ}
 }
 
 // shortHelpWidth is the width bubbles/help gives bs on one line: "key
