@@ -9,12 +9,20 @@
 //     Bearer header gets 401 "BearerToken Authentication Failed" (no Lua
 //     handler), a Basic header 401, a malformed one 400. This is why nginx
 //     must clear the header before proxying.
-//   - POST /api/inject/v1 takes the JSON injection request: 415 without a
-//     JSON content type, 413 "length limit exceeded" over the body limit
-//     (measured after decompression, 2 MB by default like kumod), 400 for
-//     bad JSON, 422 for shape errors such as `{}` or an unknown field, and
-//     200 with {success_count, fail_count, failed_recipients, errors} for a
-//     valid request. It never sends mail.
+//   - A Content-Encoding other than exactly gzip, deflate (zlib) or
+//     identity gets 415 with an empty body and Accept-Encoding, on every
+//     path and before authentication (tower-http's request decompression
+//     layer is outside kumod's auth middleware).
+//   - POST /api/inject/v1 takes the JSON injection request, in axum's Json
+//     extractor's order: 415 without a JSON content type (before a byte
+//     is read); then the body, decompressed as it is read, 413 "Failed to
+//     buffer the request body: length limit exceeded" as soon as it is
+//     over the body limit (counted after decompression, 2 MB by default
+//     like kumod), 400 for broken compression; then 400 for bad JSON
+//     (whitespace only: "EOF while parsing a value"), 422 for shape errors
+//     such as `{}` or an unknown field, and 200 with {success_count,
+//     fail_count, failed_recipients, errors} for a valid request. It never
+//     sends mail.
 //   - GET /metrics serves Prometheus text (gzip when asked), by default a
 //     real capture of an idle kumod embedded from fixtures/.
 //   - /metrics.json, /api/admin/..., /api/machine-info,

@@ -45,10 +45,15 @@ func (k *Kumod) handler() http.Handler {
 	})
 }
 
-// serve is the listener's routing: authentication first (kumod inspects
+// serve is the listener's routing: an unsupported Content-Encoding first,
+// then authentication (kumod inspects
 // every Authorization header), then the exact paths axum routes (on the raw,
 // still percent-encoded path, without dot-segment removal).
 func (k *Kumod) serve(w http.ResponseWriter, r *http.Request) {
+	// The request decompression layer is outside the auth middleware.
+	if !supportedEncoding(w, r) {
+		return
+	}
 	if status, msg := authenticate(r); status != 0 {
 		text(w, status, msg)
 		return

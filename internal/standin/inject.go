@@ -2,7 +2,6 @@ package standin
 
 import (
 	"bytes"
-	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/json"
@@ -53,24 +52,23 @@ type injectResponse struct {
 }
 
 func (k *Kumod) inject(w http.ResponseWriter, r *http.Request) {
+	// axum's Json extractor, in its order: the content type (415) before a
+	// byte of the body is read; then the body, decompressed as it is read
+	// (the request decompression layer wraps it), under the body limit
+	// counted after decompression (413, http_body_util::Limited) or broken
+	// compression (400); then serde: syntax 400, shape 422.
 	if !jsonContentType(r.Header.Get("Content-Type")) {
 		text(w, http.StatusUnsupportedMediaType, "Expected request with `Content-Type: application/json`")
 		return
 	}
-	body, err := decompress(r)
-	if err != nil {
-		text(w, http.StatusUnsupportedMediaType, err.Error())
-		return
-	}
-	// The limit applies to the decompressed body, like kumod's.
 	limit := k.BodyLimit()
-	data, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		text(w, http.StatusBadRequest, "Failed to buffer the request body: "+err.Error())
-		return
-	}
-	if int64(len(data)) > limit {
+	data, err := readDecompressed(r, limit)
+	switch {
+	case errors.Is(err, errLengthLimit):
 		text(w, http.StatusRequestEntityTooLarge, "Failed to buffer the request body: length limit exceeded")
+		return
+	case err != nil:
+		text(w, http.StatusBadRequest, "Failed to buffer the request body: "+err.Error())
 		return
 	}
 	if !json.Valid(data) {
@@ -86,6 +84,60 @@ func (k *Kumod) inject(w http.ResponseWriter, r *http.Request) {
 	jsonBody(w, http.StatusOK, string(out))
 }
 
+// errLengthLimit is http_body_util's LengthLimitError.
+var errLengthLimit = errors.New("length limit exceeded")
+
+// readDecompressed reads r's body through the decoder its Content-Encoding
+// names (supportedEncoding has already refused any other) and returns it,
+// or errLengthLimit as soon as more than limit decompressed bytes arrive.
+func readDecompressed(r *http.Request, limit int64) ([]byte, error) {
+	var body io.Reader = r.Body
+	switch r.Header.Get("Content-Encoding") {
+	case "gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("invalid gzip header: %w", err)
+		}
+		// async-compression's GzipDecoder reads one member.
+		zr.Multistream(false)
+		body = zr
+	case "deflate":
+		// HTTP's deflate is the zlib format (tower-http's ZlibDecoder);
+		// raw deflate is a body error, as in kumod.
+		zr, err := zlib.NewReader(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("invalid deflate (zlib) header: %w", err)
+		}
+		body = zr
+	}
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errLengthLimit
+	}
+	return data, nil
+}
+
+// supportedEncoding is tower-http's RequestDecompressionLayer as kumod
+// builds it (gzip and deflate, the only decoders compiled in): it compares
+// the Content-Encoding header's bytes exactly, and answers anything else
+// with 415, an empty body and Accept-Encoding, before authentication.
+func supportedEncoding(w http.ResponseWriter, r *http.Request) bool {
+	vs, ok := r.Header["Content-Encoding"]
+	if !ok || len(vs) == 0 {
+		return true
+	}
+	switch vs[0] {
+	case "gzip", "deflate", "identity":
+		return true
+	}
+	w.Header().Set("Accept-Encoding", "gzip,deflate")
+	w.WriteHeader(http.StatusUnsupportedMediaType)
+	return false
+}
+
 func jsonContentType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
@@ -94,29 +146,14 @@ func jsonContentType(ct string) bool {
 	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }
 
-func decompress(r *http.Request) (io.Reader, error) {
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-		return r.Body, nil
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(r.Body)
-		if err != nil {
-			return nil, fmt.Errorf("invalid gzip body: %w", err)
-		}
-		return zr, nil
-	case "deflate":
-		zr, err := zlib.NewReader(r.Body)
-		if err != nil {
-			// Some clients send raw deflate.
-			return flate.NewReader(r.Body), nil
-		}
-		return zr, nil
-	default:
-		return nil, fmt.Errorf("unsupported content encoding %q", enc)
-	}
-}
-
+// syntaxError words why data is not JSON. A body of whitespace only (or
+// none) gets serde_json's words, as kumoup's body-limit probe sends it.
 func syntaxError(data []byte) string {
+	if len(bytes.TrimLeft(data, " \t\r\n")) == 0 {
+		line := 1 + bytes.Count(data, []byte("\n"))
+		col := len(data) - (bytes.LastIndexByte(data, '\n') + 1)
+		return fmt.Sprintf("EOF while parsing a value at line %d column %d", line, col)
+	}
 	var v any
 	err := json.Unmarshal(data, &v)
 	if err == nil {
