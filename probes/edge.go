@@ -29,7 +29,7 @@ var edgeChecks = []Check{
 	{ID: "edge.http.redirect", Title: "Plain HTTP redirects to HTTPS", Run: checkHTTPRedirect},
 	{ID: "edge.acme.webroot", Title: "ACME challenges are served on port 80", Run: checkACMEWebroot},
 	{ID: "edge.hsts", Title: "HSTS is sent on every answer", Run: checkHSTS},
-	{ID: "edge.body.limit", Title: "nginx and kumod body limits are equal", Run: checkBodyLimit},
+	{ID: "edge.body.limit", Title: "nginx enforces max_body (client_max_body_size)", Run: checkBodyLimit},
 }
 
 // kumodBearerRefusal is what kumod answers (401) to an Authorization header

@@ -28,7 +28,9 @@ var (
 
 // checkBodyLimit asks the live nginx first (a body one byte over max_body
 // gets 413, one at max_body does not: headers only, no body is sent), then
-// compares the files, as a second opinion and for kumod's side.
+// reads client_max_body_size in the site file, as a second opinion (what
+// the next reload takes). kumod's side is host.kumod.body.limit: each
+// limit that is not max_body fails one check.
 func checkBodyLimit(ctx context.Context, t *Target) Result {
 	want, wantBytes, _ := t.bodyLimitWant()
 	live, bad := t.edgeLiveBodyLimit(ctx, want, wantBytes)
@@ -75,77 +77,55 @@ func (t *Target) edgeLiveBodyLimit(ctx context.Context, want string, limit int64
 	return Result{}, &r
 }
 
-// checkBodyLimitFiles compares client_max_body_size in the site file with
-// request_body_limit in the policy module.
+// checkBodyLimitFiles compares client_max_body_size in the site file
+// (every occurrence: a location may set its own) with max_body.
 func checkBodyLimitFiles(ctx context.Context, t *Target) Result {
-	site, lua := t.edgeSiteFile(), t.Layout.LuaModule()
-	_, _, remedy := t.bodyLimitWant()
+	site := t.edgeSiteFile()
+	want, wantBytes, remedy := t.bodyLimitWant()
 
 	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
 	if err != nil {
 		return Fail("write the nginx site with `kumoup apply`", "cannot read the nginx site: %v", err)
 	}
-	luaText, err := fsread.Read(ctx, lua, fsread.ConfigLimit)
-	if err != nil {
-		return Fail("write the policy module with `kumoup apply`", "cannot read the KumoMTA policy module: %v", err)
-	}
-
 	nginxSizes := nginxMaxBodyRE.FindAllStringSubmatch(nginxCommentRE.ReplaceAllString(string(siteText), ""), -1)
-	nginxDesc := []string{}
-	var nginxBytes []int64
+	var desc []string
 	if len(nginxSizes) == 0 {
 		nginxSizes = [][]string{{"", nginxDefaultMaxBody}}
-		nginxDesc = append(nginxDesc, "nginx default "+nginxDefaultMaxBody)
+		desc = append(desc, "no client_max_body_size in "+site+": nginx default "+nginxDefaultMaxBody)
 	}
+	var wrong []string
 	for _, m := range nginxSizes {
 		n, err := model.ParseSize(m[1])
 		if err != nil {
 			return Fail(remedy, "client_max_body_size %s in %s: %v", m[1], site, err)
 		}
-		nginxBytes = append(nginxBytes, n)
 		if m[0] != "" {
-			nginxDesc = append(nginxDesc, fmt.Sprintf("client_max_body_size %s (%d bytes)", m[1], n))
+			desc = append(desc, fmt.Sprintf("client_max_body_size %s (%d bytes)", m[1], n))
+		}
+		if n != wantBytes {
+			what := "nginx lets through what kumod answers 413"
+			if n < wantBytes {
+				what = "nginx refuses what max_body allows"
+			}
+			wrong = append(wrong, fmt.Sprintf("%s (%d bytes): %s", m[1], n, what))
 		}
 	}
-
-	var kumod int64 = kumodDefaultRequestLimit
-	kumodDesc := fmt.Sprintf("kumod's default %d bytes (no request_body_limit in %s)", kumod, lua)
-	luaCode := luaLineCommentRE.ReplaceAllString(string(luaText), "")
-	if m := luaBodyLimitRE.FindStringSubmatch(luaCode); m != nil {
-		n, ok := edgeLuaInteger(luaCode, m[1])
-		if !ok {
-			return Fail(remedy, "request_body_limit = %s in %s is not a number of bytes kumoup can compare", m[1], lua)
-		}
-		kumod, kumodDesc = n, fmt.Sprintf("request_body_limit %d", n)
-	}
-
-	detail := fmt.Sprintf("nginx %s; kumod %s", strings.Join(nginxDesc, ", "), kumodDesc)
-	for _, n := range nginxBytes {
-		if n != kumod {
-			what := "kumod answers 413 to what nginx lets through"
-			if n < kumod {
-				what = "nginx refuses what kumod would take"
-			}
-			if strings.Contains(luaCode, "REQUEST_BODY_LIMIT_SUPPORTED = false") {
-				// Rendered for a kumod older than 2024.06.10, which rejects
-				// request_body_limit: only an upgrade lifts its 2 MB default.
-				remedy = fmt.Sprintf("upgrade KumoMTA to %s or later (older kumod has no request_body_limit), then run `kumoup apply` and `systemctl restart kumomta`", model.MinKumoVersion)
-			}
-			return Fail(remedy, "%s: %s", detail, what)
-		}
+	detail := fmt.Sprintf("nginx %s; max_body %s (%d bytes)", strings.Join(desc, ", "), want, wantBytes)
+	if len(wrong) > 0 {
+		return Fail(remedy, "%s: %s", detail, strings.Join(wrong, "; "))
 	}
 	return Pass("%s", detail)
 }
 
 // bodyLimitWant is max_body (or its default), in bytes, and the remedy
-// that makes nginx's and kumod's limits equal to it.
+// that makes nginx's limit equal to it.
 func (t *Target) bodyLimitWant() (string, int64, string) {
 	want := t.Deployment.MaxBody
 	if want == "" {
 		want = model.DefaultMaxBody
 	}
 	wantBytes, _ := model.ParseSize(want)
-	remedy := fmt.Sprintf("make them equal: `client_max_body_size %s;` in %s and `request_body_limit = %d` in %s (`kumoup apply` writes both from max_body); then `systemctl reload nginx` and `systemctl restart kumomta`",
+	remedy := fmt.Sprintf("nginx's limit must be max_body: `client_max_body_size %s;` in the 443 server of %s and in no location of it (`kumoup apply` writes it from max_body, as `request_body_limit = %d` in %s for kumod); then `nginx -t && systemctl reload nginx`",
 		want, t.edgeSiteFile(), wantBytes, t.Layout.LuaModule())
 	return want, wantBytes, remedy
 }

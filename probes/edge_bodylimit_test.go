@@ -32,38 +32,36 @@ func edgeBodyLimitTarget(t *testing.T, site, lua string) *Target {
 	return &Target{Deployment: d, Layout: l}
 }
 
-func TestEdgeBodyLimitReadsBothFiles(t *testing.T) {
-	const generatedLua = "-- limit of 26214400 bytes\nkumoup.REQUEST_BODY_LIMIT = 26214400\n" +
-		"function kumoup.setup_listener()\n  kumo.start_http_listener {\n    request_body_limit = kumoup.REQUEST_BODY_LIMIT,\n  }\nend\n"
+// TestEdgeBodyLimitReadsTheSiteFile: the second opinion compares every
+// client_max_body_size in the site file with max_body (25m). kumod's side
+// is host.kumod.body.limit's.
+func TestEdgeBodyLimitReadsTheSiteFile(t *testing.T) {
 	cases := []struct {
-		name      string
-		site, lua string
-		status    Status
-		fragment  string
+		name     string
+		site     string
+		status   Status
+		fragment string
 	}{
-		{"equal through the module's constant", "    # client_max_body_size 1m;\n    client_max_body_size 25m;\n", generatedLua,
-			StatusPass, "client_max_body_size 25m (26214400 bytes); kumod request_body_limit 26214400"},
-		{"equal as a literal", "client_max_body_size 25m;\n", "request_body_limit = 26214400,\n",
-			StatusPass, "request_body_limit 26214400"},
-		{"nginx larger: kumod answers 413", "client_max_body_size 50m;\n", generatedLua,
-			StatusFail, "kumod answers 413"},
-		{"kumod left at its 2 MB default", "client_max_body_size 25m;\n", "kumo.start_http_listener { listen = '127.0.0.1:8000' }\n",
-			StatusFail, "kumod's default 2097152 bytes"},
-		{"nginx left at its 1m default", "server {}\n", generatedLua,
+		{"equal, a commented-out line ignored", "    # client_max_body_size 1m;\n    client_max_body_size 25m;\n",
+			StatusPass, "nginx client_max_body_size 25m (26214400 bytes); max_body 25m (26214400 bytes)"},
+		{"larger: kumod answers 413", "client_max_body_size 50m;\n",
+			StatusFail, "nginx lets through what kumod answers 413"},
+		{"left at nginx's 1m default", "server {}\n",
 			StatusFail, "nginx default 1m"},
-		{"a location with its own limit", "client_max_body_size 25m;\nlocation = /x { client_max_body_size 100m; }\n", generatedLua,
-			StatusFail, "client_max_body_size 100m"},
-		{"no Lua module", "client_max_body_size 25m;\n", "",
-			StatusFail, "cannot read the KumoMTA policy module"},
+		{"a location with its own limit", "client_max_body_size 25m;\nlocation = /x { client_max_body_size 100m; }\n",
+			StatusFail, "100m (104857600 bytes)"},
+		{"smaller", "client_max_body_size 2m;\n",
+			StatusFail, "nginx refuses what max_body allows"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := checkBodyLimitFiles(context.Background(), edgeBodyLimitTarget(t, tc.site, tc.lua))
+			target := edgeBodyLimitTarget(t, tc.site, "")
+			r := checkBodyLimitFiles(context.Background(), target)
 			if r.Status != tc.status || !strings.Contains(r.Detail, tc.fragment) {
 				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Detail, tc.status, tc.fragment)
 			}
-			if r.Status == StatusFail && !strings.Contains(r.Remedy, "kumoup apply") {
-				t.Errorf("remedy %q does not say how to fix it", r.Remedy)
+			if r.Status == StatusFail && (!strings.Contains(r.Remedy, "kumoup apply") || !strings.Contains(r.Remedy, target.Layout.SiteFile(target.Deployment.Domain))) {
+				t.Errorf("remedy %q does not say how to fix it in the tree's site file", r.Remedy)
 			}
 		})
 	}
@@ -75,27 +73,6 @@ func TestEdgeACMEWebrootSkipsWhenTheWebrootIsNotLocal(t *testing.T) {
 	r := checkACMEWebroot(context.Background(), target)
 	if r.Status != StatusSkip || !strings.Contains(r.Detail, "not a directory on this host") {
 		t.Errorf("got %s %q, want a skip saying the webroot is not here", r.Status, r.Detail)
-	}
-}
-
-// A module rendered for a kumod older than 2024.06.10 has no
-// request_body_limit: the only fix is the upgrade.
-func TestEdgeBodyLimitForAnOldKumodGivesTheUpgrade(t *testing.T) {
-	full := hostTestDeployment()
-	full.Domain, full.MaxBody = "mta.example.com", "25m"
-	files, err := writer.Render(full, writer.Options{Kumod: model.MustKumoVersion("kumod 2024.03.01-0f1e2d3c")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lua string
-	for _, f := range files {
-		if f.Path == writer.LuaModulePath {
-			lua = string(f.Content)
-		}
-	}
-	r := checkBodyLimitFiles(context.Background(), edgeBodyLimitTarget(t, "client_max_body_size 25m;\n", lua))
-	if r.Status != StatusFail || !strings.Contains(r.Detail, "kumod's default 2097152 bytes") || !strings.Contains(r.Remedy, "upgrade KumoMTA to 2024.06.10") {
-		t.Errorf("got %s %q | %q", r.Status, r.Detail, r.Remedy)
 	}
 }
 
@@ -119,7 +96,7 @@ func TestEdgeBodyLimitAsksTheRunningNginx(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := edgeRun(t, edgeTarget(site), "edge.body.limit")["edge.body.limit"]
-	wantResult(t, r, StatusFail, "Content-Length 26214401: 100", "nginx takes more than max_body", "files: nginx client_max_body_size 25m", "systemctl reload nginx")
+	wantResult(t, r, StatusFail, "Content-Length 26214401: 100", "nginx takes more than max_body", "files: nginx client_max_body_size 25m (26214400 bytes); max_body 25m", "systemctl reload nginx")
 	// Only heads were sent: kumod saw nothing.
 	if n := len(site.Kumod.Requests()); n != 0 {
 		t.Errorf("kumod received %d request(s)", n)

@@ -73,7 +73,7 @@ func TestEdgeAndTLSChecksAgainstRealNginx(t *testing.T) {
 				"edge.http.redirect":           {StatusPass, []string{"301 to https://mta.example.com"}},
 				"edge.acme.webroot":            {StatusPass, []string{"200 with the probe file"}},
 				"edge.hsts":                    {StatusPass, []string{"without the token: 401, max-age=63072000", "with the token: 200, max-age=63072000"}},
-				"edge.body.limit":              {StatusPass, []string{"Content-Length 26214401: 413, with 26214400: 100", "client_max_body_size 25m (26214400 bytes)", "request_body_limit 26214400"}},
+				"edge.body.limit":              {StatusPass, []string{"Content-Length 26214401: 413, with 26214400: 100", "client_max_body_size 25m (26214400 bytes); max_body 25m"}},
 				"tls.certificate.name":         {StatusPass, []string{"covers it"}},
 				"tls.certificate.expiry":       {StatusPass, []string{"in 89 days"}},
 				"tls.certificate.chain":        {StatusPass, []string{"--ca-file", "kumoup loopback test CA"}},
@@ -212,7 +212,7 @@ func TestEdgeAndTLSChecksAgainstRealNginx(t *testing.T) {
 			name: "nginx body limit differs from kumod's",
 			cfg:  loopback.Config{Mutate: loopback.BreakClientMaxBodySize("1m")},
 			want: map[string]want{
-				"edge.body.limit": {StatusFail, []string{"with 26214400: 413", "nginx refuses less than max_body", "client_max_body_size 1m (1048576 bytes)", "request_body_limit 26214400"}},
+				"edge.body.limit": {StatusFail, []string{"with 26214400: 413", "nginx refuses less than max_body", "client_max_body_size 1m (1048576 bytes)", "nginx refuses what max_body allows"}},
 			},
 		},
 		{

@@ -15,6 +15,11 @@ var hostChecks = []Check{
 	{ID: "host.systemd.envfile", Title: "kumomta loads the environment file, restarted since", Run: checkSystemdEnvFile},
 	{ID: "host.nginx.config", Title: "nginx -t passes", Run: checkNginxConfig},
 	{ID: "host.kumod.version", Title: "KumoMTA is " + model.MinKumoVersion + " or later", Run: checkKumodVersion},
+	// Live, on kumod's own listener (loopback): no precondition, as an
+	// exposed listener (host.listener.loopback) or an old kumod
+	// (host.kumod.version) does not change what its limit is; a listener
+	// that does not answer is a skip saying so.
+	{ID: "host.kumod.body.limit", Title: "kumod's listener enforces max_body (request_body_limit)", Run: checkKumodBodyLimit},
 	{ID: "host.files.drift", Title: "Managed files are as the last apply wrote them", Run: checkFilesDrift},
 	{ID: "host.policy.wired", Title: "init.lua uses the kumoup module", Run: checkPolicyWired},
 }

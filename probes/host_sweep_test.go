@@ -3,13 +3,13 @@ package probes
 import (
 	"context"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kumoup/kumoup/internal/dnstest"
 	"github.com/kumoup/kumoup/internal/socks5test"
+	"github.com/kumoup/kumoup/internal/standin"
 )
 
 // TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup runs the three
@@ -23,12 +23,14 @@ func TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup(t *testing.T) {
 	target := f.target
 	target.Timeout = 3 * time.Second
 
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	// kumod's listener: the stand-in, with max_body as its limit.
+	k, err := standin.Start(context.Background(), standin.Config{Addr: "127.0.0.1:0", BodyLimit: target.Deployment.MaxBodyBytes()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	target.Deployment.Listener = ln.Addr().String()
+	defer k.Close()
+	target.Deployment.Listener = k.Addr()
+	_, portText, _ := net.SplitHostPort(k.Addr())
 
 	hour := time.Now().Add(-time.Hour)
 	setMtime(t, target.Layout.EnvFile(), hour)
@@ -62,8 +64,8 @@ func TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(checks) != 17 {
-		t.Fatalf("selected %d checks, want 17", len(checks))
+	if len(checks) != 18 {
+		t.Fatalf("selected %d checks, want 18", len(checks))
 	}
 	start := time.Now()
 	results := runUnmasked(context.Background(), target, checks)
@@ -83,7 +85,7 @@ func TestHostNetworkAndDNSFamiliesAllPassOnAHealthyLoopbackSetup(t *testing.T) {
 		}
 	}
 	t.Logf("%d checks in %s wall time, %s summed", len(results), wall.Round(time.Millisecond), sum.Round(time.Millisecond))
-	if !strings.Contains(results[0].Detail, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) {
-		t.Errorf("listener check did not look at port %d: %s", ln.Addr().(*net.TCPAddr).Port, results[0].Detail)
+	if !strings.Contains(results[0].Detail, "port "+portText) {
+		t.Errorf("listener check did not look at port %s: %s", portText, results[0].Detail)
 	}
 }

@@ -9,7 +9,7 @@ func TestHostNetworkAndDNSChecksAreInTheCatalogueInOrder(t *testing.T) {
 	want := []string{
 		"host.listener.loopback", "host.envfile.permissions", "host.envfile.values",
 		"host.tokenfile.permissions", "host.tokens.distinct", "host.tokens.rotation", "host.tokens.history",
-		"host.systemd.envfile", "host.nginx.config", "host.files.drift", "host.policy.wired",
+		"host.systemd.envfile", "host.nginx.config", "host.kumod.body.limit", "host.files.drift", "host.policy.wired",
 		"proxy.socks5", "webhook.reachable",
 		"dns.domain", "dns.ptr", "dns.fcrdns", "dns.spf", "dns.egress.documentation",
 	}
