@@ -66,7 +66,7 @@ func TestDemoChecksPassBehindNginxExceptTheNextStepAndThePlaceholderIP(t *testin
 			mustPass[c.ID] = true
 		}
 	}
-	for _, id := range []string{"host.nginx.config", "host.listener.loopback", "host.envfile.permissions", "host.policy.wired"} {
+	for _, id := range []string{"host.nginx.config", "host.listener.loopback", "host.envfile.permissions", "host.policy.wired", "host.kumod.body.limit"} {
 		mustPass[id] = true
 	}
 	for _, r := range results {
@@ -85,6 +85,10 @@ func TestDemoWithoutNginxSkipsTheNginxChecksAndSaysWhy(t *testing.T) {
 		nginxCheck := strings.HasPrefix(r.ID, "edge.") || strings.HasPrefix(r.ID, "tls.") || r.ID == "host.nginx.config"
 		if nginxCheck && (r.Status != probes.StatusSkip || !strings.Contains(r.Detail, "nginx is not started in this demo (--no-nginx)")) {
 			t.Errorf("%s without nginx: %s %q, want skip saying nginx was not started", r.ID, r.Status, r.Detail)
+		}
+		// kumod's limit is asked of the stand-in itself, nginx or not.
+		if r.ID == "host.kumod.body.limit" && (r.Status != probes.StatusPass || !strings.Contains(r.Detail, "413")) {
+			t.Errorf("%s without nginx: %s %q, want pass on the stand-in's answers", r.ID, r.Status, r.Detail)
 		}
 	}
 }
