@@ -6,7 +6,6 @@ import (
 	"net/netip"
 
 	"github.com/kumoup/kumoup/model"
-	"github.com/kumoup/kumoup/writer"
 )
 
 // dnsChecks are the dns family, in catalogue order. Each asks
@@ -29,7 +28,7 @@ func proxyPublicIP(t *Target) (netip.Addr, *Result) {
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		r := Fail("set KUMOPROXY_PUBLIC_IP in "+writer.EnvFilePath+" to the proxy's public IP address", "KUMOPROXY_PUBLIC_IP %q is not an IP address", s)
+		r := Fail("set KUMOPROXY_PUBLIC_IP in "+t.Layout.EnvFile()+" to the proxy's public IP address", "KUMOPROXY_PUBLIC_IP %q is not an IP address", s)
 		return netip.Addr{}, &r
 	}
 	return a.Unmap(), nil
@@ -59,7 +58,7 @@ func checkEgressDocumentation(ctx context.Context, t *Target) Result {
 		return *r
 	}
 	if kind := model.NonPublicKind(ip); kind != "" {
-		return Warn(fmt.Sprintf("set KUMOPROXY_PUBLIC_IP in %s to the address recipients see for the KumoProxy host, then %s", writer.EnvFilePath, restartCommand),
+		return Warn(fmt.Sprintf("set KUMOPROXY_PUBLIC_IP in %s to the address recipients see for the KumoProxy host, then %s", t.Layout.EnvFile(), restartCommand),
 			"KUMOPROXY_PUBLIC_IP %s is a %s address: recipients never see it", ip, kind)
 	}
 	return Pass("KUMOPROXY_PUBLIC_IP %s is a public unicast address", ip)

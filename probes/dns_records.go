@@ -42,7 +42,7 @@ func dnsAddressRecord(ip netip.Addr) string {
 func checkDomainResolves(ctx context.Context, t *Target) Result {
 	name := t.Deployment.Domain
 	if name == "" {
-		return Skip("no domain known (read from /etc/kumoup/kumoup.yaml)")
+		return Skip("no domain known (read from %s)", t.Layout.AnswersFile())
 	}
 	a := t.newDNSAsker()
 	addrs, err := dnsLookupAddrs(ctx, a, name)

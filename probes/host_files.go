@@ -128,7 +128,7 @@ var includeToken = regexp.MustCompile(`\\Q([A-Za-z0-9._~+/=-]+)\\E`)
 func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 	domain := t.Deployment.Domain
 	if domain == "" {
-		return Skip("no domain known (read from /etc/kumoup/kumoup.yaml)")
+		return Skip("no domain known (read from %s)", t.Layout.AnswersFile())
 	}
 	tokenFile, dir, site := t.Layout.TokenFile(domain), t.Layout.TokenDir(), t.Layout.SiteFile(domain)
 	var problems, fixes []string

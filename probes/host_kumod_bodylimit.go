@@ -184,7 +184,7 @@ func kumodProbeBodies(n int64) (at, over []byte) {
 	}
 	var run bytes.Buffer
 	run.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}) // gzip header: deflate, no name, no time, unknown OS
-	fw, _ := flate.NewWriter(&run, level)                      // the level is valid
+	fw, _ := flate.NewWriter(&run, level)                    // the level is valid
 	chunk := bytes.Repeat([]byte(" "), 64<<10)
 	var crc uint32
 	for left := n; left > 0; {

@@ -20,7 +20,7 @@ func checkListenerLoopback(ctx context.Context, t *Target) Result {
 	_, portText, err := net.SplitHostPort(d.Listener)
 	port, perr := strconv.Atoi(portText)
 	if err != nil || perr != nil || port <= 0 || port > 65535 {
-		return Fail("set listener: "+model.DefaultListener+" in /etc/kumoup/kumoup.yaml, then kumoup apply",
+		return Fail("set listener: "+model.DefaultListener+" in "+t.Layout.AnswersFile()+", then "+ApplyCommand(t.Layout),
 			"listener %q has no port to look for", d.Listener)
 	}
 	ls, read, err := procTCPListeners(t)

@@ -33,9 +33,9 @@ const restartSlack = time.Second
 func checkSystemdEnvFile(ctx context.Context, t *Target) Result {
 	envPath := t.Layout.EnvFile()
 	dropDir := filepath.Dir(t.Layout.SystemdDropIn())
-	loader, err := findEnvFileDropIn(ctx, dropDir, []string{writer.EnvFilePath, envPath})
+	loader, err := findEnvFileDropIn(ctx, dropDir, []string{envPath, writer.EnvFilePath})
 	if err != nil {
-		return Fail("add `EnvironmentFile="+writer.EnvFilePath+"` under [Service] in "+t.Layout.SystemdDropIn()+" (kumoup apply writes it), then "+restartCommand,
+		return Fail("add `EnvironmentFile="+envPath+"` under [Service] in "+t.Layout.SystemdDropIn()+" (kumoup apply writes it), then "+restartCommand,
 			"%v", err)
 	}
 	env, err := os.Stat(envPath)
@@ -48,7 +48,7 @@ func checkSystemdEnvFile(ctx context.Context, t *Target) Result {
 	}
 	started, source, reload, reason := t.kumodStarted(ctx)
 	if source == "" {
-		return Skip("%s loads %s, but kumomta's start time is unknown: %s", loader, writer.EnvFilePath, reason)
+		return Skip("%s loads %s, but kumomta's start time is unknown: %s", loader, envPath, reason)
 	}
 	if reload {
 		return Fail(restartCommand, "systemd reports NeedDaemonReload=yes for kumomta: a unit file or drop-in changed since the last daemon-reload")
@@ -58,17 +58,18 @@ func checkSystemdEnvFile(ctx context.Context, t *Target) Result {
 			what, utcStamp(changed), utcStamp(started), source)
 	}
 	return Pass("%s loads %s; kumomta started at %s (%s), after %s last changed at %s",
-		loader, writer.EnvFilePath, utcStamp(started), source, what, utcStamp(changed))
+		loader, envPath, utcStamp(started), source, what, utcStamp(changed))
 }
 
 func utcStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // findEnvFileDropIn returns the drop-in in dir whose [Service] section has
-// an EnvironmentFile= naming one of paths.
+// an EnvironmentFile= naming one of paths (the first, the layout's, is
+// the one errors name).
 func findEnvFileDropIn(ctx context.Context, dir string, paths []string) (string, error) {
 	confs, _ := filepath.Glob(filepath.Join(dir, "*.conf"))
 	if len(confs) == 0 {
-		return "", fmt.Errorf("no drop-in in %s: kumod does not get %s", dir, writer.EnvFilePath)
+		return "", fmt.Errorf("no drop-in in %s: kumod does not get %s", dir, paths[0])
 	}
 	for _, c := range confs {
 		b, err := fsread.Read(ctx, c, fsread.ConfigLimit)
@@ -83,7 +84,7 @@ func findEnvFileDropIn(ctx context.Context, dir string, paths []string) (string,
 	for i, c := range confs {
 		names[i] = filepath.Base(c)
 	}
-	return "", fmt.Errorf("no drop-in in %s (%s) has EnvironmentFile=%s under [Service]", dir, strings.Join(names, ", "), writer.EnvFilePath)
+	return "", fmt.Errorf("no drop-in in %s (%s) has EnvironmentFile=%s under [Service]", dir, strings.Join(names, ", "), paths[0])
 }
 
 // environmentFiles lists the EnvironmentFile= paths of a unit file's

@@ -13,10 +13,6 @@ import (
 	"github.com/kumoup/kumoup/internal/fsread"
 )
 
-// newWebhookTokenCommand generates a new webhook token without it ever
-// being typed (history) or passed as an argument (ps).
-const newWebhookTokenCommand = "KUMOUP_WEBHOOK_TOKEN=\"$(openssl rand -base64 32 | tr -d =)\" kumoup apply --answers /etc/kumoup/kumoup.yaml && systemctl restart kumomta"
-
 // checkTokensDistinct: one leaked secret must not open both directions.
 func checkTokensDistinct(ctx context.Context, t *Target) Result {
 	inj, hook := t.Deployment.InjectionToken, t.Deployment.WebhookToken
@@ -29,7 +25,7 @@ func checkTokensDistinct(ctx context.Context, t *Target) Result {
 		return Skip("the webhook token is not known (PING8_WEBHOOK_TOKEN missing?)")
 	}
 	if inj == hook {
-		return Fail(newWebhookTokenCommand+", then give the app the new webhook token",
+		return Fail(newWebhookTokenCommand(t.Layout)+", then give the app the new webhook token",
 			"the injection token and the webhook token are the same: a leaked webhook secret would let anyone inject mail")
 	}
 	return Pass("the injection token and the webhook token differ")

@@ -9,8 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
-
-	"github.com/kumoup/kumoup/writer"
 )
 
 // SOCKS5 greeting (RFC 1928): version 5, one method, "no authentication".
@@ -37,7 +35,7 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	defer conn.Close()
 	defer bindConn(ctx, conn)()
 
-	notSOCKS := fmt.Sprintf("point KUMOPROXY_HOST/KUMOPROXY_PORT in %s at KumoProxy's SOCKS5 listener, then %s", writer.EnvFilePath, restartCommand)
+	notSOCKS := fmt.Sprintf("point KUMOPROXY_HOST/KUMOPROXY_PORT in %s at KumoProxy's SOCKS5 listener, then %s", t.Layout.EnvFile(), restartCommand)
 	if _, err := conn.Write(socks5Greeting); err != nil {
 		return Fail(notSOCKS, "%s is open but not SOCKS5: sending the greeting failed: %v", addr, err)
 	}
@@ -61,7 +59,7 @@ func checkProxySOCKS5(ctx context.Context, t *Target) Result {
 	answered := fmt.Sprintf("SOCKS5 greeting to %s: version 5, method 'no auth' accepted", addr)
 	if _, err := netip.ParseAddr(d.ProxyHost); err != nil {
 		ip, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
-		return Warn(fmt.Sprintf("set KUMOPROXY_HOST=%s in %s, then %s", ip, writer.EnvFilePath, restartCommand),
+		return Warn(fmt.Sprintf("set KUMOPROXY_HOST=%s in %s, then %s", ip, t.Layout.EnvFile(), restartCommand),
 			"%s, but KUMOPROXY_HOST is the host name %q: released kumod accepts only an IP literal in socks5_proxy_server", answered, d.ProxyHost)
 	}
 	return Pass("%s", answered)
