@@ -6,59 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/hostpaths"
 	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/internal/standin"
 	"github.com/kumoup/kumoup/model"
 )
-
-// hostPathPrefixes are where the host keeps what a --root tree holds: a
-// detail or remedy naming one of them outside the root sends the operator
-// to the host's file, not the tree's.
-var hostPathPrefixes = []string{"/etc/", "/var/", "/run/", "/opt/", "/home/", "/root/", "/srv/", "/usr/lib/systemd/", "/usr/local/"}
-
-// HostPathsOutside returns each occurrence of a host path prefix in text
-// that is not inside root (root + the path), with a few characters of
-// context.
-func hostPathsOutside(text, root string) []string {
-	var out []string
-	for _, p := range hostPathPrefixes {
-		for i := 0; ; {
-			j := strings.Index(text[i:], p)
-			if j < 0 {
-				break
-			}
-			at := i + j
-			i = at + len(p)
-			if at >= len(root) && text[at-len(root):at] == root {
-				continue
-			}
-			// A path inside another (/usr/local/etc/...) is judged by its start.
-			if at > 0 && text[at-1] != ' ' && text[at-1] != '`' && text[at-1] != '"' && text[at-1] != '\'' && text[at-1] != '(' && text[at-1] != '=' && text[at-1] != ':' && text[at-1] != ',' {
-				continue
-			}
-			end := min(len(text), at+60)
-			if k := strings.IndexAny(text[at:end], " `\"';,)"); k > 0 {
-				end = at + k
-			}
-			out = append(out, text[at:end])
-		}
-	}
-	return out
-}
-
-func TestHostPathsOutsideSeesOnlyPathsOutsideTheRoot(t *testing.T) {
-	root := "/tmp/tree"
-	text := "edit /tmp/tree/etc/nginx/conf.d/x.conf and `/etc/default/kumomta`, (/var/www/x) see https://example.com/etc/ and /tmp/tree/opt/kumomta/etc/policy/kumoup.lua, not /opt/kumomta/sbin/kumod"
-	got := hostPathsOutside(text, root)
-	want := []string{"/etc/default/kumomta", "/var/www/x", "/opt/kumomta/sbin/kumod"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
 
 // closedAddr is a loopback address nothing listens on.
 func closedAddr(t *testing.T) string {
@@ -146,7 +101,7 @@ func TestEveryRemedyUnderRootNamesTheTreesPaths(t *testing.T) {
 					judged[r.ID] = true
 				}
 				for what, text := range map[string]string{"detail": r.Detail, "remedy": r.Remedy} {
-					if bad := hostPathsOutside(text, target.Layout.Root); len(bad) > 0 {
+					if bad := hostpaths.Outside(text, target.Layout.Root); len(bad) > 0 {
 						t.Errorf("%s (%s) %s names host paths %q outside --root %s:\n%s", r.ID, r.Status, what, bad, target.Layout.Root, text)
 					}
 				}
@@ -188,7 +143,7 @@ func TestEveryRemedyOnALiveBrokenSiteNamesTheTreesPaths(t *testing.T) {
 			t.Logf("%s: %s", r.ID, r.Status)
 		}
 		for what, text := range map[string]string{"detail": r.Detail, "remedy": r.Remedy} {
-			if bad := hostPathsOutside(text, target.Layout.Root); len(bad) > 0 {
+			if bad := hostpaths.Outside(text, target.Layout.Root); len(bad) > 0 {
 				t.Errorf("%s (%s) %s names host paths %q outside the tree %s:\n%s", r.ID, r.Status, what, bad, target.Layout.Root, text)
 			}
 		}

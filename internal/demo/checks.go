@@ -15,7 +15,7 @@ const (
 	skipProxy   = "the demo has no KumoProxy: on a host, this opens a SOCKS5 session to KUMOPROXY_HOST:KUMOPROXY_PORT"
 	skipWebhook = "the demo's app ({webhook}) is imaginary: on a host, this reaches the webhook URL over verified TLS"
 	skipDNS     = "the demo's names are under .test and resolve nowhere: on a host, this asks DNS"
-	skipKumod   = "the demo has no kumod (its stand-in serves the HTTP API only): on a host, this runs /opt/kumomta/sbin/kumod --version and compares it with the minimum"
+	skipKumod   = "the demo has no kumod (its stand-in serves the HTTP API only): this runs {kumod} --version and compares it with the minimum"
 	skipRenewal = "the demo's certificate comes from a throwaway CA, not certbot: on a host, this checks that certbot's timer renews it and a deploy hook reloads nginx"
 	skipOwner   = "the demo runs without root, so the files it wrote are yours, not root:root: on a host, kumoup apply runs as root and this checks owner and mode"
 )
@@ -96,7 +96,7 @@ func (e *Env) skipReason(id string, d model.Deployment) (string, bool) {
 		if !r.hits(id) || !r.applies(e) {
 			continue
 		}
-		return strings.NewReplacer("{nginx}", e.noNginx, "{webhook}", d.WebhookURL).Replace(r.reason), true
+		return strings.NewReplacer("{nginx}", e.noNginx, "{webhook}", d.WebhookURL, "{kumod}", e.Layout.Kumod()).Replace(r.reason), true
 	}
 	return "", false
 }
