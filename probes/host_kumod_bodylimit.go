@@ -19,8 +19,12 @@ import (
 	"github.com/kumoup/kumoup/model"
 )
 
-// kumodAnswerLimit bounds what is read of kumod's answer.
-const kumodAnswerLimit = 4 << 10
+// kumodAnswerLimit bounds what is read of kumod's answer's body, and
+// kumodHeadLimit its status line and headers.
+const (
+	kumodAnswerLimit = 4 << 10
+	kumodHeadLimit   = 16 << 10
+)
 
 // checkKumodBodyLimit asks kumod's own listener whether it enforces
 // max_body, then reads request_body_limit in the policy module as a second
@@ -41,7 +45,7 @@ func checkKumodBodyLimit(ctx context.Context, t *Target) Result {
 	if bad != nil {
 		if bad.Status == StatusSkip && files.Status == StatusFail {
 			// The file is wrong whatever the listener says.
-			files.Detail = bad.Detail + "; files: " + files.Detail
+			files.Detail = "live: " + strings.TrimPrefix(bad.Detail, "not run: ") + "; files: " + files.Detail
 			return files
 		}
 		bad.Detail += "; files: " + files.Detail
@@ -75,7 +79,7 @@ func (t *Target) kumodLiveBodyLimit(ctx context.Context, want string, limit int6
 
 	first, err := t.kumodAsk(ctx, addr, at)
 	if err != nil {
-		r := Skip("not run: kumod's listener %s does not answer (%v): kumod is not running, or listens elsewhere (listener in %s)", addr, err, t.Layout.AnswersFile())
+		r := Skip("not run: kumod's listener %s %v: kumod is not running, or listens elsewhere (listener in %s)", addr, err, t.Layout.AnswersFile())
 		r.Remedy = t.edgeRemedyKumodDown()
 		return badResult(r)
 	}
@@ -88,7 +92,7 @@ func (t *Target) kumodLiveBodyLimit(ctx context.Context, want string, limit int6
 	}
 	second, err := t.kumodAsk(ctx, addr, over)
 	if err != nil {
-		return badResult(Fail(t.edgeRemedyKumodDown(), "%s: 400, then %s: no answer: %v", asked(limit, at), asked(limit+1, over), err))
+		return badResult(Fail(t.edgeRemedyKumodDown(), "%s: 400, then %s: kumod %v", asked(limit, at), asked(limit+1, over), err))
 	}
 	detail := fmt.Sprintf("%s: 400 (read whole, not JSON: nothing injected); with %d bytes: %s", asked(limit, at), limit+1, edgeDescribeStatus(second))
 	switch second.Status {
@@ -122,7 +126,7 @@ func (t *Target) kumodNoVerdict(asked string, r edgeResponse) Result {
 func (t *Target) kumodAsk(ctx context.Context, addr string, body []byte) (edgeResponse, error) {
 	conn, err := t.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return edgeResponse{}, err
+		return edgeResponse{}, fmt.Errorf("does not answer (%w)", err)
 	}
 	defer conn.Close()
 	defer bindConn(ctx, conn)()
@@ -131,12 +135,14 @@ func (t *Target) kumodAsk(ctx context.Context, addr string, body []byte) (edgeRe
 	// kumod may answer 413 and close before the last byte is taken: the
 	// answer is read even when the write failed.
 	_, werr := conn.Write(append([]byte(head), body...))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	// The head and the body read are bounded too: a listener that is not
+	// kumod may send anything.
+	resp, err := http.ReadResponse(bufio.NewReader(io.LimitReader(conn, kumodHeadLimit+kumodAnswerLimit)), nil)
 	if err != nil {
 		if werr != nil {
-			return edgeResponse{}, werr
+			err = werr
 		}
-		return edgeResponse{}, err
+		return edgeResponse{}, fmt.Errorf("gives no HTTP answer kumoup can read (%w)", err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, kumodAnswerLimit))

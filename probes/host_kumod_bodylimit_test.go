@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/internal/standin"
@@ -225,5 +226,48 @@ func TestKumodProbeAddrAsksLoopbackForAnUnspecifiedListener(t *testing.T) {
 	}
 	if !strings.Contains(kumodProbeAddr("nonsense"), "nonsense") {
 		t.Error("an address without a port is kept as it is")
+	}
+}
+
+// A listener that answers with endless headers, or not at all, is read
+// within bounds: the check ends in its own words, within its time limit.
+func TestKumodBodyLimitReadsAHostileListenerWithinBounds(t *testing.T) {
+	for name, serve := range map[string]func(net.Conn){
+		"endless headers": func(c net.Conn) {
+			_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n")
+			line := []byte("X-Filler: " + strings.Repeat("a", 1000) + "\r\n")
+			for {
+				if _, err := c.Write(line); err != nil {
+					return
+				}
+			}
+		},
+		"silence": func(c net.Conn) { _, _ = io.Copy(io.Discard, c) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					go func() { defer c.Close(); serve(c) }()
+				}
+			}()
+			f := newHostFixture(t)
+			f.target.Deployment.Listener = ln.Addr().String()
+			f.target.Timeout = time.Second
+			start := time.Now()
+			r := hostRun(t, f.target, "host.kumod.body.limit")
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("took %s", took)
+			}
+			wantResult(t, r, StatusSkip, "gives no HTTP answer kumoup can read")
+		})
 	}
 }
