@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/internal/loopback"
+	"github.com/kumoup/kumoup/internal/standin"
 )
 
-// TestEdgeAndTLSOneFaultOneFailure runs the edge and tls families against
-// real nginx with one fault at a time: exactly one check fails (the one
+// TestEdgeAndTLSOneFaultOneFailure runs the edge and tls families (and
+// kumod's live body limit) against real nginx with one fault at a time: exactly one check fails (the one
 // about that fault), the checks it blocks report skip with blocked_by
 // naming it, and every other check passes.
 func TestEdgeAndTLSOneFaultOneFailure(t *testing.T) {
@@ -29,12 +30,15 @@ func TestEdgeAndTLSOneFaultOneFailure(t *testing.T) {
 		{"expired certificate", loopback.Config{Certificate: loopback.CertExpired}, "tls.certificate.expiry", tokenChecks},
 		{"metrics public", loopback.Config{Mutate: loopback.BreakMetricsPublic}, "edge.metrics.unauthenticated", nil},
 		{"injection public", loopback.Config{Mutate: edgeLocationAuthRemoved("/api/inject/v1")}, "edge.inject.unauthenticated", []string{"edge.token.exact"}},
+		// Each body limit that is not max_body fails its own check.
+		{"kumod left at its 2 MiB default", loopback.Config{Kumod: standin.Config{BodyLimit: standin.DefaultBodyLimit}}, "host.kumod.body.limit", nil},
+		{"nginx's limit larger", loopback.Config{Mutate: loopback.BreakClientMaxBodySize("100m")}, "edge.body.limit", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			site := edgeSite(t, tc.cfg)
-			got := edgeRun(t, edgeTarget(site), "edge", "tls")
+			got := edgeRun(t, edgeTarget(site), "edge", "tls", "host.kumod.body.limit")
 			var failed []string
 			for id, r := range got {
 				switch {
@@ -55,7 +59,12 @@ func TestEdgeAndTLSOneFaultOneFailure(t *testing.T) {
 			// Nothing reached kumod with the token (it would have been
 			// sent over a certificate that does not verify).
 			if len(tc.blocked) == len(tokenChecks) {
+				// (host.kumod.body.limit asks kumod directly, without a
+				// token: only what came through nginx counts.)
 				for _, r := range site.Kumod.Requests() {
+					if r.Header.Get("X-Real-IP") == "" {
+						continue
+					}
 					if r.Path == "/metrics" || r.Path == "/api/inject/v1" {
 						t.Errorf("kumod received %s %s although TLS does not verify", r.Method, r.Path)
 					}

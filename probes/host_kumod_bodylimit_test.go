@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/internal/standin"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
@@ -120,17 +119,6 @@ func TestKumodBodyLimitWarnsWhenTheListenerIsNotKumod(t *testing.T) {
 	defer srv.Close()
 	f.target.Deployment.Listener = srv.Listener.Addr().String()
 	wantResult(t, hostRun(t, f.target, "host.kumod.body.limit"), StatusWarn, `404 "404 page not found" (want 400 at the limit, 413 over it): body limit unknown`, "/api/check-liveness/v1")
-}
-
-// The whole catalogue on a loopback site (real nginx) whose kumod was left
-// at its 2 MiB default: exactly host.kumod.body.limit fails; nginx's
-// edge.body.limit passes.
-func TestKumodLeftAtItsDefaultFailsOneCheck(t *testing.T) {
-	t.Parallel()
-	site := edgeSite(t, loopback.Config{Kumod: standin.Config{BodyLimit: standin.DefaultBodyLimit}})
-	got := edgeRun(t, edgeTarget(site), "edge.body.limit", "host.kumod.body.limit")
-	edgeWant(t, got, "edge.body.limit", StatusPass, "Content-Length 26214401: 413")
-	edgeWant(t, got, "host.kumod.body.limit", StatusFail, "kumod refuses less than max_body")
 }
 
 func TestKumodBodyLimitFileForAnOldKumodGivesTheUpgrade(t *testing.T) {
