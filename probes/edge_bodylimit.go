@@ -85,7 +85,7 @@ func checkBodyLimitFiles(ctx context.Context, t *Target) Result {
 
 	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
 	if err != nil {
-		return Fail("write the nginx site with `kumoup apply`", "cannot read the nginx site: %v", err)
+		return Fail("write the nginx site with `"+ApplyCommand(t.Layout)+"`", "cannot read the nginx site: %v", err)
 	}
 	nginxSizes := nginxMaxBodyRE.FindAllStringSubmatch(nginxCommentRE.ReplaceAllString(string(siteText), ""), -1)
 	var desc []string
@@ -125,8 +125,8 @@ func (t *Target) bodyLimitWant() (string, int64, string) {
 		want = model.DefaultMaxBody
 	}
 	wantBytes, _ := model.ParseSize(want)
-	remedy := fmt.Sprintf("nginx's limit must be max_body: `client_max_body_size %s;` in the 443 server of %s and in no location of it (`kumoup apply` writes it from max_body, as `request_body_limit = %d` in %s for kumod); then `nginx -t && systemctl reload nginx`",
-		want, t.edgeSiteFile(), wantBytes, t.Layout.LuaModule())
+	remedy := fmt.Sprintf("nginx's limit must be max_body: `client_max_body_size %s;` in the 443 server of %s and in no location of it (`%s` writes it from max_body, as `request_body_limit = %d` in %s for kumod); then `nginx -t && systemctl reload nginx`",
+		want, t.edgeSiteFile(), ApplyCommand(t.Layout), wantBytes, t.Layout.LuaModule())
 	return want, wantBytes, remedy
 }
 
