@@ -259,3 +259,15 @@ func TestKumodBodyLimitReadsAHostileListenerWithinBounds(t *testing.T) {
 		})
 	}
 }
+
+// A 400 that says the body could not be read (broken compression) is not
+// the JSON refusal that proves the body was read whole: no verdict.
+func TestKumodBodyLimitDoesNotTakeABodyErrorForAVerdict(t *testing.T) {
+	f := newHostFixture(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "Failed to buffer the request body: invalid gzip header", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	f.target.Deployment.Listener = srv.Listener.Addr().String()
+	wantResult(t, hostRun(t, f.target, "host.kumod.body.limit"), StatusWarn, "body limit unknown")
+}
