@@ -40,6 +40,11 @@ const (
 // 25 KB on the wire.
 func checkKumodBodyLimit(ctx context.Context, t *Target) Result {
 	want, limit, _ := t.bodyLimitWant()
+	if limit <= 0 || limit > model.MaxBodyLimit {
+		r := Skip("not run: max_body %q is not a size from 1 byte to %d: nothing to compare with", want, int64(model.MaxBodyLimit))
+		r.Remedy = "set max_body (like " + model.DefaultMaxBody + ") in " + t.Layout.AnswersFile() + ", then `" + ApplyCommand(t.Layout) + "`"
+		return r
+	}
 	files := kumodBodyLimitFile(ctx, t, want, limit)
 	live, bad := t.kumodLiveBodyLimit(ctx, want, limit)
 	if bad != nil {

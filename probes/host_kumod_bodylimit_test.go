@@ -271,3 +271,12 @@ func TestKumodBodyLimitDoesNotTakeABodyErrorForAVerdict(t *testing.T) {
 	f.target.Deployment.Listener = srv.Listener.Addr().String()
 	wantResult(t, hostRun(t, f.target, "host.kumod.body.limit"), StatusWarn, "body limit unknown")
 }
+
+func TestKumodBodyLimitSkipsAMaxBodyThatIsNotASize(t *testing.T) {
+	f, k := kumodLimitFixture(t, 25<<20)
+	f.target.Deployment.MaxBody = "lots"
+	wantResult(t, hostRun(t, f.target, "host.kumod.body.limit"), StatusSkip, `max_body "lots" is not a size`, f.target.Layout.AnswersFile())
+	if n := len(k.Requests()); n != 0 {
+		t.Errorf("kumod was asked %d times", n)
+	}
+}
