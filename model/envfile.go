@@ -331,7 +331,7 @@ func ValidateEnv(vars map[string]string) Problems {
 	var p Problems
 	for _, name := range EnvNames() {
 		if _, ok := vars[name]; !ok {
-			p.Errors = append(p.Errors, Problem{Field: name, Message: "is missing: run kumoup apply (or kumoup setup) to write it"})
+			p.Errors = append(p.Errors, Problem{Field: name, Message: "is missing"})
 		}
 	}
 	var d Deployment

@@ -16,3 +16,28 @@ func ApplyCommand(l writer.Layout) string {
 func newWebhookTokenCommand(l writer.Layout) string {
 	return "KUMOUP_WEBHOOK_TOKEN=\"$(openssl rand -base64 32 | tr -d =)\" " + ApplyCommand(l) + " && systemctl restart kumomta"
 }
+
+// Command is `kumoup VERB ARGS...` for layout l: under --root the tree's
+// flag follows the verb, so a remedy run as printed works on the tree it
+// was judged on. Apply has its own, ApplyCommand (the answers file too).
+func Command(l writer.Layout, verb string, args ...string) string {
+	s := "kumoup " + verb
+	if !l.IsHost() {
+		s += " --root " + l.Root
+	}
+	for _, a := range args {
+		s += " " + a
+	}
+	return s
+}
+
+// FirewallApplyCommand loads host's firewall rules (mta or proxy). Rules
+// are loaded into the running kernel only on the host itself: under
+// --root the tree's rules are rendered, and loading them is left to the
+// host (kumoup firewall refuses --root with --apply).
+func FirewallApplyCommand(l writer.Layout, host string) string {
+	if l.IsHost() {
+		return Command(l, "firewall", "--host", host, "--apply")
+	}
+	return Command(l, "firewall", "--host", host) + ", then on the host itself kumoup firewall --host " + host + " --apply"
+}

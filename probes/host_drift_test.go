@@ -86,7 +86,7 @@ func TestTokenRotationWarnsPastTheGracePeriod(t *testing.T) {
 	tg := appliedTarget(t, rot)
 	tg.Now = func() time.Time { return retiredAt.Add(5 * 24 * time.Hour) }
 	r := hostRun(t, tg, "host.tokens.rotation")
-	wantResult(t, r, StatusWarn, "still accepted 3 days past its grace period, which ended 2026-12-03 10:00 UTC", "kumoup rotate injection --finish")
+	wantResult(t, r, StatusWarn, "still accepted 3 days past its grace period, which ended 2026-12-03 10:00 UTC", Command(tg.Layout, "rotate", "injection", "--finish"))
 }
 
 func TestTokenRotationNotesAPendingWebhookToken(t *testing.T) {

@@ -65,7 +65,7 @@ func TestSystemdEnvFileAgainstTheRunningKumod(t *testing.T) {
 		setMtime(t, f.target.Layout.SystemdDropIn(), hour)
 		pid, _ := startKumodStandIn(t)
 		r := hostRun(t, f.target, "host.systemd.envfile")
-		wantResult(t, r, StatusPass, "kumoup.conf loads /etc/default/kumomta; kumomta started at", fmt.Sprintf("kumod pid %d", pid))
+		wantResult(t, r, StatusPass, "kumoup.conf loads "+f.target.Layout.EnvFile()+"; kumomta started at", fmt.Sprintf("kumod pid %d", pid))
 	})
 	t.Run("env file changed after the start fails: restart needed", func(t *testing.T) {
 		f := newHostFixture(t)
@@ -90,8 +90,11 @@ func TestSystemdEnvFileAgainstTheRunningKumod(t *testing.T) {
 
 func TestSystemdDropInWithoutTheEnvFileFails(t *testing.T) {
 	f := newHostFixture(t)
-	hostWriteFile(t, f.target.Layout.SystemdDropIn(), "[Service]\n# EnvironmentFile=/etc/default/kumomta\nEnvironmentFile=-/etc/default/other\n[Unit]\nEnvironmentFile=/etc/default/kumomta\n", 0o644)
-	wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "(kumoup.conf) has EnvironmentFile=/etc/default/kumomta", "EnvironmentFile=/etc/default/kumomta` under [Service]")
+	// Under a tree the drop-in must name the tree's environment file: a
+	// comment, another file and the wrong section do not count.
+	env := f.target.Layout.EnvFile()
+	hostWriteFile(t, f.target.Layout.SystemdDropIn(), "[Service]\n# EnvironmentFile="+env+"\nEnvironmentFile=-/etc/default/other\n[Unit]\nEnvironmentFile="+env+"\n", 0o644)
+	wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "(kumoup.conf) has EnvironmentFile="+env, "EnvironmentFile="+env+"` under [Service]")
 
 	os.Remove(f.target.Layout.SystemdDropIn())
 	wantResult(t, hostRun(t, f.target, "host.systemd.envfile"), StatusFail, "no drop-in")

@@ -59,10 +59,10 @@ func outsideWant401(ctx context.Context, t *Target, method, path, body string) R
 	case r.Status == http.StatusUnauthorized:
 		return Pass("%s %s without a token: %s", method, path, edgeDescribeStatus(r))
 	case r.Status/100 == 2 || r.Status == http.StatusUnprocessableEntity || r.Status == http.StatusBadRequest || r.Status == http.StatusRequestEntityTooLarge:
-		return Fail("nginx must check the bearer token before proxying: restore the `if ($kumoup_auth_... = 0) { return 401; }` block in "+t.edgeSiteFile()+" (kumoup apply rewrites it), then nginx -t && systemctl reload nginx",
+		return Fail("nginx must check the bearer token before proxying: restore the `if ($kumoup_auth_... = 0) { return 401; }` block in "+t.edgeSiteFile()+" ("+ApplyCommand(t.Layout)+" rewrites it), then nginx -t && systemctl reload nginx",
 			"%s %s without a token reached kumod: %s", method, path, edgeDescribeStatus(r))
 	}
-	return Fail("the site file must answer 401 without a token: run kumoup apply, then nginx -t && systemctl reload nginx",
+	return Fail("the site file must answer 401 without a token: run "+ApplyCommand(t.Layout)+", then nginx -t && systemctl reload nginx",
 		"%s %s without a token: %s, want 401", method, path, edgeDescribeStatus(r))
 }
 
@@ -85,7 +85,7 @@ func outsideWant404(ctx context.Context, t *Target, what string, paths ...string
 			return Fail(t.edgeTransportRemedy(err), "GET %s: %v", t.edgeOriginURL("https")+p, err)
 		}
 		if r.Status != http.StatusNotFound {
-			return Fail("only "+model.InjectionPath+" and "+model.MetricsPath+" may reach kumod: restore the final `location / { return 404; }` in "+t.edgeSiteFile()+" (kumoup apply), then nginx -t && systemctl reload nginx",
+			return Fail("only "+model.InjectionPath+" and "+model.MetricsPath+" may reach kumod: restore the final `location / { return 404; }` in "+t.edgeSiteFile()+" ("+ApplyCommand(t.Layout)+"), then nginx -t && systemctl reload nginx",
 				"GET %s (%s): %s, want 404", p, what, edgeDescribeStatus(r))
 		}
 		got = append(got, "GET "+p+": 404")
@@ -169,7 +169,7 @@ func outsideListenerPort(ctx context.Context, t *Target) Result {
 	}
 	addr := net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(port))
 	return outsideClosed(ctx, t, "kumod's HTTP listener (admin API)",
-		fmt.Sprintf("keep kumod's listener on 127.0.0.1:%d (listener answer) and load the firewall: kumoup firewall --host mta --apply", port), addr)
+		fmt.Sprintf("keep kumod's listener on 127.0.0.1:%d (listener answer) and load the firewall: %s", port, FirewallApplyCommand(t.Layout, "mta")), addr)
 }
 
 func outsideProxyPort(ctx context.Context, t *Target) Result {
@@ -182,7 +182,7 @@ func outsideProxyPort(ctx context.Context, t *Target) Result {
 		addrs = append(addrs, net.JoinHostPort(ip, strconv.Itoa(port)))
 	}
 	r := outsideClosed(ctx, t, "KumoProxy's SOCKS5 port (an open relay to anyone who reaches it)",
-		"KumoProxy must accept the MTA host(s) only: on the proxy host run kumoup firewall --host proxy --apply, and listen on the private address (firewall.proxy_listen)", addrs...)
+		"KumoProxy must accept the MTA host(s) only: on the proxy host run "+FirewallApplyCommand(t.Layout, "proxy")+", and listen on the private address (firewall.proxy_listen)", addrs...)
 	if t.Deployment.ProxyPublicIP == "" && r.Status == StatusPass {
 		r.Detail += "; KumoProxy's own public address is unknown here, so only " + t.Deployment.Domain + " was probed (give its address with --proxy IP)"
 	}
@@ -201,7 +201,7 @@ func outsideHTTPRedirect(ctx context.Context, t *Target) Result {
 		want := t.edgeOriginURL("https") + p
 		loc, err := url.Parse(r.Header.Get("Location"))
 		if r.Status != http.StatusMovedPermanently || err != nil || !t.edgeHTTPSRedirectTarget(loc) || loc.RequestURI() != p {
-			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.edgeSiteFile()+" with kumoup apply, then nginx -t && systemctl reload nginx",
+			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.edgeSiteFile()+" with "+ApplyCommand(t.Layout)+", then nginx -t && systemctl reload nginx",
 				"GET http %s: %s Location %q, want 301 to %s", p, edgeDescribeStatus(r), r.Header.Get("Location"), want)
 		}
 		got = append(got, p)
@@ -218,7 +218,7 @@ func outsideACME(ctx context.Context, t *Target) Result {
 		return Fail("port 80 must stay open to everyone (Let's Encrypt http-01): start nginx and allow tcp 80 in the firewall", "GET %s: %v", t.edgeOriginURL("http")+p, err)
 	}
 	if r.Status != http.StatusNotFound {
-		return Fail("serve /.well-known/acme-challenge/ from the ACME webroot on port 80 (`location ^~ /.well-known/acme-challenge/ { root ...; try_files $uri =404; }`, kumoup apply), or certificate renewals fail",
+		return Fail("serve /.well-known/acme-challenge/ from the ACME webroot on port 80 (`location ^~ /.well-known/acme-challenge/ { root ...; try_files $uri =404; }`, "+ApplyCommand(t.Layout)+"), or certificate renewals fail",
 			"GET http %s (a challenge that does not exist): %s, want 404", p, edgeDescribeStatus(r))
 	}
 	return Pass("GET http %s: 404, served by the ACME location rather than redirected", p)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,9 @@ func TestEveryRemedyUnderRootNamesTheTreesPaths(t *testing.T) {
 					if bad := hostpaths.Outside(text, target.Layout.Root); len(bad) > 0 {
 						t.Errorf("%s (%s) %s names host paths %q outside --root %s:\n%s", r.ID, r.Status, what, bad, target.Layout.Root, text)
 					}
+					if bad := commandsWithoutRoot(text, target.Layout.Root); len(bad) > 0 {
+						t.Errorf("%s (%s) %s gives commands %q without --root %s:\n%s", r.ID, r.Status, what, bad, target.Layout.Root, text)
+					}
 				}
 			}
 		})
@@ -147,6 +151,9 @@ func TestEveryRemedyOnALiveBrokenSiteNamesTheTreesPaths(t *testing.T) {
 			if bad := hostpaths.Outside(text, target.Layout.Root); len(bad) > 0 {
 				t.Errorf("%s (%s) %s names host paths %q outside the tree %s:\n%s", r.ID, r.Status, what, bad, target.Layout.Root, text)
 			}
+			if bad := commandsWithoutRoot(text, target.Layout.Root); len(bad) > 0 {
+				t.Errorf("%s (%s) %s gives commands %q without --root %s:\n%s", r.ID, r.Status, what, bad, target.Layout.Root, text)
+			}
 		}
 	}
 	if failed < 10 {
@@ -160,5 +167,52 @@ func TestApplyCommandNamesTheTreeAndItsAnswers(t *testing.T) {
 	}
 	if got, want := ApplyCommand(writer.Layout{Root: "/srv/tree"}), "kumoup apply --root /srv/tree --answers /srv/tree/etc/kumoup/kumoup.yaml"; got != want {
 		t.Errorf("tree: %q, want %q", got, want)
+	}
+}
+
+// kumoupVerbs are the commands that take --root: a remedy judged on a tree
+// must name the tree when it gives one of them.
+var kumoupVerbs = []string{"apply", "cert", "diff", "rotate", "firewall", "proxy"}
+
+// commandsWithoutRoot returns each `kumoup VERB` in text that is not
+// followed by `--root root`, except the one a remedy explicitly runs "on
+// the host itself" (loading a firewall, which a tree cannot do).
+func commandsWithoutRoot(text, root string) []string {
+	var bad []string
+	for _, verb := range kumoupVerbs {
+		cmd := "kumoup " + verb
+		for i := 0; ; {
+			j := strings.Index(text[i:], cmd)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + len(cmd)
+			if i < len(text) && text[i] != ' ' && text[i] != '`' && text[i] != ',' && text[i] != ')' {
+				continue // a longer word
+			}
+			if strings.HasSuffix(text[:at], "on the host itself ") {
+				continue
+			}
+			if !strings.HasPrefix(text[i:], " --root "+root) {
+				end := min(len(text), i+20)
+				bad = append(bad, text[at:end])
+			}
+		}
+	}
+	return bad
+}
+
+func TestCommandsWithoutRootSeesABareCommand(t *testing.T) {
+	for text, want := range map[string]int{
+		"run `kumoup apply --root /t --answers /t/a.yaml`":                                                 0,
+		"run kumoup apply, then nginx -t":                                                                  1,
+		"kumoup diff shows it; kumoup apply --root /t restores":                                            1,
+		"kumoup firewall --root /t --host mta, then on the host itself kumoup firewall --host mta --apply": 0,
+		"kumoup applying": 0,
+	} {
+		if got := commandsWithoutRoot(text, "/t"); len(got) != want {
+			t.Errorf("%q: %q, want %d", text, got, want)
+		}
 	}
 }
