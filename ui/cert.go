@@ -213,7 +213,8 @@ func (m Model) certConfig() acme.Config {
 		t = *m.opt.Target
 	}
 	t.Deployment, t.Layout = d, m.opt.Layout
-	cfg := acme.Config{Deployment: d, Layout: m.opt.Layout, Apply: acme.HostApply(m.opt.Layout, io.Discard), Target: &t}
+	cfg := acme.Config{Deployment: d, Layout: m.opt.Layout, Apply: acme.HostApply(m.opt.Layout, io.Discard), Target: &t,
+		Server: m.opt.Cert.Server, Staging: m.opt.Cert.Staging, BehindNAT: m.opt.Cert.BehindNAT}
 	if m.opt.certConfig != nil {
 		cfg = m.opt.certConfig(cfg)
 	}
@@ -228,7 +229,7 @@ func (m *Model) startStep(i int) tea.Cmd {
 	}
 	nat := n.cert.cfg.BehindNAT
 	n.cert = newCertRun(m.certConfig())
-	n.cert.cfg.BehindNAT = nat
+	n.cert.cfg.BehindNAT = n.cert.cfg.BehindNAT || nat
 	n.cert.SetSize(n.width-3, 0)
 	return n.cert.Start(m.ctx)
 }

@@ -74,6 +74,10 @@ type Options struct {
 	// AllowRunNextSteps offers to run the next-step commands (nginx -t,
 	// reloads): only for root on a real host.
 	AllowRunNextSteps bool
+	// Cert configures the wizard's certificate step (kumoup setup's
+	// --staging, --server, --behind-nat, as kumoup cert's). The step's
+	// DNS pre-check asks Target's Resolver.
+	Cert CertOptions
 	// Demo shows a banner saying nothing on this host is changed.
 	Demo bool
 	// KumodNote, when set, is the preflight's kumod line instead of the
@@ -119,6 +123,18 @@ type Options struct {
 	// certConfig adjusts the certificate step's run (tests: pebble, a
 	// loopback nginx); see certConfig in cert.go.
 	certConfig func(acme.Config) acme.Config
+}
+
+// CertOptions configure the certificate step's ACME run (see
+// acme.Config).
+type CertOptions struct {
+	// Server is the ACME directory URL (Let's Encrypt's when empty);
+	// Staging picks Let's Encrypt's staging directory instead.
+	Server  string
+	Staging bool
+	// BehindNAT: the name's address forwards port 80 to this host, which
+	// does not hold it (the address pre-check is skipped).
+	BehindNAT bool
 }
 
 // Default intervals.

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kumoup/kumoup/acme"
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/ui"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -16,6 +19,11 @@ import (
 // setupOptions are the flags of `kumoup setup`.
 type setupOptions struct {
 	root string
+	// The certificate step's, as kumoup cert's flags.
+	staging   bool
+	server    string
+	resolver  string
+	behindNAT bool
 }
 
 func newSetupCmd() *cobra.Command {
@@ -31,13 +39,27 @@ change them. There a new token is a rotation, as with kumoup rotate: the
 old injection token stays accepted for token_grace, and kumod switches to
 a new webhook token only once you confirm that the app accepts it.
 
+On a fresh host (as root, without --root) the next steps include the
+certificate: the wizard then does what kumoup cert does, with the same
+flags: --staging or --server for the ACME server, --resolver for the DNS
+pre-check, --behind-nat when the name's address forwards here. certbot
+gets kumoup's environment (REQUESTS_CA_BUNDLE for a private ACME CA).
+
 Needs a terminal. For automation use kumoup apply --answers FILE.`,
+		Example: `  sudo kumoup setup
+  sudo kumoup setup --staging
+  kumoup setup --root /tmp/tree`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSetup(cmd.Context(), o, ui.StartWizard)
 		},
 	}
-	cmd.Flags().StringVar(&o.root, "root", "", "write the files under DIR instead of /")
+	f := cmd.Flags()
+	f.StringVar(&o.root, "root", "", "write the files under DIR instead of /")
+	f.BoolVar(&o.staging, "staging", false, "certificate step: Let's Encrypt's staging server (untrusted certificates): for trying")
+	f.StringVar(&o.server, "server", "", "certificate step: ACME directory URL (default: Let's Encrypt)")
+	f.StringVar(&o.resolver, "resolver", "", "ask this DNS server, IP:PORT, in the certificate's pre-check and the dashboard's checks (default: the system's)")
+	f.BoolVar(&o.behindNAT, "behind-nat", false, "certificate step: the name's address is not on this host but forwards port 80 to it")
 	return cmd
 }
 
@@ -49,11 +71,11 @@ func runDefault(cmd *cobra.Command, _ []string) error {
 
 // runSetup starts the UI on the deployment under o.root: see uiOptions.
 func runSetup(ctx context.Context, o setupOptions, start ui.Start) error {
-	if err := ui.CheckTTY(); err != nil {
-		return usageError(err)
-	}
 	opt, err := uiOptions(o, start)
 	if err != nil {
+		return usageError(err)
+	}
+	if err := ui.CheckTTY(); err != nil {
 		return usageError(err)
 	}
 	return uiResult(ui.Run(ctx, opt))
@@ -72,12 +94,22 @@ func uiOptions(o setupOptions, start ui.Start) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
+	if o.staging && o.server != "" {
+		return ui.Options{}, errors.New("--staging and --server: give one (--staging is --server " + acme.LetsEncryptStaging + ")")
+	}
 	opt := ui.Options{
 		Start:             ui.StartWizard,
 		Layout:            layout,
 		AllowRunNextSteps: layout.IsHost() && os.Geteuid() == 0,
+		Cert:              ui.CertOptions{Server: o.server, Staging: o.staging, BehindNAT: o.behindNAT},
 		Firewall:          firewallActions(layout),
 		Farewell:          os.Stdout,
+	}
+	if o.resolver != "" {
+		if _, err := netip.ParseAddrPort(o.resolver); err != nil {
+			return ui.Options{}, fmt.Errorf("--resolver %q: want IP:PORT, like 127.0.0.1:53 or [::1]:53", o.resolver)
+		}
+		opt.Target = &probes.Target{Resolver: o.resolver}
 	}
 	d, err := writer.Load(layout)
 	switch {
