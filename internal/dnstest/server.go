@@ -25,16 +25,30 @@ type Server struct {
 // Start serves zone on 127.0.0.1 (UDP and TCP, same free port) until
 // Close. It returns an error for a record that does not parse.
 func Start(zone Zone) (*Server, error) {
-	recs, err := parse(zone)
-	if err != nil {
+	if _, err := parse(zone); err != nil {
 		return nil, err
 	}
-	s := &Server{zone: recs}
 	pc, ln, err := listenPair()
 	if err != nil {
 		return nil, err
 	}
-	s.addr = pc.LocalAddr().String()
+	s, err := Serve(zone, pc, ln)
+	if err != nil {
+		pc.Close()
+		ln.Close()
+	}
+	return s, err
+}
+
+// Serve serves zone on pc (UDP) and ln (TCP) until Close, which closes
+// them: for a server inside a network namespace (netnstest's
+// ListenPacket and Listen). Addr is pc's address.
+func Serve(zone Zone, pc net.PacketConn, ln net.Listener) (*Server, error) {
+	recs, err := parse(zone)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{zone: recs, addr: pc.LocalAddr().String()}
 	started := make(chan struct{}, 2)
 	notify := func() { started <- struct{}{} }
 	s.udp = &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(s.serve), NotifyStartedFunc: notify}
@@ -78,7 +92,8 @@ func listenPair() (net.PacketConn, net.Listener, error) {
 	return nil, nil, fmt.Errorf("dnstest: no loopback port free for both udp and tcp: %w", lastErr)
 }
 
-// Addr is "127.0.0.1:PORT", for a resolver's Dial or kumoup's --resolver.
+// Addr is "127.0.0.1:PORT" (Serve: the PacketConn's address), for a
+// resolver's Dial or kumoup's --resolver.
 func (s *Server) Addr() string { return s.addr }
 
 // Update replaces the whole zone.

@@ -141,6 +141,17 @@ func (n *NS) Listen(network, addr string) (net.Listener, error) {
 	return ln, err
 }
 
+// ListenPacket opens a packet listener (UDP) inside the namespace.
+func (n *NS) ListenPacket(network, addr string) (net.PacketConn, error) {
+	var pc net.PacketConn
+	err := n.Do(func() error {
+		var err error
+		pc, err = net.ListenPacket(network, addr)
+		return err
+	})
+	return pc, err
+}
+
 // Dial connects from inside the namespace.
 func (n *NS) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var c net.Conn

@@ -52,6 +52,12 @@ type Config struct {
 	// Dir holds the config, certificates and log; "" is a new temporary
 	// directory removed by Close.
 	Dir string
+	// Command makes the pebble process (exec.Command when nil): a
+	// netnstest namespace's Command runs it inside that namespace.
+	Command func(name string, args ...string) *exec.Cmd
+	// DialContext is how the test reaches pebble's API (its readiness and
+	// Roots): the namespace's Dial when pebble runs inside one.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Server is a running pebble.
@@ -118,7 +124,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.PEM)
-	s.client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	s.client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, DialContext: cfg.DialContext}}
 
 	ports, err := freePorts(3)
 	if err != nil {
@@ -155,7 +161,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DNSServer != "" {
 		args = append(args, "-dnsserver", cfg.DNSServer)
 	}
-	cmd := exec.Command(Binary, args...)
+	command := exec.Command
+	if cfg.Command != nil {
+		command = cfg.Command
+	}
+	cmd := command(Binary, args...)
 	cmd.Dir = s.dir
 	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_VA_ALWAYS_VALID=0", "PEBBLE_WFE_NONCEREJECT=0")
 	cmd.Stdout, cmd.Stderr = logf, logf
