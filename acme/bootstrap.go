@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/kumoup/kumoup/model"
@@ -138,7 +140,12 @@ func Bootstrap(ctx context.Context, cfg Config) (Result, error) {
 		return res, &Failure{Kind: KindNotInstalled, Cause: "certbot is not installed", Fix: "`apt-get install -y certbot`, then run this again", Err: err}
 	}
 
-	if err := step(StepSite, func() error { return cfg.Apply(ctx, d) }); err != nil {
+	if err := step(StepSite, func() error {
+		if err := cfg.Apply(ctx, d); err != nil {
+			return err
+		}
+		return makeWebroot(req.Webroot, func(l string) { emit(Event{Step: StepSite, Line: l}) })
+	}); err != nil {
 		return res, fmt.Errorf("serve the HTTP-only site: %w", err)
 	}
 	if err := step(StepChecks, func() error { return preflight(ctx, cfg, emit) }); err != nil {
@@ -185,6 +192,28 @@ func Bootstrap(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
+// makeWebroot creates the ACME webroot (0755, readable by nginx's
+// workers) when it is missing, as on a fresh host: the pre-check places
+// its probe file there, and certbot its challenges.
+func makeWebroot(dir string, line func(string)) error {
+	if fi, err := os.Lstat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("acme_webroot %s is not a directory: remove it, or set acme_webroot to a directory nginx may serve", dir)
+		}
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("acme_webroot %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create the ACME webroot %s (acme_webroot): %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return fmt.Errorf("create the ACME webroot %s (acme_webroot): %w", dir, err)
+	}
+	line("created the ACME webroot " + dir + " (0755)")
+	return nil
+}
+
 // firstCommand is the hook's command line (its last line).
 func firstCommand(content []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(content)), "\n")
@@ -208,11 +237,14 @@ func preflight(ctx context.Context, cfg Config, emit func(Event)) error {
 		if r.ID == "acme.name.local" {
 			kind = KindName
 		}
-		cause := r.Detail
+		cause, fix := r.Detail, r.Remedy
 		if r.Status == probes.StatusSkip {
 			cause = r.Title + ": could not check: " + r.Detail
 		}
-		return &Failure{Kind: kind, Cause: cause, Fix: r.Remedy + " (nothing was asked of the ACME server: a failed validation counts against its rate limits)"}
+		if fix == "" {
+			fix = "make the check possible, then try again"
+		}
+		return &Failure{Kind: kind, Cause: cause, Fix: fix + " (nothing was asked of the ACME server: a failed validation counts against its rate limits)"}
 	}
 	return nil
 }
