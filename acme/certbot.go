@@ -122,7 +122,9 @@ func Obtain(ctx context.Context, r Request, line func(string)) error {
 		}
 	}
 	cmd := exec.CommandContext(ctx, bin, r.Args()...)
-	cmd.Env = append(os.Environ(), r.Env...)
+	// certbot's lines as it prints them: Python buffers a pipe otherwise,
+	// and the progress would arrive all at once at the end.
+	cmd.Env = append(append(os.Environ(), "PYTHONUNBUFFERED=1"), r.Env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	var out []string

@@ -36,7 +36,8 @@ import (
 // /etc/letsencrypt..., runs `nginx -t` and starts and reloads nginx as on a
 // host. The DNS server (internal/dnstest, on the namespace's port 53, named
 // by the overlay's /etc/resolv.conf), pebble and a stand-in kumod on
-// 127.0.0.1:8000 live in the namespace too.
+// 127.0.0.1:8000 live in the namespace too. The empty /run also keeps
+// systemctl (the wizard's later steps) away from this machine's systemd.
 type freshHost struct {
 	t    *testing.T
 	ns   *netnstest.NS
@@ -234,6 +235,47 @@ func (s *screen) waitForWithin(re string, d time.Duration) string {
 	}
 }
 
+// screensUntil returns every distinct screen seen until one matches re
+// (the last).
+func (s *screen) screensUntil(re string, d time.Duration) []string {
+	s.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(d)
+	var seen []string
+	for {
+		text := s.capture(false)
+		if len(seen) == 0 || seen[len(seen)-1] != text {
+			seen = append(seen, text)
+		}
+		if rx.MatchString(text) {
+			return seen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waiting for %q; the screen is:\n%s", re, text)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// scrollTo pages down until re shows on the screen, and returns it.
+func (s *screen) scrollTo(re string) string {
+	s.t.Helper()
+	rx := regexp.MustCompile(re)
+	for range 20 {
+		text := s.capture(false)
+		if rx.MatchString(text) {
+			return text
+		}
+		s.keys(false, "NPage")
+		time.Sleep(100 * time.Millisecond)
+	}
+	text := s.capture(false)
+	if !rx.MatchString(text) {
+		s.t.Fatalf("paging down: no %q; the screen is:\n%s", re, text)
+	}
+	return text
+}
+
 // applyInTheWizard fills the wizard, applies, and goes on to the next
 // steps, where the certificate step is offered.
 func (h *freshHost) applyInTheWizard(s *screen) {
@@ -286,9 +328,22 @@ func TestSetupObtainsTheCertificateOnAFreshHost(t *testing.T) {
 	}
 
 	s.keys(false, "r")
-	// certbot's own lines, shown while it runs.
-	s.waitForWithin(`│ Requesting a certificate for `+regexp.QuoteMeta(freshHostName), 2*time.Minute)
-	end := s.waitForWithin(`Certificate obtained:|Not obtained:`, 2*time.Minute)
+	seen := s.screensUntil(`Certificate obtained:|Not obtained:`, 2*time.Minute)
+	end := seen[len(seen)-1]
+	// certbot's command and its own lines, shown as the step runs.
+	certbotLine := regexp.MustCompile(`│ (Requesting a certificate for ` + regexp.QuoteMeta(freshHostName) + `|Successfully received certificate|Certificate is saved at|This certificate expires on)`)
+	command, streamed := false, false
+	for _, sc := range seen {
+		running := strings.Contains(sc, "running") && !strings.Contains(sc, "Certificate obtained:")
+		command = command || running && strings.Contains(sc, "│ $ certbot certonly --webroot -w /var/www/letsencrypt -d "+freshHostName)
+		streamed = streamed || running && certbotLine.MatchString(sc)
+	}
+	if !command {
+		t.Errorf("the certbot command was not shown while it ran; the %d screens seen:\n%s", len(seen), strings.Join(seen, "\n-----\n"))
+	}
+	if !streamed {
+		t.Errorf("certbot's progress was not shown while it ran; the %d screens seen:\n%s", len(seen), strings.Join(seen, "\n-----\n"))
+	}
 	for _, want := range []string{"✓ serve port 80", "✓ check the name and port 80", "✓ obtain the certificate (certbot)",
 		"✓ renewal: deploy hook that reloads nginx", "✓ write the full site and reload nginx", "Certificate obtained:"} {
 		if !strings.Contains(end, want) {
@@ -297,8 +352,11 @@ func TestSetupObtainsTheCertificateOnAFreshHost(t *testing.T) {
 	}
 	// The steps go on after the certificate: nginx -t passes on the full
 	// site (the reload through systemctl then fails: no systemd here).
-	s.waitForWithin(`Check the nginx configuration ✓ done`, time.Minute)
-	s.waitForWithin(`(?s)Reload nginx ✗ failed|Reload nginx ✓ done`, time.Minute)
+	s.waitForWithin(`r: run the commands in order`, time.Minute)
+	steps := s.scrollTo(`Reload nginx [✓✗] (done|failed)`)
+	if !strings.Contains(steps, "Check the nginx configuration ✓ done") {
+		t.Errorf("nginx -t did not pass on the full site:\n%s", steps)
+	}
 	s.keys(false, "q")
 	s.waitForWithin("EXIT=0", 30*time.Second)
 	all := s.capture(true)
@@ -344,6 +402,10 @@ func TestSetupObtainsTheCertificateOnAFreshHost(t *testing.T) {
 			t.Errorf("%s: %s: %s (remedy: %s)", c.ID, c.Status, c.Detail, c.Remedy)
 		}
 	}
+	if len(doc.Checks) < 10 {
+		t.Errorf("%d checks ran, want every edge and tls check", len(doc.Checks))
+	}
+	t.Logf("kumoup status: %d edge and tls checks pass; the steps:\n%s", len(doc.Checks), steps)
 	if strings.Contains(out, d.InjectionToken) {
 		t.Error("kumoup status printed the injection token")
 	}
@@ -358,9 +420,8 @@ func TestSetupCertificateStepSaysWhyWhenTheNameResolvesElsewhere(t *testing.T) {
 	s := newScreen(t, h.inside(h.bin, "setup", "--server", "https://127.0.0.1:1/dir"))
 	h.applyInTheWizard(s)
 	s.keys(false, "r")
-	end := s.waitForWithin(`Not obtained:|Certificate obtained:`, 2*time.Minute)
-	s.waitForWithin(`n: this host is behind NAT`, 30*time.Second)
-	end = s.capture(false)
+	s.waitForWithin(`Not obtained:|Certificate obtained:`, 2*time.Minute)
+	end := s.waitForWithin(`n: this host is behind NAT`, 30*time.Second)
 	flat := strings.Join(strings.Fields(end), " ")
 	for _, want := range []string{"✓ serve port 80", "✗ check the name and port 80", "Not obtained:", "192.0.2.44", "not an address of this host", "Fix:", "stays HTTP only"} {
 		if !strings.Contains(flat, want) {
