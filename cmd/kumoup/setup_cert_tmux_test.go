@@ -80,6 +80,19 @@ func newFreshHost(t *testing.T, addr string, withPebble bool) *freshHost {
 	if err := os.Mkdir(h.runDir(), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Fresh for kumoup even on a machine that holds a deployment or a
+	// certificate for the name: the overlay hides them (whiteouts).
+	for _, p := range []string{"etc/kumoup", "etc/letsencrypt/live/" + freshHostName, "etc/letsencrypt/renewal/" + freshHostName + ".conf"} {
+		if _, err := os.Lstat("/" + p); err != nil {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(h.upper(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mknod(h.upper(p), syscall.S_IFCHR, 0); err != nil {
+			t.Fatalf("hide /%s in the overlay: %v", p, err)
+		}
+	}
 	// The host's resolver is the test's DNS server.
 	if err := os.WriteFile(h.upper("etc/resolv.conf"), []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
 		t.Fatal(err)
