@@ -85,3 +85,29 @@ func TestStartRejectsARecordThatDoesNotParse(t *testing.T) {
 		t.Fatal("Start accepted an A record with no address")
 	}
 }
+
+// TestServeAnswersOnTheListenersGiven: Serve uses the sockets it is given
+// (a namespace's, in kumoup's tests) and names the PacketConn's address.
+func TestServeAnswersOnTheListenersGiven(t *testing.T) {
+	pc, ln, err := listenPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Serve(Zone{"mta.example.com": {"A 192.0.2.10"}}, pc, ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Addr() != pc.LocalAddr().String() {
+		t.Errorf("Addr %s, want the PacketConn's %s", s.Addr(), pc.LocalAddr())
+	}
+	for _, network := range []string{"udp", "tcp"} {
+		ips, err := resolver(s, network).LookupHost(context.Background(), "mta.example.com")
+		if err != nil || !slices.Equal(ips, []string{"192.0.2.10"}) {
+			t.Errorf("%s: LookupHost = %v, %v", network, ips, err)
+		}
+	}
+	if _, err := Serve(Zone{"x.example.com": {"A nonsense"}}, pc, ln); err == nil {
+		t.Error("a record that does not parse was served")
+	}
+}
