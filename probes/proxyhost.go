@@ -130,7 +130,7 @@ func checkProxyFirewall(ctx context.Context, t *Target, nft []string) Result {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, nft[0], args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	apply := "load the rules: "+FirewallApplyCommand(t.Layout, "proxy")+" (and include " + f.Path + " from " + t.Layout.Path("/etc/nftables.conf") + " to keep them after a reboot)"
+	apply := "load the rules: " + FirewallApplyCommand(t.Layout, "proxy") + " (and include " + f.Path + " from " + t.Layout.Path("/etc/nftables.conf") + " to keep them after a reboot)"
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "No such file or directory") || strings.Contains(msg, "does not exist") {
