@@ -57,7 +57,7 @@ func TestFilesDriftFailsOnAMissingFile(t *testing.T) {
 
 func TestFilesDriftSkipsWithoutAStateFile(t *testing.T) {
 	f := newHostFixture(t) // written by hand, not by apply
-	wantResult(t, hostRun(t, f.target, "host.files.drift"), StatusSkip, "the next kumoup apply records it")
+	wantResult(t, hostRun(t, f.target, "host.files.drift"), StatusSkip, "the next "+ApplyCommand(f.target.Layout)+" records it")
 }
 
 func TestTokenRotationPassesWithoutAndDuringARotation(t *testing.T) {
