@@ -1,7 +1,6 @@
 package probes
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/capbuf"
 	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/model"
@@ -94,9 +94,8 @@ func ValidatePolicy(ctx context.Context, l writer.Layout, opt ValidateOptions) (
 	for k, val := range env {
 		cmd.Env = append(cmd.Env, k+"="+val)
 	}
-	var out bytes.Buffer
-	w := &capBuffer{b: &out, n: validateOutputLimit}
-	cmd.Stdout, cmd.Stderr = w, w
+	out := capbuf.New(validateOutputLimit)
+	cmd.Stdout, cmd.Stderr = out, out
 	err := cmd.Run()
 	v.Output = redact.New(env[model.EnvWebhookToken]).String(out.String())
 	var exit *exec.ExitError
@@ -109,17 +108,4 @@ func ValidatePolicy(ctx context.Context, l writer.Layout, opt ValidateOptions) (
 		return v, fmt.Errorf("run %s --validate: %w", bin, err)
 	}
 	return v, nil
-}
-
-// capBuffer keeps the first n bytes written.
-type capBuffer struct {
-	b *bytes.Buffer
-	n int
-}
-
-func (w *capBuffer) Write(p []byte) (int, error) {
-	if room := w.n - w.b.Len(); room > 0 {
-		w.b.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
 }

@@ -1,7 +1,6 @@
 package writer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/capbuf"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -44,8 +44,8 @@ func DetectKumod(ctx context.Context, l Layout) (model.KumoVersion, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--version")
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	var out bytes.Buffer
-	cmd.Stdout = &limitedBuffer{b: &out, n: 4096}
+	out := capbuf.New(4096)
+	cmd.Stdout = out
 	if err := cmd.Run(); err != nil {
 		return model.KumoVersion{}, fmt.Errorf("%s --version: %w", bin, err)
 	}
@@ -64,19 +64,6 @@ func KumodNote(d model.Deployment, v model.KumoVersion) string {
 	}
 	return fmt.Sprintf("kumod %s is older than %s: the policy module leaves out request_body_limit (older kumod rejects the field and would not start its listener), so kumod's 2 MB default caps injections below nginx's client_max_body_size %s; fix: upgrade KumoMTA to %s or later, then run kumoup apply again",
 		v, model.RequestBodyLimitSince, d.MaxBody, model.MinKumoVersion)
-}
-
-// limitedBuffer keeps the first n bytes written and drops the rest.
-type limitedBuffer struct {
-	b *bytes.Buffer
-	n int
-}
-
-func (w *limitedBuffer) Write(p []byte) (int, error) {
-	if room := w.n - w.b.Len(); room > 0 {
-		w.b.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
 }
 
 // Software is what is installed on the host that changes what kumoup

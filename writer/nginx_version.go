@@ -1,13 +1,14 @@
 package writer
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/capbuf"
 )
 
 // NginxVersion is an nginx release, as `nginx -v` prints it. The zero value
@@ -86,9 +87,8 @@ func NginxVersionOf(ctx context.Context, bin string) (NginxVersion, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-v")
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	var out bytes.Buffer
-	cmd.Stdout = &limitedBuffer{b: &out, n: 4096}
-	cmd.Stderr = cmd.Stdout
+	out := capbuf.New(4096)
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
 		return NginxVersion{}, fmt.Errorf("%s -v: %w", bin, err)
 	}
