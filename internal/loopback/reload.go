@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/model"
-	"github.com/kumoup/kumoup/writer"
 )
 
 // reloadTimeout bounds the wait for nginx to serve a reloaded
@@ -50,15 +49,8 @@ func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
 	if err := s.certificateFor(d); err != nil {
 		return err
 	}
-	files, err := s.render(d, s.HTTPSPort, s.HTTPPort)
+	plan, err := s.plan(d, s.HTTPSPort, s.HTTPPort, nil)
 	if err != nil {
-		return fmt.Errorf("loopback: reload: %w", err)
-	}
-	plan, err := writer.NewPlan(files)
-	if err != nil {
-		return fmt.Errorf("loopback: reload: plan the rendered files: %w", err)
-	}
-	if err := plan.RetirePreviousDomain(d, s.Layout); err != nil {
 		return fmt.Errorf("loopback: reload: %w", err)
 	}
 	if err := apply(ctx, plan); err != nil {
@@ -78,7 +70,7 @@ func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
 	if err := s.waitReloaded(ctx, pid, old, logStart); err != nil {
 		return err
 	}
-	s.Deployment, s.Files = d, files
+	s.Deployment, s.Files = d, planned(plan)
 	s.CertFile, s.KeyFile = d.TLSCertificate, d.TLSCertificateKey
 	s.setPorts(s.HTTPSPort, s.HTTPPort)
 	return nil

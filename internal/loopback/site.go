@@ -368,24 +368,14 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.setPorts(httpsPort, httpPort)
-	files, err := s.render(s.Deployment, httpsPort, httpPort)
+	plan, err := s.plan(s.Deployment, httpsPort, httpPort, cfg.Mutate)
 	if err != nil {
-		return fmt.Errorf("loopback: %w", err)
-	}
-	for i := range files {
-		f := &files[i]
-		if f.Content, err = mutate(cfg.Mutate, f.Path, f.Content); err != nil {
-			return err
-		}
-	}
-	plan, err := writer.NewPlan(files)
-	if err != nil {
-		return fmt.Errorf("loopback: plan the rendered files: %w", err)
+		return err
 	}
 	if err := apply(ctx, plan); err != nil {
 		return fmt.Errorf("loopback: %w", err)
 	}
-	s.Files = files
+	s.Files = planned(plan)
 	conf, err := renderNginxConf(s.NginxPrefix, s.Layout.Path(writer.NginxConfDir), s.HTTPAddr, cfg.DebianDefaultSite)
 	if err != nil {
 		return err
@@ -407,23 +397,53 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 	return s.run(ctx)
 }
 
-// render renders d for the site's layout, listening on 127.0.0.1 only at
-// httpsPort and httpPort; HTTP only while d's certificate is missing, as
-// writer.PlanFor renders it.
-func (s *Site) render(d model.Deployment, httpsPort, httpPort int) ([]writer.File, error) {
-	return writer.Render(d, s.renderOptions(d, httpsPort, httpPort))
-}
-
-// renderOptions are the writer options the site renders d with.
-func (s *Site) renderOptions(d model.Deployment, httpsPort, httpPort int) writer.Options {
-	return writer.Options{
+// plan renders d for the site's layout, listening on 127.0.0.1 only at
+// httpsPort and httpPort, and plans it as kumoup apply does
+// (writer.PlanRendered: HTTP only while d's certificate is missing, the
+// previous domain's files retired, what is written recorded in the state
+// file). m, when set, then breaks the rendered files: they are planned
+// again as m left them, the same way.
+func (s *Site) plan(d model.Deployment, httpsPort, httpPort int, m Mutation) (*writer.Plan, error) {
+	opt := writer.Options{
 		Layout:      s.Layout,
 		ListenAddrs: []string{"127.0.0.1"},
 		HTTPSPort:   httpsPort,
 		HTTPPort:    httpPort,
-		HTTPOnly:    len(writer.CertificateMissing(d)) > 0,
 		Nginx:       s.NginxVersion,
 	}
+	plan, err := writer.PlanRendered(d, opt)
+	if err != nil {
+		return nil, fmt.Errorf("loopback: plan the rendered files: %w", err)
+	}
+	if m == nil {
+		return plan, nil
+	}
+	files := planned(plan)
+	for i := range files {
+		f := &files[i]
+		if f.Content, err = mutate(m, f.Path, f.Content); err != nil {
+			return nil, err
+		}
+	}
+	if plan, err = writer.NewPlan(files); err != nil {
+		return nil, fmt.Errorf("loopback: plan the mutated files: %w", err)
+	}
+	if err := plan.RetirePreviousDomain(d, s.Layout); err != nil {
+		return nil, fmt.Errorf("loopback: plan the mutated files: %w", err)
+	}
+	return plan, nil
+}
+
+// planned returns the files plan writes (its changes but the retired
+// files), in the plan's order.
+func planned(plan *writer.Plan) []writer.File {
+	var files []writer.File
+	for _, c := range plan.Changes {
+		if c.Action != writer.Retire {
+			files = append(files, c.File)
+		}
+	}
+	return files
 }
 
 // apply writes plan's files the way `kumoup apply` writes them
