@@ -1,227 +1,28 @@
 package loopback
 
-import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"errors"
-	"fmt"
-	"math/big"
-	"net"
-	"time"
-)
+import "github.com/kumoup/kumoup/internal/testca"
+
+// The site's certificates come from package testca, shared with
+// internal/netnstest; these names keep the loopback API.
 
 // CA is a throwaway certificate authority (ECDSA P-256) for loopback sites.
-type CA struct {
-	// Cert is the self-signed CA certificate.
-	Cert *x509.Certificate
-	// Key signs the certificates Issue makes.
-	Key *ecdsa.PrivateKey
-	// PEM is Cert, PEM-encoded (a CA file for curl --cacert or openssl).
-	PEM []byte
-}
+type CA = testca.CA
 
-// NewCA makes a CA valid from a year ago for ten years (a real CA predates
-// the certificates it signs, expired ones included).
-func NewCA() (*CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("loopback: generate CA key: %w", err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "kumoup loopback test CA", Organization: []string{"kumoup tests"}},
-		NotBefore:             now.AddDate(-1, 0, 0),
-		NotAfter:              now.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("loopback: self-sign CA: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("loopback: parse CA: %w", err)
-	}
-	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
-}
-
-// Pool returns a certificate pool holding only the CA.
-func (ca *CA) Pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(ca.Cert)
-	return p
-}
-
-// Issue signs a server certificate for names (DNS names or IP literals)
-// valid from notBefore to notAfter, with a fresh ECDSA P-256 key. certPEM
-// is the leaf followed by the CA (a full chain, like Let's Encrypt's
-// fullchain.pem); keyPEM is the PKCS#8 private key.
-func (ca *CA) Issue(names []string, notBefore, notAfter time.Time) (certPEM, keyPEM []byte, err error) {
-	if len(names) == 0 {
-		return nil, nil, errors.New("loopback: issue: no names: give at least one DNS name")
-	}
-	if !notAfter.After(notBefore) {
-		return nil, nil, fmt.Errorf("loopback: issue: notAfter %s is not after notBefore %s", notAfter, notBefore)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loopback: generate key: %w", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: names[0]},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loopback: sign certificate for %v: %w", names, err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loopback: encode key: %w", err)
-	}
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	certPEM = append(certPEM, ca.PEM...)
-	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
-	return certPEM, keyPEM, nil
-}
-
-// WriteCertificate issues a CertValid certificate for domain and writes
-// its full chain to certFile (0644) and its key to keyFile (0600),
-// creating their directories, as certbot leaves them.
-func (ca *CA) WriteCertificate(domain, certFile, keyFile string) error {
-	certPEM, keyPEM, err := ca.IssueKind(CertValid, domain, time.Now())
-	if err != nil {
-		return fmt.Errorf("loopback: a certificate for %s: %w", domain, err)
-	}
-	return writeKeyPair(certFile, keyFile, certPEM, keyPEM)
-}
-
-func serial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		// crypto/rand does not fail on Linux; a fixed serial is still valid.
-		return big.NewInt(1)
-	}
-	return n
-}
+// NewCA makes a CA valid from a year ago for ten years (see testca.New).
+func NewCA() (*CA, error) { return testca.New() }
 
 // CertKind selects the server certificate a Site gets.
-type CertKind int
+type CertKind = testca.CertKind
 
+// The certificate kinds (see testca.CertKind).
 const (
-	// CertValid is valid for the domain from an hour ago for 90 days.
-	CertValid CertKind = iota
-	// CertExpired expired a day ago (issued 91 days ago).
-	CertExpired
-	// CertExpiringSoon is valid for the domain but expires in 3 days.
-	CertExpiringSoon
-	// CertWrongName is valid but for WrongName only, not the domain.
-	CertWrongName
-	// CertSelfSigned is valid for the domain but signed by its own key,
-	// not by the CA: it verifies nowhere.
-	CertSelfSigned
-	// CertRSA is CertValid with an RSA 2048 key instead of ECDSA: the
-	// server then offers the RSA-authenticated cipher suites (ECDHE-RSA,
-	// plain RSA key exchange), as most certbot certificates do.
-	CertRSA
+	CertValid        = testca.CertValid
+	CertExpired      = testca.CertExpired
+	CertExpiringSoon = testca.CertExpiringSoon
+	CertWrongName    = testca.CertWrongName
+	CertSelfSigned   = testca.CertSelfSigned
+	CertRSA          = testca.CertRSA
 )
 
 // WrongName is the only name on a CertWrongName certificate.
-const WrongName = "wrong-name.example.net"
-
-func (k CertKind) String() string {
-	switch k {
-	case CertValid:
-		return "valid"
-	case CertExpired:
-		return "expired"
-	case CertExpiringSoon:
-		return "expiring in 3 days"
-	case CertWrongName:
-		return "wrong name"
-	case CertSelfSigned:
-		return "self-signed"
-	case CertRSA:
-		return "RSA"
-	}
-	return fmt.Sprintf("CertKind(%d)", int(k))
-}
-
-// IssueKind issues the certificate of kind k for domain at time now.
-func (ca *CA) IssueKind(k CertKind, domain string, now time.Time) (certPEM, keyPEM []byte, err error) {
-	names := []string{domain}
-	from, to := now.Add(-time.Hour), now.AddDate(0, 0, 90)
-	switch k {
-	case CertValid:
-	case CertExpired:
-		from, to = now.AddDate(0, 0, -91), now.AddDate(0, 0, -1)
-	case CertExpiringSoon:
-		from, to = now.AddDate(0, 0, -87), now.AddDate(0, 0, 3)
-	case CertWrongName:
-		names = []string{WrongName}
-	case CertSelfSigned:
-		self, err := NewCA()
-		if err != nil {
-			return nil, nil, err
-		}
-		certPEM, keyPEM, err := self.Issue(names, from, to)
-		if err != nil {
-			return nil, nil, err
-		}
-		// The leaf alone: its issuer is a CA nobody trusts and nobody serves.
-		block, _ := pem.Decode(certPEM)
-		return pem.EncodeToMemory(block), keyPEM, nil
-	case CertRSA:
-		return ca.issueRSA(names, from, to)
-	default:
-		return nil, nil, fmt.Errorf("loopback: unknown certificate kind %d", int(k))
-	}
-	return ca.Issue(names, from, to)
-}
-
-// issueRSA is Issue with an RSA 2048 key.
-func (ca *CA) issueRSA(names []string, notBefore, notAfter time.Time) (certPEM, keyPEM []byte, err error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loopback: generate RSA key: %w", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: names[0]},
-		DNSNames:     names,
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loopback: sign RSA certificate for %v: %w", names, err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loopback: encode RSA key: %w", err)
-	}
-	certPEM = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), ca.PEM...)
-	return certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), nil
-}
+const WrongName = testca.WrongName

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/internal/standin"
+	"github.com/kumoup/kumoup/internal/testca"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -312,16 +313,7 @@ func (s *Site) writeCertificates(cfg Config) error {
 			return err
 		}
 	}
-	return writeKeyPair(s.CertFile, s.KeyFile, certPEM, keyPEM)
-}
-
-// writeKeyPair writes a certificate (0644) and its key (0600), as certbot
-// leaves them.
-func writeKeyPair(certFile, keyFile string, certPEM, keyPEM []byte) error {
-	if err := writeFile(certFile, 0o644, 0, certPEM); err != nil {
-		return err
-	}
-	return writeFile(keyFile, 0o600, 0, keyPEM)
+	return testca.WriteKeyPair(s.CertFile, s.KeyFile, certPEM, keyPEM)
 }
 
 // writeFile writes content with mode (creating parents 0755, and enforcing
