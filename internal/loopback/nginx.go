@@ -3,39 +3,27 @@ package loopback
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/template"
+
+	"github.com/kumoup/kumoup/internal/nginxrun"
 )
 
 // ErrNoNginx is returned (wrapped) when no nginx binary is found.
-var ErrNoNginx = errors.New(`nginx is not installed: install it with "apt-get install -y nginx"`)
+var ErrNoNginx = nginxrun.ErrNoNginx
 
 // FindNginx returns the nginx binary to run: bin when given, else nginx in
-// PATH, else /usr/sbin/nginx (often outside a non-root PATH). The error
-// wraps ErrNoNginx and names the apt-get command.
+// PATH, else /usr/sbin/nginx (see nginxrun.Find). The error wraps
+// ErrNoNginx and names the apt-get command.
 func FindNginx(bin string) (string, error) {
-	if bin != "" {
-		p, err := exec.LookPath(bin)
-		if err != nil {
-			return "", fmt.Errorf("loopback: nginx binary %q: %w (%w)", bin, err, ErrNoNginx)
-		}
-		return p, nil
+	p, err := nginxrun.Find(bin)
+	if err != nil {
+		return "", fmt.Errorf("loopback: %w", err)
 	}
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p, nil
-	}
-	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"} {
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("loopback: looked in PATH and /usr/sbin: %w", ErrNoNginx)
+	return p, nil
 }
 
 // nginxConf wraps the rendered site the way Debian's /etc/nginx/nginx.conf
@@ -114,43 +102,10 @@ func renderNginxConf(prefix, confD, httpListen string, debianDefault bool) ([]by
 // TestConfig runs `nginx -t` on conf with prefix and returns its output in
 // the error when the configuration is refused.
 func TestConfig(ctx context.Context, bin, conf, prefix string) error {
-	cmd := exec.CommandContext(ctx, bin, "-t", "-q", "-c", conf, "-p", prefix+"/")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("loopback: nginx -t -c %s refused the configuration: %w\n%s", conf, err, strings.TrimSpace(string(out)))
+	if err := (nginxrun.Spec{Bin: bin, Conf: conf, Prefix: prefix}).Test(ctx); err != nil {
+		return fmt.Errorf("loopback: %w", err)
 	}
 	return nil
-}
-
-// syncBuffer is a bytes.Buffer safe for a child's stderr and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// tail returns the last n lines of file, for error messages.
-func tail(file string, n int) string {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 func mkdirs(mode os.FileMode, dirs ...string) error {

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kumoup/kumoup/model"
@@ -37,8 +34,7 @@ const reloadTimeout = 15 * time.Second
 // configuration (the files may already be d's). Reload must not run
 // concurrently with itself or with readers of those fields.
 func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
-	pid := s.Pid()
-	if pid == 0 {
+	if s.Pid() == 0 {
 		return errors.New("loopback: reload: nginx is not running (Start it first)")
 	}
 	d.Listener = s.Kumod.Addr()
@@ -62,13 +58,8 @@ func (s *Site) Reload(ctx context.Context, d model.Deployment) error {
 	if err := s.Kumod.SetBodyLimit(d.MaxBodyBytes()); err != nil {
 		return fmt.Errorf("loopback: reload: %w", err)
 	}
-	old := nginxChildren(pid)
-	logStart := fileSize(s.ErrorLog)
-	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		return fmt.Errorf("loopback: reload: signal HUP to nginx %d: %w", pid, err)
-	}
-	if err := s.waitReloaded(ctx, pid, old, logStart); err != nil {
-		return err
+	if err := s.nginx.Reload(ctx, reloadTimeout); err != nil {
+		return fmt.Errorf("loopback: reload: %w", err)
 	}
 	s.Deployment, s.Files = d, planned(plan)
 	s.CertFile, s.KeyFile = d.TLSCertificate, d.TLSCertificateKey
@@ -105,62 +96,4 @@ func within(dir, path string) bool {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// waitReloaded waits until none of old (the workers before the HUP) is
-// still nginx's child and a new worker runs; an [emerg] in the error log
-// since logStart means the master refused the configuration.
-func (s *Site) waitReloaded(ctx context.Context, pid int, old []int, logStart int64) error {
-	deadline := time.NewTimer(reloadTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("loopback: reload: nginx exited:\n%s", tailFrom(s.ErrorLog, logStart, 10))
-		case <-ctx.Done():
-			return fmt.Errorf("loopback: reload: waiting for nginx to serve the new configuration: %w", ctx.Err())
-		case <-deadline.C:
-			return fmt.Errorf("loopback: reload: nginx %d still ran workers of the previous configuration after %v:\n%s", pid, reloadTimeout, tailFrom(s.ErrorLog, logStart, 10))
-		case <-tick.C:
-			if log := tailFrom(s.ErrorLog, logStart, 10); strings.Contains(log, "[emerg]") {
-				return fmt.Errorf("loopback: reload: nginx refused the new configuration and keeps the previous one:\n%s", log)
-			}
-			now := nginxChildren(pid)
-			if len(now) > 0 && !slices.ContainsFunc(now, func(p int) bool { return slices.Contains(old, p) }) {
-				return nil
-			}
-		}
-	}
-}
-
-// nginxChildren lists the processes whose parent is pid (nginx's workers),
-// from /proc.
-func nginxChildren(pid int) []int {
-	var out []int
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-		rest := string(data)
-		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
-			rest = rest[i+1:]
-		}
-		fields := strings.Fields(rest)
-		if len(fields) >= 2 && fields[1] == strconv.Itoa(pid) {
-			out = append(out, child)
-		}
-	}
-	return out
 }

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/nginxrun"
 	"github.com/kumoup/kumoup/internal/standin"
 	"github.com/kumoup/kumoup/internal/testca"
 	"github.com/kumoup/kumoup/model"
@@ -123,10 +121,7 @@ type Site struct {
 	// nginx's (as kumoup apply detects it), or Config.Nginx.
 	NginxVersion writer.NginxVersion
 
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	waitErr  error
-	stderr   *syncBuffer
+	nginx    *nginxrun.Nginx
 	ownKumod bool
 	ownDir   bool
 	noCert   bool
@@ -148,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{NginxBinary: bin, stopped: make(chan struct{}), exited: make(chan struct{}), noCert: cfg.NoCertificate}
+	s := &Site{NginxBinary: bin, stopped: make(chan struct{}), noCert: cfg.NoCertificate}
 	if s.NginxVersion = cfg.Nginx; s.NginxVersion == (writer.NginxVersion{}) {
 		// An nginx that cannot say its version gets the form every release
 		// accepts, as kumoup apply renders it; nginx -t then says what is
@@ -181,7 +176,6 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		if !errors.Is(err, errAddrInUse) || attempt == startAttempts {
 			return nil, err
 		}
-		s.exited = make(chan struct{})
 	}
 	ok = true
 	go func() {
@@ -346,7 +340,7 @@ func writeFile(path string, mode, dirMode os.FileMode, content []byte) error {
 	return nil
 }
 
-var errAddrInUse = errors.New("address already in use")
+var errAddrInUse = nginxrun.ErrAddrInUse
 
 // renderAndRun picks ports, renders and writes the files and nginx.conf,
 // runs nginx -t and starts nginx.
@@ -475,59 +469,18 @@ func (s *Site) setPorts(httpsPort, httpPort int) {
 
 // run starts nginx in the foreground and waits until both ports accept.
 func (s *Site) run(ctx context.Context) error {
-	s.stderr = &syncBuffer{}
-	cmd := exec.Command(s.NginxBinary, "-c", s.NginxConf, "-p", s.NginxPrefix+"/", "-g", "daemon off;")
-	cmd.Stdout = s.stderr
-	cmd.Stderr = s.stderr
-	// If this process dies without Stop, nginx shuts down instead of
-	// holding the ports.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	logStart := fileSize(s.ErrorLog)
-	if err := os.Remove(s.pidFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("loopback: remove a stale pid file: %w", err)
+	spec := nginxrun.Spec{Bin: s.NginxBinary, Conf: s.NginxConf, Prefix: s.NginxPrefix}
+	httpOnly := s.noCert && len(writer.CertificateMissing(s.Deployment)) > 0
+	ready := func() bool { return (httpOnly || accepts(s.HTTPSAddr)) && accepts(s.HTTPAddr) }
+	n, err := nginxrun.Start(ctx, spec, ready, 15*time.Second)
+	if errors.Is(err, nginxrun.ErrAddrInUse) {
+		return fmt.Errorf("loopback: %w", errAddrInUse)
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("loopback: start %s: %w", s.NginxBinary, err)
+	if err != nil {
+		return fmt.Errorf("loopback: nginx on %s and %s: %w", s.HTTPSAddr, s.HTTPAddr, err)
 	}
-	s.cmd = cmd
-	exited := s.exited
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(exited)
-	}()
-	deadline := time.NewTimer(15 * time.Second)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-exited:
-			msg := strings.TrimSpace(s.stderr.String() + "\n" + tailFrom(s.ErrorLog, logStart, 10))
-			s.cmd = nil
-			if strings.Contains(msg, "Address already in use") {
-				return fmt.Errorf("loopback: nginx exited: %w: %s", errAddrInUse, msg)
-			}
-			return fmt.Errorf("loopback: nginx exited at start (%v):\n%s", s.waitErr, msg)
-		case <-ctx.Done():
-			return fmt.Errorf("loopback: waiting for nginx to listen: %w", ctx.Err())
-		case <-deadline.C:
-			return fmt.Errorf("loopback: nginx did not accept on %s and %s within 15s:\n%s", s.HTTPSAddr, s.HTTPAddr, tail(s.ErrorLog, 10))
-		case <-tick.C:
-			// nginx writes its pid file only once it holds every listen
-			// socket; before that another process may be the one accepting.
-			httpOnly := s.noCert && len(writer.CertificateMissing(s.Deployment)) > 0
-			if s.pidFileIs(cmd.Process.Pid) && (httpOnly || accepts(s.HTTPSAddr)) && accepts(s.HTTPAddr) {
-				return nil
-			}
-		}
-	}
-}
-
-func (s *Site) pidFile() string { return filepath.Join(s.NginxPrefix, "nginx.pid") }
-
-func (s *Site) pidFileIs(pid int) bool {
-	data, err := os.ReadFile(s.pidFile())
-	return err == nil && strings.TrimSpace(string(data)) == strconv.Itoa(pid)
+	s.nginx = n
+	return nil
 }
 
 func accepts(addr string) bool {
@@ -539,36 +492,16 @@ func accepts(addr string) bool {
 	return true
 }
 
-func fileSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-func tailFrom(path string, from int64, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil || int64(len(data)) < from {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(data[from:]), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
 // Pid is nginx's master process id (0 when not running).
 func (s *Site) Pid() int {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.nginx == nil {
 		return 0
 	}
-	return s.cmd.Process.Pid
+	return s.nginx.Pid()
 }
 
 // Exited is closed when nginx exits, whether by Stop or on its own.
-func (s *Site) Exited() <-chan struct{} { return s.exited }
+func (s *Site) Exited() <-chan struct{} { return s.nginx.Exited() }
 
 // Stop shuts nginx down gracefully (SIGQUIT to its own master pid, SIGKILL
 // after 10 s), stops the stand-in kumod when Start started it, and removes
@@ -583,16 +516,9 @@ func (s *Site) Stop() error {
 
 func (s *Site) cleanup() error {
 	var errs []error
-	if s.cmd != nil && s.cmd.Process != nil {
-		if err := s.cmd.Process.Signal(syscall.SIGQUIT); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			errs = append(errs, fmt.Errorf("loopback: signal nginx %d: %w", s.cmd.Process.Pid, err))
-		}
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-			errs = append(errs, fmt.Errorf("loopback: nginx %d ignored SIGQUIT for 10s and was killed", s.cmd.Process.Pid))
+	if s.nginx != nil {
+		if err := s.nginx.Stop(10 * time.Second); err != nil {
+			errs = append(errs, fmt.Errorf("loopback: %w", err))
 		}
 	}
 	if s.ownKumod && s.Kumod != nil {

@@ -1,16 +1,15 @@
 package netnstest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/nginxrun"
 )
 
 // NginxConf describes a standalone nginx.conf for a test prefix.
@@ -62,20 +61,19 @@ func WriteNginxConf(t testing.TB, prefix string, c NginxConf) string {
 	return conf
 }
 
-func nginxCommand(ctx context.Context, ns *NS, args ...string) *exec.Cmd {
+// nginxSpec is the nginx WriteNginxConf configured for prefix, run inside
+// ns when not nil.
+func nginxSpec(ns *NS, conf, prefix string) nginxrun.Spec {
+	spec := nginxrun.Spec{Bin: "nginx", Conf: conf, Prefix: prefix}
 	if ns != nil {
-		return ns.Command(ctx, "nginx", args...)
+		spec.Command = ns.Command
 	}
-	return exec.CommandContext(ctx, "nginx", args...)
+	return spec
 }
 
 // NginxTest runs `nginx -t` on conf (inside ns when not nil).
 func NginxTest(ctx context.Context, ns *NS, conf, prefix string) error {
-	out, err := nginxCommand(ctx, ns, "-t", "-q", "-c", conf, "-p", prefix+"/").CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("nginx -t -c %s: %w\n%s", conf, err, bytes.TrimSpace(out))
-	}
-	return nil
+	return nginxSpec(ns, conf, prefix).Test(ctx)
 }
 
 // StartNginx runs nginx in the foreground on conf (inside ns when not
@@ -84,54 +82,18 @@ func NginxTest(ctx context.Context, ns *NS, conf, prefix string) error {
 func StartNginx(t testing.TB, ns *NS, conf, prefix string) {
 	t.Helper()
 	Require(t, "nginx")
-	if err := NginxTest(context.Background(), ns, conf, prefix); err != nil {
+	spec := nginxSpec(ns, conf, prefix)
+	if err := spec.Test(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	cmd := nginxCommand(context.Background(), ns, "-c", conf, "-p", prefix+"/", "-g", "daemon off;")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	n, err := nginxrun.Start(context.Background(), spec, nil, 10*time.Second)
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGQUIT)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	pid := filepath.Join(prefix, "nginx.pid")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(pid); err == nil && len(bytes.TrimSpace(b)) > 0 {
-			return
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("nginx exited: %v\n%s\n%s", err, out.String(), tailFile(filepath.Join(prefix, "logs", "error.log")))
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not start within 10s\n%s", tailFile(filepath.Join(prefix, "logs", "error.log")))
-		}
-	}
+	t.Cleanup(func() { n.Stop(5 * time.Second) })
 }
 
 // NginxErrorLog returns the last lines of the test nginx's error log.
-func NginxErrorLog(prefix string) string { return tailFile(filepath.Join(prefix, "logs", "error.log")) }
-
-func tailFile(p string) string {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return strings.Join(lines, "\n")
+func NginxErrorLog(prefix string) string {
+	return nginxrun.TailFrom(nginxrun.Spec{Prefix: prefix}.ErrorLog(), 0, 20)
 }
