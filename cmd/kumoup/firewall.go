@@ -108,14 +108,8 @@ func runFirewall(cmd *cobra.Command, opt firewallOptions) error {
 		return usageError(fmt.Errorf("%s: %w", source, err))
 	}
 	f := s.File
-	if err := s.CheckErr; err != nil {
-		if errors.Is(err, writer.ErrNoNft) {
-			fmt.Fprintf(errw, "warning: rules not validated: %v\n", err)
-		} else {
-			return failure(fmt.Errorf("nft refused the generated rules (a kumoup bug, please report it): %w", err))
-		}
-	} else {
-		fmt.Fprintf(errw, "nft -c: the %s's rules are valid\n", host.Title())
+	if err := rulesVerdict(errw, host, s.CheckErr); err != nil {
+		return err
 	}
 	if opt.dryRun {
 		_, err := out.Write(f.Content)

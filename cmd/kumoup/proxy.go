@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/kumoup/kumoup/probes"
@@ -52,8 +50,8 @@ private address (from /proc/net/tcp*), status ports on loopback only, the
 live firewall equal to the rendered one, and with --test-mx an outbound
 SMTP connection.
 
-Exit status: 0 done (or every check passed), 1 a write failed (or a check
-failed), 2 bad input.`,
+Exit status: 0 done (or every check passed), 1 nft refused the rules or a
+write failed (or a check failed), 2 bad input, 130 --check interrupted.`,
 		Example: `  sudo kumoup proxy
   sudo kumoup proxy --answers proxy-answers.yaml --dry-run
   sudo kumoup proxy --answers proxy-answers.yaml
@@ -98,8 +96,8 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 		return usageError(fmt.Errorf("%s: %w", source, err))
 	}
 	fw := files[len(files)-1]
-	if err := writer.CheckRulesContent(cmd.Context(), fw.Content); err != nil {
-		fmt.Fprintf(errw, "warning: rules not validated: %v\n", err)
+	if err := rulesVerdict(errw, writer.HostProxy, writer.CheckRulesContent(cmd.Context(), fw.Content)); err != nil {
+		return err
 	}
 	if opt.dryRun {
 		plan, err := writer.NewPlan(files)
@@ -149,16 +147,8 @@ func runProxyCheck(cmd *cobra.Command, opt proxyOptions) error {
 	defer cancel()
 	start := time.Now()
 	results := probes.Run(ctx, target, checks)
-	if opt.json {
-		err = probes.WriteJSON(out, results)
-	} else {
-		err = probes.WriteText(out, results, probes.TextOptions{Profile: colorprofile.Detect(out, os.Environ()), Elapsed: time.Since(start)})
+	if err := writeReport(out, results, opt.json, time.Since(start)); err != nil {
+		return failure(err)
 	}
-	if err != nil {
-		return failure(fmt.Errorf("write the report: %w", err))
-	}
-	if probes.Summarize(results).Fail > 0 {
-		return silentExit(exitFailure)
-	}
-	return nil
+	return reportExit(cmd.Context(), results)
 }

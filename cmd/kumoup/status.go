@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/kumoup/kumoup/probes"
@@ -117,19 +115,16 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 	if opt.output != "" {
 		report = &file
 	}
-	switch format {
-	case "json":
-		err = probes.WriteJSON(report, results)
-	case "prometheus":
+	if format == "prometheus" {
 		err = writeStatusPrometheus(ctx, report, target, results, elapsed)
-	default:
-		err = probes.WriteText(report, results, probes.TextOptions{
-			Profile: colorprofile.Detect(report, os.Environ()),
-			Elapsed: elapsed,
-		})
+		if err != nil {
+			err = fmt.Errorf("write the report: %w", err)
+		}
+	} else {
+		err = writeReport(report, results, format == "json", elapsed)
 	}
 	if err != nil {
-		return failure(fmt.Errorf("write the report: %w", err))
+		return failure(err)
 	}
 	// An interrupted sweep (cancelled checks) never replaces the file.
 	if opt.output != "" && cmd.Context().Err() == nil {
@@ -137,11 +132,5 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 			return failure(fmt.Errorf("--output: %w", err))
 		}
 	}
-	if cmd.Context().Err() != nil {
-		return silentExit(exitInterrupted)
-	}
-	if probes.Summarize(results).Fail > 0 {
-		return silentExit(exitFailure)
-	}
-	return nil
+	return reportExit(cmd.Context(), results)
 }
