@@ -45,18 +45,16 @@ func (m Model) dashboardConfig() dashConfig {
 	if c.checks == nil {
 		c.checks = probes.Catalogue()
 	}
-	if c.scrape.URL == "" {
-		// The deployment's own endpoint, under the token rules of kumoup
-		// status and metrics: its token only over verified https to its
-		// own name, never with Target.Insecure.
-		own, withheld, err := metrics.ConfigFor(&c.target, metrics.Endpoint{Token: c.scrape.Token})
-		if err == nil {
-			c.scrape.URL, c.scrape.Token, c.scrape.InsecureSkipVerify = own.URL, own.Token, own.InsecureSkipVerify
-		}
-		c.withheld = withheld
-	} else if c.scrape.Token == "" {
-		c.scrape.Token = m.deployment.InjectionToken
+	// The deployment's own endpoint, or Scrape.URL, under the token rules
+	// of kumoup status and metrics: a token only over verified https, the
+	// deployment's own only to its own name, never with Target.Insecure.
+	own, withheld, err := metrics.ConfigFor(&c.target, metrics.Endpoint{URL: c.scrape.URL, Token: c.scrape.Token})
+	if err == nil {
+		c.scrape.URL, c.scrape.InsecureSkipVerify = own.URL, own.InsecureSkipVerify
 	}
+	// On an error (no domain, a bad URL) no token goes anywhere; the
+	// scraper says what is wrong.
+	c.scrape.Token, c.withheld = own.Token, withheld
 	if c.scrape.RootCAs == nil && c.scrape.TLS == nil {
 		c.scrape.RootCAs = c.target.RootCAs
 	}

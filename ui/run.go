@@ -61,13 +61,14 @@ type Options struct {
 	Target *probes.Target
 	// Checks are the dashboard's checks; nil means probes.Catalogue().
 	Checks []probes.Check
-	// Scrape configures the dashboard's scraper. An empty URL means the
-	// deployment's metrics URL (on Target's HTTPSPort) with the token
-	// rules of metrics.ConfigFor: the token (Token, else the deployment's
-	// injection token) only over verified https, never with
-	// Target.Insecure. With a URL given, an empty Token means the
-	// deployment's injection token. RootCAs and DialContext default to
-	// Target's (RootCAs, ConnectTo).
+	// Scrape configures the dashboard's scraper. URL and Token go through
+	// metrics.ConfigFor, as kumoup metrics' --url and --token-file do: an
+	// empty URL means the deployment's metrics URL (on Target's
+	// HTTPSPort); the token (Token, else the deployment's injection
+	// token) is sent only over verified https, never with
+	// Target.Insecure, and the deployment's own only to the deployment's
+	// name. RootCAs and DialContext default to Target's (RootCAs,
+	// ConnectTo).
 	Scrape metrics.Config
 	// ScrapeInterval and CheckInterval default to 2 s and 30 s.
 	ScrapeInterval, CheckInterval time.Duration

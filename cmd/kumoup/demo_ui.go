@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/kumoup/kumoup/internal/demo"
-	"github.com/kumoup/kumoup/probes/metrics"
 	"github.com/kumoup/kumoup/ui"
 )
 
@@ -13,10 +12,10 @@ import (
 // its loopback deployment, which is reloaded with the answers the wizard
 // writes.
 func runDemoUI(ctx context.Context, env *demo.Env, opt demoOptions) error {
+	// The dashboard scrapes the deployment's own endpoint, as on a host:
+	// Target routes its name to the demo's nginx, or without nginx to the
+	// demo's token check.
 	d, target := env.Deployment, env.Target()
-	// Without nginx the scrape goes to the demo's token check; its token
-	// is the deployment's, so that it follows the wizard's answers.
-	scrapeURL, _ := env.Scrape()
 	start := ui.StartWizard
 	if opt.dashboard {
 		start = ui.StartDashboard
@@ -28,7 +27,6 @@ func runDemoUI(ctx context.Context, env *demo.Env, opt demoOptions) error {
 		PrefillSource: "demo answers",
 		Target:        &target,
 		Checks:        env.Checks(),
-		Scrape:        metrics.Config{URL: scrapeURL},
 		// Once the wizard wrote its answers, the demo's nginx serves them.
 		AfterApply:      env.Reload,
 		AfterApplyLabel: env.ReloadLabel(),

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"net"
 	"strings"
 	"time"
 
@@ -116,16 +117,11 @@ func (e *Env) Target() probes.Target {
 		t.RootCAs = s.CACertPool
 		t.NginxBinary, t.NginxConf, t.NginxPrefix = s.NginxBinary, s.NginxConf, s.NginxPrefix
 	}
-	return t
-}
-
-// Scrape says where the dashboard reads the metrics and with which token:
-// both "" with nginx (the UI derives the deployment's metrics URL on the
-// site's port, reached through Target's ConnectTo, with the injection
-// token); without nginx, the front's plain HTTP URL and the injection token.
-func (e *Env) Scrape() (url, token string) {
-	if e.front == nil {
-		return "", ""
+	if e.front != nil {
+		// The deployment's name on 443 is the token check, trusted through
+		// the demo's CA: the dashboard scrapes it as it would nginx.
+		t.ConnectTo = map[string]string{net.JoinHostPort(e.Deployment.Domain, "443"): e.front.Addr()}
+		t.RootCAs = e.ca.Pool()
 	}
-	return "http://" + e.front.Addr() + "/metrics", e.Deployment.InjectionToken
+	return t
 }

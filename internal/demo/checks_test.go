@@ -6,7 +6,9 @@ import (
 
 	"github.com/kumoup/kumoup/internal/loopback/loopbacktest"
 
+	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/probes/metrics"
 )
 
 // logResults logs every result, for a failing test's reader.
@@ -95,21 +97,25 @@ func TestDemoWithoutNginxSkipsTheNginxChecksAndSaysWhy(t *testing.T) {
 
 func TestDemoFrontWithoutNginxLetsOnlyTheExactTokenThrough(t *testing.T) {
 	env := start(t, t.Context(), Config{NoNginx: true})
-	url, tok := env.Scrape()
-	if url == "" || tok != env.Deployment.InjectionToken {
-		t.Fatal("without nginx the scrape is not the front's URL with the injection token")
+	target := env.Target()
+	tok := env.Deployment.InjectionToken
+	// The dashboard's scrape: the deployment's own endpoint, with its
+	// token (metrics.ConfigFor sends it: verified https, its own name).
+	cfg, withheld, err := metrics.ConfigFor(&target, metrics.Endpoint{})
+	if err != nil || cfg.Token != tok || withheld != "" {
+		t.Fatalf("without nginx the dashboard does not scrape the deployment's name with its token: %v %q", err, withheld)
 	}
 	for _, c := range []struct {
-		name, url, token string
-		want             int
+		name, path, token string
+		want              int
 	}{
-		{"the token", url, tok, 200},
-		{"no token", url, "", 401},
-		{"case changed", url, strings.ToUpper(tok), 401},
-		{"truncated", url, tok[:len(tok)-1], 401},
-		{"admin path", strings.Replace(url, "/metrics", "/api/admin/bounce/v1", 1), tok, 404},
+		{"the token", model.MetricsPath, tok, 200},
+		{"no token", model.MetricsPath, "", 401},
+		{"case changed", model.MetricsPath, strings.ToUpper(tok), 401},
+		{"truncated", model.MetricsPath, tok[:len(tok)-1], 401},
+		{"admin path", "/api/admin/bounce/v1", tok, 404},
 	} {
-		if code, _ := get(t, httpClient, c.url, c.token); code != c.want {
+		if code := scrapePath(t, target, c.path, c.token); code != c.want {
 			t.Errorf("%s: %d, want %d", c.name, code, c.want)
 		}
 	}

@@ -57,9 +57,10 @@ type Env struct {
 	// not (no nginx, and what that means). They hold no secret.
 	Notes []string
 
-	front     *front // nginx's part when there is no nginx
-	noNginx   string // why there is no nginx: "not installed (...)"
-	root      bool   // running as root: the written files are root:root
+	front     *front       // nginx's part when there is no nginx
+	ca        *loopback.CA // signs the front's certificates, without nginx
+	noNginx   string       // why there is no nginx: "not installed (...)"
+	root      bool         // running as root: the written files are root:root
 	cfg       Config
 	closeOnce sync.Once
 	closeErr  error

@@ -12,8 +12,8 @@ import (
 // the pretend host, as a host does once its operator ran `nginx -t &&
 // systemctl reload nginx`: the real nginx is reloaded with d (its name,
 // injection token and body limit; a certificate from the demo's throwaway
-// CA when d names a new host), or, without nginx, the token check lets
-// only d's injection token through. The stand-in kumod's body limit
+// CA when d names a new host), or, without nginx, the token check serves
+// d's name and lets only d's injection token through. The stand-in kumod's body limit
 // follows d's max_body either way. It returns what the dashboard's checks
 // now run against (Target, for d); on error the demo keeps serving the
 // previous answers.
@@ -34,6 +34,13 @@ func (e *Env) Reload(ctx context.Context, d model.Deployment) (probes.Target, er
 		return e.Target(), fmt.Errorf("demo: %w", err)
 	}
 	if e.front != nil {
+		if d.Domain != e.Deployment.Domain {
+			cert, err := e.frontCertificate(d.Domain)
+			if err != nil {
+				return e.Target(), err
+			}
+			e.front.setCertificate(cert)
+		}
 		e.front.setToken(d.InjectionToken)
 	}
 	e.Deployment = d

@@ -47,9 +47,16 @@ func changedAnswers(env *Env) model.Deployment {
 
 func scrapeStatus(t *testing.T, target probes.Target, token string) int {
 	t.Helper()
+	return scrapePath(t, target, model.MetricsPath, token)
+}
+
+// scrapePath GETs path on the target's name over https (its ConnectTo and
+// RootCAs) with token, and returns the status.
+func scrapePath(t *testing.T, target probes.Target, path, token string) int {
+	t.Helper()
 	c := &http.Client{Transport: &http.Transport{DialContext: target.DialContext, TLSClientConfig: &tls.Config{RootCAs: target.RootCAs}}}
 	defer c.CloseIdleConnections()
-	status, _ := get(t, c, "https://"+target.Deployment.Domain+model.MetricsPath, token)
+	status, _ := get(t, c, "https://"+target.Deployment.Domain+path, token)
 	return status
 }
 
@@ -85,16 +92,21 @@ func TestReloadServesANewNameAndTokenThroughNginxAndTheChecksFollow(t *testing.T
 
 func TestReloadWithoutNginxLetsOnlyTheNewTokenThroughAndFollowsTheBodyLimit(t *testing.T) {
 	env := start(t, t.Context(), Config{NoNginx: true, Prewrite: true})
-	url, oldToken := env.Scrape()
+	oldToken := env.Deployment.InjectionToken
 	d := changedAnswers(env)
 	d.MaxBody = "9M"
-	if _, err := env.Reload(t.Context(), d); err != nil {
+	target, err := env.Reload(t.Context(), d)
+	if err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
-	if got, _ := get(t, http.DefaultClient, url, oldToken); got != http.StatusUnauthorized {
+	// The token check now answers for the new name, with its certificate.
+	if target.Deployment.Domain != d.Domain {
+		t.Fatalf("the target after the reload is %s, want %s", target.Deployment.Domain, d.Domain)
+	}
+	if got := scrapeStatus(t, target, oldToken); got != http.StatusUnauthorized {
 		t.Errorf("the demo's first token got %d after the reload, want 401", got)
 	}
-	if got, _ := get(t, http.DefaultClient, url, d.InjectionToken); got != http.StatusOK {
+	if got := scrapeStatus(t, target, d.InjectionToken); got != http.StatusOK {
 		t.Errorf("the new token got %d after the reload, want 200", got)
 	}
 	if got := env.Kumod.BodyLimit(); got != 9<<20 {

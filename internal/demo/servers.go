@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -45,17 +46,22 @@ func (e *Env) startNginx(ctx context.Context) error {
 	if err := e.writeCertificate(); err != nil {
 		return err
 	}
-	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken)
+	cert, err := e.frontCertificate(e.Deployment.Domain)
+	if err != nil {
+		return err
+	}
+	f, err := startFront(ctx, e.Kumod.Addr(), e.Deployment.InjectionToken, cert)
 	if err != nil {
 		return err
 	}
 	e.front, e.noNginx = f, why
-	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on http://%s, without TLS; the nginx and TLS checks are skipped", why, f.Addr()))
+	e.Notes = append(e.Notes, fmt.Sprintf("nginx is %s: the dashboard reads the stand-in kumod through a minimal token check on https://%s (certificate from a throwaway CA); the nginx and TLS checks are skipped", why, f.Addr()))
 	return nil
 }
 
 // writeCertificate leaves a certificate for the demo's name where the
-// deployment expects it, as certbot would, when no loopback site did.
+// deployment expects it, as certbot would, when no loopback site did. Its
+// CA also signs the front's certificates.
 func (e *Env) writeCertificate() error {
 	ca, err := loopback.NewCA()
 	if err != nil {
@@ -64,7 +70,22 @@ func (e *Env) writeCertificate() error {
 	if err := ca.WriteCertificate(e.Deployment.Domain, e.Deployment.TLSCertificate, e.Deployment.TLSCertificateKey); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	e.ca = ca
 	return nil
+}
+
+// frontCertificate is a certificate for domain from the demo's CA, for the
+// front.
+func (e *Env) frontCertificate(domain string) (tls.Certificate, error) {
+	certPEM, keyPEM, err := e.ca.IssueKind(loopback.CertValid, domain, time.Now())
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("demo: a certificate for the token check: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("demo: a certificate for the token check: %w", err)
+	}
+	return cert, nil
 }
 
 // startSite runs the real nginx bin with kumoup's configuration.
