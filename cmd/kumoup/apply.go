@@ -99,7 +99,7 @@ func runApply(cmd *cobra.Command, opt applyOptions) error {
 		return failure(err)
 	}
 	if opt.dryRun {
-		fmt.Fprintln(out, "\nDry run: nothing written.")
+		fmt.Fprintln(out, dryRunNote)
 		return nil
 	}
 

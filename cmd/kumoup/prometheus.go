@@ -212,15 +212,7 @@ func installStatusTimer(cmd *cobra.Command, opt prometheusOptions) error {
 		return usageError(err)
 	}
 	if opt.dryRun {
-		plan, err := writer.NewPlan(files)
-		if err != nil {
-			return failure(err)
-		}
-		if err := plan.Render(out); err != nil {
-			return failure(err)
-		}
-		fmt.Fprintln(out, "\nDry run: nothing written.")
-		return nil
+		return showDryRun(out, files)
 	}
 	if err := writer.RequireRoot(layout); err != nil {
 		return usageError(err)

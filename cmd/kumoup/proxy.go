@@ -100,15 +100,7 @@ func runProxy(cmd *cobra.Command, opt proxyOptions) error {
 		return err
 	}
 	if opt.dryRun {
-		plan, err := writer.NewPlan(files)
-		if err != nil {
-			return failure(err)
-		}
-		if err := plan.Render(out); err != nil {
-			return failure(err)
-		}
-		fmt.Fprintln(out, "\nDry run: nothing written.")
-		return nil
+		return showDryRun(out, files)
 	}
 	if opt.root == "" {
 		if err := writer.RequireRoot(layout); err != nil {

@@ -247,7 +247,7 @@ func writeRotation(cmd *cobra.Command, d model.Deployment, l writer.Layout, path
 		return failure(err)
 	}
 	if dryRun {
-		fmt.Fprintln(out, "\nDry run: nothing written.")
+		fmt.Fprintln(out, dryRunNote)
 		return nil
 	}
 	report, err := plan.ApplyWithProgress(cmd.Context(), errw)
