@@ -120,32 +120,32 @@ func (w *wizard) proxyHostFields() []huh.Field {
 		}
 	}
 	return []huh.Field{
-		huh.NewInput().Key("proxy_listen").Title("KumoProxy listens on").
-			Description("this host's private address and port; the MTA host connects here").
+		label(w, huh.NewInput().Key("proxy_listen"), "KumoProxy listens on",
+			"this host's private address and port; the MTA host connects here").
 			Placeholder(example("private-ip:" + strconv.Itoa(model.DefaultProxyPort))).
 			Value(&w.proxy.listen).Validate(checked("firewall.proxy_listen", func(s string) error {
 			return model.ValidateAddrPort(strings.TrimSpace(s))
 		})),
-		huh.NewInput().Key("mta_addresses").Title("MTA host addresses").
-			Description("who may connect to the proxy port: IP addresses or CIDR prefixes, comma-separated").
+		label(w, huh.NewInput().Key("mta_addresses"), "MTA host addresses",
+			"who may connect to the proxy port: IP addresses or CIDR prefixes, comma-separated").
 			Value(&w.proxy.mta).Validate(fw("firewall.mta_addresses", func(f *model.Firewall, s string) {
 			f.MTAAddresses = splitList(s)
 		}, true)),
-		huh.NewInput().Key("ssh_port").Title("SSH port").
-			Description("always accepted, before any drop: the port sshd listens on").
+		label(w, huh.NewInput().Key("ssh_port"), "SSH port",
+			"always accepted, before any drop: the port sshd listens on").
 			Value(&w.proxy.ssh).Validate(checked("firewall.ssh_port", validatePortText)),
-		huh.NewSelect[string]().Key("outbound").Title("Outbound").
+		label(w, huh.NewSelect[string]().Key("outbound"), "Outbound", "").
 			Options(
 				huh.NewOption("guarded: everything leaves but DNS to other resolvers", model.OutboundGuarded),
 				huh.NewOption("strict: only SMTP, DNS, HTTP(S), NTP and DHCP leave", model.OutboundStrict),
 			).Value(&w.proxy.outbound),
-		huh.NewInput().Key("resolvers").Title("DNS resolvers").
-			Description("IP addresses, comma-separated; required for strict; empty: DNS to any server").
+		label(w, huh.NewInput().Key("resolvers"), "DNS resolvers",
+			"IP addresses, comma-separated; required for strict; empty: DNS to any server").
 			Value(&w.proxy.resolvers).Validate(fw("firewall.resolvers", func(f *model.Firewall, s string) {
 			f.Resolvers = splitList(s)
 		}, false)),
-		huh.NewInput().Key("proxy_status_listen").Title("Status listener (optional)").
-			Description(fmt.Sprintf("KumoProxy's metrics on loopback, e.g. 127.0.0.1:%d; empty: none", model.DefaultProxyStatusPort)).
+		label(w, huh.NewInput().Key("proxy_status_listen"), "Status listener (optional)",
+			fmt.Sprintf("KumoProxy's metrics on loopback, e.g. 127.0.0.1:%d; empty: none", model.DefaultProxyStatusPort)).
 			Value(&w.proxy.status).Validate(fw("firewall.proxy_status_listen", func(f *model.Firewall, s string) {
 			f.ProxyStatusListen = strings.TrimSpace(s)
 		}, false)),

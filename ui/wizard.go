@@ -71,6 +71,7 @@ type wizard struct {
 	form          *huh.Form
 	group         *huh.Group              // the form's one group, measured by SetSize
 	certIn, keyIn *huh.Input              // the host page's certificate fields
+	fits          []fittedText            // the page's titles and descriptions, wrapped by the wizard (wizard_fit.go)
 	bg            *tea.BackgroundColorMsg // forwarded to each new form
 	st            *Styles
 	keys          *KeyMap
@@ -172,11 +173,12 @@ func (w *wizard) show(p page) tea.Cmd {
 		then = "review the files"
 	}
 	km := w.keys.Form(then)
+	w.fits = nil
 	w.group = huh.NewGroup(w.fields(p)...)
 	w.form = huh.NewForm(w.group).
 		WithTheme(w.st.Huh).
 		WithShowHelp(false).
-		WithShowErrors(true).
+		WithShowErrors(false). // errorsView wraps them at spaces
 		WithKeyMap(km)
 	w.SetSize(w.width, w.height)
 	if w.bg != nil {
@@ -304,7 +306,8 @@ func (w *wizard) SetSize(width, height int) {
 	if w.form == nil {
 		return
 	}
-	w.form.WithWidth(min(width, 100))
+	w.fitTexts()
+	w.form.WithWidth(w.formWidth())
 	// huh sizes a group once, from its fields before the width is known:
 	// a long prefilled value that wraps at this width (the demo's
 	// certificate paths at 80 columns) would push the page's last field
@@ -314,11 +317,15 @@ func (w *wizard) SetSize(width, height int) {
 	// line first: the page's fields, titles included, come before it.
 	page := w.pageHeight()
 	w.compact = false
-	if page+lipgloss.Height(w.warningsView()) > height {
+	if page+w.errorsHeight()+lipgloss.Height(w.warningsView()) > height {
 		w.compact = true
 	}
-	avail := height - lipgloss.Height(w.warningsView())
+	avail := height - w.errorsHeight() - lipgloss.Height(w.warningsView())
 	w.form.WithHeight(max(min(page, avail), 3))
+	// huh draws a group from what it laid out at its last message: tell
+	// it the size, or a resized window shows the page as it was (a Select
+	// page, with no cursor to blink, until the next key).
+	w.form.Update(tea.WindowSizeMsg{Width: w.formWidth(), Height: height})
 	w.laidOut = w.layoutKey()
 }
 
@@ -392,7 +399,7 @@ func (w *wizard) View() string {
 	if w.form == nil {
 		return ""
 	}
-	return w.form.View() + w.warningsView()
+	return w.form.View() + w.errorsView() + w.warningsView()
 }
 
 // startWizard opens the wizard where it was left (its first page the
@@ -452,11 +459,14 @@ func (w *wizard) layoutKey() string {
 			b.WriteString("|" + strconv.Itoa(len(v)/max(w.width/2, 1)))
 		}
 	}
-	b.WriteString("|" + strconv.Itoa(len(w.form.Errors())))
+	for _, err := range w.form.Errors() {
+		b.WriteString("|" + err.Error())
+	}
 	if w.page == pageHost {
 		// The certificate fields' descriptions follow the name.
-		b.WriteString("|" + strconv.Itoa(len(w.pathDescription(w.certPath, w.derivedCert))/max(w.width/4, 1)))
-		b.WriteString("|" + strconv.Itoa(len(w.pathDescription(w.keyPath, w.derivedKey))/max(w.width/4, 1)))
+		tw := w.fieldTextWidth()
+		b.WriteString("|" + strconv.Itoa(len(wrapLines(w.pathDescription(w.certPath, w.derivedCert), tw))))
+		b.WriteString("|" + strconv.Itoa(len(wrapLines(w.pathDescription(w.keyPath, w.derivedKey), tw))))
 	}
 	b.WriteString("|" + strings.Join(w.warnings(), "\n"))
 	return b.String()

@@ -62,12 +62,7 @@ func (w *wizard) tokenOptions(has bool, current, after string) []huh.Option[toke
 // typed so far, in the fields' descriptions: a description wraps where a
 // placeholder would be cut at 80 columns, and an empty field's placeholder
 // says it is empty in words, which read as such without color.
-func (w *wizard) refreshPlaceholders() {
-	if w.certIn != nil {
-		w.certIn.Description(w.pathDescription(w.certPath, w.derivedCert))
-		w.keyIn.Description(w.pathDescription(w.keyPath, w.derivedKey))
-	}
-}
+func (w *wizard) refreshPlaceholders() { w.fitTexts() }
 
 // pathDescription names the path an empty certificate field stands for;
 // once a path is typed, only where an empty one leads.
@@ -96,72 +91,73 @@ func (w *wizard) fields(p page) []huh.Field {
 		// The placeholders follow the name as it is typed (see
 		// refreshPlaceholders): huh's PlaceholderFunc would read the draft
 		// from a command's goroutine while Update writes it.
-		w.certIn = huh.NewInput().Key("tls_certificate").Title("TLS certificate").
+		w.certIn = labelFunc(w, huh.NewInput().Key("tls_certificate"), "TLS certificate",
+			func() string { return w.pathDescription(w.certPath, w.derivedCert) }).
 			Placeholder("(empty: the path above)").
 			Value(&w.certPath).Validate(checked("tls_certificate", optionalPath))
-		w.keyIn = huh.NewInput().Key("tls_certificate_key").Title("TLS private key").
+		w.keyIn = labelFunc(w, huh.NewInput().Key("tls_certificate_key"), "TLS private key",
+			func() string { return w.pathDescription(w.keyPath, w.derivedKey) }).
 			Placeholder("(empty: the path above)").
 			Value(&w.keyPath).Validate(checked("tls_certificate_key", optionalPath))
-		w.refreshPlaceholders()
 		return []huh.Field{
-			huh.NewInput().Key("domain").Title("Public name of the MTA host").
-				Description("the HTTPS name your app connects to, e.g. mta.example.com").
+			label(w, huh.NewInput().Key("domain"), "Public name of the MTA host",
+				"the HTTPS name your app connects to, e.g. mta.example.com").
 				Value(&w.d.Domain).Validate(checked("domain", model.ValidateDomain)),
 			w.certIn,
 			w.keyIn,
-			huh.NewInput().Key("max_body").Title("Largest injection body").
-				Description("nginx size syntax; kumod's request_body_limit is set equal").
+			label(w, huh.NewInput().Key("max_body"), "Largest injection body",
+				"nginx size syntax; kumod's request_body_limit is set equal").
 				Value(&w.d.MaxBody).Validate(checked("max_body", func(s string) error { _, err := model.ParseSize(s); return err })),
 			// Last: where the demo's long certificate paths wrap at 80
 			// columns, the page scrolls to it rather than hide the body limit.
-			huh.NewInput().Key("acme_email").Title("Let's Encrypt e-mail (optional)").
-				Description("where it warns before the certificate expires; empty: none").
+			label(w, huh.NewInput().Key("acme_email"), "Let's Encrypt e-mail (optional)",
+				"where it warns before the certificate expires; empty: none").
 				Placeholder(example("ops@example.com")).
 				Value(&w.d.ACMEEmail).Validate(checked("acme_email", model.ValidateACMEEmail)),
 		}
 	case pageInjection:
 		return []huh.Field{
-			huh.NewSelect[tokenChoice]().Key("injection_choice").Title("Injection token").
-				Description("the bearer token your app sends to this host (inject and metrics)").
+			label(w, huh.NewSelect[tokenChoice]().Key("injection_choice"), "Injection token",
+				"the bearer token your app sends to this host (inject and metrics)").
 				Options(w.tokenOptions(w.hasInjection, w.d.InjectionToken, "the old one accepted for "+graceText(w.d))...).
 				Validate(w.validateInjectionChoice).Value(&w.injectionChoice),
 		}
 	case pageInjectionPaste:
 		return []huh.Field{
-			huh.NewInput().Key("injection_token").Title("Paste the injection token").
-				Description(fmt.Sprintf("at least %d characters of A-Z a-z 0-9 - . _ ~ + /; never shown", model.MinTokenLength)).
+			label(w, huh.NewInput().Key("injection_token"), "Paste the injection token",
+				fmt.Sprintf("at least %d characters of A-Z a-z 0-9 - . _ ~ + /; never shown", model.MinTokenLength)).
 				EchoMode(huh.EchoModePassword).Value(&w.injectionPaste).
 				Validate(checked("injection_token", w.validateInjectionPaste)),
 		}
 	case pageWebhook:
 		return []huh.Field{
-			huh.NewInput().Key("webhook_url").Title("App webhook URL").
-				Description("the app's https endpoint for delivery events").
+			label(w, huh.NewInput().Key("webhook_url"), "App webhook URL",
+				"the app's https endpoint for delivery events").
 				Placeholder(example("https://app.example.com/webhooks/kumomta")).
 				Value(&w.d.WebhookURL).Validate(checked("webhook_url", model.ValidateWebhookURL)),
-			huh.NewSelect[tokenChoice]().Key("webhook_choice").Title("Webhook token").
-				Description("the bearer secret kumod sends with each event").
+			label(w, huh.NewSelect[tokenChoice]().Key("webhook_choice"), "Webhook token",
+				"the bearer secret kumod sends with each event").
 				Options(w.tokenOptions(w.hasWebhook, w.d.WebhookToken, "the app gets it before kumod")...).Value(&w.webhookChoice),
 		}
 	case pageWebhookPaste:
 		return []huh.Field{
-			huh.NewInput().Key("webhook_token").Title("Paste the webhook token").
-				Description(fmt.Sprintf("at least %d characters; must differ from the injection token; never shown", model.MinTokenLength)).
+			label(w, huh.NewInput().Key("webhook_token"), "Paste the webhook token",
+				fmt.Sprintf("at least %d characters; must differ from the injection token; never shown", model.MinTokenLength)).
 				EchoMode(huh.EchoModePassword).Value(&w.webhookPaste).
 				Validate(checked("webhook_token", w.validateWebhookPaste)),
 		}
 	case pageProxy:
 		return []huh.Field{
-			huh.NewInput().Key("proxy_host").Title("KumoProxy host").
-				Description("the proxy's private IP address (SOCKS5)").
+			label(w, huh.NewInput().Key("proxy_host"), "KumoProxy host",
+				"the proxy's private IP address (SOCKS5)").
 				Value(&w.d.ProxyHost).Validate(checked("proxy_host", ignoreWarning(model.ValidateProxyHost))),
-			huh.NewInput().Key("proxy_port").Title("KumoProxy port").
+			label(w, huh.NewInput().Key("proxy_port"), "KumoProxy port", "").
 				Value(&w.port).Validate(checked("proxy_port", validatePortText)),
-			huh.NewInput().Key("proxy_public_ip").Title("Public egress IP").
-				Description("the address recipients see").
+			label(w, huh.NewInput().Key("proxy_public_ip"), "Public egress IP",
+				"the address recipients see").
 				Value(&w.d.ProxyPublicIP).Validate(checked("proxy_public_ip", ignoreWarning(model.ValidatePublicIP))),
-			huh.NewInput().Key("helo").Title("HELO name").
-				Description("the EHLO name kumod announces through the proxy").
+			label(w, huh.NewInput().Key("helo"), "HELO name",
+				"the EHLO name kumod announces through the proxy").
 				Value(&w.d.HELO).Validate(checked("helo", model.ValidateDomain)),
 		}
 	case pageProxyHost:
