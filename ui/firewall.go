@@ -91,10 +91,15 @@ type firewallView struct {
 	loading  bool
 	loaded   *fwLoadedMsg
 	back     screen // where esc goes; "": quit
-	scroll   scroller
-	st       *Styles
-	keys     *KeyMap
-	width    int
+	// words is what the rules do and the checks; file is the rules file
+	// under its heading. Each scrolls on its own, so that both show at
+	// 80x24; fileFocused says which one the scrolling keys move.
+	words, file scroller
+	fileFocused bool
+	paneChosen  bool // tab was pressed: keep the operator's pane
+	st          *Styles
+	keys        *KeyMap
+	width       int
 }
 
 func newFirewallView(opt Options, d model.Deployment, host writer.Host, back screen, st *Styles, k *KeyMap) *firewallView {
@@ -115,18 +120,40 @@ func (v *firewallView) typing() bool { return v.ready() }
 
 func (v *firewallView) ShortHelp() []key.Binding {
 	k := v.keys
-	if v.done() {
-		return []key.Binding{k.Firewall.Done, k.Typing.Hint, k.Global.QuitQ}
+	scroll := k.Typing.Hint
+	if v.bothScroll() {
+		scroll = k.Firewall.PaneHint
 	}
-	return []key.Binding{k.Firewall.Load, k.Firewall.Back, k.Typing.Hint, k.Global.Quit}
+	if v.done() {
+		return []key.Binding{k.Firewall.Done, scroll, k.Global.QuitQ}
+	}
+	return []key.Binding{k.Firewall.Load, k.Firewall.Back, scroll, k.Global.Quit}
 }
 
 func (v *firewallView) FullHelp() [][]key.Binding {
 	k := v.keys
-	if v.done() {
-		return [][]key.Binding{v.ShortHelp()}
+	scroll := k.Typing.scrollKeys()
+	if v.bothScroll() {
+		scroll = append([]key.Binding{k.Firewall.SwitchPane}, scroll...)
 	}
-	return [][]key.Binding{{k.Firewall.Load, k.Firewall.Back, k.Global.Quit}, k.Typing.scrollKeys()}
+	if v.done() {
+		return [][]key.Binding{{k.Firewall.Done, k.Global.QuitQ}, scroll}
+	}
+	return [][]key.Binding{{k.Firewall.Load, k.Firewall.Back, k.Global.Quit}, scroll}
+}
+
+// bothScroll reports whether what the rules do and the rules file are
+// each longer than their pane: only then does tab move the scrolling keys.
+func (v *firewallView) bothScroll() bool {
+	return len(v.words.lines) > v.words.height && len(v.file.lines) > v.file.height
+}
+
+// focused is the pane the scrolling keys move.
+func (v *firewallView) focused() *scroller {
+	if v.fileFocused {
+		return &v.file
+	}
+	return &v.words
 }
 
 // done reports whether the screen only offers going back: the rules are
@@ -141,17 +168,57 @@ func (v firewallView) ready() bool {
 
 func (v *firewallView) SetSize(w, h int) {
 	v.width = w
-	v.scroll.SetHeight(h - 1 - lipgloss.Height(v.bottom()))
 	v.refresh()
+	avail := h - 1 - lipgloss.Height(v.bottom())
+	heading := 0
+	if h := v.fileHeading(); h != "" {
+		heading = lipgloss.Height(h)
+	}
+	words, file := splitPanes(avail, len(v.words.lines), len(v.file.lines)+heading)
+	v.words.SetHeight(words)
+	v.file.SetHeight(file - heading)
+	if !v.paneChosen || !v.bothScroll() {
+		// What the rules do, unless only the file scrolls.
+		v.fileFocused = len(v.words.lines) <= v.words.height
+	}
+	v.words.hint, v.file.hint = "", ""
+	if v.bothScroll() {
+		v.otherPane().hint = "tab: scroll this"
+	}
+}
+
+// otherPane is the pane the scrolling keys do not move.
+func (v *firewallView) otherPane() *scroller {
+	if v.fileFocused {
+		return &v.words
+	}
+	return &v.file
+}
+
+// splitPanes shares avail lines between what the rules do (words lines)
+// and the rules file (file lines, its heading included): each whole when
+// both fit, else the file keeps two fifths (at least six lines: its
+// heading, four lines, the position mark) and what the rules do the rest.
+func splitPanes(avail, words, file int) (int, int) {
+	if file <= 1 {
+		return max(avail, 1), 1
+	}
+	if words+file <= avail {
+		return words, avail - words
+	}
+	keep := min(file, max(avail*2/5, 6))
+	w := max(min(words, avail-keep), 1)
+	return w, max(avail-w, 2)
 }
 
 func (v *firewallView) refresh() {
 	if v.st != nil {
-		v.scroll.SetLines(v.lines())
+		v.words.SetLines(v.lines())
+		v.file.SetLines(v.fileLines())
 	}
 }
 
-// lines is the scrollable part: what the rules do, the checks, the rules.
+// lines is what the rules do and the checks (the top pane).
 func (v firewallView) lines() []string {
 	st := v.st
 	var out []string
@@ -228,7 +295,29 @@ func (v firewallView) lines() []string {
 	if !v.canLoad {
 		wrapped(st.Muted.Render, "", glyphSkip+" "+v.noLoad)
 	}
-	add("", st.Heading.Render(fmt.Sprintf("%s (%04o)", p.File.Path, p.File.Mode)))
+	return append(out, "") // above the file's heading
+}
+
+// fileHeading names the rules file above its pane ("" before it is
+// rendered).
+func (v firewallView) fileHeading() string {
+	p := v.prepared
+	if p == nil || p.err != nil {
+		return ""
+	}
+	// A path wider than the window breaks after a '/', never cut.
+	return v.st.Heading.Render(strings.Join(wrapPath(fmt.Sprintf("%s (%04o)", p.File.Path, p.File.Mode), v.width), "\n"))
+}
+
+// fileLines is the rules file, its long lines wrapped (the bottom pane).
+func (v firewallView) fileLines() []string {
+	p := v.prepared
+	if p == nil || p.err != nil {
+		return nil
+	}
+	st := v.st
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
 	for _, l := range strings.Split(strings.TrimRight(string(p.File.Content), "\n"), "\n") {
 		// A long line continues two cells further in, so that it does not
 		// read as a line of its own.
@@ -275,9 +364,13 @@ func (v firewallView) bottom() string {
 	return st.Heading.Render(q) + "\n" + field
 }
 
-// View renders the rules window and the confirmation.
+// View renders what the rules do, the rules file and the confirmation.
 func (v *firewallView) View() string {
-	return v.scroll.View(v.st) + "\n\n" + v.bottom()
+	top := v.words.View(v.st)
+	if h := v.fileHeading(); h != "" {
+		top += "\n" + h + "\n" + v.file.View(v.st)
+	}
+	return top + "\n\n" + v.bottom()
 }
 
 // openFirewall shows host's rules for d; esc returns to back.
@@ -295,7 +388,7 @@ func (v *firewallView) Update(m *Model, msg tea.Msg) tea.Cmd {
 	case fwLoadedMsg:
 		v.loading = false
 		v.loaded = &msg
-		v.scroll.offset = 0 // the outcome is at the top
+		v.words.offset, v.paneChosen = 0, false // the outcome is at the top
 		if m.opt.Start == StartFirewall {
 			m.written = true
 			m.err = msg.err
@@ -328,8 +421,12 @@ func (v *firewallView) Update(m *Model, msg tea.Msg) tea.Cmd {
 				v.typed += msg.Text
 			}
 			v.hint = ""
+		case key.Matches(msg, k.SwitchPane):
+			if v.bothScroll() {
+				v.fileFocused, v.paneChosen = !v.fileFocused, true
+			}
 		default:
-			v.scroll.Update(msg, v.keys.Typing)
+			v.focused().Update(msg, v.keys.Typing)
 		}
 	}
 	return nil

@@ -99,6 +99,10 @@ type FirewallKeys struct {
 	Load key.Binding // enter, once "apply" is typed
 	Back key.Binding // esc on the confirmation: back without loading
 	Done key.Binding // enter or esc once loaded (or refused)
+	// SwitchPane moves the scrolling keys between what the rules do and
+	// the rules file; PaneHint is it and the arrows in one entry, for the
+	// short help when both panes scroll.
+	SwitchPane, PaneHint key.Binding
 }
 
 func bind(keys []string, k, desc string) key.Binding {
@@ -171,9 +175,11 @@ func DefaultKeyMap() *KeyMap {
 			DetailScroll: b([]string{"pgup", "pgdown"}, "pgup/dn", "detail"),
 		},
 		Firewall: FirewallKeys{
-			Load: b([]string{"enter"}, "enter", "load after typing apply"),
-			Back: b([]string{"esc"}, "esc", "back"),
-			Done: b([]string{"enter", "esc"}, "enter", "back"),
+			Load:       b([]string{"enter"}, "enter", "load after typing apply"),
+			Back:       b([]string{"esc"}, "esc", "back"),
+			Done:       b([]string{"enter", "esc"}, "enter", "back"),
+			SwitchPane: b([]string{"tab", "shift+tab"}, "tab", "switch pane"),
+			PaneHint:   b([]string{"tab", "shift+tab", "up", "down", "pgup", "pgdown"}, "tab ↑/↓", "scroll"),
 		},
 	}
 }

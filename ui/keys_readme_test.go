@@ -25,7 +25,7 @@ func keyTable() string {
 		{"apply (after an error)", []key.Binding{k.Apply.Continue, k.Apply.Back}},
 		{"connection values", []key.Binding{k.Connection.Up, k.Connection.Down, k.Connection.Reveal, k.Connection.Copy, k.Connection.Continue, k.Connection.Back}},
 		{"next steps", []key.Binding{k.NextSteps.Run, k.NextSteps.BehindNAT, k.NextSteps.Dashboard, k.NextSteps.Firewall, k.NextSteps.Back, k.Scroll.Hint}},
-		{"firewall rules", []key.Binding{k.Firewall.Load, k.Firewall.Back}},
+		{"firewall rules", []key.Binding{k.Firewall.Load, k.Firewall.Back, k.Firewall.SwitchPane, k.Typing.Hint}},
 		{"dashboard", []key.Binding{k.Dashboard.SwitchPane, k.Dashboard.Up, k.Dashboard.Down, k.Dashboard.DetailUp, k.Dashboard.DetailDown, k.Dashboard.Rerun, k.Dashboard.Rotate, k.Global.QuitQ}},
 		{"token rotation (dashboard `t`; setup, after a new webhook token)", []key.Binding{k.Connection.Up, k.Connection.Down, k.Connection.Continue, k.Connection.Reveal, k.Connection.Copy, k.Connection.Back}},
 		{"fleet (`kumoup fleet`)", []key.Binding{f.Up, f.Down, f.Open, f.Back, f.Refresh, f.Quit}},

@@ -14,6 +14,9 @@ type scroller struct {
 	lines  []string
 	offset int
 	height int
+	// hint says how to scroll, on the position mark ("" for the
+	// movement keys).
+	hint string
 }
 
 func (s *scroller) SetLines(lines []string) {
@@ -67,7 +70,11 @@ func (s scroller) View(st *Styles) string {
 		if len(s.lines) > s.height {
 			pct = 100 * end / len(s.lines)
 		}
-		mark := st.Muted.Render(strings.Repeat(" ", 2) + "── " + itoa(s.offset+1) + "-" + itoa(end) + " of " + itoa(len(s.lines)) + " lines (" + itoa(pct) + "%) ↑/↓ pgup/pgdn ──")
+		hint := s.hint
+		if hint == "" {
+			hint = "↑/↓ pgup/pgdn"
+		}
+		mark := st.Muted.Render(strings.Repeat(" ", 2) + "── " + itoa(s.offset+1) + "-" + itoa(end) + " of " + itoa(len(s.lines)) + " lines (" + itoa(pct) + "%) " + hint + " ──")
 		vis = append(vis[:len(vis)-1:len(vis)-1], mark)
 	}
 	return strings.Join(vis, "\n")
