@@ -73,3 +73,114 @@ func wrapUsage(s string, w, suffix int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Fang draws examples in a code block: two cells of margin and two of
+// padding on each side, each line trimmed, a line after one ending in a
+// backslash indented two more. A longer line is cut with an ellipsis.
+const (
+	exampleWidth  = helpWidth - 8
+	exampleIndent = 2
+)
+
+// fitExamples wraps every example line of cmd and of the commands under
+// it that fang would cut, at the spaces outside quotes, continuing it on
+// the next line after a backslash: what is shown still runs as one
+// command when pasted. A comment continues as a comment.
+func fitExamples(cmd *cobra.Command) {
+	if cmd.Example != "" {
+		var out []string
+		cont := false // the previous line ended with a backslash
+		for _, line := range strings.Split(cmd.Example, "\n") {
+			w := exampleWidth
+			if cont {
+				w -= exampleIndent
+			}
+			lead := line[:len(line)-len(strings.TrimLeft(line, " "))]
+			out = append(out, wrapExample(strings.TrimSpace(line), w, lead)...)
+			cont = strings.HasSuffix(strings.TrimSpace(line), "\\")
+		}
+		cmd.Example = strings.Join(out, "\n")
+	}
+	for _, c := range cmd.Commands() {
+		fitExamples(c)
+	}
+}
+
+// wrapExample wraps one example line to w cells (continuations to w less
+// the indent fang gives them), each line prefixed with lead.
+func wrapExample(line string, w int, lead string) []string {
+	if len([]rune(line)) <= w {
+		return []string{lead + line}
+	}
+	comment := strings.HasPrefix(line, "# ")
+	words := exampleWords(line)
+	suffix, next := " \\", ""
+	if comment {
+		words, suffix, next = strings.Fields(strings.TrimPrefix(line, "# ")), "", "# "
+	}
+	var out []string
+	cur := ""
+	if comment {
+		cur = "#"
+	}
+	limit := w - len(suffix)
+	for _, word := range words {
+		switch {
+		case cur == "":
+			cur = word
+		case cur == "#" || len([]rune(cur))+1+len([]rune(word)) <= limit:
+			cur += " " + word
+		default:
+			out = append(out, lead+cur+suffix)
+			cur = next + word
+			if !comment {
+				limit = w - exampleIndent - len(suffix)
+			}
+		}
+	}
+	return append(out, lead+cur)
+}
+
+// exampleWords splits a shell command at the spaces outside quotes, a
+// redirection kept with its file ("> prometheus.yml").
+func exampleWords(s string) []string {
+	var out []string
+	for _, w := range shellFields(s) {
+		if n := len(out); n > 0 && (out[n-1] == ">" || out[n-1] == ">>" || out[n-1] == "<") {
+			out[n-1] += " " + w
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// shellFields splits s at the spaces outside single or double quotes.
+func shellFields(s string) []string {
+	var (
+		words []string
+		cur   strings.Builder
+		quote rune
+	)
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == ' ':
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}

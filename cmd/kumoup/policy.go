@@ -30,7 +30,7 @@ func newPolicyValidateCmd() *cobra.Command {
 	var opt policyValidateOptions
 	cmd := &cobra.Command{
 		Use:   "validate",
-		Short: "Run kumod --validate with the environment file loaded as systemd loads it",
+		Short: "Run kumod --validate in the environment systemd gives it",
 		Long: `validate checks the KumoMTA policy before a restart: it runs
 /opt/kumomta/sbin/kumod --validate --policy /opt/kumomta/etc/policy/init.lua
 (--user kumod when run as root, as the service does) with the environment

@@ -67,7 +67,7 @@ Exit status: 0 done, 1 a write failed, 2 bad input.`,
   sudo kumoup prometheus --install-timer
   sudo systemctl daemon-reload && sudo systemctl enable --now kumoup-status.timer
   sudo kumoup prometheus --print-token | ssh prom.example.com \
-    'sudo install -D -o prometheus -g prometheus -m 0600 /dev/stdin /etc/prometheus/kumoup/mta1.example.com.token'
+    sudo install -D -o prometheus -g prometheus -m 0600 /dev/stdin /etc/prometheus/kumoup/mta1.example.com.token
   # For the Prometheus server:
   kumoup prometheus --host mta1.example.com --host mta2.example.com > prometheus.yml
   kumoup prometheus --rules > kumoup.rules.yml`,

@@ -29,21 +29,23 @@ func newProxyCmd() *cobra.Command {
 		Use:   "proxy",
 		Short: "Set up or check the KumoProxy host",
 		Long: `On a terminal without --answers, proxy opens the KumoProxy host's wizard:
-preflight (root, proxy-server, the answers already in /etc/kumoup/kumoup.yaml),
-one page of answers validated as you type, a review of every file with
-its diff, the apply, and the next steps (f there shows the firewall rules
-and loads them only after you type apply). Without a terminal it exits 2:
-pass --answers FILE.
+preflight (root, proxy-server, the answers already in
+/etc/kumoup/kumoup.yaml), one page of answers validated as you type, a
+review of every file with its diff, the apply, and the next steps (f there
+shows the firewall rules and loads them only after you type apply).
+Without a terminal it exits 2: pass --answers FILE.
 
 proxy writes the KumoProxy host's files from the answers (proxy_host,
 proxy_port and the firewall: block; no tokens are needed on this host):
 
-  /etc/systemd/system/kumoproxy.service  proxy-server --listen on the private
-                                          address, hardened (DynamicUser, ...)
-  /opt/kumomta/etc/kumoproxy.lua         only with firewall.proxy_status_listen:
-                                          the status/metrics listener on loopback
-  /etc/kumoup/nftables-proxy.nft         the host's firewall (not loaded:
-                                          kumoup firewall --host proxy --apply)
+  /etc/systemd/system/kumoproxy.service
+      proxy-server --listen on the private address, hardened
+      (DynamicUser, ...)
+  /opt/kumomta/etc/kumoproxy.lua
+      only with firewall.proxy_status_listen: the status/metrics listener
+      on loopback
+  /etc/kumoup/nftables-proxy.nft
+      the host's firewall (not loaded: kumoup firewall --host proxy --apply)
 
 --check runs the proxy host's checks instead: the listener bound to the
 private address (from /proc/net/tcp*), status ports on loopback only, the

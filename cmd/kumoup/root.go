@@ -44,5 +44,6 @@ live dashboard once a deployment exists.`,
 	}
 	markUsageErrors(root)
 	fitFlagHelp(root)
+	fitExamples(root)
 	return root
 }
