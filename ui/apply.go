@@ -233,16 +233,16 @@ func (a *applyView) fileLines() []string {
 		default:
 			glyph = st.Skip.Render(glyphSkip + " " + fmt.Sprintf("%-9s", o.Word()))
 		}
-		for i, l := range wrapPath(f.path, a.width-12) {
+		for i, l := range columnPath(f.path, 12, a.width) {
 			if i == 0 {
-				out = append(out, glyph+" "+l)
+				out = append(out, strings.TrimRight(glyph+" "+l, " "))
 			} else {
-				out = append(out, "            "+l)
+				out = append(out, l)
 			}
 		}
 		if f.outcome != nil {
 			if n := f.outcome.BackupNote(); n != "" {
-				for _, l := range wrapPath(n, a.width-12) {
+				for _, l := range wrapLines(n, max(a.width-12, 20)) {
 					out = append(out, st.Muted.Render("            "+l))
 				}
 			}

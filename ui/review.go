@@ -284,11 +284,11 @@ func reviewLines(pm planMsg, st *Styles, width int) []string {
 				desc += " (masked below)"
 			}
 		}
-		for i, l := range wrapPath(f.Path, width-10) {
+		for i, l := range columnPath(f.Path, 10, width) {
 			if i == 0 {
 				add(action + " " + st.Heading.Render(l))
 			} else {
-				add("          " + st.Heading.Render(l))
+				add(st.Heading.Render(l))
 			}
 		}
 		for _, l := range wrapLines(fmt.Sprintf("%04o %s · %s", f.Mode, ownerName(f.UID, f.GID), desc), max(width-10, 20)) {

@@ -255,6 +255,27 @@ func wrapIndented(s string, w, indent int) []string {
 	return out
 }
 
+// columnPath lays a file path out in a column col cells in (after a
+// label), in w cells: on the label's line when it fits there; else whole
+// on a line of its own, two cells in, when it fits one (the demo's long
+// paths at 80 columns), so that it copies in one piece; else cut after a
+// '/' as wrapPath does, in the column. The first line is what follows the
+// label ("" when the path starts below it); the others carry their indent.
+func columnPath(path string, col, w int) []string {
+	pw := ansi.StringWidth(path)
+	switch {
+	case col+pw <= w || w <= 0:
+		return []string{path}
+	case pw <= w-2:
+		return []string{"", "  " + path}
+	}
+	parts := wrapPath(path, w-col)
+	for i := 1; i < len(parts); i++ {
+		parts[i] = strings.Repeat(" ", col) + parts[i]
+	}
+	return parts
+}
+
 // wrapPath cuts a file path into lines of at most w cells, breaking after
 // a '/' where it can: every character stays visible.
 func wrapPath(p string, w int) []string {

@@ -207,3 +207,22 @@ func TestFitTextWrapsAtSpacesAndCutsOnlyAWordWiderThanTheLine(t *testing.T) {
 		})
 	}
 }
+
+func TestAPathInAColumnGoesWholeOnItsOwnLineBeforeItIsCut(t *testing.T) {
+	p := "/tmp/kumoup-demo-237981734/host/etc/nginx/kumoup/mta.demo.kumoup.test.tokens"
+	for _, c := range []struct {
+		name   string
+		col, w int
+		want   []string
+	}{
+		{"fits after the label", 12, 100, []string{p}},
+		{"fits a line of its own: whole, below", 12, 80, []string{"", "  " + p}},
+		{"fits no line: cut after a '/', in the column", 12, 60, []string{"/tmp/kumoup-demo-237981734/host/etc/nginx/", "            kumoup/mta.demo.kumoup.test.tokens"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := columnPath(p, c.col, c.w); strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Errorf("columnPath(%d, %d) = %q, want %q", c.col, c.w, got, c.want)
+			}
+		})
+	}
+}
