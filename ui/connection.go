@@ -155,8 +155,13 @@ func (c *connection) View() string {
 				value, style = c.secrets[i].value, st.Secret
 			}
 		}
-		// Values wrap under their own column, paths breaking after a '/'.
-		for n, l := range wrapValue(value, max(c.width-18, 20)) {
+		// Values wrap under their own column; a path too wide for it goes
+		// whole on a line of its own, two cells in.
+		for n, l := range wrapValue(value, max(c.width-18, 20), c.width-2) {
+			if strings.HasPrefix(l, outdented) {
+				rows = append(rows, "  "+style.Render(strings.TrimPrefix(l, outdented)))
+				continue
+			}
 			if n > 0 {
 				rows = append(rows, "  "+padRight("", 16)+style.Render(l))
 				continue
@@ -201,9 +206,14 @@ func (c connection) secretIndex(label string) int {
 	return -1
 }
 
-// wrapValue cuts v into lines of at most w cells at spaces, a path that
-// does not fit breaking after a '/': every character stays visible.
-func wrapValue(v string, w int) []string {
+// outdented starts a line of wrapValue's that leaves the value column.
+const outdented = "\x00"
+
+// wrapValue cuts v into lines of at most w cells at spaces. A word wider
+// than that (a path) that fits in wide cells goes whole on a line of its
+// own, marked outdented; a wider one breaks after a '/': every character
+// stays visible.
+func wrapValue(v string, w, wide int) []string {
 	var out []string
 	line := ""
 	for _, word := range strings.Split(v, " ") {
@@ -217,11 +227,22 @@ func wrapValue(v string, w int) []string {
 			out = append(out, line)
 			line = word
 		}
+		if ww := ansi.StringWidth(line); ww > w && ww <= wide {
+			if len(out) == 0 {
+				out = append(out, "") // the label's line
+			}
+			out = append(out, outdented+line)
+			line = ""
+			continue
+		}
 		if ansi.StringWidth(line) > w {
 			parts := wrapPath(line, w)
 			out = append(out, parts[:len(parts)-1]...)
 			line = parts[len(parts)-1]
 		}
+	}
+	if line == "" && len(out) > 0 {
+		return out // the last word went on a line of its own
 	}
 	return append(out, line)
 }

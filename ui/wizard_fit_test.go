@@ -226,3 +226,22 @@ func TestAPathInAColumnGoesWholeOnItsOwnLineBeforeItIsCut(t *testing.T) {
 		})
 	}
 }
+
+func TestAConnectionValuesPathTooWideForItsColumnIsShownWhole(t *testing.T) {
+	v := "•••••••• (sha256:c9d81f93), in /tmp/kumoup-demo-237981734/host/etc/nginx/kumoup/mta.demo.kumoup.test.tokens"
+	got := wrapValue(v, 62, 78)
+	want := []string{"•••••••• (sha256:c9d81f93), in", outdented + "/tmp/kumoup-demo-237981734/host/etc/nginx/kumoup/mta.demo.kumoup.test.tokens"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("wrapValue = %q, want %q", got, want)
+	}
+	// Wider than the whole row: cut after a '/', in the column.
+	for _, l := range wrapValue(v, 40, 60) {
+		if strings.HasPrefix(l, outdented) || ansi.StringWidth(l) > 40 {
+			t.Errorf("in 40 cells of 60, %q leaves its column or is wider", l)
+		}
+	}
+	m := atConnection(t, 80, 24)
+	if s := screenText(m); !strings.Contains(s, "\n  "+goldenRoot+"/etc/nginx/kumoup/mta.example.com.tokens\n") {
+		t.Errorf("at 80x24 the token include's path is not whole on its own line:\n%s", s)
+	}
+}
