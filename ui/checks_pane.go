@@ -116,8 +116,15 @@ func statusGlyph(st *Styles, s probes.Status) string {
 	return st.Skip.Render(glyphSkip)
 }
 
-// View renders the pane in w×h cells.
-func (p *checksPane) View(st *Styles, w, h int) string {
+// View renders the pane in w×h cells, the selected check's detail under
+// the list.
+func (p *checksPane) View(st *Styles, w, h int) string { return p.render(st, w, h, true) }
+
+// ListView renders the pane without the detail, which the dashboard draws
+// apart, the window's full width, when the panes are side by side.
+func (p *checksPane) ListView(st *Styles, w, h int) string { return p.render(st, w, h, false) }
+
+func (p *checksPane) render(st *Styles, w, h int, withDetail bool) string {
 	var lines []string
 	head := st.Heading.Render("Checks")
 	switch {
@@ -142,8 +149,12 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 
 	// The detail of the selected check takes what it needs (up to a
 	// third of the pane); the list gets the rest.
-	detail := p.detailWindow(st, w, max(h/3, 3))
-	listH := max(h-1-len(detail)-1, 1)
+	var detail []string
+	listH := max(h-1, 1)
+	if withDetail {
+		detail = p.detailWindow(st, w, max(h/3, 3))
+		listH = max(h-1-len(detail)-1, 1)
+	}
 	if p.selected < p.offset {
 		p.offset = p.selected
 	}
@@ -162,6 +173,9 @@ func (p *checksPane) View(st *Styles, w, h int) string {
 			text, sel = st.Selected.Render(text), st.SelectedMark
 		}
 		lines = append(lines, statusGlyph(st, r.Status)+mark+sel+text)
+	}
+	if !withDetail {
+		return strings.Join(lines, "\n")
 	}
 	for len(lines) < 1+listH {
 		lines = append(lines, "")

@@ -94,7 +94,7 @@ func TestDashboardAllPassingKeepsTheCatalogueOrder(t *testing.T) {
 func TestDashboardDetailScrollsToTheEndOfALongRemedy(t *testing.T) {
 	res := testResults(5, false)
 	var lines []string
-	for i := range 30 {
+	for i := range 80 { // more than the widest window's detail holds
 		lines = append(lines, "require 'line"+itoa(i)+"'")
 	}
 	res[3].Remedy = "add to init.lua: " + strings.Join(lines, " ") + " END-OF-REMEDY"

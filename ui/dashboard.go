@@ -259,9 +259,15 @@ func (d *dashboard) View() string {
 		return d.rotation.View(st, d.width)
 	}
 	if d.width >= SideBySideWidth {
+		// The selected check's detail spans the window under both panes:
+		// a remedy's code and paths (a demo's package.path string) are
+		// wider than half of it, and must not break.
+		detail := d.detailPane()
+		top := d.height - len(detail)
 		lw := d.width / 2
-		left := d.pane(0, lw, d.height)
-		right := d.pane(1, d.width-lw, d.height)
+		left := d.pane(0, lw, top)
+		iw, ih := max(d.width-lw-2, 10), max(top-2, 3)
+		right := st.frame(strings.Split(d.checks.ListView(st, iw, ih), "\n"), d.width-lw, top, d.focus == 1)
 		var b strings.Builder
 		for i := range left {
 			if i > 0 {
@@ -269,6 +275,9 @@ func (d *dashboard) View() string {
 			}
 			b.WriteString(left[i])
 			b.WriteString(right[i])
+		}
+		for _, l := range detail {
+			b.WriteString("\n" + l)
 		}
 		return b.String()
 	}
@@ -282,6 +291,18 @@ func (d *dashboard) View() string {
 	}
 	bar := tabs[0] + " " + tabs[1] + st.Muted.Render("  tab: switch")
 	return bar + "\n" + strings.Join(d.pane(d.focus, d.width, d.height-1), "\n")
+}
+
+// detailPane is the selected check's detail framed across the window (up
+// to a quarter of its height, scrolling), nil before the first run.
+func (d *dashboard) detailPane() []string {
+	iw := max(d.width-2, 10)
+	n := len(d.checks.detail(d.st, iw))
+	if n == 0 {
+		return nil
+	}
+	ih := min(n, max(d.height/4, 3))
+	return d.st.frame(d.checks.detailWindow(d.st, iw, ih), d.width, ih+2, d.focus == 1)
 }
 
 // pane renders pane which (0: metrics, 1: checks) framed in w×h cells.

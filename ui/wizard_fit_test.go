@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -243,5 +244,16 @@ func TestAConnectionValuesPathTooWideForItsColumnIsShownWhole(t *testing.T) {
 	m := atConnection(t, 80, 24)
 	if s := screenText(m); !strings.Contains(s, "\n  "+goldenRoot+"/etc/nginx/kumoup/mta.example.com.tokens\n") {
 		t.Errorf("at 80x24 the token include's path is not whole on its own line:\n%s", s)
+	}
+}
+
+func TestTheDashboardsDetailKeepsARemedysLuaStringWholeAt120x40(t *testing.T) {
+	str := "'/tmp/kumoup-demo-237981734/host/opt/kumomta/etc/policy/?.lua;'"
+	res := testResults(5, false)
+	res[0].Status = probes.StatusFail // first: selected when the dashboard opens
+	res[0].Remedy = "add to /tmp/kumoup-demo-237981734/host/opt/kumomta/etc/policy/init.lua (its shape: minimal): package.path = " + str + " .. package.path"
+	m := atDashboard(120, 40, checksMsg{results: res, at: fixedNow})
+	if s := screenText(m); !strings.Contains(s, str) {
+		t.Errorf("at 120x40 the remedy's Lua string is broken:\n%s", s)
 	}
 }
