@@ -240,6 +240,7 @@ func (m Model) farewell(w io.Writer) {
 	case m.saved != "" && !m.written:
 		fmt.Fprintf(w, "The answers are saved; nothing on this host was changed. Finish as root with:\n  %s\n", m.saved)
 	case m.host == writer.HostMTA && m.connectionScreen() != nil:
+		m.farewellCert(w)
 		// A bounded read of the policy files, once the UI is gone.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

@@ -86,6 +86,9 @@ func (w *wizard) errorsView() string {
 		return ""
 	}
 	var b strings.Builder
+	if !w.compact {
+		b.WriteString("\n") // a blank line between the form and its errors
+	}
 	for _, err := range errs {
 		for _, l := range wrapIndented("* "+err.Error(), max(w.width, 1), 2) {
 			b.WriteString("\n" + w.st.Error.Render(l))

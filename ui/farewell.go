@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// farewellCert writes, before the connection values, the certificate
+// steps the setup left to do (the next steps screen lists them first, and
+// the site is HTTP only until they are done): none once they ran there.
+func (m Model) farewellCert(w io.Writer) {
+	r := m.reviewScreen()
+	if r == nil || !r.msg.cert.Missing() {
+		return
+	}
+	done := map[string]bool{}
+	if n := m.nextStepsScreen(); n != nil {
+		for _, s := range n.steps {
+			done[s.title] = s.state == "ok"
+		}
+	}
+	var todo []step
+	for _, s := range certSteps(m.opt.Layout, r.msg.cert) {
+		if !done[s.title] {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "First, the certificate")
+	for i, s := range todo {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, s.title)
+		cmd := s.manual
+		if s.argv != nil {
+			cmd = strings.Join(s.argv, " ")
+		}
+		for _, l := range strings.Split(cmd, "\n") {
+			fmt.Fprintf(w, "       %s\n", l)
+		}
+	}
+	fmt.Fprintln(w)
+}
