@@ -317,10 +317,10 @@ func (w *wizard) SetSize(width, height int) {
 	// line first: the page's fields, titles included, come before it.
 	page := w.pageHeight()
 	w.compact = false
-	if page+w.errorsHeight()+lipgloss.Height(w.warningsView()) > height {
+	if page+w.errorsHeight()+w.warningsHeight() > height {
 		w.compact = true
 	}
-	avail := height - w.errorsHeight() - lipgloss.Height(w.warningsView())
+	avail := height - w.errorsHeight() - w.warningsHeight()
 	w.form.WithHeight(max(min(page, avail), 3))
 	// huh draws a group from what it laid out at its last message: tell
 	// it the size, or a resized window shows the page as it was (a Select

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -97,13 +96,12 @@ func (w *wizard) errorsView() string {
 	return b.String()
 }
 
-// errorsHeight is how many lines errorsView takes.
-func (w *wizard) errorsHeight() int {
-	if s := w.errorsView(); s != "" {
-		return lipgloss.Height(s)
-	}
-	return 0
-}
+// errorsHeight is how many lines errorsView adds under the form (each of
+// its lines starts with a newline).
+func (w *wizard) errorsHeight() int { return strings.Count(w.errorsView(), "\n") }
+
+// warningsHeight is how many lines warningsView adds under the form.
+func (w *wizard) warningsHeight() int { return strings.Count(w.warningsView(), "\n") }
 
 // fitText wraps plain text to w cells at its spaces only. A word wider
 // than a whole line (a demo's certificate path at 80 columns) is the one
