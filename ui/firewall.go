@@ -255,23 +255,9 @@ func (v firewallView) lines() []string {
 		}
 		add("")
 	}
-	add(st.Heading.Render("What these rules do on the " + v.host.Title()))
-	for _, w := range firewallWords(v.d, v.host) {
-		glyph, style := st.Pass.Render(glyphPass+" allow "), st.Value.Render
-		if !w.allow {
-			glyph = st.Fail.Render(glyphFail + " block ")
-		}
-		first := true
-		for _, l := range wrapLines(w.text, max(v.width-10, 20)) {
-			if first {
-				add("  " + glyph + style(l))
-				first = false
-			} else {
-				add("          " + style(l))
-			}
-		}
-	}
-	add("")
+	// What stands in the way of loading, first: the line under the panes
+	// points "above" to it, and at 80x24 the end of this pane is below
+	// its fold.
 	switch {
 	case p.CheckErr != nil:
 		wrapped(st.Warn.Render, "", glyphWarn+" not validated with nft -c: "+p.CheckErr.Error())
@@ -294,6 +280,23 @@ func (v firewallView) lines() []string {
 	}
 	if !v.canLoad {
 		wrapped(st.Muted.Render, "", glyphSkip+" "+v.noLoad)
+	}
+	add("")
+	add(st.Heading.Render("What these rules do on the " + v.host.Title()))
+	for _, w := range firewallWords(v.d, v.host) {
+		glyph, style := st.Pass.Render(glyphPass+" allow "), st.Value.Render
+		if !w.allow {
+			glyph = st.Fail.Render(glyphFail + " block ")
+		}
+		first := true
+		for _, l := range wrapLines(w.text, max(v.width-10, 20)) {
+			if first {
+				add("  " + glyph + style(l))
+				first = false
+			} else {
+				add("          " + style(l))
+			}
+		}
 	}
 	return append(out, "") // above the file's heading
 }

@@ -92,3 +92,14 @@ func TestFirewallPanesSplitTheRoom(t *testing.T) {
 		})
 	}
 }
+
+func TestFirewallWhyItWillNotLoadShowsAt80x24(t *testing.T) {
+	opt := firewallOptions(strictMTA(), writer.HostMTA, &loadRecorder{})
+	opt.Firewall.Load = nil // under a root: loading is disabled
+	m := atFirewall(t, opt, 80, 24, nil)
+	s := screenText(m)
+	_, why := opt.canLoad()
+	if !strings.Contains(s, "Loading is disabled here (see above)") || !strings.Contains(strings.Join(strings.Fields(s), " "), why[:40]) {
+		t.Errorf("at 80x24 the screen says loading is disabled without showing why (%q):\n%s", why, s)
+	}
+}
