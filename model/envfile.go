@@ -27,21 +27,92 @@ type EnvVar struct {
 	Secret bool
 }
 
+// envField ties one variable of the environment file to its Deployment
+// field: the answers-file name, how the value is read from and written to
+// the Deployment, and the rule it must follow. It is the one list the
+// environment file's writer (Env), reader (ApplyEnv) and both validators
+// (ValidateEnv, Deployment.Validate) go through, so a variable cannot be
+// checked one way in the answers and another in the file.
+type envField struct {
+	name    string // variable name in /etc/default/kumomta
+	field   string // answers-file name, for Deployment.Validate's problems
+	comment string
+	secret  bool
+	get     func(d *Deployment) string
+	// set parses value into d; an error names no variable (the caller does).
+	set func(d *Deployment, value string) error
+	// validate checks the field of d: an error refuses it, a warning only
+	// reports it.
+	validate func(d *Deployment) (warning, err error)
+}
+
+// stringField is the get and set of a plain string field.
+func stringField(f func(d *Deployment) *string) (func(*Deployment) string, func(*Deployment, string) error) {
+	return func(d *Deployment) string { return *f(d) },
+		func(d *Deployment, v string) error { *f(d) = v; return nil }
+}
+
+// errOnly adapts a validator without warnings.
+func errOnly(f func(d *Deployment) error) func(*Deployment) (error, error) {
+	return func(d *Deployment) (error, error) { return nil, f(d) }
+}
+
+// envFields are the six variables of the environment file, in file order.
+var envFields = func() []envField {
+	tokenGet, tokenSet := stringField(func(d *Deployment) *string { return &d.WebhookToken })
+	urlGet, urlSet := stringField(func(d *Deployment) *string { return &d.WebhookURL })
+	hostGet, hostSet := stringField(func(d *Deployment) *string { return &d.ProxyHost })
+	ipGet, ipSet := stringField(func(d *Deployment) *string { return &d.ProxyPublicIP })
+	heloGet, heloSet := stringField(func(d *Deployment) *string { return &d.HELO })
+	return []envField{
+		{EnvWebhookToken, "webhook_token", "bearer secret kumod sends with delivery events to the app", true,
+			tokenGet, tokenSet, errOnly(func(d *Deployment) error { return ValidateToken(d.WebhookToken) })},
+		{EnvWebhookURL, "webhook_url", "the app's https endpoint for delivery events", false,
+			urlGet, urlSet, errOnly(func(d *Deployment) error { return ValidateWebhookURL(d.WebhookURL) })},
+		{EnvProxyHost, "proxy_host", "KumoProxy SOCKS5 egress host (an IP literal for released kumod)", false,
+			hostGet, hostSet, func(d *Deployment) (error, error) { return ValidateProxyHost(d.ProxyHost) }},
+		{EnvProxyPort, "proxy_port", "KumoProxy SOCKS5 port", false,
+			func(d *Deployment) string { return strconv.Itoa(d.ProxyPort) },
+			func(d *Deployment, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return fmt.Errorf("%q is not a number: use a port like 5000", v)
+				}
+				d.ProxyPort = n
+				return nil
+			},
+			errOnly(func(d *Deployment) error { return ValidatePort(d.ProxyPort) })},
+		{EnvProxyPublicIP, "proxy_public_ip", "public IP recipients see; SPF and PTR must match it", false,
+			ipGet, ipSet, func(d *Deployment) (error, error) { return ValidatePublicIP(d.ProxyPublicIP) }},
+		{EnvHELO, "helo", "EHLO name; its A/AAAA must be KUMOPROXY_PUBLIC_IP and the IP's PTR this name", false,
+			heloGet, heloSet, errOnly(func(d *Deployment) error { return ValidateDomain(d.HELO) })},
+	}
+}()
+
 // Env returns the six variables of the environment file, in file order.
 func (d Deployment) Env() []EnvVar {
-	return []EnvVar{
-		{EnvWebhookToken, d.WebhookToken, "bearer secret kumod sends with delivery events to the app", true},
-		{EnvWebhookURL, d.WebhookURL, "the app's https endpoint for delivery events", false},
-		{EnvProxyHost, d.ProxyHost, "KumoProxy SOCKS5 egress host (an IP literal for released kumod)", false},
-		{EnvProxyPort, strconv.Itoa(d.ProxyPort), "KumoProxy SOCKS5 port", false},
-		{EnvProxyPublicIP, d.ProxyPublicIP, "public IP recipients see; SPF and PTR must match it", false},
-		{EnvHELO, d.HELO, "EHLO name; its A/AAAA must be KUMOPROXY_PUBLIC_IP and the IP's PTR this name", false},
+	out := make([]EnvVar, len(envFields))
+	for i, f := range envFields {
+		out[i] = EnvVar{Name: f.name, Value: f.get(&d), Comment: f.comment, Secret: f.secret}
 	}
+	return out
 }
 
 // EnvNames lists the environment file's variable names in file order.
 func EnvNames() []string {
-	return []string{EnvWebhookToken, EnvWebhookURL, EnvProxyHost, EnvProxyPort, EnvProxyPublicIP, EnvHELO}
+	out := make([]string, len(envFields))
+	for i, f := range envFields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// check validates f's field of d and reports its problems under key: the
+// answers name for Deployment.Validate, the variable name for ValidateEnv.
+func (f envField) check(d *Deployment, p *Problems, key string) {
+	warn, err := f.validate(d)
+	p.addErr(key, err)
+	p.addWarn(key, warn)
 }
 
 // ParseEnv reads an environment file the way systemd's EnvironmentFile=
@@ -303,22 +374,9 @@ func validEnvName(s string) bool {
 // variables leave their field unchanged; problems name the variable.
 func (d *Deployment) ApplyEnv(vars map[string]string) Problems {
 	var p Problems
-	set := func(name string, dst *string) {
-		if v, ok := vars[name]; ok {
-			*dst = v
-		}
-	}
-	set(EnvWebhookToken, &d.WebhookToken)
-	set(EnvWebhookURL, &d.WebhookURL)
-	set(EnvProxyHost, &d.ProxyHost)
-	set(EnvProxyPublicIP, &d.ProxyPublicIP)
-	set(EnvHELO, &d.HELO)
-	if v, ok := vars[EnvProxyPort]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			p.addErr(EnvProxyPort, fmt.Errorf("%q is not a number: use a port like 5000", v))
-		} else {
-			d.ProxyPort = n
+	for _, f := range envFields {
+		if v, ok := vars[f.name]; ok {
+			p.addErr(f.name, f.set(d, v))
 		}
 	}
 	return p
@@ -337,27 +395,11 @@ func ValidateEnv(vars map[string]string) Problems {
 	var d Deployment
 	ap := d.ApplyEnv(vars)
 	p.Errors = append(p.Errors, ap.Errors...)
-	check := func(name string, err error) {
-		if _, ok := vars[name]; ok && err != nil {
-			p.addErr(name, err)
+	for _, f := range envFields {
+		// A variable missing or not parsed has its problem already.
+		if _, ok := vars[f.name]; ok && len(ap.For(f.name)) == 0 {
+			f.check(&d, &p, f.name)
 		}
 	}
-	warn := func(name string, w error) {
-		if _, ok := vars[name]; ok && w != nil {
-			p.addWarn(name, w)
-		}
-	}
-	check(EnvWebhookToken, ValidateToken(d.WebhookToken))
-	check(EnvWebhookURL, ValidateWebhookURL(d.WebhookURL))
-	w, err := ValidateProxyHost(d.ProxyHost)
-	check(EnvProxyHost, err)
-	warn(EnvProxyHost, w)
-	if _, ok := vars[EnvProxyPort]; ok && len(ap.Errors) == 0 {
-		check(EnvProxyPort, ValidatePort(d.ProxyPort))
-	}
-	w, err = ValidatePublicIP(d.ProxyPublicIP)
-	check(EnvProxyPublicIP, err)
-	warn(EnvProxyPublicIP, w)
-	check(EnvHELO, ValidateDomain(d.HELO))
 	return p
 }

@@ -28,23 +28,18 @@ func (d Deployment) Validate() Problems {
 	p.addErr("acme_webroot", ValidateAbsPath(d.ACMEWebroot))
 	p.addErr("acme_email", ValidateACMEEmail(d.ACMEEmail))
 	p.addErr("injection_token", ValidateToken(d.InjectionToken))
-	p.addErr("webhook_token", ValidateToken(d.WebhookToken))
-	if d.InjectionToken != "" && d.InjectionToken == d.WebhookToken {
-		p.addErr("webhook_token", errors.New("must differ from injection_token: a leaked webhook secret would then also let anyone inject mail; generate a new one"))
+	// The environment file's fields, by the same rules ValidateEnv applies
+	// to the file (see envFields).
+	for _, f := range envFields {
+		f.check(&d, &p, f.field)
+		if f.name == EnvWebhookToken && d.InjectionToken != "" && d.InjectionToken == d.WebhookToken {
+			p.addErr(f.field, errors.New("must differ from injection_token: a leaked webhook secret would then also let anyone inject mail; generate a new one"))
+		}
 	}
-	p.addErr("webhook_url", ValidateWebhookURL(d.WebhookURL))
-	warn, err := ValidateProxyHost(d.ProxyHost)
-	p.addErr("proxy_host", err)
-	p.addWarn("proxy_host", warn)
-	p.addErr("proxy_port", ValidatePort(d.ProxyPort))
-	warn, err = ValidatePublicIP(d.ProxyPublicIP)
-	p.addErr("proxy_public_ip", err)
-	p.addWarn("proxy_public_ip", warn)
-	p.addErr("helo", ValidateDomain(d.HELO))
 	for i, s := range d.SendingDomains {
 		p.addErr(fmt.Sprintf("sending_domains[%d]", i), ValidateDomain(s))
 	}
-	warn, err = ValidateMaxBody(d.MaxBody)
+	warn, err := ValidateMaxBody(d.MaxBody)
 	p.addErr("max_body", err)
 	p.addWarn("max_body", warn)
 	p.addErr("listener", ValidateListener(d.Listener))
