@@ -180,17 +180,7 @@ func checkRefusedWithoutToken(ctx context.Context, t *Target, method, path, body
 	if bad != nil {
 		return *bad
 	}
-	asked += edgeUnverifiedNote(resp)
-	switch {
-	case resp.Status == http.StatusUnauthorized:
-		return Pass("%s: 401", asked)
-	case resp.Status == http.StatusNotFound:
-		return Fail(t.edgeRemedyLocationMissing(path), "%s: 404 (expected 401): nginx has no location for %s", asked, path)
-	case resp.Status == http.StatusBadGateway || resp.Status == http.StatusGatewayTimeout:
-		return Fail(t.edgeRemedyAuthMissing(path), "%s: %d (expected 401): nginx passed it on to kumod without checking the token (and kumod is not answering)", asked, resp.Status)
-	default:
-		return Fail(t.edgeRemedyAuthMissing(path), "%s: %s (expected 401): the request got past nginx without a token", asked, edgeDescribeStatus(resp))
-	}
+	return t.verdictRefusedWithoutToken(path, asked+edgeUnverifiedNote(resp), resp)
 }
 
 // edgeSwapCase returns s with the case of every ASCII letter inverted.

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,27 +25,11 @@ func checkHTTPRedirect(ctx context.Context, t *Target) Result {
 	c, done := t.edgeClient()
 	defer done()
 	asked := "GET " + t.edgeOriginURL("http") + redirectProbePath
-	remedy := fmt.Sprintf("in the port 80 server of %s: `location / { return 301 https://$host$request_uri; }`; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile())
 	resp, err := t.edgeFetchHTTP(ctx, c, redirectProbePath)
 	if err != nil {
 		return Fail(t.edgePort80Remedy(err), "%s: no answer: %v", asked, err)
 	}
-	loc := resp.Header.Get("Location")
-	if resp.Status < 300 || resp.Status > 399 || loc == "" {
-		return Fail(remedy, "%s: %s, no redirect (expected 301 to https://%s)", asked, edgeDescribeStatus(resp), t.Deployment.Domain)
-	}
-	u, err := url.Parse(loc)
-	if err != nil || !t.edgeHTTPSRedirectTarget(u) {
-		return Fail(remedy, "%s: %d to %q (expected %s/...)", asked, resp.Status, loc, t.edgeOriginURL("https"))
-	}
-	if resp.Status != http.StatusMovedPermanently && resp.Status != http.StatusPermanentRedirect {
-		return Warn(strings.Replace(remedy, "return 301", "return 301 (permanent)", 1),
-			"%s: %d to %s: a temporary redirect (expected 301 or 308)", asked, resp.Status, loc)
-	}
-	if u.RequestURI() != redirectProbePath {
-		return Warn(remedy, "%s: %d to %s: the path and query are dropped", asked, resp.Status, loc)
-	}
-	return Pass("%s: %d to %s", asked, resp.Status, loc)
+	return t.verdictHTTPRedirect(asked, redirectProbePath, resp)
 }
 
 // acmeChallengeDir is where certbot --webroot puts http-01 tokens.
@@ -71,7 +54,7 @@ func checkACMEWebroot(ctx context.Context, t *Target) Result {
 	defer done()
 	path := "/" + acmeChallengeDir + "/" + name
 	asked := "GET " + t.edgeOriginURL("http") + "/" + acmeChallengeDir + "/<probe>"
-	remedy := fmt.Sprintf("in the port 80 server of %s, before `location /`: `location ^~ /.well-known/acme-challenge/ { root %s; }`; then `nginx -t && systemctl reload nginx`", t.edgeSiteFile(), t.Deployment.ACMEWebroot)
+	remedy := t.edgeRemedyACMELocation()
 	resp, err := t.edgeFetchHTTP(ctx, c, path)
 	if err != nil {
 		return Fail(t.edgePort80Remedy(err), "%s: no answer: %v", asked, err)
@@ -82,7 +65,7 @@ func checkACMEWebroot(ctx context.Context, t *Target) Result {
 	case resp.Status == http.StatusOK:
 		return Fail(remedy, "%s: 200 but not the probe file placed in %s: nginx serves another directory", asked, webroot)
 	case resp.Status >= 300 && resp.Status <= 399:
-		return Fail(remedy, "%s: %d to %s: challenges are redirected, not served", asked, resp.Status, resp.Header.Get("Location"))
+		return t.verdictACMERedirected(asked, resp)
 	case resp.Status == http.StatusForbidden:
 		return Fail(fmt.Sprintf("nginx's worker user cannot read %s: `chmod 755` it and every directory above it", webroot),
 			"%s: 403", asked)
@@ -164,5 +147,5 @@ func (t *Target) edgePort80Remedy(err error) string {
 	if errors.As(err, &dnsErr) || errors.Is(err, context.DeadlineExceeded) {
 		return t.edgeTransportRemedy(err)
 	}
-	return fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s); Let's Encrypt needs it open from anywhere", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile())
+	return fmt.Sprintf("nginx must listen on port %d for %s (`listen 80;` in %s) and the firewall let tcp %d in from anywhere: Let's Encrypt needs it open", t.edgeHTTPPort(), t.Deployment.Domain, t.edgeSiteFile(), t.edgeHTTPPort())
 }

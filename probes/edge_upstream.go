@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/kumoup/kumoup/model"
 	"github.com/prometheus/common/expfmt"
@@ -109,16 +108,5 @@ func checkUnknownPaths(ctx context.Context, t *Target) Result {
 	if bad != nil {
 		return *bad
 	}
-	var open []string
-	for i, resp := range resps {
-		if resp.Status != http.StatusNotFound {
-			open = append(open, fmt.Sprintf("%s: %d", unknownPaths[i], resp.Status))
-		}
-	}
-	if len(open) > 0 {
-		return Fail(fmt.Sprintf("in %s only `location = %s` and `location = %s` may proxy to kumod; remove every other proxy_pass and keep `location / { return 404; }`; then `nginx -t && systemctl reload nginx`",
-			t.edgeSiteFile(), model.InjectionPath, model.MetricsPath),
-			"not 404, asked %s: %s (only %s and %s may answer)", how, strings.Join(open, ", "), model.InjectionPath, model.MetricsPath)
-	}
-	return Pass("404 for all %d paths, asked %s: %s%s", len(unknownPaths), how, strings.Join(unknownPaths, " "), edgeUnverifiedNote(resps...))
+	return t.verdictOnly404(how, unknownPaths, resps)
 }

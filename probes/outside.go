@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,7 +46,9 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// outsideWant401 asks path without a token and wants nginx's 401.
+// outsideWant401 asks path without a token and wants nginx's 401: the
+// edge check's verdict (verdictRefusedWithoutToken), over the verified
+// connection only.
 func outsideWant401(ctx context.Context, t *Target, method, path, body string) Result {
 	c, done := t.edgeClient()
 	defer done()
@@ -55,15 +56,7 @@ func outsideWant401(ctx context.Context, t *Target, method, path, body string) R
 	if err != nil {
 		return Fail(t.edgeTransportRemedy(err), "%s %s without a token: %v", method, t.edgeOriginURL("https")+path, err)
 	}
-	switch {
-	case r.Status == http.StatusUnauthorized:
-		return Pass("%s %s without a token: %s", method, path, edgeDescribeStatus(r))
-	case r.Status/100 == 2 || r.Status == http.StatusUnprocessableEntity || r.Status == http.StatusBadRequest || r.Status == http.StatusRequestEntityTooLarge:
-		return Fail("nginx must check the bearer token before proxying: restore the `if ($kumoup_auth_... = 0) { return 401; }` block in "+t.edgeSiteFile()+" ("+ApplyCommand(t.Layout)+" rewrites it), then nginx -t && systemctl reload nginx",
-			"%s %s without a token reached kumod: %s", method, path, edgeDescribeStatus(r))
-	}
-	return Fail("the site file must answer 401 without a token: run "+ApplyCommand(t.Layout)+", then nginx -t && systemctl reload nginx",
-		"%s %s without a token: %s, want 401", method, path, edgeDescribeStatus(r))
+	return t.verdictRefusedWithoutToken(path, method+" "+path+" without a token", r)
 }
 
 func outsideInjectNoToken(ctx context.Context, t *Target) Result {
@@ -74,23 +67,20 @@ func outsideMetricsNoToken(ctx context.Context, t *Target) Result {
 	return outsideWant401(ctx, t, http.MethodGet, model.MetricsPath, "")
 }
 
-// outsideWant404 asks each path and wants 404 for all.
+// outsideWant404 asks each path without a token and wants 404 for all:
+// the edge check's verdict (verdictOnly404).
 func outsideWant404(ctx context.Context, t *Target, what string, paths ...string) Result {
 	c, done := t.edgeClient()
 	defer done()
-	var got []string
-	for _, p := range paths {
+	resps := make([]edgeResponse, len(paths))
+	for i, p := range paths {
 		r, err := t.edgeFetchHTTPS(ctx, c, edgeRequest{Method: http.MethodGet, Path: p})
 		if err != nil {
-			return Fail(t.edgeTransportRemedy(err), "GET %s: %v", t.edgeOriginURL("https")+p, err)
+			return Fail(t.edgeTransportRemedy(err), "GET %s (%s): %v", t.edgeOriginURL("https")+p, what, err)
 		}
-		if r.Status != http.StatusNotFound {
-			return Fail("only "+model.InjectionPath+" and "+model.MetricsPath+" may reach kumod: restore the final `location / { return 404; }` in "+t.edgeSiteFile()+" ("+ApplyCommand(t.Layout)+"), then nginx -t && systemctl reload nginx",
-				"GET %s (%s): %s, want 404", p, what, edgeDescribeStatus(r))
-		}
-		got = append(got, "GET "+p+": 404")
+		resps[i] = r
 	}
-	return Pass("%s", strings.Join(got, "; "))
+	return t.verdictOnly404("without a token for "+what, paths, resps)
 }
 
 func outsideUnknownPath(ctx context.Context, t *Target) Result {
@@ -189,37 +179,45 @@ func outsideProxyPort(ctx context.Context, t *Target) Result {
 	return r
 }
 
+// outsideHTTPRedirect asks port 80 for a path nothing serves and for the
+// two API paths: each must redirect to the same path on https, by the edge
+// check's verdict (verdictHTTPRedirect). The first answer that does not
+// pass is the result.
 func outsideHTTPRedirect(ctx context.Context, t *Target) Result {
 	c, done := t.edgeClient()
 	defer done()
 	var got []string
 	for _, p := range []string{"/" + outsideProbeName() + "?q=1", model.InjectionPath, model.MetricsPath} {
+		asked := "GET " + t.edgeOriginURL("http") + p
 		r, err := t.edgeFetchHTTP(ctx, c, p)
 		if err != nil {
-			return Fail("port 80 must stay open to everyone (Let's Encrypt http-01): start nginx and allow tcp 80 in the firewall", "GET %s: %v", t.edgeOriginURL("http")+p, err)
+			return Fail(t.edgePort80Remedy(err), "%s: no answer: %v", asked, err)
 		}
-		want := t.edgeOriginURL("https") + p
-		loc, err := url.Parse(r.Header.Get("Location"))
-		if r.Status != http.StatusMovedPermanently || err != nil || !t.edgeHTTPSRedirectTarget(loc) || loc.RequestURI() != p {
-			return Fail("port 80 may only redirect (and serve ACME): restore the port-80 server of "+t.edgeSiteFile()+" with "+ApplyCommand(t.Layout)+", then nginx -t && systemctl reload nginx",
-				"GET http %s: %s Location %q, want 301 to %s", p, edgeDescribeStatus(r), r.Header.Get("Location"), want)
+		if v := t.verdictHTTPRedirect(asked, p, r); v.Status != StatusPass {
+			return v
 		}
-		got = append(got, p)
+		got = append(got, fmt.Sprintf("%s: %d", p, r.Status))
 	}
-	return Pass("GET %s on port 80: 301 to the same path on https", strings.Join(got, ", "))
+	return Pass("GET %s on port 80: redirected to the same path on https", strings.Join(got, ", "))
 }
 
+// outsideACME asks port 80 for a challenge that does not exist: the ACME
+// location answers 404 where a missing one redirects (the edge check's
+// verdict, verdictACMERedirected) or proxies.
 func outsideACME(ctx context.Context, t *Target) Result {
 	c, done := t.edgeClient()
 	defer done()
 	p := "/.well-known/acme-challenge/" + outsideProbeName()
+	asked := "GET " + t.edgeOriginURL("http") + p + " (a challenge that does not exist)"
 	r, err := t.edgeFetchHTTP(ctx, c, p)
 	if err != nil {
-		return Fail("port 80 must stay open to everyone (Let's Encrypt http-01): start nginx and allow tcp 80 in the firewall", "GET %s: %v", t.edgeOriginURL("http")+p, err)
+		return Fail(t.edgePort80Remedy(err), "%s: no answer: %v", asked, err)
 	}
-	if r.Status != http.StatusNotFound {
-		return Fail("serve /.well-known/acme-challenge/ from the ACME webroot on port 80 (`location ^~ /.well-known/acme-challenge/ { root ...; try_files $uri =404; }`, "+ApplyCommand(t.Layout)+"), or certificate renewals fail",
-			"GET http %s (a challenge that does not exist): %s, want 404", p, edgeDescribeStatus(r))
+	switch {
+	case r.Status == http.StatusNotFound:
+		return Pass("GET http %s: 404, served by the ACME location rather than redirected", p)
+	case r.Status >= 300 && r.Status <= 399:
+		return t.verdictACMERedirected(asked, r)
 	}
-	return Pass("GET http %s: 404, served by the ACME location rather than redirected", p)
+	return Fail(t.edgeRemedyACMELocation(), "%s: %s, want 404 from the ACME location", asked, edgeDescribeStatus(r))
 }

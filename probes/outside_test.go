@@ -222,7 +222,7 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		edgeWant(t, got, "outside.inject.unauthenticated", StatusPass, "401")
 		edgeWant(t, got, "outside.metrics.unauthenticated", StatusPass, "401")
 		edgeWant(t, got, "outside.unknown.paths", StatusPass, "404")
-		edgeWant(t, got, "outside.admin.api", StatusPass, "/api/admin/ready-q-states/v1: 404")
+		edgeWant(t, got, "outside.admin.api", StatusPass, "404 for all 3 paths", "kumod's admin API", "/api/admin/ready-q-states/v1")
 		edgeWant(t, got, "outside.port.listener", StatusPass, "mta.example.com:8000 timed out (filtered)")
 		edgeWant(t, got, "outside.port.proxy", StatusPass, "mta.example.com:5000", outsideProxyIP+":5000 timed out (filtered)")
 		edgeWant(t, got, "outside.http.redirect", StatusPass, "301")
@@ -244,10 +244,10 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		})
 		lab.firewall(t, true)
 		got := lab.run(t, outsideMTAIP, "outside.inject.unauthenticated", "outside.metrics.unauthenticated", "outside.unknown.paths", "outside.admin.api")
-		edgeWant(t, got, "outside.inject.unauthenticated", StatusFail, "reached kumod: 200")
-		edgeWant(t, got, "outside.metrics.unauthenticated", StatusFail, "reached kumod: 200")
-		edgeWant(t, got, "outside.unknown.paths", StatusFail, "want 404")
-		edgeWant(t, got, "outside.admin.api", StatusFail, "/api/admin/ready-q-states/v1 (kumod's admin API): 200")
+		edgeWant(t, got, "outside.inject.unauthenticated", StatusFail, "without a token: 200", "(expected 401): the request got past nginx", "return 401")
+		edgeWant(t, got, "outside.metrics.unauthenticated", StatusFail, "without a token: 200", "(expected 401): the request got past nginx", "return 401")
+		edgeWant(t, got, "outside.unknown.paths", StatusFail, "not 404", "location / { return 404; }")
+		edgeWant(t, got, "outside.admin.api", StatusFail, "kumod's admin API: /api/admin/ready-q-states/v1: 200")
 	})
 
 	t.Run("port 80 that proxies instead of redirecting fails the port-80 checks", func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestOutsideChecksFromAnotherNetwork(t *testing.T) {
 		})
 		lab.firewall(t, true)
 		got := lab.run(t, outsideMTAIP, "outside.http.redirect", "outside.http.acme")
-		edgeWant(t, got, "outside.http.redirect", StatusFail, "want 301")
+		edgeWant(t, got, "outside.http.redirect", StatusFail, "no redirect (expected 301")
 		edgeWant(t, got, "outside.http.acme", StatusFail, "want 404")
 	})
 
