@@ -7,11 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
-	"syscall"
 
-	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -46,39 +43,8 @@ func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d 
 		if err := run(ctx, progress, "nginx", "-t", "-q"); err != nil {
 			return fmt.Errorf("nginx -t refused the configuration (the previous files are kept as backups next to them): %w", err)
 		}
-		return run(ctx, progress, reloadCommand(ctx)...)
+		return run(ctx, progress, writer.ThisHost.NginxReload(ctx)...)
 	}
-}
-
-// nginxPidFile is where Debian's nginx.conf puts the master's pid.
-const nginxPidFile = "/run/nginx.pid"
-
-// reloadCommand reloads nginx through systemd when it runs (starting nginx
-// if it is stopped), else signals the running nginx, else starts it.
-func reloadCommand(ctx context.Context) []string {
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
-		return []string{"systemctl", "reload-or-restart", "nginx"}
-	}
-	if nginxRunning(ctx, nginxPidFile) {
-		return []string{"nginx", "-s", "reload"}
-	}
-	return []string{"nginx"}
-}
-
-// nginxRunning reports whether pidFile names a running process. The file
-// alone says nothing: `nginx -t`, run as root while nginx is stopped,
-// leaves an empty one behind, on which `nginx -s reload` fails.
-func nginxRunning(ctx context.Context, pidFile string) bool {
-	data, err := fsread.Read(ctx, pidFile, 64)
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || pid <= 1 {
-		return false
-	}
-	err = syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func run(ctx context.Context, progress io.Writer, argv ...string) error {

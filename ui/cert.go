@@ -225,7 +225,7 @@ func (m Model) certConfig() acme.Config {
 func (m *Model) startStep(i int) tea.Cmd {
 	n := m.nextStepsScreen()
 	if !n.steps[i].cert {
-		return runStepCmd(m.ctx, i, n.steps[i].argv)
+		return runStepCmd(m.ctx, i, n.steps[i])
 	}
 	nat := n.cert.cfg.BehindNAT
 	n.cert = newCertRun(m.certConfig())

@@ -28,8 +28,14 @@ type step struct {
 	manualCommand bool
 	// cert: run by the certificate component (certRun), not as argv.
 	cert bool
+	// command, when set, chooses the command as the step runs, from how
+	// the host runs its services then (see nextsteps_host.go): argv is
+	// shown until it ran, then replaced by what it ran; hint says, until
+	// then, what else it may run.
+	command stepCommand
+	hint    string
 
-	state  string // "", "running", "ok", "failed"
+	state  string // "", "running", "ok", "failed", "n/a" (the command does not apply on this host)
 	output string
 }
 
@@ -38,7 +44,8 @@ type step struct {
 // The init.lua lines are those for shape, the host's init.lua as the
 // review's command read it (sources:setup, own egress handlers, or
 // minimal).
-func defaultSteps(l writer.Layout, cert certStatus, shape writer.PolicyShape) []step {
+// h is how the host runs its services, asked as the steps run.
+func defaultSteps(l writer.Layout, h writer.ServiceHost, cert certStatus, shape writer.PolicyShape) []step {
 	var steps []step
 	if cert.Missing() {
 		steps = append(steps, certSteps(l, cert)...)
@@ -50,18 +57,22 @@ func defaultSteps(l writer.Layout, cert certStatus, shape writer.PolicyShape) []
 	steps = append(steps,
 		step{title: "Add these lines to " + l.PolicyInit() + " (kumoup never edits it; its shape: " + shape.String() + "), then check it with kumoup policy validate", manual: strings.TrimSuffix(lines, "\n")},
 		step{title: "Check the nginx configuration", argv: []string{"nginx", "-t"}},
-		step{title: "Reload nginx", argv: []string{"systemctl", "reload", "nginx"}},
-		step{title: "Load the environment file (systemd drop-in)", argv: []string{"systemctl", "daemon-reload"}},
-		step{title: "Restart KumoMTA (after editing init.lua)", argv: []string{"systemctl", "restart", "kumomta"}},
+		reloadNginxStep(h),
+		systemdStep(h, "Load the environment file (systemd drop-in)", []string{"systemctl", "daemon-reload"}, daemonReloadWithout(l)),
+		systemdStep(h, "Restart KumoMTA (after editing init.lua)", []string{"systemctl", "restart", "kumomta"}, restartKumodWithout(l)),
 	)
 	return steps
 }
 
-// stepDoneMsg is the result of running step i.
+// stepDoneMsg is the result of running step i: the command it ran
+// (argv, when the step chose it as it ran), or why it does not apply on
+// this host (notApplicable, nothing ran).
 type stepDoneMsg struct {
-	i      int
-	output string
-	err    error
+	i             int
+	argv          []string
+	notApplicable string
+	output        string
+	err           error
 }
 
 func (stepDoneMsg) route() screen { return screenNextSteps }
@@ -69,12 +80,24 @@ func (stepDoneMsg) route() screen { return screenNextSteps }
 // screenNextSteps is the commands to run now.
 const screenNextSteps screen = "nextsteps"
 
-func runStepCmd(ctx context.Context, i int, argv []string) tea.Cmd {
+// runStepCmd runs step i's command, choosing it first when the step
+// chooses (s.command: the host is asked here, in the command, never in
+// Update).
+func runStepCmd(ctx context.Context, i int, s step) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, StepTimeout)
 		defer cancel()
+		argv := s.argv
+		var chosen []string
+		if s.command != nil {
+			var why string
+			if chosen, why = s.command(ctx); chosen == nil {
+				return stepDoneMsg{i: i, notApplicable: why}
+			}
+			argv = chosen
+		}
 		out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
-		return stepDoneMsg{i: i, output: string(out), err: err}
+		return stepDoneMsg{i: i, argv: chosen, output: string(out), err: err}
 	}
 }
 
@@ -94,12 +117,16 @@ type nextSteps struct {
 // newNextSteps lists host's steps (Options.steps in tests).
 func newNextSteps(opt Options, host writer.Host, cert certStatus, shape writer.PolicyShape, canRun bool, st *Styles, k *KeyMap) *nextSteps {
 	steps := opt.steps
+	services := opt.serviceHost
+	if services == (writer.ServiceHost{}) {
+		services = writer.ThisHost
+	}
 	switch {
 	case steps != nil:
 	case host == writer.HostProxy:
-		steps = proxySteps()
+		steps = proxySteps(opt.Layout, services)
 	default:
-		steps = defaultSteps(opt.Layout, cert, shape)
+		steps = defaultSteps(opt.Layout, services, cert, shape)
 	}
 	n := &nextSteps{steps: append([]step(nil), steps...), st: st, keys: k, canRun: canRun, host: host}
 	n.refresh()
@@ -183,6 +210,8 @@ func (n nextSteps) lines() []string {
 			head += " " + st.Pass.Render(glyphPass+" done")
 		case "failed":
 			head += " " + st.Fail.Render(glyphFail+" failed")
+		case "n/a":
+			head += " " + st.Skip.Render(glyphSkip+" not applicable here")
 		}
 		for _, l := range wrapIndented(head, n.width, 3) {
 			out = append(out, st.Heading.Render(l))
@@ -201,6 +230,11 @@ func (n nextSteps) lines() []string {
 		case s.argv != nil:
 			for _, l := range wrapCommand(strings.Join(s.argv, " "), codeW) {
 				out = append(out, "   "+st.Code.Render(l))
+			}
+			if s.hint != "" {
+				for _, l := range wrapLines(s.hint, codeW) {
+					out = append(out, "   "+st.Muted.Render(l))
+				}
 			}
 		case s.manualCommand:
 			for _, l := range wrapCommand(s.manual, codeW) {
@@ -225,6 +259,10 @@ func (n nextSteps) lines() []string {
 	return out
 }
 
+// finished reports whether the step is behind the operator: it ran, or
+// does not apply on this host.
+func (s step) finished() bool { return s.state == "ok" || s.state == "n/a" }
+
 // running reports whether a command is running (the rest wait for it).
 func (n nextSteps) running() bool {
 	return slices.ContainsFunc(n.steps, func(s step) bool { return s.state == "running" })
@@ -234,7 +272,7 @@ func (n nextSteps) running() bool {
 // after i, or -1.
 func (n nextSteps) firstRunnable(i int) int {
 	for ; i < len(n.steps); i++ {
-		if (n.steps[i].argv != nil || n.steps[i].cert) && n.steps[i].state != "ok" {
+		if (n.steps[i].argv != nil || n.steps[i].cert) && !n.steps[i].finished() {
 			return i
 		}
 	}
@@ -254,6 +292,13 @@ func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
 	case stepDoneMsg:
 		s := &n.steps[msg.i]
 		s.output = msg.output
+		if msg.argv != nil {
+			s.argv, s.hint = msg.argv, ""
+		}
+		if msg.notApplicable != "" {
+			s.state, s.output, s.hint = "n/a", msg.notApplicable, ""
+			return n.next(m, msg.i)
+		}
 		if msg.err != nil {
 			s.state = "failed"
 			if s.output == "" {
@@ -263,13 +308,7 @@ func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.state = "ok"
-		n.refresh()
-		if i := n.firstRunnable(msg.i + 1); i >= 0 {
-			n.steps[i].state = "running"
-			n.refresh()
-			return m.startStep(i)
-		}
-		return nil
+		return n.next(m, msg.i)
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, n.keys.Global.QuitQ):
@@ -291,6 +330,17 @@ func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
 		default:
 			n.scroll.Update(msg, n.keys.Scroll)
 		}
+	}
+	return nil
+}
+
+// next starts the first command after step i not yet done.
+func (n *nextSteps) next(m *Model, i int) tea.Cmd {
+	n.refresh()
+	if i := n.firstRunnable(i + 1); i >= 0 {
+		n.steps[i].state = "running"
+		n.refresh()
+		return m.startStep(i)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func TestDefaultNextStepsAreTheExactCommands(t *testing.T) {
 			argv = append(argv, strings.Join(s.argv, " "))
 		}
 	}
-	want := "nginx -t|systemctl reload nginx|systemctl daemon-reload|systemctl restart kumomta"
+	want := "nginx -t|systemctl reload-or-restart nginx|systemctl daemon-reload|systemctl restart kumomta"
 	if got := strings.Join(argv, "|"); got != want {
 		t.Fatalf("commands %q, want %q", got, want)
 	}

@@ -205,16 +205,6 @@ func (m Model) prepare(d model.Deployment, genInj, genHook bool) tea.Cmd {
 	return prepareCmd(m.ctx, m.opt, d, genInj, genHook)
 }
 
-// proxySteps are the KumoProxy host's next steps.
-func proxySteps() []step {
-	return []step{
-		{title: "Load the new unit", argv: []string{"systemctl", "daemon-reload"}},
-		{title: "Start KumoProxy now and at every boot", argv: []string{"systemctl", "enable", "--now", "kumoproxy"}},
-		{title: "Review and load the firewall rules (press f here)", manual: "kumoup firewall --host proxy --apply"},
-		{title: "Check the proxy host (listener, firewall; --test-mx proves outbound SMTP)", manual: "kumoup proxy --check\nkumoup proxy --check --test-mx MX:25"},
-	}
-}
-
 // afterFiles is where the flow goes once the files are in place: the app's
 // connection values on the MTA host, the next steps on the proxy host.
 func (m *Model) afterFiles() {

@@ -121,6 +121,9 @@ type Options struct {
 	newToken  func() (string, error)
 	senseHost func(ctx context.Context, opt Options) hostFacts
 	steps     []step
+	// serviceHost is how the host runs its services, asked by the next
+	// steps as they run; zero means writer.ThisHost.
+	serviceHost writer.ServiceHost
 	// certConfig adjusts the certificate step's run (tests: pebble, a
 	// loopback nginx); see certConfig in cert.go.
 	certConfig func(acme.Config) acme.Config

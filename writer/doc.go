@@ -22,4 +22,8 @@
 // [CheckRules] validates them in a throwaway network namespace and
 // [LoadRules] loads them with nft -f; where [UFWActive] says ufw runs,
 // [UFWCommands] are the same rules as ufw commands instead.
+//
+// [ServiceHost] says how a host runs its services once the files are
+// written: [ServiceHost.NginxReload] is the command that makes nginx
+// serve them, through systemd where it runs, else by hand.
 package writer
