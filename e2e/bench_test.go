@@ -15,15 +15,15 @@ func BenchmarkDemoStartToFirstScreen(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
 		term.typeLine("kumoup demo")
-		if _, ok := term.pollEvery(`Setup\s+preflight`, 20*time.Second, 20*time.Millisecond); !ok {
-			b.Fatalf("no preflight screen after 20s:\n%s", frame(term.screen()))
+		if _, ok := term.Poll(`Setup\s+preflight`, 20*time.Second, 20*time.Millisecond); !ok {
+			b.Fatalf("no preflight screen after 20s:\n%s", frame(term.Screen()))
 		}
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/first-screen")
 		b.StopTimer()
-		term.keys("C-c")
-		term.waitFor(promptRE, 15*time.Second)
+		term.Keys("C-c")
+		term.WaitFor(promptRE, 15*time.Second)
 		term.typeLine("clear")
-		term.waitFor(`\A\$\s*\n`, 5*time.Second)
+		term.WaitFor(`\A\$\s*\n`, 5*time.Second)
 		b.StartTimer()
 	}
 }

@@ -38,17 +38,17 @@ func TestDemoWithoutColorsIsStillUsable(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d := startDemo(t, opt, "")
-			d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
-			if c := colored(d.term.screenANSI()); c != "" {
+			d.term.WaitFor(`Setup\s+preflight`, 20*time.Second)
+			if c := colored(d.term.ScreenANSI()); c != "" {
 				t.Errorf("the preflight uses color %s", c)
 			}
 			d.term.step(t, `step 1 of 4 · MTA host`, "Enter")
 			d.term.step(t, `┃ TLS certificate`, "Enter")
-			if c := colored(d.term.screenANSI()); c != "" {
+			if c := colored(d.term.ScreenANSI()); c != "" {
 				t.Errorf("the first page uses color %s", c)
 			}
-			d.term.keys("C-c")
-			d.term.waitFor(promptRE, 15*time.Second)
+			d.term.Keys("C-c")
+			d.term.WaitFor(promptRE, 15*time.Second)
 		})
 	}
 }
@@ -58,10 +58,10 @@ func TestDemoUsesColorsOnAColorTerminal(t *testing.T) {
 	t.Parallel()
 	need(t, "nginx", "nginx")
 	d := startDemo(t, termOptions{}, "--no-nginx")
-	d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
-	if colored(d.term.screenANSI()) == "" {
+	d.term.WaitFor(`Setup\s+preflight`, 20*time.Second)
+	if colored(d.term.ScreenANSI()) == "" {
 		t.Error("no color on tmux-256color: the NO_COLOR test proves nothing")
 	}
-	d.term.keys("C-c")
-	d.term.waitFor(promptRE, 15*time.Second)
+	d.term.Keys("C-c")
+	d.term.WaitFor(promptRE, 15*time.Second)
 }

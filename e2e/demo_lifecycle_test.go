@@ -43,7 +43,7 @@ func (d *demoRun) dir(t *testing.T) string {
 			return m[0]
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no demo directory in %s after 15s:\n%s", d.tmpdir, lastLines(d.term.scrollback(), 60))
+			t.Fatalf("no demo directory in %s after 15s:\n%s", d.tmpdir, lastLines(d.term.Scrollback(), 60))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -60,7 +60,7 @@ func (d *demoRun) nginxPid(t *testing.T) int {
 			return pid
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no nginx pid in %s after 15s (%v):\n%s", file, err, frame(d.term.screen()))
+			t.Fatalf("no nginx pid in %s after 15s (%v):\n%s", file, err, frame(d.term.Screen()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -124,18 +124,18 @@ func TestDemoLeavesNothingRunning(t *testing.T) {
 			nginx := d.nginxPid(t)
 			dir := d.dir(t)
 			demo := parentPid(t, nginx)
-			d.term.waitFor(demoReadyRE, 20*time.Second)
+			d.term.WaitFor(demoReadyRE, 20*time.Second)
 			switch how {
 			case "ctrl+c":
-				d.term.keys("C-c")
-				d.term.waitFor(promptRE, 15*time.Second)
+				d.term.Keys("C-c")
+				d.term.WaitFor(promptRE, 15*time.Second)
 			case "SIGTERM":
 				if err := syscall.Kill(demo, syscall.SIGTERM); err != nil {
 					t.Fatal(err)
 				}
-				d.term.waitFor(promptRE, 15*time.Second)
+				d.term.WaitFor(promptRE, 15*time.Second)
 			default:
-				d.term.run("kill-server")
+				d.term.Tmux("kill-server")
 			}
 			processGone(t, "nginx", nginx, 15*time.Second)
 			processGone(t, "kumoup demo", demo, 15*time.Second)
@@ -164,10 +164,7 @@ func filesUnder(t *testing.T, dir string) []string {
 // foreground returns the pid of the program the pane's shell runs now.
 func (term *terminal) foreground(t *testing.T) int {
 	t.Helper()
-	shell, err := strconv.Atoi(strings.TrimSpace(term.run("display-message", "-p", "#{pane_pid}")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	shell := term.PanePID()
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(shell), "task", strconv.Itoa(shell), "children"))
 	if err != nil {
 		t.Fatal(err)
@@ -187,13 +184,13 @@ func TestSetupWizardStopsOnSIGTERM(t *testing.T) {
 	t.Parallel()
 	term := newTerminal(t, termOptions{})
 	term.typeLine("kumoup setup --root " + t.TempDir())
-	term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	term.WaitFor(`Setup\s+preflight`, 20*time.Second)
 	pid := term.foreground(t)
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	processGone(t, "kumoup setup", pid, 10*time.Second)
-	term.waitFor(promptRE, 5*time.Second)
+	term.WaitFor(promptRE, 5*time.Second)
 }
 
 // --keep leaves the written files to look at, and says where; the servers
@@ -201,12 +198,12 @@ func TestSetupWizardStopsOnSIGTERM(t *testing.T) {
 func TestDemoKeepLeavesTheFilesAndSaysWhere(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, termOptions{}, "--no-nginx --dashboard --keep")
-	d.term.waitFor(`Checks\s+\d+✓`, 20*time.Second)
+	d.term.WaitFor(`Checks\s+\d+✓`, 20*time.Second)
 	dir := d.dir(t)
-	d.term.keys("q")
-	d.term.waitFor(promptRE, 15*time.Second)
-	if !strings.Contains(strings.ReplaceAll(d.term.scrollback(), "\n", ""), "files kept in "+dir) {
-		t.Errorf("--keep does not say where the files are (%s):\n%s", dir, lastLines(d.term.scrollback(), 8))
+	d.term.Keys("q")
+	d.term.WaitFor(promptRE, 15*time.Second)
+	if !strings.Contains(strings.ReplaceAll(d.term.Scrollback(), "\n", ""), "files kept in "+dir) {
+		t.Errorf("--keep does not say where the files are (%s):\n%s", dir, lastLines(d.term.Scrollback(), 8))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "host", "etc", "default", "kumomta")); err != nil {
 		t.Errorf("--keep: %v", err)

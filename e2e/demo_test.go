@@ -13,8 +13,8 @@ import (
 // the next key matters: huh changes fields asynchronously.
 func (term *terminal) step(t *testing.T, pattern string, keys ...string) string {
 	t.Helper()
-	term.keys(keys...)
-	return term.waitFor(pattern, 10*time.Second)
+	term.Keys(keys...)
+	return term.WaitFor(pattern, 10*time.Second)
 }
 
 // demoTokens reads the two tokens the wizard wrote into the demo's pretend
@@ -54,7 +54,7 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 	dir := d.dir(t)
 	nginx := d.nginxPid(t)
 
-	s := term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	s := term.WaitFor(`Setup\s+preflight`, 20*time.Second)
 	for _, want := range []string{"demo: nothing on this host is changed", "nginx found", "existing answers found: demo answers", "certificate files present for mta.demo.kumoup.test"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("preflight does not say %q:\n%s", want, frame(s))
@@ -100,7 +100,7 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 	}
 	term.step(t, `Every file is in place`, "Enter")
 	inject, webhook := demoTokens(t, dir)
-	if strings.Contains(term.screen(), inject) {
+	if strings.Contains(term.Screen(), inject) {
 		t.Error("the apply screen shows the injection token")
 	}
 
@@ -125,9 +125,9 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 		}
 	}
 	// The metrics pane: numbers change from one scrape to the next.
-	term.keys("Tab")
+	term.Keys("Tab")
 	// The first scrape has no rate yet: wait for the second.
-	s = term.waitFor(`Delivered\s+[\d.,]+/s`, 15*time.Second)
+	s = term.WaitFor(`Delivered\s+[\d.,]+/s`, 15*time.Second)
 	delivered := regexp.MustCompile(`Delivered\s+([\d.,]+/s)\s+(\S+)`)
 	first := delivered.FindStringSubmatch(s)
 	if first == nil {
@@ -135,7 +135,7 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		s = term.screen()
+		s = term.Screen()
 		if now := delivered.FindStringSubmatch(s); now != nil && (now[1] != first[1] || now[2] != first[2]) {
 			break
 		}
@@ -151,11 +151,11 @@ func TestDemoWalkthroughAt80x24(t *testing.T) {
 	}
 
 	// Quit: everything stops, and the scrollback holds no secret.
-	term.keys("q")
-	term.waitFor(promptRE, 15*time.Second)
+	term.Keys("q")
+	term.WaitFor(promptRE, 15*time.Second)
 	processGone(t, "nginx", nginx, 15*time.Second)
 	dirGone(t, dir)
-	back := term.scrollback()
+	back := term.Scrollback()
 	if strings.Contains(back, inject) || strings.Contains(back, webhook) {
 		t.Errorf("a token is in the terminal's scrollback after exit:\n%s", lastLines(back, 40))
 	}
@@ -170,22 +170,22 @@ func TestDemoWithoutNginxShowsMetricsAndSkipsTheNginxChecks(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, termOptions{}, "--no-nginx --dashboard")
 	term := d.term
-	s := term.waitFor(`Checks\s+\d+✓`, 20*time.Second)
+	s := term.WaitFor(`Checks\s+\d+✓`, 20*time.Second)
 	if !strings.Contains(s, "-  Injection without a token is refused") {
 		t.Errorf("without nginx the edge checks are not marked skipped:\n%s", frame(s))
 	}
 	// The warning is listed (and selected) first; the skipped edge checks
 	// follow it, each saying why.
-	term.keys("Down")
-	s = term.waitFor(`nginx is not started in this demo`, 10*time.Second)
+	term.Keys("Down")
+	s = term.WaitFor(`nginx is not started in this demo`, 10*time.Second)
 	if m := regexp.MustCompile(`Checks\s+\d+✓ \d+! (\d+)✗`).FindStringSubmatch(s); m == nil || m[1] != "0" {
 		t.Errorf("without nginx (after --dashboard wrote the files) a check fails, or no count:\n%s", frame(s))
 	}
-	term.keys("Tab")
-	term.waitFor(`Delivered\s+[\d.,]+/s`, 15*time.Second)
-	term.keys("q")
-	term.waitFor(promptRE, 15*time.Second)
-	back := term.scrollback()
+	term.Keys("Tab")
+	term.WaitFor(`Delivered\s+[\d.,]+/s`, 15*time.Second)
+	term.Keys("q")
+	term.WaitFor(promptRE, 15*time.Second)
+	back := term.Scrollback()
 	if !strings.Contains(back, "nginx is not started in this demo (--no-nginx)") {
 		t.Errorf("the demo does not say it runs without nginx:\n%s", lastLines(back, 12))
 	}
@@ -195,17 +195,17 @@ func TestDemoWithoutNginxShowsMetricsAndSkipsTheNginxChecks(t *testing.T) {
 func TestDemoCtrlCInTheWizardWritesNothing(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, termOptions{}, "--no-nginx --keep")
-	d.term.waitFor(`Setup\s+preflight`, 20*time.Second)
+	d.term.WaitFor(`Setup\s+preflight`, 20*time.Second)
 	dir := d.dir(t)
 	d.term.step(t, `step 1 of 4 · MTA host`, "Enter")
-	d.term.keys("C-c")
-	d.term.waitFor(promptRE, 15*time.Second)
-	back := d.term.scrollback()
+	d.term.Keys("C-c")
+	d.term.WaitFor(promptRE, 15*time.Second)
+	back := d.term.Scrollback()
 	if !strings.Contains(back, "nothing was written") {
 		t.Errorf("ctrl+c does not say nothing was written:\n%s", lastLines(back, 10))
 	}
 	d.term.typeLine("echo exit=$?")
-	d.term.waitFor(`^exit=130$`, 5*time.Second)
+	d.term.WaitFor(`^exit=130$`, 5*time.Second)
 	// The pretend host holds only what the demo put there (the
 	// certificate, the package's init.lua): none of kumoup's files.
 	for _, sub := range []string{"etc/default", "etc/nginx", "etc/systemd", "etc/kumoup", "opt/kumomta/etc/policy/kumoup.lua"} {

@@ -35,18 +35,18 @@ func TestFleetInATerminalShowsEveryHostWorstFirst(t *testing.T) {
 	t.Cleanup(f.Stop)
 
 	term.typeLine("kumoup fleet --prometheus " + f.Prometheus.URL + " --interval 1s --rate-window 5s")
-	screen := term.waitFor(`(?s)3 hosts.*✗ mta3\.example\.com .*✗ mta2\.example\.com .*[✓!] mta1\.example\.com`, 30*time.Second)
+	screen := term.WaitFor(`(?s)3 hosts.*✗ mta3\.example\.com .*✗ mta2\.example\.com .*[✓!] mta1\.example\.com`, 30*time.Second)
 	for i, l := range strings.Split(strings.TrimRight(screen, "\n"), "\n") {
 		if len([]rune(l)) > 80 {
 			t.Errorf("line %d wider than 80 columns: %q", i+1, l)
 		}
 	}
-	term.keys("Down", "Enter")
-	term.waitFor(`mta2\.example\.com  failing`, 10*time.Second)
-	term.waitFor(`✗ edge\.hsts`, 5*time.Second)
-	term.waitFor(`sudo kumoup status --only edge\.hsts`, 5*time.Second)
-	term.keys("Escape")
-	term.waitFor(`↑/k up`, 5*time.Second)
-	term.keys("q")
-	term.waitFor(promptRE, 10*time.Second)
+	term.Keys("Down", "Enter")
+	term.WaitFor(`mta2\.example\.com  failing`, 10*time.Second)
+	term.WaitFor(`✗ edge\.hsts`, 5*time.Second)
+	term.WaitFor(`sudo kumoup status --only edge\.hsts`, 5*time.Second)
+	term.Keys("Escape")
+	term.WaitFor(`↑/k up`, 5*time.Second)
+	term.Keys("q")
+	term.WaitFor(promptRE, 10*time.Second)
 }

@@ -11,9 +11,9 @@ func TestTerminalShowsWhatIsTyped(t *testing.T) {
 	t.Parallel()
 	term := newTerminal(t, termOptions{})
 	term.typeLine("echo hello-$((6*7))")
-	term.waitFor(`^hello-42$`, 5*time.Second)
+	term.WaitFor(`^hello-42$`, 5*time.Second)
 	term.typeLine("tput cols; tput lines")
-	term.waitFor(`^80\n24$`, 5*time.Second)
+	term.WaitFor(`^80\n24$`, 5*time.Second)
 }
 
 func TestSSHSessionReachesTheLoopbackServer(t *testing.T) {
@@ -21,5 +21,5 @@ func TestSSHSessionReachesTheLoopbackServer(t *testing.T) {
 	s := startSSHD(t)
 	term := newTerminal(t, termOptions{})
 	term.typeLine(s.Command("'tty; echo remote-$((6*7))'"))
-	term.waitFor(`^/dev/pts/\d+\s*\n.*remote-42`, 15*time.Second)
+	term.WaitFor(`^/dev/pts/\d+\s*\n.*remote-42`, 15*time.Second)
 }

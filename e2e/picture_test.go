@@ -20,13 +20,13 @@ func TestDashboardPicture(t *testing.T) {
 	chromium := need(t, "chromium", "chromium fonts-dejavu-core")
 	const cols, rows = 120, 36
 	d := startDemo(t, termOptions{Width: cols, Height: rows}, "--dashboard")
-	d.term.waitFor(`Checks\s+\d+✓`, 20*time.Second)
-	d.term.waitFor(`Delivered\s+[\d.,]+/s`, 20*time.Second)
+	d.term.WaitFor(`Checks\s+\d+✓`, 20*time.Second)
+	d.term.WaitFor(`Delivered\s+[\d.,]+/s`, 20*time.Second)
 	// Let the sparklines fill a little.
 	time.Sleep(20 * time.Second)
-	screen := d.term.screenANSI()
-	d.term.keys("q")
-	d.term.waitFor(promptRE, 15*time.Second)
+	screen := d.term.ScreenANSI()
+	d.term.Keys("q")
+	d.term.WaitFor(promptRE, 15*time.Second)
 
 	dir := t.TempDir()
 	page := filepath.Join(dir, "dashboard.html")

@@ -27,7 +27,7 @@ func TestDemoOverSSH(t *testing.T) {
 			term := newTerminal(t, termOptions{})
 			term.typeLine(server.Command("TMPDIR=" + tmpdir + " " + bin + " demo"))
 			d := &demoRun{term: term, tmpdir: tmpdir}
-			s := term.waitFor(`Setup\s+preflight`, 20*time.Second)
+			s := term.WaitFor(`Setup\s+preflight`, 20*time.Second)
 			for _, want := range []string{"demo: nothing on this host is changed", "certificate files present"} {
 				if !contains(s, want) {
 					t.Errorf("over SSH the preflight lacks %q:\n%s", want, frame(s))
@@ -39,11 +39,11 @@ func TestDemoOverSSH(t *testing.T) {
 			term.step(t, `┃ TLS certificate`, "Enter")
 			switch end {
 			case "ctrl+c":
-				term.keys("C-c")
-				term.waitFor(promptRE, 15*time.Second)
+				term.Keys("C-c")
+				term.WaitFor(promptRE, 15*time.Second)
 			default:
 				// The terminal (and the ssh client in it) goes away.
-				term.run("kill-server")
+				term.Tmux("kill-server")
 			}
 			processGone(t, "nginx", nginx, 15*time.Second)
 			processGone(t, "remote kumoup demo", demo, 15*time.Second)

@@ -37,7 +37,7 @@ func replayTape(t *testing.T, term *terminal, cmds []tapeCommand, dir string, ma
 			}
 		case tapeSetup[c.Name], c.Name == "Hide", c.Name == "Show":
 		case c.Name == "Type":
-			term.typeText(c.Args[0])
+			term.Type(c.Args[0])
 		case c.Name == "Sleep":
 			d, _ := tapeDuration(c.Args[0])
 			time.Sleep(min(d, tapeMaxSleep))
@@ -47,7 +47,7 @@ func replayTape(t *testing.T, term *terminal, cmds []tapeCommand, dir string, ma
 			}
 		case c.Name == "Screenshot":
 			name := filepath.Join(dir, filepath.Base(c.Args[0])+".txt")
-			if err := os.WriteFile(name, []byte(term.screen()), 0o644); err != nil {
+			if err := os.WriteFile(name, []byte(term.Screen()), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		case c.Name == "Env":
@@ -69,7 +69,7 @@ func replayTape(t *testing.T, term *terminal, cmds []tapeCommand, dir string, ma
 				gap = c.Speed
 			}
 			for range n {
-				term.keys(key)
+				term.Keys(key)
 				time.Sleep(gap)
 			}
 		}
@@ -115,7 +115,7 @@ func replayWait(term *terminal, c tapeCommand, maxWait time.Duration) error {
 	re := regexp.MustCompile(`(?m)` + pattern)
 	deadline := time.Now().Add(timeout)
 	for {
-		screen := term.screen()
+		screen := term.Screen()
 		target := screen
 		if c.Scope != "+Screen" {
 			// +Line (the default) looks at the last line with text.
@@ -148,7 +148,7 @@ func TestTapeReplaysInTmuxAt80x24(t *testing.T) {
 	if err := replayTape(t, term, cmds, shots, 0); err != nil {
 		t.Fatal(err)
 	}
-	term.waitFor(promptRE, 15*time.Second)
+	term.WaitFor(promptRE, 15*time.Second)
 	if left, _ := filepath.Glob(filepath.Join(tmpdir, "kumoup-demo-*")); len(left) != 0 {
 		t.Errorf("the demo left %v after the tape's end", left)
 	}
@@ -188,8 +188,8 @@ func TestTapeReplayCatchesAKeyThatIsMissing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "step 1 of 4") {
 		t.Errorf("replay without the Enter: %v, want the Wait for step 1 to fail", err)
 	}
-	term.keys("C-c")
-	term.waitFor(promptRE, 15*time.Second)
+	term.Keys("C-c")
+	term.WaitFor(promptRE, 15*time.Second)
 }
 
 // cmdsArgs lists every argument of cmds, for finding where a tape is.

@@ -39,11 +39,7 @@ func TestHelpFitsAn80ColumnTerminal(t *testing.T) {
 		t.Run("kumoup "+c, func(t *testing.T) {
 			s := newScreen(t, bin+" "+c+" --help")
 			s.waitFor("EXIT=0")
-			out, err := s.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", s.name).Output()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range strings.Split(string(out), "\n") {
+			for _, l := range strings.Split(s.ScrollbackJoined(), "\n") {
 				l = strings.TrimRight(l, " ")
 				if w := ansi.StringWidth(l); w > 80 {
 					t.Errorf("%d columns: %q", w, l)

@@ -37,24 +37,24 @@ func TestRotateAndDiffInATerminalLeaveNoSecretInTheScrollback(t *testing.T) {
 	s := newScreen(t, bin+" rotate injection"+r+" && "+bin+" rotate webhook"+r+" && "+bin+" rotate webhook --confirm-app-accepts"+r+
 		" && { "+bin+" diff"+r+"; "+bin+" status --only host.files,host.tokens"+r+"; } ; "+bin+" dashboard"+r)
 	s.waitFor("Metrics")
-	s.keys(true, "t")
+	s.Type("t")
 	s.waitFor("Token rotation")
-	s.keys(false, "Down", "Down", "Enter")
+	s.Keys("Down", "Down", "Enter")
 	s.waitFor("New webhook token: ••••••••")
 	pending, _, err := writer.PendingWebhook(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.keys(true, "v")
+	s.Type("v")
 	s.waitFor(regexp.QuoteMeta(pending[:20]))
-	s.keys(true, "q")
+	s.Type("q")
 	s.waitFor("EXIT=")
 
 	now, err := writer.Load(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := s.capture(true)
+	all := s.Scrollback()
 	for _, tok := range []string{applyTestInjection, applyTestWebhook, now.InjectionToken, now.RetiredInjectionToken, now.WebhookToken, pending} {
 		if tok != "" && strings.Contains(all, tok) {
 			t.Fatalf("a token is left in the terminal after exit:\n%s", all)
@@ -93,10 +93,10 @@ func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
 
 	s := newScreen(t, bin+" setup --root "+root)
 	s.waitFor("Press enter")
-	s.keys(false, "Enter")
+	s.Keys("Enter")
 	field := func(title string, keys ...string) {
 		s.waitFor("┃ " + regexp.QuoteMeta(title))
-		s.keys(false, append(keys, "Enter")...)
+		s.Keys(append(keys, "Enter")...)
 	}
 	field("Public name of the MTA host")
 	field("TLS certificate")
@@ -114,14 +114,14 @@ func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
 	field("HELO name")
 
 	s.waitFor(`Injection token rotation`)
-	screen := strings.Join(strings.Fields(s.capture(false)), " ")
+	screen := strings.Join(strings.Fields(s.Screen()), " ")
 	for _, want := range []string{"old token accepted until", "(token_grace 7d)", "Webhook token rotation: the new token", "kumod keeps sending " + model.Fingerprint(applyTestWebhook)} {
 		if !strings.Contains(screen, want) {
-			t.Errorf("the review does not say %q:\n%s", want, s.capture(false))
+			t.Errorf("the review does not say %q:\n%s", want, s.Screen())
 		}
 	}
 	s.waitFor(`Write 1 file\(s\) and keep the new webhook token aside\?`)
-	s.keys(false, "Enter")
+	s.Keys("Enter")
 	s.waitFor("Every file is in place")
 
 	rotated, err := writer.Load(l)
@@ -143,23 +143,23 @@ func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s.keys(false, "Enter")
+	s.Keys("Enter")
 	s.waitFor("New webhook token: ••••••••")
-	s.keys(true, "v")
+	s.Type("v")
 	s.waitFor(regexp.QuoteMeta(pending[:20]))
-	s.keys(false, "Enter")
+	s.Keys("Enter")
 	s.waitFor("press enter")
-	s.keys(false, "Enter")
+	s.Keys("Enter")
 	s.waitFor("Webhook token switched in")
 	if now, err := writer.Load(l); err != nil || now.WebhookToken != pending {
 		t.Fatalf("kumod not switched after the confirmation (%v)", err)
 	}
-	s.keys(false, "Escape")
+	s.Keys("Escape")
 	s.waitFor("Auth secret")
-	s.keys(true, "q")
+	s.Type("q")
 	s.waitFor("EXIT=0")
 
-	all := s.capture(true)
+	all := s.Scrollback()
 	for _, tok := range []string{applyTestInjection, applyTestWebhook, rotated.InjectionToken, pending} {
 		if strings.Contains(all, tok) {
 			t.Fatalf("a token is left in the terminal after exit:\n%s", all)

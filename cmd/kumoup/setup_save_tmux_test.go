@@ -36,7 +36,7 @@ func TestSetupWithoutRootOnTheHostSavesTheAnswersForSudoKumoupApply(t *testing.T
 	s := newScreen(t, "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="+home+" "+bin+" setup")
 	s.fillWizard()
 	s.waitFor("s: save the answers")
-	s.keys(false, "s")
+	s.Keys("s")
 	s.waitFor("Answers saved in")
 
 	dir := filepath.Join(home, writer.DefaultSaveDir)
@@ -62,9 +62,9 @@ func TestSetupWithoutRootOnTheHostSavesTheAnswersForSudoKumoupApply(t *testing.T
 	}
 
 	// q leaves cleanly (no "aborted", no 130): the answers were saved.
-	s.keys(false, "q")
+	s.Keys("q")
 	s.waitFor("EXIT=0")
-	all := s.capture(true)
+	all := s.Scrollback()
 	if strings.Contains(all, token) {
 		t.Fatal("the injection token was shown on the terminal")
 	}
