@@ -249,6 +249,28 @@ func TestScreensNextSteps(t *testing.T) {
 				stepDoneMsg{i: 1, output: "Job for nginx.service failed.\n", err: errors.New("exit status 1")})
 		})
 	})
+	// A host without systemd (a container): nginx reloaded with a signal,
+	// the systemd steps not applicable, each saying what to do instead.
+	t.Run("without_systemd", func(t *testing.T) {
+		eachSize(t, func(t *testing.T, w, h int) Model {
+			m := atConnection(t, w, h)
+			m.opt.AllowRunNextSteps = true
+			l := m.opt.Layout
+			none := writer.ServiceHost{SystemdDir: "/nonexistent/run/systemd/system", NginxPidFile: "/nonexistent/run/nginx.pid"}
+			m.opt.steps = []step{
+				reloadNginxStep(none),
+				systemdStep(none, "Load the environment file (systemd drop-in)", []string{"systemctl", "daemon-reload"}, daemonReloadWithout(l)),
+				systemdStep(none, "Restart KumoMTA (after editing init.lua)", []string{"systemctl", "restart", "kumomta"}, restartKumodWithout(l)),
+			}
+			_, reload := m.opt.steps[1].command(context.Background())
+			_, restart := m.opt.steps[2].command(context.Background())
+			m = send(m, press("enter"), press("r"))
+			return send(m,
+				stepDoneMsg{i: 0, argv: []string{"nginx", "-s", "reload"}, output: "2026/12/04 19:36:52 [notice] 20118#20118: signal process started\n"},
+				stepDoneMsg{i: 1, notApplicable: reload},
+				stepDoneMsg{i: 2, notApplicable: restart})
+		})
+	})
 }
 
 // testSummary is a full Summary: every history holds HistoryLen values.

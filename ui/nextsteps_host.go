@@ -49,10 +49,11 @@ func daemonReloadWithout(l writer.Layout) string {
 }
 
 // restartKumodWithout is the manual restart of kumod on a host without
-// systemd, with the environment file's variables (the unit's ExecStart).
+// systemd, with the environment file's variables (the unit's ExecStart),
+// the command on a line of its own.
 func restartKumodWithout(l writer.Layout) string {
-	return "stop the running kumod, then start it as kumomta.service would, with the variables of " + l.EnvFile() +
-		": set -a && . " + l.EnvFile() + " && set +a && " + l.Kumod() + " --policy " + l.PolicyInit() + " --user kumod"
+	return "stop the running kumod, then start it as kumomta.service would, with the variables of " + l.EnvFile() + ":\n" +
+		"set -a && . " + l.EnvFile() + " && set +a && " + l.Kumod() + " --policy " + l.PolicyInit() + " --user kumod"
 }
 
 // proxySteps are the KumoProxy host's next steps.
