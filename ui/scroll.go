@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -136,6 +137,11 @@ func wrapAtSpaces(line string, w int) []string {
 			if i := strings.LastIndex(ansi.Strip(ansi.Cut(word, 0, w)), "/"); i >= w/2 {
 				cut = i + 1 // a path reads better cut after a '/'
 			}
+			if ansi.Cut(word, 0, cut) == "" {
+				// A character wider than the line (a CJK one at w 1):
+				// it goes whole, or the loop would never end.
+				cut = firstCharWidth(word)
+			}
 			out = append(out, ansi.Cut(word, 0, cut))
 			word = ansi.Cut(word, cut, ww)
 			ww = ansi.StringWidth(word)
@@ -147,6 +153,13 @@ func wrapAtSpaces(line string, w int) []string {
 		flush()
 	}
 	return out
+}
+
+// firstCharWidth is the width of s's first printable character (at least
+// 1): the least a wrapper must take of a word to go on.
+func firstCharWidth(s string) int {
+	r, _ := utf8.DecodeRuneInString(ansi.Strip(s))
+	return max(ansi.StringWidth(string(r)), 1)
 }
 
 // wrapCommand wraps a shell command to w cells at its spaces (never inside

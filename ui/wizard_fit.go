@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -149,6 +150,11 @@ func fitLine(s string, w int) []string {
 			}
 			if cut == 0 {
 				cut = len(ansi.Cut(word, 0, w)) // no '/' to break after
+			}
+			if cut == 0 {
+				// A character wider than the line (a CJK one at w 1):
+				// it goes whole, or the loop would never end.
+				_, cut = utf8.DecodeRuneInString(word)
 			}
 			out = append(out, line+sep+word[:cut])
 			line, sep = "", ""
