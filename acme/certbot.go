@@ -124,7 +124,7 @@ func Obtain(ctx context.Context, r Request, line func(string)) error {
 	cmd := exec.CommandContext(ctx, bin, r.Args()...)
 	// certbot's lines as it prints them: Python buffers a pipe otherwise,
 	// and the progress would arrive all at once at the end.
-	cmd.Env = append(append(os.Environ(), "PYTHONUNBUFFERED=1"), r.Env...)
+	cmd.Env = append(append(withoutTokens(os.Environ()), "PYTHONUNBUFFERED=1"), r.Env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	var out []string
@@ -157,4 +157,19 @@ func Obtain(ctx context.Context, r Request, line func(string)) error {
 	f := Classify(r, strings.Join(out, "\n"))
 	f.Output, f.Err = out, runErr
 	return f
+}
+
+// withoutTokens is env without the variables that may carry kumoup's
+// tokens (writer.EnvInjectionToken, writer.EnvWebhookToken, exported for
+// kumoup apply): certbot, and every hook it runs, have no use for them.
+func withoutTokens(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == writer.EnvInjectionToken || name == writer.EnvWebhookToken {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
