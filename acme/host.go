@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/kumoup/kumoup/internal/capbuf"
+	"github.com/kumoup/kumoup/internal/redact"
 	"github.com/kumoup/kumoup/model"
 	"github.com/kumoup/kumoup/writer"
 )
@@ -40,25 +42,37 @@ func HostApply(l writer.Layout, progress io.Writer) func(ctx context.Context, d 
 		if _, err := lookSbin("nginx"); err != nil {
 			return &Failure{Kind: KindOther, Cause: "nginx is not installed", Fix: "`apt-get install -y nginx`, then run this again", Err: err}
 		}
-		if err := run(ctx, progress, "nginx", "-t", "-q"); err != nil {
+		// nginx quotes what it refuses ('unknown directive "..."'), and a
+		// misplaced token include holds the tokens: they are masked.
+		red := redact.New(d.InjectionToken, d.RetiredInjectionToken, d.WebhookToken)
+		if err := run(ctx, progress, red, "nginx", "-t", "-q"); err != nil {
 			return fmt.Errorf("nginx -t refused the configuration (the previous files are kept as backups next to them): %w", err)
 		}
-		return run(ctx, progress, writer.ThisHost.NginxReload(ctx)...)
+		return run(ctx, progress, red, writer.ThisHost.NginxReload(ctx)...)
 	}
 }
 
-func run(ctx context.Context, progress io.Writer, argv ...string) error {
+// runOutputLimit bounds what is kept of a command's output.
+const runOutputLimit = 64 << 10
+
+// run runs argv, its output (the first runOutputLimit bytes, secrets
+// masked by red) on progress and, when it fails, in the error.
+func run(ctx context.Context, progress io.Writer, red *redact.Redactor, argv ...string) error {
 	fmt.Fprintf(progress, "$ %s\n", strings.Join(argv, " "))
 	bin, err := lookSbin(argv[0])
 	if err != nil {
 		return err
 	}
-	out, err := exec.CommandContext(ctx, bin, argv[1:]...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, argv[1:]...)
+	buf := capbuf.New(runOutputLimit)
+	cmd.Stdout, cmd.Stderr = buf, buf
+	err = cmd.Run()
+	out := red.String(buf.String())
 	if len(out) > 0 {
-		_, _ = progress.Write(out)
+		_, _ = io.WriteString(progress, out)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(out))
 	}
 	return nil
 }
