@@ -1,11 +1,16 @@
 package acme
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // TestMakeWebrootCreatesTheMissingWebroot: on a fresh host the webroot
@@ -35,5 +40,47 @@ func TestMakeWebrootCreatesTheMissingWebroot(t *testing.T) {
 	}
 	if err := makeWebroot(file, func(string) {}); err == nil || !strings.Contains(err.Error(), "acme_webroot "+file+" is not a directory") {
 		t.Errorf("a file as webroot: %v, want it named", err)
+	}
+}
+
+// TestBootstrapUnderRootMakesTheWebrootInTheTree: kumoup cert --root
+// writes the tree's files only. The webroot it makes for the challenges
+// is the tree's, never the host's /var/www/...; a deployment that already
+// names one inside the tree keeps it.
+func TestBootstrapUnderRootMakesTheWebrootInTheTree(t *testing.T) {
+	root := t.TempDir()
+	l := writer.Layout{Root: root}
+	if got, want := webrootDir(l, "/var/www/letsencrypt"), filepath.Join(root, "var/www/letsencrypt"); got != want {
+		t.Errorf("webrootDir under %s: %s, want %s", root, got, want)
+	}
+	if in := filepath.Join(root, "srv/acme"); webrootDir(l, in) != in {
+		t.Errorf("webrootDir of a path already in the tree: %s, want it kept", webrootDir(l, in))
+	}
+	if got := webrootDir(writer.Layout{}, "/var/www/letsencrypt"); got != "/var/www/letsencrypt" {
+		t.Errorf("webrootDir on the host: %s", got)
+	}
+
+	// Bootstrap itself, up to the pre-checks (no Target: they stop it).
+	hostDir := "/var/www/kumoup-test-webroot-" + strconv.Itoa(os.Getpid())
+	t.Cleanup(func() { _ = os.Remove(hostDir) }) // only if the bug is back
+	certbot := filepath.Join(t.TempDir(), "certbot")
+	if err := os.WriteFile(certbot, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	domain := "kumoup-webroot-test.example"
+	d := model.Deployment{Domain: domain, ACMEWebroot: hostDir,
+		TLSCertificate:    filepath.Join(root, "etc/letsencrypt/live", domain, "fullchain.pem"),
+		TLSCertificateKey: filepath.Join(root, "etc/letsencrypt/live", domain, "privkey.pem")}
+	applied := false
+	_, err := Bootstrap(t.Context(), Config{Deployment: d, Layout: l, Certbot: certbot,
+		Apply: func(context.Context, model.Deployment) error { applied = true; return nil }})
+	if err == nil || !applied {
+		t.Fatalf("Bootstrap: %v (applied %v), want the site applied and the pre-checks refused", err, applied)
+	}
+	if _, err := os.Stat(hostDir); err == nil {
+		t.Errorf("Bootstrap under --root %s made %s on the host", root, hostDir)
+	}
+	if fi, err := os.Stat(filepath.Join(root, hostDir)); err != nil || !fi.IsDir() {
+		t.Errorf("the tree's webroot %s: %v, want a directory", filepath.Join(root, hostDir), err)
 	}
 }
