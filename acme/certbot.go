@@ -173,3 +173,12 @@ func withoutTokens(env []string) []string {
 	}
 	return out
 }
+
+// CheckServerFlags checks the ACME server flags of kumoup cert and kumoup
+// setup: --staging is --server LetsEncryptStaging, so not both.
+func CheckServerFlags(staging bool, server string) error {
+	if staging && server != "" {
+		return errors.New("--staging and --server: give one (--staging is --server " + LetsEncryptStaging + ")")
+	}
+	return nil
+}

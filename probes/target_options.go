@@ -96,12 +96,10 @@ func NewTarget(o TargetOptions) (*Target, []string, error) {
 	if token != "" {
 		t.Deployment.InjectionToken = token
 	}
-	if o.Resolver != "" {
-		if _, err := netip.ParseAddrPort(o.Resolver); err != nil {
-			return nil, nil, fmt.Errorf("--resolver %q: want IP:PORT, like 127.0.0.1:53 or [::1]:53", o.Resolver)
-		}
-		t.Resolver = o.Resolver
+	if err := ValidateResolver(o.Resolver); err != nil {
+		return nil, nil, err
 	}
+	t.Resolver = o.Resolver
 	if o.CAFile != "" {
 		pem, err := fsread.Read(context.Background(), o.CAFile, fsread.ConfigLimit)
 		if err != nil {

@@ -68,8 +68,13 @@ Exit status: 0 the certificate is in place, 1 it could not be obtained,
 
 func runCert(cmd *cobra.Command, opt certOptions) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if opt.staging && opt.server != "" {
-		return usageError(errors.New("--staging and --server: give one (--staging is --server " + acme.LetsEncryptStaging + ")"))
+	// Refused before anything is written: the step serves the HTTP-only
+	// site and reloads nginx before it asks DNS.
+	if err := acme.CheckServerFlags(opt.staging, opt.server); err != nil {
+		return usageError(err)
+	}
+	if err := probes.ValidateResolver(opt.resolver); err != nil {
+		return usageError(err)
 	}
 	layout, err := writer.LayoutAt(opt.root)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/netip"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -94,8 +93,8 @@ func uiOptions(o setupOptions, start ui.Start) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
-	if o.staging && o.server != "" {
-		return ui.Options{}, errors.New("--staging and --server: give one (--staging is --server " + acme.LetsEncryptStaging + ")")
+	if err := acme.CheckServerFlags(o.staging, o.server); err != nil {
+		return ui.Options{}, err
 	}
 	opt := ui.Options{
 		Start:             ui.StartWizard,
@@ -105,10 +104,10 @@ func uiOptions(o setupOptions, start ui.Start) (ui.Options, error) {
 		Firewall:          firewallActions(layout),
 		Farewell:          os.Stdout,
 	}
+	if err := probes.ValidateResolver(o.resolver); err != nil {
+		return ui.Options{}, err
+	}
 	if o.resolver != "" {
-		if _, err := netip.ParseAddrPort(o.resolver); err != nil {
-			return ui.Options{}, fmt.Errorf("--resolver %q: want IP:PORT, like 127.0.0.1:53 or [::1]:53", o.resolver)
-		}
 		opt.Target = &probes.Target{Resolver: o.resolver}
 	}
 	d, err := writer.Load(layout)
