@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kumoup/kumoup/internal/shellwords"
 )
 
 // scroller is a window over pre-rendered lines, for long screens (the
@@ -167,7 +169,7 @@ func firstCharWidth(s string) int {
 // continuation lines by two spaces: pasted as shown, the lines still run
 // as one command. A single word wider than w is left whole.
 func wrapCommand(cmd string, w int) []string {
-	return wrapWords(cmd, shellWords(cmd), w, "  ", " \\")
+	return wrapWords(cmd, shellwords.Split(cmd), w, "  ", " \\")
 }
 
 // wrapLua wraps one line of Lua to w cells at its spaces, never inside a
@@ -178,7 +180,7 @@ func wrapLua(line string, w int) []string {
 	if strings.HasPrefix(strings.TrimSpace(line), "--") {
 		return wrapWords(line, strings.Fields(line), w, "-- ", "")
 	}
-	return wrapWords(line, shellWords(line), w, "  ", "")
+	return wrapWords(line, shellwords.Split(line), w, "  ", "")
 }
 
 // wrapWords wraps s, split into words, to w cells, starting the
@@ -217,37 +219,6 @@ func wrapWords(s string, words []string, w int, cont, suffix string) []string {
 		}
 	}
 	return out
-}
-
-// shellWords splits cmd at the spaces outside single or double quotes,
-// keeping the quotes.
-func shellWords(cmd string) []string {
-	var (
-		words []string
-		cur   strings.Builder
-		quote rune
-	)
-	for _, r := range cmd {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"':
-			quote = r
-		case r == ' ':
-			if cur.Len() > 0 {
-				words = append(words, cur.String())
-				cur.Reset()
-			}
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	if cur.Len() > 0 {
-		words = append(words, cur.String())
-	}
-	return words
 }
 
 // wrapIndented wraps plain text to w cells, the lines after the first

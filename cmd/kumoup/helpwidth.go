@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kumoup/kumoup/internal/shellwords"
 )
 
 // helpWidth is the widest a line of help may be: an 80-column terminal.
@@ -145,7 +147,7 @@ func wrapExample(line string, w int, lead string) []string {
 // redirection kept with its file ("> prometheus.yml").
 func exampleWords(s string) []string {
 	var out []string
-	for _, w := range shellFields(s) {
+	for _, w := range shellwords.Split(s) {
 		if n := len(out); n > 0 && (out[n-1] == ">" || out[n-1] == ">>" || out[n-1] == "<") {
 			out[n-1] += " " + w
 			continue
@@ -153,34 +155,4 @@ func exampleWords(s string) []string {
 		out = append(out, w)
 	}
 	return out
-}
-
-// shellFields splits s at the spaces outside single or double quotes.
-func shellFields(s string) []string {
-	var (
-		words []string
-		cur   strings.Builder
-		quote rune
-	)
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"':
-			quote = r
-		case r == ' ':
-			if cur.Len() > 0 {
-				words = append(words, cur.String())
-				cur.Reset()
-			}
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	if cur.Len() > 0 {
-		words = append(words, cur.String())
-	}
-	return words
 }
