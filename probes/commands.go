@@ -1,6 +1,11 @@
 package probes
 
-import "github.com/kumoup/kumoup/writer"
+import (
+	"regexp"
+	"strings"
+
+	"github.com/kumoup/kumoup/writer"
+)
 
 // ApplyCommand is the command that rewrites a layout's files from its
 // answers file: under --root, the tree's answers into the tree.
@@ -8,7 +13,7 @@ func ApplyCommand(l writer.Layout) string {
 	if l.IsHost() {
 		return "kumoup apply --answers " + l.AnswersFile()
 	}
-	return "kumoup apply --root " + l.Root + " --answers " + l.AnswersFile()
+	return "kumoup apply --root " + shellQuote(l.Root) + " --answers " + shellQuote(l.AnswersFile())
 }
 
 // newWebhookTokenCommand generates a new webhook token without it ever
@@ -23,7 +28,7 @@ func newWebhookTokenCommand(l writer.Layout) string {
 func Command(l writer.Layout, verb string, args ...string) string {
 	s := "kumoup " + verb
 	if !l.IsHost() {
-		s += " --root " + l.Root
+		s += " --root " + shellQuote(l.Root)
 	}
 	for _, a := range args {
 		s += " " + a
@@ -40,4 +45,17 @@ func FirewallApplyCommand(l writer.Layout, host string) string {
 		return Command(l, "firewall", "--host", host, "--apply")
 	}
 	return Command(l, "firewall", "--host", host) + ", then on the host itself kumoup firewall --host " + host + " --apply"
+}
+
+// shellSafe matches a word the shell takes as it is.
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+
+// shellQuote is s as one shell word: as it is when nothing in it is
+// special, else in single quotes (a tree under "/tmp/my tree" stays one
+// argument when the remedy is pasted).
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
