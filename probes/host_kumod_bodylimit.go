@@ -46,7 +46,7 @@ func checkKumodBodyLimit(ctx context.Context, t *Target) Result {
 		return r
 	}
 	files := kumodBodyLimitFile(ctx, t, want, limit)
-	live, bad := t.kumodLiveBodyLimit(ctx, want, limit)
+	live, bad := t.kumodLiveBodyLimitOnce(ctx, want, limit)
 	if bad != nil {
 		if bad.Status == StatusSkip && files.Status == StatusFail {
 			// The file is wrong whatever the listener says.
@@ -68,6 +68,27 @@ func checkKumodBodyLimit(ctx context.Context, t *Target) Result {
 func (t *Target) kumodRemedy(want string, limit int64) string {
 	return fmt.Sprintf("kumod's limit must be max_body (%s): `request_body_limit = %d` in kumo.start_http_listener in %s (kumoup.setup_listener(); `%s` writes it from max_body), and init.lua must start the listener through it; then `systemctl restart kumomta` (nginx's `client_max_body_size %s;` in %s stays equal)",
 		want, limit, t.Layout.LuaModule(), ApplyCommand(t.Layout), want, t.edgeSiteFile())
+}
+
+// kumodLiveBodyLimitOnce is kumodLiveBodyLimit asked once per kumod run
+// (see kumodVerdicts): a remembered verdict says when it was asked.
+func (t *Target) kumodLiveBodyLimitOnce(ctx context.Context, want string, limit int64) (Result, *Result) {
+	started, source, _, _ := t.kumodStarted(ctx)
+	if started.IsZero() {
+		return t.kumodLiveBodyLimit(ctx, want, limit)
+	}
+	key := kumodVerdictKey{addr: kumodProbeAddr(t.edgeUpstream()), limit: limit, source: source}
+	if v, ok := recallKumodVerdict(key, started); ok {
+		r := v.result
+		r.Detail += fmt.Sprintf(" (asked at %s; kumod has not restarted since: %s, started %s)",
+			v.asked.UTC().Format("2006-01-02 15:04:05 MST"), source, started.UTC().Format("2006-01-02 15:04:05 MST"))
+		return r, nil
+	}
+	live, bad := t.kumodLiveBodyLimit(ctx, want, limit)
+	if bad == nil {
+		rememberKumodVerdict(key, started, live, t.now())
+	}
+	return live, bad
 }
 
 // kumodLiveBodyLimit asks kumod's listener at max_body (want 400: read
