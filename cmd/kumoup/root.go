@@ -1,6 +1,10 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/kumoup/kumoup/internal/helpfit"
+)
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -43,7 +47,7 @@ live dashboard once a deployment exists.`,
 		}
 	}
 	markUsageErrors(root)
-	fitFlagHelp(root)
-	fitExamples(root)
+	helpfit.FitFlagHelp(root)
+	helpfit.FitExamples(root)
 	return root
 }

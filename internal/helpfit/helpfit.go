@@ -1,4 +1,10 @@
-package main
+// Package helpfit fits cobra commands' help to an 80-column terminal as
+// fang draws it: flag descriptions wrapped at spaces with room for the
+// default value fang appends, and examples wrapped at the spaces outside
+// quotes with backslash continuations, so that what is shown still runs as
+// one command when pasted. Fang itself would break a flag at its '-' or
+// cut an example with an ellipsis.
+package helpfit
 
 import (
 	"strings"
@@ -9,8 +15,8 @@ import (
 	"github.com/kumoup/kumoup/internal/shellwords"
 )
 
-// helpWidth is the widest a line of help may be: an 80-column terminal.
-const helpWidth = 80
+// Width is the widest a line of help may be: an 80-column terminal.
+const Width = 80
 
 // Fang's help layout: flags and commands are indented by fangIndent, their
 // descriptions start fangMinSpace cells further, or 2 after the widest key.
@@ -19,10 +25,10 @@ const (
 	fangMinSpace = 10
 )
 
-// fitFlagHelp wraps, at spaces, the description of every flag of cmd and
+// FitFlagHelp wraps, at spaces, the description of every flag of cmd and
 // of the commands under it, so that fang's help (which prints each on one
-// line, and lines up the lines of a multi-line one) fits helpWidth.
-func fitFlagHelp(cmd *cobra.Command) {
+// line, and lines up the lines of a multi-line one) fits Width.
+func FitFlagHelp(cmd *cobra.Command) {
 	space := fangMinSpace
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		key := len("--" + f.Name)
@@ -36,22 +42,22 @@ func fitFlagHelp(cmd *cobra.Command) {
 			space = max(space, len(c.Use)+2)
 		}
 	}
-	avail := max(helpWidth-fangIndent-space, 20)
+	avail := max(Width-fangIndent-space, 20)
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		suffix := 0
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
 			suffix = len(" (" + f.DefValue + ")")
 		}
-		f.Usage = wrapUsage(f.Usage, avail, suffix)
+		f.Usage = WrapUsage(f.Usage, avail, suffix)
 	})
 	for _, c := range cmd.Commands() {
-		fitFlagHelp(c)
+		FitFlagHelp(c)
 	}
 }
 
-// wrapUsage wraps s at its spaces to w cells, leaving room for suffix
+// WrapUsage wraps s at its spaces to w cells, leaving room for suffix
 // cells on its last line (fang appends the default value there).
-func wrapUsage(s string, w, suffix int) string {
+func WrapUsage(s string, w, suffix int) string {
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {
@@ -80,22 +86,24 @@ func wrapUsage(s string, w, suffix int) string {
 // padding on each side, each line trimmed, a line after one ending in a
 // backslash indented two more. A longer line is cut with an ellipsis.
 const (
-	exampleWidth  = helpWidth - 8
-	exampleIndent = 2
+	// ExampleWidth is the widest example line fang shows whole.
+	ExampleWidth = Width - 8
+	// ExampleIndent is how much further fang indents a continuation line.
+	ExampleIndent = 2
 )
 
-// fitExamples wraps every example line of cmd and of the commands under
+// FitExamples wraps every example line of cmd and of the commands under
 // it that fang would cut, at the spaces outside quotes, continuing it on
 // the next line after a backslash: what is shown still runs as one
 // command when pasted. A comment continues as a comment.
-func fitExamples(cmd *cobra.Command) {
+func FitExamples(cmd *cobra.Command) {
 	if cmd.Example != "" {
 		var out []string
 		cont := false // the previous line ended with a backslash
 		for _, line := range strings.Split(cmd.Example, "\n") {
-			w := exampleWidth
+			w := ExampleWidth
 			if cont {
-				w -= exampleIndent
+				w -= ExampleIndent
 			}
 			lead := line[:len(line)-len(strings.TrimLeft(line, " "))]
 			out = append(out, wrapExample(strings.TrimSpace(line), w, lead)...)
@@ -104,7 +112,7 @@ func fitExamples(cmd *cobra.Command) {
 		cmd.Example = strings.Join(out, "\n")
 	}
 	for _, c := range cmd.Commands() {
-		fitExamples(c)
+		FitExamples(c)
 	}
 }
 
@@ -136,7 +144,7 @@ func wrapExample(line string, w int, lead string) []string {
 			out = append(out, lead+cur+suffix)
 			cur = next + word
 			if !comment {
-				limit = w - exampleIndent - len(suffix)
+				limit = w - ExampleIndent - len(suffix)
 			}
 		}
 	}
