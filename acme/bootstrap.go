@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kumoup/kumoup/model"
@@ -145,7 +144,7 @@ func Bootstrap(ctx context.Context, cfg Config) (Result, error) {
 		if err := cfg.Apply(ctx, d); err != nil {
 			return err
 		}
-		return makeWebroot(webrootDir(cfg.Layout, req.Webroot), func(l string) { emit(Event{Step: StepSite, Line: l}) })
+		return makeWebroot(req.Webroot, func(l string) { emit(Event{Step: StepSite, Line: l}) })
 	}); err != nil {
 		return res, fmt.Errorf("serve the HTTP-only site: %w", err)
 	}
@@ -191,19 +190,6 @@ func Bootstrap(ctx context.Context, cfg Config) (Result, error) {
 		return res, fmt.Errorf("the certificate is at %s, but the full site could not be loaded: %w", d.TLSCertificate, err)
 	}
 	return res, nil
-}
-
-// webrootDir is where makeWebroot makes the webroot w: w on the host;
-// under a --root tree, w inside the tree (a tree's deployment may already
-// name it there, as the demo's does), never a directory of the host.
-func webrootDir(l writer.Layout, w string) string {
-	if l.IsHost() {
-		return w
-	}
-	if root := filepath.Clean(l.Root); w == root || strings.HasPrefix(w, root+"/") {
-		return w
-	}
-	return l.Path(w)
 }
 
 // makeWebroot creates the ACME webroot (0755, readable by nginx's

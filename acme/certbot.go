@@ -62,7 +62,7 @@ func NewRequest(d model.Deployment, l writer.Layout) (Request, error) {
 	}
 	return Request{
 		Domain:    d.Domain,
-		Webroot:   d.ACMEWebroot,
+		Webroot:   l.Within(d.ACMEWebroot),
 		Email:     d.ACMEEmail,
 		ConfigDir: dir,
 		WorkDir:   l.Path("/var/lib/letsencrypt"),

@@ -50,14 +50,14 @@ func TestMakeWebrootCreatesTheMissingWebroot(t *testing.T) {
 func TestBootstrapUnderRootMakesTheWebrootInTheTree(t *testing.T) {
 	root := t.TempDir()
 	l := writer.Layout{Root: root}
-	if got, want := webrootDir(l, "/var/www/letsencrypt"), filepath.Join(root, "var/www/letsencrypt"); got != want {
-		t.Errorf("webrootDir under %s: %s, want %s", root, got, want)
+	if got, want := l.Within("/var/www/letsencrypt"), filepath.Join(root, "var/www/letsencrypt"); got != want {
+		t.Errorf("Within under %s: %s, want %s", root, got, want)
 	}
-	if in := filepath.Join(root, "srv/acme"); webrootDir(l, in) != in {
-		t.Errorf("webrootDir of a path already in the tree: %s, want it kept", webrootDir(l, in))
+	if in := filepath.Join(root, "srv/acme"); l.Within(in) != in {
+		t.Errorf("Within of a path already in the tree: %s, want it kept", l.Within(in))
 	}
-	if got := webrootDir(writer.Layout{}, "/var/www/letsencrypt"); got != "/var/www/letsencrypt" {
-		t.Errorf("webrootDir on the host: %s", got)
+	if got := (writer.Layout{}).Within("/var/www/letsencrypt"); got != "/var/www/letsencrypt" {
+		t.Errorf("Within on the host: %s", got)
 	}
 
 	// Bootstrap itself, up to the pre-checks (no Target: they stop it).
@@ -82,5 +82,13 @@ func TestBootstrapUnderRootMakesTheWebrootInTheTree(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(root, hostDir)); err != nil || !fi.IsDir() {
 		t.Errorf("the tree's webroot %s: %v, want a directory", filepath.Join(root, hostDir), err)
+	}
+	// certbot is given the webroot that was made: its -w is the tree's.
+	req, err := NewRequest(d, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if args := strings.Join(req.Args(), " "); !strings.Contains(args, "-w "+filepath.Join(root, hostDir)+" ") {
+		t.Errorf("certbot's arguments under --root %s: %s, want -w %s", root, args, filepath.Join(root, hostDir))
 	}
 }

@@ -132,11 +132,7 @@ func (t *Target) edgeACMEWebroot() string {
 			return string(m[1])
 		}
 	}
-	w := t.Deployment.ACMEWebroot
-	if root := filepath.Clean(t.Layout.Root); root != "." && root != "/" && strings.HasPrefix(w, root+"/") {
-		return w // already resolved under the layout root
-	}
-	return t.Layout.Path(w)
+	return t.Layout.Within(t.Deployment.ACMEWebroot)
 }
 
 // edgePort80Remedy is the fix when port 80 gave no HTTP answer: the

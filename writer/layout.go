@@ -3,6 +3,7 @@ package writer
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // Paths kumoup manages on a KumoMTA host, relative to the file system root.
@@ -30,6 +31,21 @@ func (l Layout) Path(p string) string {
 		return p
 	}
 	return filepath.Join(l.Root, p)
+}
+
+// Within is p inside the tree: p itself on the host, or when a tree's
+// deployment already names it inside the tree (as the demo's and the test
+// sites' do); else p under the root. What kumoup creates or hands to
+// another program for a --root tree (the ACME webroot) is never a
+// directory of the host.
+func (l Layout) Within(p string) string {
+	if l.IsHost() {
+		return p
+	}
+	if root := filepath.Clean(l.Root); p == root || strings.HasPrefix(p, root+"/") {
+		return p
+	}
+	return l.Path(p)
 }
 
 // EnvFile is /etc/default/kumomta under the root.
