@@ -94,8 +94,11 @@ type Nginx struct {
 // Start runs nginx in the foreground (daemon off) and returns once its pid
 // file holds its pid (it then holds every listen socket) and ready, when
 // set, reports true; it gives up after timeout, or when ctx is done. The
-// configuration is not tested first: call Test. If this process dies
-// without Stop, nginx gets SIGTERM instead of holding its ports.
+// configuration is not tested first: call Test. nginx gets SIGTERM when
+// the OS thread that started it exits (Linux's parent-death signal is tied
+// to the thread, not the process): in Go that is when this process dies
+// without Stop, or, rarely, when the runtime retires that thread, so a
+// test keeps its nginx until Stop only while the process lives.
 func Start(ctx context.Context, s Spec, ready func() bool, timeout time.Duration) (*Nginx, error) {
 	n := &Nginx{Spec: s, exited: make(chan struct{})}
 	if err := os.Remove(s.PidFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
