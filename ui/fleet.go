@@ -184,7 +184,7 @@ func (m Fleet) sameHost(next fleet.Snapshot) int {
 }
 
 // rows is how many host rows fit.
-func (m Fleet) rows() int { return max(1, m.height-6) }
+func (m Fleet) rows() int { return max(1, m.height-5-max(1, len(m.statusLines()))) }
 
 func (m *Fleet) clampCursor() {
 	m.cursor = max(0, min(m.cursor, len(m.snap.Hosts)-1))
@@ -216,11 +216,15 @@ func (m Fleet) Render() string {
 		lines = append(lines, m.table()...)
 		keys = m.keys.forList()
 	}
-	body := m.height - 2
+	status := m.statusLines()
+	if len(status) == 0 {
+		status = []string{""}
+	}
+	body := max(0, m.height-1-len(status))
 	for len(lines) < body {
 		lines = append(lines, "")
 	}
-	lines = append(lines[:body], m.statusLine(), m.help.ShortHelpView(keys))
+	lines = append(append(lines[:body], status...), m.help.ShortHelpView(keys))
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, m.width, "…")
 	}
@@ -238,16 +242,26 @@ func (m Fleet) header() string {
 	return s
 }
 
-// statusLine says a refresh failed (the last answer stays shown).
-func (m Fleet) statusLine() string {
+// fleetStatusMax bounds the lines the status line may wrap to.
+const fleetStatusMax = 3
+
+// statusLines say a refresh failed (the last answer stays shown), wrapped
+// at spaces to the width, at most fleetStatusMax lines; none when the last
+// refresh worked.
+func (m Fleet) statusLines() []string {
 	if m.err == nil {
-		return ""
+		return nil
 	}
 	when := "no answer yet"
 	if m.loaded {
 		when = "showing the answer of " + m.snap.At.UTC().Format("15:04:05 UTC")
 	}
-	return m.styles.Error.Render(glyphFail+" Prometheus: "+fleetOneLine(m.err.Error())) + m.styles.Muted.Render(" ("+when+")")
+	s := m.styles.Error.Render(glyphFail+" Prometheus: "+fleetOneLine(m.err.Error())) + m.styles.Muted.Render(" ("+when+")")
+	lines := strings.Split(ansi.Wordwrap(s, max(m.width, 20), ""), "\n")
+	if len(lines) > fleetStatusMax {
+		lines = append(lines[:fleetStatusMax-1], ansi.Truncate(strings.Join(lines[fleetStatusMax-1:], " "), max(m.width, 20), "…"))
+	}
+	return lines
 }
 
 // Column widths of the table, after the host column.

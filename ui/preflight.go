@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/x/ansi"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -174,7 +175,11 @@ func (p preflight) factWriter(b *strings.Builder) func(glyph, text string, more 
 			}
 		}
 		for _, l := range more {
-			b.WriteString("    " + l + "\n")
+			// Styled text, wrapped at spaces only: a command or a path
+			// is never broken, a longer one overflows whole.
+			for _, w := range strings.Split(ansi.Wordwrap(l, max(p.width-4, 20), ""), "\n") {
+				b.WriteString("    " + w + "\n")
+			}
 		}
 	}
 }
