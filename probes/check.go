@@ -73,7 +73,9 @@ const DefaultTimeout = 5 * time.Second
 // order given. A check that overruns is reported as failed by timeout
 // without waiting for it; a panicking check is reported, not fatal. The
 // target's tokens are masked in every result (see Redact), whoever prints
-// them.
+// them. Work several checks need (the TLS handshake for the certificate,
+// nginx -T, the site file) is done once per Run, failures included, and
+// again by the next Run.
 func Run(ctx context.Context, t *Target, checks []Check) []Result {
 	return Redact(runUnmasked(ctx, t, checks), t.Deployment.InjectionToken, t.Deployment.WebhookToken)
 }
@@ -84,6 +86,15 @@ func Run(ctx context.Context, t *Target, checks []Check) []Result {
 // A check with Needs waits for those checks (when they are run too) and
 // is not run when one of them failed (see blocked).
 func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
+	return runSweep(ctx, t, checks, newSweep())
+}
+
+// runSweep is runUnmasked with the checks sharing s's work (the TLS
+// handshake, nginx -T, the site file: see sweep); a nil s makes every
+// check do its own, as before there was a sweep (the benchmark's
+// baseline).
+func runSweep(ctx context.Context, t *Target, checks []Check, s *sweep) []Result {
+	t = t.inSweep(s)
 	checks = awaitCertificate(t, checks)
 	timeout := t.Timeout
 	if timeout <= 0 {

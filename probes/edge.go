@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -122,6 +123,16 @@ func edgeFetchAll(ctx context.Context, t *Target, c *http.Client, reqs []edgeReq
 // The concrete fixes, with the file and line to change.
 
 func (t *Target) edgeSiteFile() string { return t.Layout.SiteFile(t.Deployment.Domain) }
+
+// readSiteFile reads the nginx site file (bounded, a regular file only),
+// once per sweep: the body limit, ACME webroot and token file checks all
+// read it. The bytes are shared: read them, never change them.
+func (t *Target) readSiteFile(ctx context.Context) ([]byte, error) {
+	site := t.edgeSiteFile()
+	return sweepShared(ctx, t, "read "+site, func(ctx context.Context) ([]byte, error) {
+		return fsread.Read(ctx, site, fsread.ConfigLimit)
+	})
+}
 
 // edgeAuthVar is the nginx variable kumoup's site file sets from the token map.
 func (t *Target) edgeAuthVar() string {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
 )
 
@@ -83,7 +82,7 @@ func checkBodyLimitFiles(ctx context.Context, t *Target) Result {
 	site := t.edgeSiteFile()
 	want, wantBytes, remedy := t.bodyLimitWant()
 
-	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
+	siteText, err := t.readSiteFile(ctx)
 	if err != nil {
 		return Fail("write the nginx site with `"+ApplyCommand(t.Layout)+"`", "cannot read the nginx site: %v", err)
 	}

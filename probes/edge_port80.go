@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-
-	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // The port 80 checks: everything there redirects to HTTPS, except the ACME
@@ -39,7 +37,7 @@ func checkACMEWebroot(ctx context.Context, t *Target) Result {
 	if t.Deployment.ACMEWebroot == "" {
 		return Skip("no ACME webroot in the deployment")
 	}
-	webroot := t.edgeACMEWebroot()
+	webroot := t.edgeACMEWebroot(ctx)
 	if st, err := os.Stat(webroot); err != nil || !st.IsDir() {
 		return Skip("ACME webroot %s is not a directory on this host", webroot)
 	}
@@ -126,8 +124,8 @@ var acmeRootRE = regexp.MustCompile(`location\s+\^~\s+/\.well-known/acme-challen
 // acmeWebroot is the directory nginx serves challenges from: the root of
 // the challenge location in the site file on disk when there is one (that
 // is what nginx reads), else the deployment's webroot under the layout.
-func (t *Target) edgeACMEWebroot() string {
-	if site, err := fsread.Read(context.Background(), t.edgeSiteFile(), fsread.ConfigLimit); err == nil {
+func (t *Target) edgeACMEWebroot(ctx context.Context) string {
+	if site, err := t.readSiteFile(ctx); err == nil {
 		if m := acmeRootRE.FindSubmatch(site); m != nil {
 			return string(m[1])
 		}

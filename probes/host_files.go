@@ -157,7 +157,7 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 			known = append(known, namedToken{"a token from " + filepath.Base(tokenFile), string(m[1])})
 		}
 	}
-	siteText, err := fsread.Read(ctx, site, fsread.ConfigLimit)
+	siteText, err := t.readSiteFile(ctx)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		problems = append(problems, site+" does not exist")

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,54 @@ func (t *Target) nginxArgs(flag string) []string {
 	return args
 }
 
+// nginxRun is what one `nginx -t` or `nginx -T` for the target said.
+type nginxRun struct {
+	// args are the arguments it ran with, the flag first (under --root
+	// without --nginx-conf, a temporary nginx.conf already removed).
+	args []string
+	// stdout is -T's dump of the configuration: it holds secrets (the
+	// token include), so it is only searched, never shown. Empty for -t.
+	stdout []byte
+	// stderr is nginx's messages (for -t, everything it wrote).
+	stderr []byte
+	// err is why it did not exit 0 (an *exec.ExitError when it ran).
+	err error
+}
+
+// nginxTestFlag is the flag of the sweep's one nginx run: -T when
+// smtp.proxy needs the dump (smtp_proxy enabled; it searches the dump for
+// the mail file), else -t, which host.nginx.config needs and which writes
+// no secrets anywhere.
+func (t *Target) nginxTestFlag() string {
+	if t.Deployment.SMTPProxy.Enabled {
+		return "-T"
+	}
+	return "-t"
+}
+
+// nginxTest runs `nginx -t` (or -T, see nginxTestFlag) once per sweep for
+// host.nginx.config and smtp.proxy. The error is the command's setup (the
+// temporary nginx.conf under --root); nginx's own failure is in err of
+// the nginxRun.
+func (t *Target) nginxTest(ctx context.Context) (*nginxRun, error) {
+	flag := t.nginxTestFlag()
+	return sweepShared(ctx, t, "nginx "+flag, func(ctx context.Context) (*nginxRun, error) {
+		args, cleanup, err := t.nginxCommand(flag)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		var stdout, stderr bytes.Buffer
+		cmd := exec.CommandContext(ctx, t.nginxBinary(), args...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if flag == "-t" {
+			cmd.Stdout = &stderr // as CombinedOutput: -t writes nothing of its own there
+		}
+		err = cmd.Run()
+		return &nginxRun{args: args, stdout: stdout.Bytes(), stderr: stderr.Bytes(), err: err}, nil
+	})
+}
+
 // checkNginxConfig runs `nginx -t`: the configuration nginx would load,
 // site file and token include included, must parse and test clean.
 func checkNginxConfig(ctx context.Context, t *Target) Result {
@@ -38,15 +87,16 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 	if err != nil {
 		return Skip("nginx not installed (%s not found)", bin)
 	}
-	args, cleanup, err := t.nginxCommand("-t")
+	run, err := t.nginxTest(ctx)
 	if err != nil {
 		return Fail("check that the temporary directory is writable", "nginx -t for %s: %v", t.Layout.Root, err)
 	}
-	defer cleanup()
+	// The command to run again is -t even when the sweep ran -T for
+	// smtp.proxy: the same test, without the dump (which holds secrets).
+	args := append([]string{"-t"}, run.args[1:]...)
 	asked := "nginx " + strings.Join(args, " ")
-	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
-	text := t.redact(string(out))
-	if err != nil {
+	text := t.redact(string(run.stderr))
+	if err := run.err; err != nil {
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
 			return Fail("check that "+path+" runs", "%s: %v", asked, err)

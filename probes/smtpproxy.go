@@ -73,33 +73,28 @@ func ehloKeywords(ehlo string) map[string]bool {
 	return offered
 }
 
-// nginxIncludesMail runs `nginx -T` and looks for the mail file among the
-// files it read. The dump holds secrets (the token include): it is only
+// nginxIncludesMail runs `nginx -T` (the sweep's one nginx run, see
+// nginxTest) and looks for the mail file among the files it read. The dump holds secrets (the token include): it is only
 // searched, never shown.
 func nginxIncludesMail(ctx context.Context, t *Target) (Result, bool) {
 	bin := t.nginxBinary()
-	var stdout, stderr bytes.Buffer
-	args, cleanup, err := t.nginxCommand("-T")
+	run, err := t.nginxTest(ctx)
 	if err != nil {
 		return Fail("check that the temporary directory is writable", "nginx -T for %s: %v", t.Layout.Root, err), false
 	}
-	defer cleanup()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
 	mailFile := t.Layout.SMTPProxyFile()
-	if err != nil {
+	if run.err != nil {
 		if _, lerr := exec.LookPath(bin); lerr != nil {
 			return Fail("install nginx: apt-get install -y nginx libnginx-mod-mail", "%s not found", bin), false
 		}
-		msg := nginxFirstError(stderr.String())
+		msg := nginxFirstError(string(run.stderr))
 		if strings.Contains(msg, `unknown directive "mail"`) {
 			return Fail("install the mail module: apt-get install -y libnginx-mod-mail (it adds /etc/nginx/modules-enabled/50-mod-mail.conf); without Debian's package put `load_module "+writer.MailModulePath+";` at the top of nginx.conf",
 				"nginx -t: the mail module is not loaded (%s)", msg), false
 		}
 		return Fail("fix the line nginx names, then run nginx -t again", "nginx -t fails: %s", msg), false
 	}
-	if !strings.Contains(stdout.String(), "# configuration file "+mailFile+":") {
+	if !bytes.Contains(run.stdout, []byte("# configuration file "+mailFile+":")) {
 		return Fail(fmt.Sprintf("add `include %s;` at the top level of nginx.conf (outside http {}, after the modules-enabled include), then nginx -t && systemctl reload nginx", mailFile),
 			"nginx -t passes but nginx does not read %s: the mail {} block is not active", mailFile), false
 	}

@@ -44,6 +44,10 @@ type Target struct {
 	// HomeDirs are the home directories whose shell history is searched;
 	// nil means every home directory in /etc/passwd under Layout.Root.
 	HomeDirs []string
+
+	// sweep is the work the checks of one Run share (see sweep); nil
+	// outside Run.
+	sweep *sweep
 }
 
 // DialContext dials addr, honouring ConnectTo.

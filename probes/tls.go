@@ -107,17 +107,22 @@ func (t *Target) tlsProbeHandshake(ctx context.Context, cfg *tls.Config) (tls.Co
 }
 
 // tlsServedChain returns the certificates nginx serves for the name, or the
-// failing Result.
+// failing Result. The handshake is done once per sweep: the name, expiry
+// and chain checks judge the same certificates (read them, never change
+// them).
 func (t *Target) tlsServedChain(ctx context.Context) ([]*x509.Certificate, *Result) {
-	st, err := t.tlsProbeHandshake(ctx, &tls.Config{MinVersion: tls.VersionTLS12})
-	if err == nil && len(st.PeerCertificates) == 0 {
-		err = errors.New("no certificate was served")
-	}
+	chain, err := sweepShared(ctx, t, "tls.served", func(ctx context.Context) ([]*x509.Certificate, error) {
+		st, err := t.tlsProbeHandshake(ctx, &tls.Config{MinVersion: tls.VersionTLS12})
+		if err == nil && len(st.PeerCertificates) == 0 {
+			err = errors.New("no certificate was served")
+		}
+		return st.PeerCertificates, err
+	})
 	if err != nil {
 		r := Fail(t.edgeTransportRemedy(err), "TLS handshake with %s: %v", t.tlsAddr(), err)
 		return nil, &r
 	}
-	return st.PeerCertificates, nil
+	return chain, nil
 }
 
 func (t *Target) tlsRemedyCertificate() string {
