@@ -45,23 +45,22 @@ type nginxRun struct {
 	err error
 }
 
-// nginxTestFlag is the flag of the sweep's one nginx run: -T when
-// smtp.proxy needs the dump (smtp_proxy enabled; it searches the dump for
-// the mail file), else -t, which host.nginx.config needs and which writes
-// no secrets anywhere.
-func (t *Target) nginxTestFlag() string {
-	if t.Deployment.SMTPProxy.Enabled {
+// nginxConfigFlag is the flag host.nginx.config runs nginx with: -t, or
+// within a sweep where smtp.proxy runs -T (smtp_proxy enabled: it
+// searches the dump for the mail file), -T, the same test, so that the
+// sweep runs nginx once. -t writes no secrets anywhere.
+func (t *Target) nginxConfigFlag() string {
+	if t.sweep != nil && t.Deployment.SMTPProxy.Enabled {
 		return "-T"
 	}
 	return "-t"
 }
 
-// nginxTest runs `nginx -t` (or -T, see nginxTestFlag) once per sweep for
-// host.nginx.config and smtp.proxy. The error is the command's setup (the
-// temporary nginx.conf under --root); nginx's own failure is in err of
-// the nginxRun.
-func (t *Target) nginxTest(ctx context.Context) (*nginxRun, error) {
-	flag := t.nginxTestFlag()
+// nginxTest runs `nginx -t` or `nginx -T` (the flag given) once per sweep:
+// host.nginx.config and smtp.proxy share it. The error is the command's
+// setup (the temporary nginx.conf under --root); nginx's own failure is in
+// err of the nginxRun.
+func (t *Target) nginxTest(ctx context.Context, flag string) (*nginxRun, error) {
 	return sweepShared(ctx, t, "nginx "+flag, func(ctx context.Context) (*nginxRun, error) {
 		args, cleanup, err := t.nginxCommand(flag)
 		if err != nil {
@@ -87,7 +86,7 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 	if err != nil {
 		return Skip("nginx not installed (%s not found)", bin)
 	}
-	run, err := t.nginxTest(ctx)
+	run, err := t.nginxTest(ctx, t.nginxConfigFlag())
 	if err != nil {
 		return Fail("check that the temporary directory is writable", "nginx -t for %s: %v", t.Layout.Root, err)
 	}

@@ -78,7 +78,7 @@ func ehloKeywords(ehlo string) map[string]bool {
 // searched, never shown.
 func nginxIncludesMail(ctx context.Context, t *Target) (Result, bool) {
 	bin := t.nginxBinary()
-	run, err := t.nginxTest(ctx)
+	run, err := t.nginxTest(ctx, "-T")
 	if err != nil {
 		return Fail("check that the temporary directory is writable", "nginx -T for %s: %v", t.Layout.Root, err), false
 	}
