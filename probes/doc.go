@@ -10,6 +10,13 @@
 // concurrently, each under its own timeout within one overall deadline,
 // and returns results in catalogue order.
 //
+// The checks of one Run share the work several of them need: one TLS
+// handshake for the certificate's name, expiry and chain, one nginx run
+// for host.nginx.config and smtp.proxy (-T when smtp_proxy is enabled,
+// else -t), one read of the site file. The first check that asks does it,
+// the others get its outcome, failures included; the next Run does it all
+// again, since the files and servers may have changed in between.
+//
 // One fault is one failure: a check declares the checks it needs
 // (Check.Needs), Run runs it after them, and when one of them failed it
 // reports skip with Result.BlockedBy naming the root cause instead of

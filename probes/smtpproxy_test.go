@@ -24,7 +24,7 @@ type smtpProxyFixture struct {
 // back-end filled in with loopback ports) under a temp root and runs real
 // nginx with the mail module; include=false leaves the mail file out of
 // the nginx.conf the check reads.
-func smtpProxyStart(t *testing.T, edit func(*model.Deployment), include bool) *smtpProxyFixture {
+func smtpProxyStart(t testing.TB, edit func(*model.Deployment), include bool) *smtpProxyFixture {
 	t.Helper()
 	netnstest.Require(t, "nginx")
 	sink := netnstest.StartSMTPSink(t, nil, "127.0.0.1:0")

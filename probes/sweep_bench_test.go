@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -92,11 +93,15 @@ func sweepBenchTarget(b *testing.B) (*Target, []Check) {
 // loopback setup of BenchmarkStatusSweep) with every check doing its own
 // work ("before": runSweep without a sweep, as before the checks shared
 // the certificate handshake, nginx -t/-T and the site file) and as Run
-// does it now ("after"), side by side in one run. Besides time and
-// allocations: cpu-ms/op, the CPU time of this process and of the
-// children it waited for (nginx -t) per sweep; conns-443/op, the
-// connections the sweep opened to the HTTPS port (a counting forwarder
-// sits in front of nginx's).
+// does it now ("after"). Each op runs both, in alternating order, so that
+// they are paired under the same machine load and the same state (the
+// sockets left in TIME_WAIT, which the listener checks read, grow with
+// every sweep). Per sweep of each: wall-ms; cpu-ms, the CPU time of this
+// process (the in-process stand-in kumod, DNS and webhook servers
+// included) and of the children it waited for (nginx -t); conns-443, the
+// connections opened to the HTTPS port (a counting forwarder sits in
+// front of nginx's); KiB and allocs, the heap allocations of this process
+// (the stand-in kumod's included).
 func BenchmarkStatusSweepSharedWork(b *testing.B) {
 	target, checks := sweepBenchTarget(b)
 	key := net.JoinHostPort(target.Deployment.Domain, "443")
@@ -104,23 +109,87 @@ func BenchmarkStatusSweepSharedWork(b *testing.B) {
 	counted.ConnectTo = maps.Clone(target.ConnectTo)
 	var conns atomic.Int64
 	counted.ConnectTo[key] = sweepCountingForwarder(b, target.ConnectTo[key], &conns)
-	tokens := []string{target.Deployment.InjectionToken, target.Deployment.WebhookToken}
-	measure := func(b *testing.B, sweep func()) {
-		conns.Store(0)
-		cpu := sweepCPU()
-		for b.Loop() {
-			sweep()
-		}
-		n := float64(b.N)
-		b.ReportMetric(float64(sweepCPU()-cpu)/float64(time.Millisecond)/n, "cpu-ms/op")
-		b.ReportMetric(float64(conns.Load())/n, "conns-443/op")
+	sweepMeasurePaired(b, &counted, checks, &conns)
+}
+
+// BenchmarkNginxChecksSharedWork is BenchmarkStatusSweepSharedWork for the
+// two checks that run nginx, host.nginx.config and smtp.proxy, with
+// smtp_proxy enabled: real nginx with the mail module relaying to an SMTP
+// sink on loopback. Before, each ran nginx (-t, then -T); now the sweep
+// runs -T once. cpu-ms includes the nginx processes.
+func BenchmarkNginxChecksSharedWork(b *testing.B) {
+	if testing.Short() {
+		b.Skip("runs nginx")
 	}
-	b.Run("before", func(b *testing.B) {
-		measure(b, func() { Redact(runSweep(b.Context(), &counted, checks, nil), tokens...) })
-	})
-	b.Run("after", func(b *testing.B) {
-		measure(b, func() { Run(b.Context(), &counted, checks) })
-	})
+	f := smtpProxyStart(b, nil, true)
+	checks, err := Select(Catalogue(), []string{"host.nginx.config", "smtp.proxy"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range Run(b.Context(), f.target, checks) {
+		if r.Status != StatusPass {
+			b.Fatalf("%s: %s: %s: the benchmark would measure a broken setup", r.ID, r.Status, r.Detail)
+		}
+	}
+	sweepMeasurePaired(b, f.target, checks, nil)
+}
+
+// sweepMeasurePaired runs checks against target with every check doing its
+// own work (before) and sharing it as Run does (after), both in each op,
+// in alternating order, and reports each one's per-sweep figures (see
+// BenchmarkStatusSweepSharedWork). conns, when not nil, counts the
+// connections to the HTTPS port.
+func sweepMeasurePaired(b *testing.B, target *Target, checks []Check, conns *atomic.Int64) {
+	tokens := []string{target.Deployment.InjectionToken, target.Deployment.WebhookToken}
+	type total struct {
+		wall, cpu             time.Duration
+		conns, bytes, mallocs uint64
+	}
+	connsNow := func() int64 {
+		if conns == nil {
+			return 0
+		}
+		return conns.Load()
+	}
+	var before, after total
+	measure := func(into *total, sweep func()) {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		c0, cpu0, start := connsNow(), sweepCPU(), time.Now()
+		sweep()
+		into.wall += time.Since(start)
+		into.cpu += sweepCPU() - cpu0
+		into.conns += uint64(connsNow() - c0)
+		runtime.ReadMemStats(&m1)
+		into.bytes += m1.TotalAlloc - m0.TotalAlloc
+		into.mallocs += m1.Mallocs - m0.Mallocs
+	}
+	unshared := func() { Redact(runSweep(b.Context(), target, checks, nil), tokens...) }
+	shared := func() { Run(b.Context(), target, checks) }
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			measure(&before, unshared)
+			measure(&after, shared)
+		} else {
+			measure(&after, shared)
+			measure(&before, unshared)
+		}
+		i++
+	}
+	n := float64(i)
+	for _, v := range []struct {
+		name string
+		t    total
+	}{{"before", before}, {"after", after}} {
+		b.ReportMetric(float64(v.t.wall)/float64(time.Millisecond)/n, v.name+"-wall-ms/op")
+		b.ReportMetric(float64(v.t.cpu)/float64(time.Millisecond)/n, v.name+"-cpu-ms/op")
+		if conns != nil {
+			b.ReportMetric(float64(v.t.conns)/n, v.name+"-conns-443/op")
+		}
+		b.ReportMetric(float64(v.t.bytes)/1024/n, v.name+"-KiB/op")
+		b.ReportMetric(float64(v.t.mallocs)/n, v.name+"-allocs/op")
+	}
 }
 
 // sweepCPU is the CPU time (user and system) of this process and of its
