@@ -10,9 +10,14 @@ import (
 // secret is matched without regard to case, also with its last character
 // cut (the wrong-token variants edge.token.exact sends), and in its JSON-,
 // URL-, shell- and HTML-escaped forms. Secrets shorter than 8 characters
-// are ignored (they would mask ordinary words).
+// are ignored (they would mask ordinary words). The patterns are built
+// once per distinct set of secrets (redact.Shared), not on every sweep.
 func Redact(results []Result, secrets ...string) []Result {
-	r := redact.New(secrets...)
+	return redactResults(redact.Shared(secrets...), results)
+}
+
+// redactResults is Redact with r.
+func redactResults(r *redact.Redactor, results []Result) []Result {
 	out := make([]Result, len(results))
 	for i, res := range results {
 		res.Detail = r.String(res.Detail)

@@ -119,11 +119,13 @@ func Cut(s string, n int) string {
 	return s[:i] + "…"
 }
 
-// String masks secrets in s (see Redactor.String).
-func String(s string, secrets ...string) string { return New(secrets...).String(s) }
+// String masks secrets in s (see Redactor.String) with the Shared
+// Redactor of secrets.
+func String(s string, secrets ...string) string { return Shared(secrets...).String(s) }
 
-// Excerpt masks secrets in s and cuts it (see Redactor.Excerpt).
-func Excerpt(s string, secrets ...string) string { return New(secrets...).Excerpt(s) }
+// Excerpt masks secrets in s and cuts it (see Redactor.Excerpt) with the
+// Shared Redactor of secrets.
+func Excerpt(s string, secrets ...string) string { return Shared(secrets...).Excerpt(s) }
 
 // Writer redacts what is written through it line by line: a secret never
 // spans a line of kumoup's output. Close writes out a last line without a
