@@ -77,7 +77,12 @@ const DefaultTimeout = 5 * time.Second
 // nginx -T, the site file) is done once per Run, failures included, and
 // again by the next Run.
 func Run(ctx context.Context, t *Target, checks []Check) []Result {
-	return Redact(runUnmasked(ctx, t, checks), t.Deployment.InjectionToken, t.Deployment.WebhookToken)
+	return runMasked(ctx, t, checks, newSweep())
+}
+
+// runMasked is runSweep with the target's tokens masked in every result.
+func runMasked(ctx context.Context, t *Target, checks []Check, s *sweep) []Result {
+	return Redact(runSweep(ctx, t, checks, s), t.Deployment.InjectionToken, t.Deployment.WebhookToken)
 }
 
 // runUnmasked is Run without the final Redact: the tests use it to prove

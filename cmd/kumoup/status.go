@@ -107,7 +107,13 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 	ctx, cancel := context.WithTimeout(cmd.Context(), 2*target.Timeout)
 	defer cancel()
 	start := time.Now()
-	results := probes.Run(ctx, target, checks)
+	var results []probes.Result
+	var expiry time.Time // the gauge's, from the sweep's own handshake
+	if format == "prometheus" {
+		results, expiry = probes.RunWithCertificateExpiry(ctx, target, checks)
+	} else {
+		results = probes.Run(ctx, target, checks)
+	}
 	elapsed := time.Since(start)
 
 	report := out
@@ -116,7 +122,7 @@ func runStatus(cmd *cobra.Command, opt statusOptions) error {
 		report = &file
 	}
 	if format == "prometheus" {
-		err = writeStatusPrometheus(ctx, report, target, results, elapsed)
+		err = writeStatusPrometheus(report, target, results, expiry, elapsed)
 		if err != nil {
 			err = fmt.Errorf("write the report: %w", err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"time"
@@ -26,21 +25,14 @@ func statusFormat(opt statusOptions) (string, error) {
 }
 
 // writeStatusPrometheus writes the sweep as Prometheus metrics, with the
-// served certificate's expiry when the handshake succeeds (a failed one is
-// already a failing tls check; the metric is then left out).
-func writeStatusPrometheus(ctx context.Context, w io.Writer, target *probes.Target, results []probes.Result, elapsed time.Duration) error {
-	s := checkmetrics.Sweep{
-		Results:  results,
-		Finished: time.Now(),
-		Elapsed:  elapsed,
-		Domain:   target.Deployment.Domain,
-	}
-	if target.Deployment.Domain != "" {
-		tctx, cancel := context.WithTimeout(ctx, target.Timeout)
-		if exp, err := probes.CertificateExpiry(tctx, target); err == nil {
-			s.CertificateExpiry = exp
-		}
-		cancel()
-	}
-	return checkmetrics.Write(w, s)
+// served certificate's expiry the sweep saw (zero when the handshake
+// failed, already a failing tls check: the metric is then left out).
+func writeStatusPrometheus(w io.Writer, target *probes.Target, results []probes.Result, expiry time.Time, elapsed time.Duration) error {
+	return checkmetrics.Write(w, checkmetrics.Sweep{
+		Results:           results,
+		Finished:          time.Now(),
+		Elapsed:           elapsed,
+		Domain:            target.Deployment.Domain,
+		CertificateExpiry: expiry,
+	})
 }

@@ -140,11 +140,8 @@ func ExportChecks(ctx context.Context, site *loopback.Site, path string) error {
 		return err
 	}
 	start := time.Now()
-	results := probes.Run(ctx, target, checks)
-	sweep := checkmetrics.Sweep{Results: results, Finished: time.Now(), Elapsed: time.Since(start), Domain: d}
-	if exp, err := probes.CertificateExpiry(ctx, target); err == nil {
-		sweep.CertificateExpiry = exp
-	}
+	results, expiry := probes.RunWithCertificateExpiry(ctx, target, checks)
+	sweep := checkmetrics.Sweep{Results: results, Finished: time.Now(), Elapsed: time.Since(start), Domain: d, CertificateExpiry: expiry}
 	var b bytes.Buffer
 	if err := checkmetrics.Write(&b, sweep); err != nil {
 		return err
