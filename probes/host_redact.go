@@ -1,9 +1,5 @@
 package probes
 
-import (
-	"github.com/kumoup/kumoup/internal/redact"
-)
-
 // redact replaces every token the target knows with model.Masked, in any
 // form internal/redact knows, for text that came from outside (a program's
 // output, a file) before it goes into a Result.
@@ -12,7 +8,7 @@ func (t *Target) redact(s string) string {
 	for _, tok := range t.tokens() {
 		secrets = append(secrets, tok.value)
 	}
-	return redact.String(s, secrets...)
+	return redactorFor(secrets...).String(s)
 }
 
 // tokens returns the known tokens by name ("injection token", "webhook
