@@ -43,6 +43,16 @@ func ParseGrace(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// ValidateTokenGrace checks the answer token_grace: empty (the default,
+// DefaultTokenGrace) or a grace period ParseGrace reads.
+func ValidateTokenGrace(s string) error {
+	if s == "" {
+		return nil
+	}
+	_, err := ParseGrace(s)
+	return err
+}
+
 // Grace is the grace period of a retired injection token: TokenGrace, or
 // DefaultTokenGrace when it is empty or does not parse (Validate reports
 // that).
@@ -81,10 +91,7 @@ func (d Deployment) RotationStatus() string {
 }
 
 func (d Deployment) validateRotation(p *Problems) {
-	if d.TokenGrace != "" {
-		_, err := ParseGrace(d.TokenGrace)
-		p.addErr("token_grace", err)
-	}
+	p.addErr("token_grace", ValidateTokenGrace(d.TokenGrace))
 	if d.RetiredInjectionToken == "" {
 		return
 	}

@@ -20,6 +20,19 @@ func TestParseGraceTakesDaysOrDurationsWithinBounds(t *testing.T) {
 	}
 }
 
+func TestValidateTokenGraceTakesEmptyForTheDefaultAndRefusesWhatParseGraceRefuses(t *testing.T) {
+	for _, in := range []string{"", "2d", " 36h "} {
+		if err := ValidateTokenGrace(in); err != nil {
+			t.Errorf("ValidateTokenGrace(%q) = %v, want nil", in, err)
+		}
+	}
+	for in, want := range map[string]string{"soon": "use days like 7d, or hours like 36h", "0d": "longer than zero", "91d": "use at most 90d"} {
+		if err := ValidateTokenGrace(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateTokenGrace(%q) = %v, want %q", in, err, want)
+		}
+	}
+}
+
 func TestRotationNeedsAValidGraceAndADistinctRetiredToken(t *testing.T) {
 	d := validDeploymentForRotation()
 	if p := d.Validate(); !p.OK() {

@@ -120,7 +120,7 @@ func TestScreensPreflight(t *testing.T) {
 }
 
 func TestScreensWizardPages(t *testing.T) {
-	for _, p := range []page{pageHost, pageInjection, pageInjectionPaste, pageWebhook, pageWebhookPaste, pageProxy} {
+	for _, p := range []page{pageHost, pageInjection, pageInjectionPaste, pageWebhook, pageWebhookPaste, pageProxy, pageInjectionGrace} {
 		t.Run(fmt.Sprintf("%d_%s", p, strings.ReplaceAll(pageTitles[p], " ", "_")), func(t *testing.T) {
 			eachSize(t, func(t *testing.T, w, h int) Model { return atPage(prefilled(), p, w, h) })
 		})

@@ -22,7 +22,7 @@ import (
 
 // mtaPages and proxyPages are the two flows through the wizard's pages.
 var (
-	mtaPages   = []page{pageHost, pageInjection, pageInjectionPaste, pageWebhook, pageWebhookPaste, pageProxy}
+	mtaPages   = []page{pageHost, pageInjection, pageInjectionPaste, pageInjectionGrace, pageWebhook, pageWebhookPaste, pageProxy}
 	proxyPages = []page{pageProxyHost}
 )
 

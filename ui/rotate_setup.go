@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -102,6 +103,31 @@ func graceText(d model.Deployment) string {
 	}
 	return strconv.Itoa(int(model.DefaultTokenGrace/(24*time.Hour))) + "d"
 }
+
+// tokenGrace is token_grace as the grace page left it, for the draft of an
+// injection rotation: as typed, or unset (the default) where the answers
+// set none and the page still says the default, so that the answers file
+// changes only where the operator changed it.
+func (w *wizard) tokenGrace() string {
+	g := strings.TrimSpace(w.grace)
+	if w.d.TokenGrace == "" && g == graceText(model.Deployment{}) {
+		return ""
+	}
+	return g
+}
+
+// graceShown is the grace period the token page's rotation offers: the
+// grace page's, once it holds a valid one, else the answers'.
+func (w *wizard) graceShown() string {
+	if g := strings.TrimSpace(w.grace); g != "" && model.ValidateTokenGrace(g) == nil {
+		return g
+	}
+	return graceText(w.d)
+}
+
+// validateGrace is the grace page's check: model's for token_grace, the
+// value trimmed as tokenGrace saves it.
+func validateGrace(s string) error { return model.ValidateTokenGrace(strings.TrimSpace(s)) }
 
 // prepareAnswers starts planning the wizard's answers, with the rotation
 // its token page chose.

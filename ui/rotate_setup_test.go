@@ -38,6 +38,10 @@ func tokensInOrder(toks ...string) func() (string, error) {
 // setupPages are the wizard's fields on a deployment, in order.
 var setupPages = []string{"domain", "tls_certificate", "tls_certificate_key", "max_body", "acme_email", "injection_choice", "webhook_url", "webhook_choice", "proxy_host", "proxy_port", "proxy_public_ip", "helo"}
 
+// rotationPages are setupPages with the injection token rotated: the
+// grace page (token_grace) follows the choice.
+var rotationPages = append(append(append([]string{}, setupPages[:6]...), "token_grace"), setupPages[6:]...)
+
 // throughWizard goes through the fields (every field of the prefilled
 // wizard when none are named) with enter, pressing the keys in choose
 // first on the fields it names.
@@ -82,7 +86,7 @@ func rotatingSetup(t *testing.T) (flow, writer.Layout) {
 
 func TestSetupTokenPageRotatesTheInjectionTokenWithTheOldOneAcceptedForTheGracePeriod(t *testing.T) {
 	f, l := rotatingSetup(t)
-	throughWizard(f, map[string][]string{"injection_choice": {"down"}}) // Rotate: generate a new token
+	throughWizard(f, map[string][]string{"injection_choice": {"down"}}, rotationPages...) // Rotate: generate a new token
 
 	w := f.waitScreen(screenReview)
 	until := fixedNow.Add(model.DefaultTokenGrace).UTC().Format("2006-01-02 15:04 MST")
@@ -311,7 +315,7 @@ func TestSetupRotationOnRealNginxAcceptsBothTokensAndRefusesAThird(t *testing.T)
 	f := startFlow(t, opt)
 	f.waitText("existing answers found")
 	f.enter()
-	throughWizard(f, map[string][]string{"injection_choice": {"down"}})
+	throughWizard(f, map[string][]string{"injection_choice": {"down"}}, rotationPages...)
 	w := f.waitScreen(screenReview)
 	if !strings.Contains(oneLine(w.text), "old token accepted until") || !strings.Contains(w.text, "Plan: 0 to create, 1 to update") {
 		t.Fatalf("review:\n%s", w.text)
@@ -377,7 +381,7 @@ func TestSetupTokenPageRotatesToAPastedInjectionToken(t *testing.T) {
 	if w := f.probe(); strings.Contains(w.text, testRotatedInjection) {
 		t.Fatalf("the pasted token is on screen:\n%s", w.text)
 	}
-	throughWizard(f, nil, setupPages[6:]...)
+	throughWizard(f, nil, rotationPages[6:]...) // the grace page, then the rest
 	w := f.waitScreen(screenReview)
 	if !strings.Contains(oneLine(w.text), "nginx accepts the new token "+model.Fingerprint(testRotatedInjection)+" and the old one "+model.Fingerprint(testInjectionToken)) {
 		t.Fatalf("review:\n%s", w.text)

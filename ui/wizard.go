@@ -35,6 +35,9 @@ const (
 	pageWebhookPaste
 	pageProxy
 	pageProxyHost // the KumoProxy host's own page (see proxyhost.go)
+	// pageInjectionGrace follows the injection token's pages when they
+	// rotate it: how long the old token stays accepted (token_grace).
+	pageInjectionGrace
 	numPages
 )
 
@@ -46,11 +49,15 @@ var pageTitles = [numPages]string{
 	pageWebhookPaste:   "app webhook",
 	pageProxy:          "KumoProxy egress",
 	pageProxyHost:      "KumoProxy host",
+	pageInjectionGrace: "injection token",
 }
 
 // stepOf numbers the pages as the operator sees them (paste pages share
 // their parent's number).
-var stepOf = [numPages]int{1, 2, 2, 3, 3, 4, 1}
+var stepOf = [numPages]int{
+	pageHost: 1, pageInjection: 2, pageInjectionPaste: 2, pageInjectionGrace: 2,
+	pageWebhook: 3, pageWebhookPaste: 3, pageProxy: 4, pageProxyHost: 1,
+}
 
 // wizard holds the draft answers and the form of the current page. The
 // form's fields are bound to the draft by pointer, so going back and forth
@@ -62,6 +69,7 @@ type wizard struct {
 	port                           string
 	injectionChoice, webhookChoice tokenChoice
 	injectionPaste, webhookPaste   string
+	grace                          string // token_grace as typed, for an injection rotation (see tokenGrace)
 	hasInjection, hasWebhook       bool   // the prefill holds valid tokens
 	pages                          []page // the flow: mtaPages or proxyPages
 	proxy                          proxyDraft
@@ -129,6 +137,7 @@ func newWizardFor(prefill *model.Deployment, certs writer.Layout, st *Styles, ke
 	if w.hasInjection {
 		w.injectionChoice = tokenKeep
 	}
+	w.grace = graceText(w.d)
 	if w.hasWebhook {
 		w.webhookChoice = tokenKeep
 	}
@@ -142,6 +151,8 @@ func (w *wizard) visible(p page) bool {
 		return w.injectionChoice == tokenPaste
 	case pageWebhookPaste:
 		return w.webhookChoice == tokenPaste
+	case pageInjectionGrace:
+		return w.rotatesInjection()
 	}
 	return true
 }
@@ -263,6 +274,8 @@ func (w *wizard) answers() (d model.Deployment, genInj, genHook bool) {
 			// Refused (the page said why and did not let it through):
 			// nothing replaces the token.
 			rotated, genInj = w.d, false
+		} else {
+			rotated.TokenGrace = w.tokenGrace()
 		}
 		rotated.WebhookToken = d.WebhookToken
 		d = rotated

@@ -119,7 +119,7 @@ func (w *wizard) fields(p page) []huh.Field {
 		return []huh.Field{
 			label(w, huh.NewSelect[tokenChoice]().Key("injection_choice"), "Injection token",
 				"the bearer token your app sends to this host (inject and metrics)").
-				Options(w.tokenOptions(w.hasInjection, w.d.InjectionToken, "the old one accepted for "+graceText(w.d))...).
+				Options(w.tokenOptions(w.hasInjection, w.d.InjectionToken, "the old one accepted for "+w.graceShown())...).
 				Validate(w.validateInjectionChoice).Value(&w.injectionChoice),
 		}
 	case pageInjectionPaste:
@@ -128,6 +128,12 @@ func (w *wizard) fields(p page) []huh.Field {
 				fmt.Sprintf("at least %d characters of A-Z a-z 0-9 - . _ ~ + /; never shown", model.MinTokenLength)).
 				EchoMode(huh.EchoModePassword).Value(&w.injectionPaste).
 				Validate(checked("injection_token", w.validateInjectionPaste)),
+		}
+	case pageInjectionGrace:
+		return []huh.Field{
+			label(w, huh.NewInput().Key("token_grace"), "Old token accepted for",
+				"token_grace: how long nginx still accepts the current token beside the new one; days like 7d or hours like 36h, at most 90d").
+				Value(&w.grace).Validate(checked("token_grace", validateGrace)),
 		}
 	case pageWebhook:
 		return []huh.Field{

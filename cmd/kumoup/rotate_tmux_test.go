@@ -105,6 +105,7 @@ func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
 	field("Let's Encrypt e-mail")
 	s.waitFor(regexp.QuoteMeta("Rotate: generate a new token (the old one accepted for 7d)"))
 	field("Injection token", "Down")
+	field("Old token accepted for", "BSpace", "BSpace", "2", "d")
 	field("App webhook URL")
 	s.waitFor(regexp.QuoteMeta("Rotate: generate a new token (the app gets it before kumod)"))
 	field("Webhook token", "Down")
@@ -115,12 +116,13 @@ func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
 
 	s.waitFor(`Injection token rotation`)
 	screen := strings.Join(strings.Fields(s.Screen()), " ")
-	for _, want := range []string{"old token accepted until", "(token_grace 7d)", "Webhook token rotation: the new token", "kumod keeps sending " + model.Fingerprint(applyTestWebhook)} {
+	for _, want := range []string{"old token accepted until", "(token_grace 2d)", "Webhook token rotation: the new token", "kumod keeps sending " + model.Fingerprint(applyTestWebhook)} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("the review does not say %q:\n%s", want, s.Screen())
 		}
 	}
-	s.waitFor(`Write 1 file\(s\) and keep the new webhook token aside\?`)
+	// The token include, and the answers file for token_grace: 2d.
+	s.waitFor(`Write 2 file\(s\) and keep the new webhook token aside\?`)
 	s.Keys("Enter")
 	s.waitFor("Every file is in place")
 
@@ -132,7 +134,7 @@ func TestSetupTokenPageRotatesBothTokensInATerminal(t *testing.T) {
 		t.Fatalf("after the setup: current %s, retired %s at %v", model.Fingerprint(rotated.InjectionToken), model.Fingerprint(rotated.RetiredInjectionToken), rotated.RetiredAt)
 	}
 	include, err := os.ReadFile(l.TokenFile(d.Domain))
-	if err != nil || !strings.Contains(string(include), "# retired "+rotated.RetiredAt.Format(time.RFC3339)+", accepted until") {
+	if err != nil || !strings.Contains(string(include), "# retired "+rotated.RetiredAt.Format(time.RFC3339)+", accepted until "+rotated.RetiredAt.Add(48*time.Hour).Format(time.RFC3339)) {
 		t.Fatalf("the token include lacks the retirement comment (%v)", err)
 	}
 	if rotated.WebhookToken != applyTestWebhook {

@@ -35,8 +35,9 @@ every file with its masked diff, the apply, the app's connection values
 and the next steps. On a host kumoup already set up, every field is
 prefilled from the files on disk and the tokens are kept unless you
 change them. There a new token is a rotation, as with kumoup rotate: the
-old injection token stays accepted for token_grace, and kumod switches to
-a new webhook token only once you confirm that the app accepts it.
+old injection token stays accepted for token_grace (asked on the next
+page), and kumod switches to a new webhook token only once you confirm
+that the app accepts it.
 
 On a fresh host (as root, without --root) the next steps include the
 certificate: the wizard then does what kumoup cert does, with the same
