@@ -30,10 +30,15 @@ type rotation struct {
 	// leave is what esc does, for the pane's last line.
 	leave string
 
-	loaded  bool
-	d       model.Deployment // as on disk
-	pending bool             // a new webhook token waits for the app
-	since   time.Time
+	loaded bool
+	// reloading: a step changed the files and the state on disk is being
+	// read again; r.d is stale until its rotationStateMsg. esc meanwhile
+	// leaves once it arrives (leaveLoaded), so whoever the pane hands the
+	// deployment to gets the one on disk.
+	reloading, leaveLoaded bool
+	d                      model.Deployment // as on disk
+	pending                bool             // a new webhook token waits for the app
+	since                  time.Time
 
 	selected int
 	armed    int // the step whose confirmation is pending, -1 for none
@@ -221,12 +226,18 @@ func (r *rotation) update(ctx context.Context, k *KeyMap, msg tea.Msg) (cmd tea.
 	switch msg := msg.(type) {
 	case rotationStateMsg:
 		r.loaded, r.d, r.pending, r.since, r.loadErr = msg.err == nil, msg.d, msg.pending, msg.since, msg.err
+		r.reloading = false
+		if r.leaveLoaded {
+			r.leaveLoaded = false
+			return nil, true, true
+		}
 		return nil, true, false
 	case rotationDoneMsg:
 		r.running, r.err = false, msg.err
 		if msg.err == nil {
 			r.status, r.token, r.label, r.revealed, r.changed = msg.status, msg.token, msg.label, false, true
 		}
+		r.reloading = true
 		return r.loadCmd(ctx), true, false
 	case rotationRemaskMsg:
 		if msg.seq == r.seq {
@@ -239,6 +250,10 @@ func (r *rotation) update(ctx context.Context, k *KeyMap, msg tea.Msg) (cmd tea.
 			return nil, false, false
 		case key.Matches(msg, k.Connection.Back):
 			r.revealed = false
+			if r.reloading {
+				r.leaveLoaded = true // as soon as the state on disk is read
+				return nil, true, false
+			}
 			return nil, true, true
 		case r.running:
 		case key.Matches(msg, k.Connection.Up):
@@ -253,7 +268,7 @@ func (r *rotation) update(ctx context.Context, k *KeyMap, msg tea.Msg) (cmd tea.
 		case key.Matches(msg, k.Connection.Copy) && r.token != "":
 			r.status = r.label + " sent to your terminal's clipboard (OSC 52; the terminal must allow it)"
 			return tea.SetClipboard(r.token), true, false
-		case key.Matches(msg, k.Connection.Continue) && r.loaded:
+		case key.Matches(msg, k.Connection.Continue) && r.loaded && !r.reloading:
 			step := rotationSteps[r.selected]
 			if step.confirm != "" && r.armed != r.selected {
 				r.armed = r.selected

@@ -132,3 +132,45 @@ func TestDashboardRotatesTheWebhookTokenOnlyOnceTheAppAccepts(t *testing.T) {
 		t.Errorf("no restart step:\n%s", screenText(m))
 	}
 }
+
+// TestRotationPaneLeftWhileReadingBackHandsOverTheStateOnDisk: esc pressed
+// after a step but before the state on disk is read again must not hand
+// the screen behind the pane the deployment from before the step (the
+// setup's connection values showed the old webhook token's fingerprint);
+// the pane leaves once the state arrives.
+func TestRotationPaneLeftWhileReadingBackHandsOverTheStateOnDisk(t *testing.T) {
+	m, l := rotationDashboard(t)
+	m = keyRun(m, "t")
+	m = keyRun(m, "down")
+	m = keyRun(m, "down")
+	m = keyRun(m, "enter") // new webhook token, kept aside
+	tok, _, err := writer.PendingWebhook(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = keyRun(m, "down")
+	m = keyRun(m, "enter")
+	nm, cmd := m.Update(press("enter")) // confirmed: the switch runs
+	m = nm.(Model)
+	nm, reload := m.Update(cmd()) // the switch is done; the state is read again
+	m = nm.(Model)
+	if reload == nil {
+		t.Fatal("no read-back after the step")
+	}
+	nm, _ = m.Update(press("esc")) // before the read-back arrives
+	m = nm.(Model)
+	if m.deployment.WebhookToken != testWebhookToken {
+		t.Fatalf("the deployment changed before the read-back")
+	}
+	if text := screenText(m); !strings.Contains(text, "Token rotation") {
+		t.Fatalf("the pane was left before the state on disk was read:\n%s", text)
+	}
+	nm, _ = m.Update(reload())
+	m = nm.(Model)
+	if m.deployment.WebhookToken != tok {
+		t.Errorf("after the read-back the deployment holds %s, want the switched token %s", model.Fingerprint(m.deployment.WebhookToken), model.Fingerprint(tok))
+	}
+	if text := screenText(m); strings.Contains(text, "Token rotation") {
+		t.Errorf("the pane did not leave once the state was read:\n%s", text)
+	}
+}
