@@ -30,7 +30,14 @@ func (m Model) farewellCert(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w, "First, the certificate")
-	for i, s := range todo {
+	writeSteps(w, todo)
+	fmt.Fprintln(w)
+}
+
+// writeSteps writes steps numbered, each with its command (argv joined, or
+// the manual text) indented under its title, for the farewell.
+func writeSteps(w io.Writer, steps []step) {
+	for i, s := range steps {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, s.title)
 		cmd := s.manual
 		if s.argv != nil {
@@ -40,5 +47,4 @@ func (m Model) farewellCert(w io.Writer) {
 			fmt.Fprintf(w, "       %s\n", l)
 		}
 	}
-	fmt.Fprintln(w)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -250,15 +249,6 @@ func (m Model) farewell(w io.Writer) {
 		_ = writer.WriteAppConnection(w, m.deployment, m.opt.Layout, probes.PolicyShape(ctx, m.opt.Layout))
 	case m.host == writer.HostProxy && m.nextStepsScreen() != nil:
 		fmt.Fprintln(w, "Next steps on the KumoProxy host")
-		for i, s := range m.nextStepsScreen().steps {
-			fmt.Fprintf(w, "  %d. %s\n", i+1, s.title)
-			cmd := s.manual
-			if s.argv != nil {
-				cmd = strings.Join(s.argv, " ")
-			}
-			for _, l := range strings.Split(cmd, "\n") {
-				fmt.Fprintf(w, "       %s\n", l)
-			}
-		}
+		writeSteps(w, m.nextStepsScreen().steps)
 	}
 }
