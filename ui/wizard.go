@@ -393,18 +393,11 @@ func (w *wizard) Title() (string, string) {
 }
 
 func (w *wizard) warningsView() string {
-	ws := w.warnings()
-	if len(ws) == 0 {
-		return ""
+	var lines []string
+	for _, s := range w.warnings() {
+		lines = append(lines, w.st.Warn.Render(wrapText(glyphWarn+" "+s, w.width)))
 	}
-	var b strings.Builder
-	if !w.compact {
-		b.WriteString("\n") // a blank line between the form and its warnings
-	}
-	for _, s := range ws {
-		b.WriteString("\n" + w.st.Warn.Render(wrapText(glyphWarn+" "+s, w.width)))
-	}
-	return b.String()
+	return w.underForm(lines)
 }
 
 // View renders the current page and its warnings.

@@ -81,18 +81,28 @@ func (w *wizard) errorsView() string {
 	if w.form == nil {
 		return ""
 	}
-	errs := w.form.Errors()
-	if len(errs) == 0 {
+	var lines []string
+	for _, err := range w.form.Errors() {
+		for _, l := range wrapIndented("* "+err.Error(), max(w.width, 1), 2) {
+			lines = append(lines, w.st.Error.Render(l))
+		}
+	}
+	return w.underForm(lines)
+}
+
+// underForm is what errorsView and warningsView add under the form: a
+// blank line between the form and them (none when compact), then each of
+// lines on a line of its own; nothing when there are no lines.
+func (w *wizard) underForm(lines []string) string {
+	if len(lines) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	if !w.compact {
-		b.WriteString("\n") // a blank line between the form and its errors
+		b.WriteString("\n")
 	}
-	for _, err := range errs {
-		for _, l := range wrapIndented("* "+err.Error(), max(w.width, 1), 2) {
-			b.WriteString("\n" + w.st.Error.Render(l))
-		}
+	for _, l := range lines {
+		b.WriteString("\n" + l)
 	}
 	return b.String()
 }
