@@ -110,7 +110,7 @@ func newApplyView(p *writer.Plan, host writer.Host, st *Styles, k *KeyMap) *appl
 	return v
 }
 
-// apl is the apply screen (nil until the files were written).
+// applyingScreen is the apply screen (nil until the files were written).
 func (m *Model) applyingScreen() *applyView { a, _ := m.screens[screenApplying].(*applyView); return a }
 
 func (a *applyView) SetSize(w, h int) { a.width, a.height = w, h }

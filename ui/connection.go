@@ -69,7 +69,7 @@ func newConnection(d model.Deployment, l writer.Layout, st *Styles, k *KeyMap) *
 	}
 }
 
-// conn is the connection values screen (nil until it opened).
+// connectionScreen is the connection values screen (nil until it opened).
 func (m *Model) connectionScreen() *connection {
 	c, _ := m.screens[screenConnection].(*connection)
 	return c

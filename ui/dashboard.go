@@ -155,7 +155,7 @@ func (d *dashboard) checksCmd(ctx context.Context) tea.Cmd {
 	}
 }
 
-// dash is the dashboard (nil until it opened).
+// dashboardScreen is the dashboard (nil until it opened).
 func (m *Model) dashboardScreen() *dashboard {
 	d, _ := m.screens[screenDashboard].(*dashboard)
 	return d

@@ -107,7 +107,7 @@ func newFirewallView(opt Options, d model.Deployment, host writer.Host, back scr
 	return &firewallView{host: host, d: d, canLoad: ok, noLoad: why, back: back, st: st, keys: k}
 }
 
-// firewall is the firewall screen (nil until it opened).
+// firewallScreen is the firewall screen (nil until it opened).
 func (m *Model) firewallScreen() *firewallView {
 	v, _ := m.screens[screenFirewall].(*firewallView)
 	return v

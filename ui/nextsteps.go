@@ -133,7 +133,7 @@ func newNextSteps(opt Options, host writer.Host, cert certStatus, shape writer.P
 	return n
 }
 
-// next is the next steps screen (nil until it opened).
+// nextStepsScreen is the next steps screen (nil until it opened).
 func (m *Model) nextStepsScreen() *nextSteps {
 	n, _ := m.screens[screenNextSteps].(*nextSteps)
 	return n

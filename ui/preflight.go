@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/charmbracelet/x/ansi"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -11,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kumoup/kumoup/acme"
 	"github.com/kumoup/kumoup/model"
@@ -129,7 +129,7 @@ func newPreflight(opt Options, proxy bool, st *Styles, k *KeyMap) *preflight {
 	return &preflight{prefilled: opt.Prefill != nil, prefillSource: opt.PrefillSource, layoutRoot: root, kumodNote: opt.KumodNote, proxy: proxy, st: st, keys: k}
 }
 
-// pre is the preflight screen (nil when the UI started elsewhere).
+// preflightScreen is the preflight screen (nil when the UI started elsewhere).
 func (m *Model) preflightScreen() *preflight {
 	p, _ := m.screens[screenPreflight].(*preflight)
 	return p

@@ -155,7 +155,7 @@ func newReview(pm planMsg, st *Styles, k *KeyMap, host writer.Host) *review {
 	return &review{msg: pm, st: st, keys: k, host: host}
 }
 
-// rev is the review (nil until the files were prepared).
+// reviewScreen is the review (nil until the files were prepared).
 func (m *Model) reviewScreen() *review { r, _ := m.screens[screenReview].(*review); return r }
 
 func (r *review) Title() (string, string) { return flowTitle(r.host), "review" }

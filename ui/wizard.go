@@ -97,7 +97,7 @@ type wizard struct {
 // screenWizard is the answers, one huh form per page.
 const screenWizard screen = "wizard"
 
-// wiz is the wizard (nil until it opened).
+// wizardScreen is the wizard (nil until it opened).
 func (m *Model) wizardScreen() *wizard { w, _ := m.screens[screenWizard].(*wizard); return w }
 
 // newWizard starts the wizard from prefill (nil: the defaults).
