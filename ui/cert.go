@@ -21,7 +21,7 @@ import (
 // in the command and reports through messages.
 type certRun struct {
 	cfg   acme.Config
-	state map[acme.Step]string // "running", "ok", "failed"
+	state map[acme.Step]stepState // stepRunning, stepOK, stepFailed
 	// output is the recent output lines (certbot's, the checks'),
 	// newest last, at most certOutputLines.
 	output  []string
@@ -56,14 +56,14 @@ type certDoneMsg struct {
 }
 
 func newCertRun(cfg acme.Config) certRun {
-	return certRun{cfg: cfg, state: map[acme.Step]string{}}
+	return certRun{cfg: cfg, state: map[acme.Step]stepState{}}
 }
 
 // Start returns the command that runs the bootstrap; its events arrive
 // as certEventMsg, its end as certDoneMsg.
 func (c *certRun) Start(ctx context.Context) tea.Cmd {
 	c.running, c.done, c.err, c.output = true, false, nil, nil
-	c.state = map[acme.Step]string{}
+	c.state = map[acme.Step]stepState{}
 	cfg := c.cfg
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 64)
@@ -100,16 +100,16 @@ func (c certRun) Update(msg tea.Msg) (certRun, tea.Cmd) {
 		e := msg.e
 		switch {
 		case e.Done && e.Err != nil:
-			c.state[e.Step] = "failed"
+			c.state[e.Step] = stepFailed
 		case e.Done:
-			c.state[e.Step] = "ok"
+			c.state[e.Step] = stepOK
 		case e.Line != "":
 			c.output = append(c.output, e.Line)
 			if len(c.output) > certOutputLines {
 				c.output = c.output[len(c.output)-certOutputLines:]
 			}
 		default:
-			c.state[e.Step] = "running"
+			c.state[e.Step] = stepRunning
 		}
 		return c, waitCert(msg.ch)
 	case certDoneMsg:
@@ -133,11 +133,11 @@ func (c certRun) Lines(st *Styles) []string {
 	}
 	for _, s := range acme.Steps() {
 		switch c.state[s] {
-		case "running":
+		case stepRunning:
 			add(st.Muted.Render, glyphRunning+" "+s.String(), 0)
-		case "ok":
+		case stepOK:
 			add(st.Pass.Render, glyphPass+" "+s.String(), 0)
-		case "failed":
+		case stepFailed:
 			add(st.Fail.Render, glyphFail+" "+s.String(), 0)
 		default:
 			if c.done && c.res.Already && s != acme.StepFullSite {
@@ -243,7 +243,7 @@ func (m *Model) retryBehindNAT() tea.Cmd {
 		return nil
 	}
 	n.cert.cfg.BehindNAT = true
-	n.steps[i].state = "running"
+	n.steps[i].state = stepRunning
 	cmd := m.startStep(i)
 	n.refresh()
 	return cmd

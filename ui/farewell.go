@@ -17,7 +17,7 @@ func (m Model) farewellCert(w io.Writer) {
 	done := map[string]bool{}
 	if n := m.nextStepsScreen(); n != nil {
 		for _, s := range n.steps {
-			done[s.title] = s.state == "ok"
+			done[s.title] = s.state == stepOK
 		}
 	}
 	var todo []step

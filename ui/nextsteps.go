@@ -35,7 +35,7 @@ type step struct {
 	command stepCommand
 	hint    string
 
-	state  string // "", "running", "ok", "failed", "n/a" (the command does not apply on this host)
+	state  stepState
 	output string
 }
 
@@ -204,13 +204,13 @@ func (n nextSteps) lines() []string {
 	for i, s := range n.steps {
 		head := fmt.Sprintf("%d. %s", i+1, s.title)
 		switch s.state {
-		case "running":
+		case stepRunning:
 			head += " " + st.Muted.Render(glyphRunning+" running")
-		case "ok":
+		case stepOK:
 			head += " " + st.Pass.Render(glyphPass+" done")
-		case "failed":
+		case stepFailed:
 			head += " " + st.Fail.Render(glyphFail+" failed")
-		case "n/a":
+		case stepNA:
 			head += " " + st.Skip.Render(glyphSkip+" not applicable here")
 		}
 		for _, l := range wrapIndented(head, n.width, 3) {
@@ -259,13 +259,24 @@ func (n nextSteps) lines() []string {
 	return out
 }
 
+// stepState is where a next step, or a step of the certificate's run,
+// stands; the zero value is not run yet.
+type stepState string
+
+const (
+	stepRunning stepState = "running"
+	stepOK      stepState = "ok"
+	stepFailed  stepState = "failed"
+	stepNA      stepState = "n/a" // the command does not apply on this host
+)
+
 // finished reports whether the step is behind the operator: it ran, or
 // does not apply on this host.
-func (s step) finished() bool { return s.state == "ok" || s.state == "n/a" }
+func (s step) finished() bool { return s.state == stepOK || s.state == stepNA }
 
 // running reports whether a command is running (the rest wait for it).
 func (n nextSteps) running() bool {
-	return slices.ContainsFunc(n.steps, func(s step) bool { return s.state == "running" })
+	return slices.ContainsFunc(n.steps, func(s step) bool { return s.state == stepRunning })
 }
 
 // firstRunnable returns the index of the first command not yet done at or
@@ -296,18 +307,18 @@ func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
 			s.argv, s.hint = msg.argv, ""
 		}
 		if msg.notApplicable != "" {
-			s.state, s.output, s.hint = "n/a", msg.notApplicable, ""
+			s.state, s.output, s.hint = stepNA, msg.notApplicable, ""
 			return n.next(m, msg.i)
 		}
 		if msg.err != nil {
-			s.state = "failed"
+			s.state = stepFailed
 			if s.output == "" {
 				s.output = msg.err.Error()
 			}
 			n.refresh()
 			return nil
 		}
-		s.state = "ok"
+		s.state = stepOK
 		return n.next(m, msg.i)
 	case tea.KeyPressMsg:
 		switch {
@@ -315,7 +326,7 @@ func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
 			return m.quit(false)
 		case key.Matches(msg, k.Run) && n.canRun && m.canRunSteps() && !n.running():
 			if i := n.firstRunnable(0); i >= 0 {
-				n.steps[i].state = "running"
+				n.steps[i].state = stepRunning
 				n.refresh()
 				return m.startStep(i)
 			}
@@ -338,7 +349,7 @@ func (n *nextSteps) Update(m *Model, msg tea.Msg) tea.Cmd {
 func (n *nextSteps) next(m *Model, i int) tea.Cmd {
 	n.refresh()
 	if i := n.firstRunnable(i + 1); i >= 0 {
-		n.steps[i].state = "running"
+		n.steps[i].state = stepRunning
 		n.refresh()
 		return m.startStep(i)
 	}
