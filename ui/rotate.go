@@ -311,16 +311,16 @@ func (r *rotation) View(st *Styles, width int) string {
 	case !r.loaded:
 		add(st.Muted.Render, "reading the tokens on disk…")
 	default:
-		inj := "Injection token " + model.Fingerprint(r.d.InjectionToken) + ": no rotation in progress"
+		inj := "no rotation in progress"
 		if r.d.Rotating() {
-			inj = "Injection token " + model.Fingerprint(r.d.InjectionToken) + ": " + r.d.RotationStatus() + " (" + model.Fingerprint(r.d.RetiredInjectionToken) + ")"
+			inj = r.d.RotationStatus() + " (" + model.Fingerprint(r.d.RetiredInjectionToken) + ")"
 		}
-		add(plain, inj)
-		hook := "Webhook token " + model.Fingerprint(r.d.WebhookToken) + ": kumod sends it; no new token pending"
+		add(plain, "Injection token "+model.Fingerprint(r.d.InjectionToken)+": "+inj)
+		hook := "kumod sends it; no new token pending"
 		if r.pending {
-			hook = "Webhook token " + model.Fingerprint(r.d.WebhookToken) + ": a new token waits since " + r.since.UTC().Format("2006-01-02 15:04 MST") + " for the app"
+			hook = "a new token waits since " + r.since.UTC().Format("2006-01-02 15:04 MST") + " for the app"
 		}
-		add(plain, hook)
+		add(plain, "Webhook token "+model.Fingerprint(r.d.WebhookToken)+": "+hook)
 	}
 	out = append(out, "")
 	for i, s := range rotationSteps {
