@@ -330,11 +330,12 @@ func (w *wizard) SetSize(width, height int) {
 	// line first: the page's fields, titles included, come before it.
 	page := w.pageHeight()
 	w.compact = false
-	if page+w.errorsHeight()+w.warningsHeight() > height {
+	under := w.errorsHeight() + w.warningsHeight()
+	if page+under > height {
 		w.compact = true
+		under = w.errorsHeight() + w.warningsHeight()
 	}
-	avail := height - w.errorsHeight() - w.warningsHeight()
-	w.form.WithHeight(max(min(page, avail), 3))
+	w.form.WithHeight(max(min(page, height-under), 3))
 	// huh draws a group from what it laid out at its last message: tell
 	// it the size, or a resized window shows the page as it was (a Select
 	// page, with no cursor to blink, until the next key).
