@@ -4,19 +4,22 @@
 // kept of it is bounded.
 package capbuf
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // Buffer is an io.Writer that keeps the first N bytes written to it and
 // silently drops the rest. Write always reports the whole of p as written,
 // so a child process is never stopped by a short write. The zero value
 // keeps nothing; make one with New.
 //
-// A Buffer is not safe for concurrent writes; give it as both Stdout and
-// Stderr of one exec.Cmd (os/exec then writes from one goroutine at a
-// time), not to two commands.
+// A Buffer is safe for concurrent use: a test may read what a long-running
+// child wrote so far while the child still writes.
 type Buffer struct {
-	b bytes.Buffer
-	n int
+	mu sync.Mutex
+	b  bytes.Buffer
+	n  int
 }
 
 // New returns a Buffer that keeps at most n bytes.
@@ -24,6 +27,8 @@ func New(n int) *Buffer { return &Buffer{n: n} }
 
 // Write keeps what still fits of p and reports all of p as written.
 func (w *Buffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if room := w.n - w.b.Len(); room > 0 {
 		w.b.Write(p[:min(room, len(p))])
 	}
@@ -31,4 +36,8 @@ func (w *Buffer) Write(p []byte) (int, error) {
 }
 
 // String returns what was kept.
-func (w *Buffer) String() string { return w.b.String() }
+func (w *Buffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}

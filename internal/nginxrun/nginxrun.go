@@ -1,7 +1,6 @@
 package nginxrun
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/capbuf"
 )
 
 // ErrNoNginx is returned (wrapped) when no nginx binary is found.
@@ -86,7 +86,7 @@ func (s Spec) Test(ctx context.Context) error {
 type Nginx struct {
 	Spec
 	cmd     *exec.Cmd
-	out     syncBuffer
+	out     *capbuf.Buffer
 	exited  chan struct{}
 	waitErr error
 }
@@ -100,13 +100,13 @@ type Nginx struct {
 // without Stop, or, rarely, when the runtime retires that thread, so a
 // test keeps its nginx until Stop only while the process lives.
 func Start(ctx context.Context, s Spec, ready func() bool, timeout time.Duration) (*Nginx, error) {
-	n := &Nginx{Spec: s, exited: make(chan struct{})}
+	n := &Nginx{Spec: s, out: capbuf.New(1 << 20), exited: make(chan struct{})}
 	if err := os.Remove(s.PidFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove a stale pid file: %w", err)
 	}
 	// Not tied to ctx: nginx runs until Stop.
 	n.cmd = s.command(context.Background(), "-g", "daemon off;")
-	n.cmd.Stdout, n.cmd.Stderr = &n.out, &n.out
+	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	logStart := fileSize(s.ErrorLog())
 	if err := n.cmd.Start(); err != nil {
@@ -172,22 +172,4 @@ func (n *Nginx) Stop(grace time.Duration) error {
 		<-n.exited
 		return fmt.Errorf("nginx %d ignored SIGQUIT for %v and was killed", n.Pid(), grace)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a child's output and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

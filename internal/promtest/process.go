@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/capbuf"
 	promapi "github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
@@ -26,10 +27,13 @@ const (
 	NodeExporterBinary = "/usr/bin/prometheus-node-exporter"
 )
 
+// outputLimit bounds what is kept of a child's output.
+const outputLimit = 1 << 20
+
 // process is one child started by this package.
 type process struct {
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *capbuf.Buffer
 	exited chan struct{}
 	once   sync.Once
 }
@@ -42,7 +46,7 @@ func start(bin string, args ...string) (*process, error) {
 		}
 		return nil, fmt.Errorf("promtest: %s: %w (apt-get install %s)", bin, err, pkg)
 	}
-	p := &process{out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &process{out: capbuf.New(outputLimit), exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	// The child dies with the test binary if that is killed.
@@ -238,24 +242,4 @@ func (p *Prometheus) targets() string {
 		fmt.Fprintf(&b, "[%s %s %s %q] ", a.Labels["job"], a.Labels["instance"], a.Health, a.LastError)
 	}
 	return b.String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
