@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -260,12 +259,6 @@ func writeRotation(cmd *cobra.Command, d model.Deployment, l writer.Layout, path
 	return nil
 }
 
-// hostCommand runs argv (never a secret in it) with ctx; tests under
-// --root never reach it.
-var hostCommand = func(ctx context.Context, argv ...string) ([]byte, error) {
-	return exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
-}
-
 // reloadNginx makes nginx read the token include: on the host nginx -t
 // then systemctl reload nginx (a HUP: connections in flight finish on the
 // old workers); under --root, the command to run.
@@ -290,7 +283,8 @@ func runHost(cmd *cobra.Command, l writer.Layout, effect string, steps ...[]stri
 		return nil
 	}
 	for _, s := range steps {
-		if o, err := hostCommand(cmd.Context(), s...); err != nil {
+		// argv never holds a secret; tests under --root never get here.
+		if o, err := exec.CommandContext(cmd.Context(), s[0], s[1:]...).CombinedOutput(); err != nil {
 			return failure(fmt.Errorf("%s failed (%w): %s\nthe file is written; fix the problem, then run: %s", strings.Join(s, " "), err, o, line))
 		}
 	}
