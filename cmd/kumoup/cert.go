@@ -66,14 +66,20 @@ Exit status: 0 the certificate is in place, 1 it could not be obtained,
 	return cmd
 }
 
+// checkCertFlags checks the certificate flags kumoup cert and kumoup
+// setup share: the ACME server (--staging, --server) and --resolver.
+func checkCertFlags(staging bool, server, resolver string) error {
+	if err := acme.CheckServerFlags(staging, server); err != nil {
+		return err
+	}
+	return probes.ValidateResolver(resolver)
+}
+
 func runCert(cmd *cobra.Command, opt certOptions) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	// Refused before anything is written: the step serves the HTTP-only
 	// site and reloads nginx before it asks DNS.
-	if err := acme.CheckServerFlags(opt.staging, opt.server); err != nil {
-		return usageError(err)
-	}
-	if err := probes.ValidateResolver(opt.resolver); err != nil {
+	if err := checkCertFlags(opt.staging, opt.server, opt.resolver); err != nil {
 		return usageError(err)
 	}
 	layout, err := writer.LayoutAt(opt.root)

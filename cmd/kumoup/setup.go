@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kumoup/kumoup/acme"
 	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/ui"
 	"github.com/kumoup/kumoup/writer"
@@ -94,7 +93,7 @@ func uiOptions(o setupOptions, start ui.Start) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
-	if err := acme.CheckServerFlags(o.staging, o.server); err != nil {
+	if err := checkCertFlags(o.staging, o.server, o.resolver); err != nil {
 		return ui.Options{}, err
 	}
 	opt := ui.Options{
@@ -104,9 +103,6 @@ func uiOptions(o setupOptions, start ui.Start) (ui.Options, error) {
 		Cert:              ui.CertOptions{Server: o.server, Staging: o.staging, BehindNAT: o.behindNAT},
 		Firewall:          firewallActions(layout),
 		Farewell:          os.Stdout,
-	}
-	if err := probes.ValidateResolver(o.resolver); err != nil {
-		return ui.Options{}, err
 	}
 	if o.resolver != "" {
 		opt.Target = &probes.Target{Resolver: o.resolver}
