@@ -71,8 +71,19 @@ func (p *process) stop() {
 	})
 }
 
-// waitHTTP polls url until it answers 200, the process exits, or ctx ends.
-func (p *process) waitHTTP(ctx context.Context, url string) error {
+// waitHTTP polls url until it answers 200; when the process exits first,
+// or timeout passes or ctx ends, it stops the process and says why.
+func (p *process) waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := p.pollHTTP(ctx, url)
+	if err != nil {
+		p.stop()
+	}
+	return err
+}
+
+func (p *process) pollHTTP(ctx context.Context, url string) error {
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -123,10 +134,7 @@ func StartNodeExporter(ctx context.Context, dir string) (*NodeExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := p.waitHTTP(wctx, "http://"+addr+"/metrics"); err != nil {
-		p.stop()
+	if err := p.waitHTTP(ctx, "http://"+addr+"/metrics", 15*time.Second); err != nil {
 		return nil, err
 	}
 	return &NodeExporter{Addr: addr, Dir: dir, p: p}, nil
@@ -187,10 +195,7 @@ func StartPrometheus(ctx context.Context, dir string, config []byte, names ...st
 	if err != nil {
 		return nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := p.waitHTTP(wctx, "http://"+addr+"/-/ready"); err != nil {
-		p.stop()
+	if err := p.waitHTTP(ctx, "http://"+addr+"/-/ready", 30*time.Second); err != nil {
 		return nil, err
 	}
 	client, err := promapi.NewClient(promapi.Config{Address: "http://" + addr})
