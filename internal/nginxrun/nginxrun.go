@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/internal/capbuf"
+	"github.com/kumoup/kumoup/internal/childproc"
 )
 
 // ErrNoNginx is returned (wrapped) when no nginx binary is found.
@@ -161,15 +162,12 @@ func (n *Nginx) Output() string { return n.out.String() }
 // Stop shuts nginx down gracefully (SIGQUIT to its master) and kills it
 // when it has not exited after grace. It is safe to call more than once.
 func (n *Nginx) Stop(grace time.Duration) error {
-	if err := n.cmd.Process.Signal(syscall.SIGQUIT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	killed, err := childproc.Stop(n.cmd.Process, n.exited, syscall.SIGQUIT, grace)
+	switch {
+	case err != nil:
 		return fmt.Errorf("signal nginx %d: %w", n.Pid(), err)
-	}
-	select {
-	case <-n.exited:
-		return nil
-	case <-time.After(grace):
-		_ = n.cmd.Process.Kill()
-		<-n.exited
+	case killed:
 		return fmt.Errorf("nginx %d ignored SIGQUIT for %v and was killed", n.Pid(), grace)
 	}
+	return nil
 }

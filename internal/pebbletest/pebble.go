@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kumoup/kumoup/internal/childproc"
 	"github.com/kumoup/kumoup/internal/loopback"
 )
 
@@ -258,13 +259,7 @@ func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
 		if s.cmd != nil && s.cmd.Process != nil {
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.exited:
-			case <-time.After(5 * time.Second):
-				_ = s.cmd.Process.Kill()
-				<-s.exited
-			}
+			_, _ = childproc.Stop(s.cmd.Process, s.exited, syscall.SIGTERM, 5*time.Second)
 		}
 		if s.ownDir {
 			err = os.RemoveAll(s.dir)

@@ -14,10 +14,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kumoup/kumoup/internal/capbuf"
 	promapi "github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/kumoup/kumoup/internal/capbuf"
+	"github.com/kumoup/kumoup/internal/childproc"
 )
 
 // Binaries, as Debian installs them (packages prometheus and
@@ -61,13 +63,7 @@ func start(bin string, args ...string) (*process, error) {
 // stop ends this process (by its own handle) and waits for it.
 func (p *process) stop() {
 	p.once.Do(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
+		_, _ = childproc.Stop(p.cmd.Process, p.exited, syscall.SIGTERM, 10*time.Second)
 	})
 }
 

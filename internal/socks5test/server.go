@@ -3,7 +3,6 @@ package socks5test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kumoup/kumoup/internal/childproc"
 )
 
 // Binary is where Debian's dante-server installs danted.
@@ -146,14 +147,11 @@ func (s *Server) Stop() error {
 			return
 		default:
 		}
-		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		killed, err := childproc.Stop(s.cmd.Process, s.done, syscall.SIGTERM, 5*time.Second)
+		if err != nil {
 			s.stopErr = fmt.Errorf("socks5test: signal danted (pid %d): %w", s.PID(), err)
 		}
-		select {
-		case <-s.done:
-		case <-time.After(5 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
+		if killed {
 			s.stopErr = fmt.Errorf("socks5test: danted (pid %d) ignored SIGTERM for 5s and was killed", s.PID())
 		}
 	})
