@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/kumoup/kumoup/internal/fsread"
 )
 
 // dirPrefix starts the name of every demo's temporary directory.
@@ -56,15 +59,7 @@ func writeOwner(dir string) error {
 // with no owner file, or one that cannot be read, is never taken for
 // stale: it may be another demo's, starting.
 func ownerGone(dir string) bool {
-	f, err := os.OpenFile(filepath.Join(dir, ownerFile), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 128))
+	b, err := fsread.ReadOwn(context.Background(), filepath.Join(dir, ownerFile), 128)
 	if err != nil {
 		return false
 	}
@@ -82,7 +77,7 @@ func ownerGone(dir string) bool {
 // nginxRunning reports whether the nginx of a demo directory still runs
 // (its master outlived a killed demo): the directory is then still in use.
 func nginxRunning(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, hostDir, "nginx", "nginx.pid"))
+	b, err := fsread.Read(context.Background(), filepath.Join(dir, hostDir, "nginx", "nginx.pid"), 64)
 	if err != nil {
 		return false
 	}
