@@ -80,7 +80,7 @@ func (s *Site) PutChallenge(name string, content []byte) (string, error) {
 		return "", &os.PathError{Op: "put challenge", Path: name, Err: os.ErrInvalid}
 	}
 	p := filepath.Join(s.Deployment.ACMEWebroot, ".well-known", "acme-challenge", name)
-	if err := writeFile(p, 0o644, 0, content); err != nil {
+	if err := writeFile(p, content); err != nil {
 		return "", err
 	}
 	return "/.well-known/acme-challenge/" + name, nil

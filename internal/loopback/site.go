@@ -310,31 +310,18 @@ func (s *Site) writeCertificates(cfg Config) error {
 	return testca.WriteKeyPair(s.CertFile, s.KeyFile, certPEM, keyPEM)
 }
 
-// writeFile writes content with mode (creating parents 0755, and enforcing
-// dirMode on the file's own directory when non-zero).
-func writeFile(path string, mode, dirMode os.FileMode, content []byte) error {
+// writeFile writes content, which holds no secret, to path with mode 0644
+// (an existing file's mode too), creating its parents 0755. The
+// certificate and key go through testca.WriteKeyPair.
+func writeFile(path string, content []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("loopback: create %s: %w", dir, err)
 	}
-	if dirMode != 0 {
-		if err := os.Chmod(dir, dirMode); err != nil {
-			return fmt.Errorf("loopback: chmod %s: %w", dir, err)
-		}
-	}
-	// Create 0600 first so a secret never sits in a looser file.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	if err := os.WriteFile(path, content, 0o644); err != nil {
 		return fmt.Errorf("loopback: write %s: %w", path, err)
 	}
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		return fmt.Errorf("loopback: write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("loopback: write %s: %w", path, err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
+	if err := os.Chmod(path, 0o644); err != nil {
 		return fmt.Errorf("loopback: chmod %s: %w", path, err)
 	}
 	return nil
@@ -367,14 +354,14 @@ func (s *Site) renderAndRun(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if cfg.DebianDefaultSite {
-		if err := writeFile(filepath.Join(s.NginxPrefix, "html", "index.nginx-debian.html"), 0o644, 0, []byte(DebianWelcome)); err != nil {
+		if err := writeFile(filepath.Join(s.NginxPrefix, "html", "index.nginx-debian.html"), []byte(DebianWelcome)); err != nil {
 			return err
 		}
 	}
 	if conf, err = mutate(cfg.Mutate, s.NginxConf, conf); err != nil {
 		return err
 	}
-	if err := writeFile(s.NginxConf, 0o644, 0, conf); err != nil {
+	if err := writeFile(s.NginxConf, conf); err != nil {
 		return err
 	}
 	if err := TestConfig(ctx, s.NginxBinary, s.NginxConf, s.NginxPrefix); err != nil {
