@@ -101,10 +101,7 @@ func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 func runSweep(ctx context.Context, t *Target, checks []Check, s *sweep) []Result {
 	t = t.inSweep(s)
 	checks = awaitCertificate(t, checks)
-	timeout := t.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := t.checkTimeout()
 	index := make(map[string]int, len(checks))
 	for i, c := range checks {
 		index[c.ID] = i

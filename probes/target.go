@@ -68,6 +68,14 @@ func bindConn(ctx context.Context, conn net.Conn) (stop func() bool) {
 	return context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 }
 
+// checkTimeout is each check's own limit: Timeout, or DefaultTimeout.
+func (t *Target) checkTimeout() time.Duration {
+	if t.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return t.Timeout
+}
+
 func (t *Target) now() time.Time {
 	if t.Now != nil {
 		return t.Now()

@@ -167,12 +167,7 @@ func checkCertificateExpiry(ctx context.Context, t *Target) Result {
 	}
 	now := t.now()
 	// The first certificate of the served chain to expire decides.
-	first := chain[0]
-	for _, c := range chain[1:] {
-		if c.NotAfter.Before(first.NotAfter) {
-			first = c
-		}
-	}
+	first := tlsFirstToExpire(chain)
 	which := "the certificate"
 	if first != chain[0] {
 		which = fmt.Sprintf("the served intermediate %q", first.Subject.CommonName)

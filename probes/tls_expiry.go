@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"time"
 )
@@ -16,13 +17,20 @@ func CertificateExpiry(ctx context.Context, t *Target) (time.Time, error) {
 	if bad != nil {
 		return time.Time{}, errors.New(bad.Detail)
 	}
-	first := chain[0].NotAfter
+	return tlsFirstToExpire(chain).NotAfter, nil
+}
+
+// tlsFirstToExpire is the certificate of the served chain that expires
+// first (the leaf when several expire together): it decides the chain's
+// expiry.
+func tlsFirstToExpire(chain []*x509.Certificate) *x509.Certificate {
+	first := chain[0]
 	for _, c := range chain[1:] {
-		if c.NotAfter.Before(first) {
-			first = c.NotAfter
+		if c.NotAfter.Before(first.NotAfter) {
+			first = c
 		}
 	}
-	return first, nil
+	return first
 }
 
 // RunWithCertificateExpiry is Run that also returns CertificateExpiry,
@@ -37,11 +45,7 @@ func RunWithCertificateExpiry(ctx context.Context, t *Target, checks []Check) ([
 	if t.Deployment.Domain == "" {
 		return results, time.Time{}
 	}
-	timeout := t.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, t.checkTimeout())
 	defer cancel()
 	exp, err := CertificateExpiry(ctx, t.inSweep(s))
 	if err != nil {
