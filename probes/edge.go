@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -87,17 +86,14 @@ func (t *Target) edgeTokenUsable(ctx context.Context) (bool, string) {
 	case t.Insecure:
 		return false, "the token is not sent with --insecure"
 	}
-	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
-	if err != nil {
-		return true, "" // the check's own request reports it
-	}
-	defer raw.Close()
-	defer bindConn(ctx, raw)()
-	conn := tls.Client(raw, t.tlsClientConfig(t.Deployment.Domain))
-	if err := conn.HandshakeContext(ctx); err != nil && tlsVerificationError(err) {
+	_, done, err := t.tlsDial(ctx, t.tlsClientConfig(t.Deployment.Domain))
+	switch {
+	case err == nil:
+		done()
+	case tlsVerificationError(err):
 		return false, "the token is not sent: the certificate does not verify, see " + tlsCheckFor(err)
 	}
-	return true, ""
+	return true, "" // any other error: the check's own request reports it
 }
 
 // edgeFetchAll sends the requests concurrently (over HTTP/2 they share a

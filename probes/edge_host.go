@@ -3,7 +3,6 @@ package probes
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -72,19 +71,14 @@ func (t *Target) edgeWrongHostGet(ctx context.Context, path string) (edgeRespons
 // as io.EOF. Nothing secret may be in head: the certificate is the tls
 // checks' to judge, and is not verified here.
 func (t *Target) edgeRawHTTP1(ctx context.Context, head string) (edgeResponse, error) {
-	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
-	if err != nil {
-		return edgeResponse{}, err
-	}
-	defer raw.Close()
-	defer bindConn(ctx, raw)()
 	cfg := t.tlsClientConfig(t.Deployment.Domain)
 	cfg.InsecureSkipVerify = true
 	cfg.NextProtos = []string{"http/1.1"}
-	conn := tls.Client(raw, cfg)
-	if err := conn.HandshakeContext(ctx); err != nil {
+	conn, done, err := t.tlsDial(ctx, cfg)
+	if err != nil {
 		return edgeResponse{}, err
 	}
+	defer done()
 	if _, err := io.WriteString(conn, head); err != nil {
 		return edgeResponse{}, err
 	}

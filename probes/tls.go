@@ -92,6 +92,9 @@ func (t *Target) tlsAddr() string {
 // is set to the domain). It does not verify: the callers judge what came
 // back.
 func (t *Target) tlsProbeHandshake(ctx context.Context, cfg *tls.Config) (tls.ConnectionState, error) {
+	// Not tlsDial: the connection is not bound to ctx, so a handshake that
+	// overruns fails with ctx's error (the remedy says to raise --timeout),
+	// not with the connection's i/o timeout.
 	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
 	if err != nil {
 		return tls.ConnectionState{}, err
@@ -104,6 +107,28 @@ func (t *Target) tlsProbeHandshake(ctx context.Context, cfg *tls.Config) (tls.Co
 		return tls.ConnectionState{}, err
 	}
 	return conn.ConnectionState(), nil
+}
+
+// tlsDial dials the HTTPS port (through DialContext, so --connect-to
+// works), binds the connection to ctx (see bindConn) and shakes hands with
+// cfg as given. On success the caller uses conn, then calls done, which
+// unbinds and closes it; on error the connection is already closed.
+func (t *Target) tlsDial(ctx context.Context, cfg *tls.Config) (conn *tls.Conn, done func(), err error) {
+	raw, err := t.DialContext(ctx, "tcp", t.tlsAddr())
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := bindConn(ctx, raw)
+	done = func() {
+		stop()
+		raw.Close()
+	}
+	conn = tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		done()
+		return nil, nil, err
+	}
+	return conn, done, nil
 }
 
 // tlsServedChain returns the certificates nginx serves for the name, or the
