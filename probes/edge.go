@@ -86,14 +86,19 @@ func (t *Target) edgeTokenUsable(ctx context.Context) (bool, string) {
 	case t.Insecure:
 		return false, "the token is not sent with --insecure"
 	}
-	_, done, err := t.tlsDial(ctx, t.tlsClientConfig(t.Deployment.Domain))
-	switch {
-	case err == nil:
-		done()
-	case tlsVerificationError(err):
-		return false, "the token is not sent: the certificate does not verify, see " + tlsCheckFor(err)
-	}
-	return true, "" // any other error: the check's own request reports it
+	// The verifying handshake is done once per sweep: edge.hsts and
+	// edge.upstream both ask.
+	why, _ := sweepShared(ctx, t, "tls.verified", func(ctx context.Context) (string, error) {
+		_, done, err := t.tlsDial(ctx, t.tlsClientConfig(t.Deployment.Domain))
+		switch {
+		case err == nil:
+			done()
+		case tlsVerificationError(err):
+			return "the token is not sent: the certificate does not verify, see " + tlsCheckFor(err), nil
+		}
+		return "", nil // any other error: the check's own request reports it
+	})
+	return why == "", why
 }
 
 // edgeFetchAll sends the requests concurrently (over HTTP/2 they share a

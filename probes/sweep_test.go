@@ -434,3 +434,46 @@ func TestSweepSharesAFailedSiteFileRead(t *testing.T) {
 		t.Errorf("a new sweep kept the old failure: %s", got.Detail)
 	}
 }
+
+func TestSweepShakesHandsOnceToKnowWhetherTheTokenMayBeSent(t *testing.T) {
+	ca, err := loopback.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "mta.example.com"
+	addr, hellos := countingTLSServer(t, ca, name)
+	target := &Target{
+		Deployment: model.Deployment{Domain: name, InjectionToken: "kumoup-test-token"},
+		ConnectTo:  map[string]string{name + ":443": addr},
+		RootCAs:    ca.Pool(),
+		Timeout:    5 * time.Second,
+	}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		target *Target
+		want   int32
+	}{
+		{"every check on its own", target, 2},
+		{"one sweep", target.inSweep(newSweep()), 1},
+	} {
+		for range 2 { // edge.hsts and edge.upstream
+			if ok, why := tt.target.edgeTokenUsable(ctx); !ok {
+				t.Errorf("%s: token not usable over a certificate that verifies: %s", tt.name, why)
+			}
+		}
+		if n := hellos.Swap(0); n != tt.want {
+			t.Errorf("%s: %d handshakes, want %d", tt.name, n, tt.want)
+		}
+	}
+
+	// A certificate for another name: neither asker sends the token.
+	other, _ := countingTLSServer(t, ca, "other.example.com")
+	target.ConnectTo[name+":443"] = other
+	swept := target.inSweep(newSweep())
+	for range 2 {
+		if ok, why := swept.edgeTokenUsable(ctx); ok || !strings.Contains(why, tlsNameID) {
+			t.Errorf("certificate for another name: usable %v (%q), want not usable, see %s", ok, why, tlsNameID)
+		}
+	}
+}
