@@ -10,10 +10,7 @@ import (
 // ApplyCommand is the command that rewrites a layout's files from its
 // answers file: under --root, the tree's answers into the tree.
 func ApplyCommand(l writer.Layout) string {
-	if l.IsHost() {
-		return "kumoup apply --answers " + l.AnswersFile()
-	}
-	return "kumoup apply --root " + shellQuote(l.Root) + " --answers " + shellQuote(l.AnswersFile())
+	return Command(l, "apply", "--answers", shellQuote(l.AnswersFile()))
 }
 
 // newWebhookTokenCommand generates a new webhook token without it ever
@@ -24,7 +21,7 @@ func newWebhookTokenCommand(l writer.Layout) string {
 
 // Command is `kumoup VERB ARGS...` for layout l: under --root the tree's
 // flag follows the verb, so a remedy run as printed works on the tree it
-// was judged on. Apply has its own, ApplyCommand (the answers file too).
+// was judged on. For apply, ApplyCommand adds the answers file.
 func Command(l writer.Layout, verb string, args ...string) string {
 	s := "kumoup " + verb
 	if !l.IsHost() {
