@@ -87,9 +87,6 @@ func runMasked(ctx context.Context, t *Target, checks []Check, s *sweep) []Resul
 
 // runUnmasked is Run without the final Redact: the tests use it to prove
 // that the checks themselves never put a token in a result.
-//
-// A check with Needs waits for those checks (when they are run too) and
-// is not run when one of them failed (see blocked).
 func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 	return runSweep(ctx, t, checks, newSweep())
 }
@@ -97,7 +94,8 @@ func runUnmasked(ctx context.Context, t *Target, checks []Check) []Result {
 // runSweep is runUnmasked with the checks sharing s's work (the TLS
 // handshake, nginx -T, the site file: see sweep); a nil s makes every
 // check do its own, as before there was a sweep (the benchmark's
-// baseline).
+// baseline). A check with Needs waits for those checks (when they are run
+// too) and is not run when one of them failed (see blocked).
 func runSweep(ctx context.Context, t *Target, checks []Check, s *sweep) []Result {
 	t = t.inSweep(s)
 	checks = awaitCertificate(t, checks)
@@ -115,19 +113,14 @@ func runSweep(ctx context.Context, t *Target, checks []Check, s *sweep) []Result
 	for i, c := range checks {
 		wg.Go(func() {
 			defer close(done[i])
-			// Preconditions first: the closed channel publishes the result.
+			// Preconditions first, in order: the closed channel publishes
+			// the result; the first that failed blocks this check.
 			for _, need := range c.Needs {
 				j, ok := index[need]
 				if !ok || j == i {
 					continue
 				}
 				<-done[j]
-			}
-			for _, need := range c.Needs {
-				j, ok := index[need]
-				if !ok || j == i {
-					continue
-				}
 				if r := results[j]; r.Status == StatusFail || r.BlockedBy != "" {
 					results[i] = blocked(c, r)
 					return
