@@ -141,9 +141,8 @@ func blocked(c Check, cause Result) Result {
 	if cause.BlockedBy != "" {
 		root = cause.BlockedBy
 	}
-	r := Skip("not run: %s failed", root)
-	r.ID, r.Title, r.BlockedBy = c.ID, c.Title, root
-	r.Remedy = "fix " + root + " first; this check then runs again"
+	r := blockedBy(root, "not run: %s failed", root)
+	r.ID, r.Title = c.ID, c.Title
 	return r
 }
 
@@ -152,9 +151,15 @@ func blocked(c Check, cause Result) Result {
 // check that judges that fault (name, expiry or chain).
 func blockedByTLS(err error) Result {
 	id := tlsCheckFor(err)
-	r := Skip("not run: the certificate does not verify (%v), and the token is only sent over verified TLS: see %s", err, id)
-	r.BlockedBy = id
-	r.Remedy = "fix " + id + " first; this check then runs again"
+	return blockedBy(id, "not run: the certificate does not verify (%v), and the token is only sent over verified TLS: see %s", err, id)
+}
+
+// blockedBy is a skip blocked by the check root, the detail formatted,
+// the remedy to fix root first.
+func blockedBy(root, format string, args ...any) Result {
+	r := Skip(format, args...)
+	r.BlockedBy = root
+	r.Remedy = "fix " + root + " first; this check then runs again"
 	return r
 }
 
