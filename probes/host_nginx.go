@@ -102,7 +102,7 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 		}
 		fix := fmt.Sprintf("fix the line named above, then `%s && systemctl reload nginx`", asked)
 		if t.NginxConf == "" && t.Layout.Root != "" && t.Layout.Root != "/" {
-			fix = fmt.Sprintf("fix the line named above in the files under %s (or regenerate them with `kumoup apply --root %s`), then run the checks again", t.Layout.Root, t.Layout.Root)
+			fix = fmt.Sprintf("fix the line named above in the files under %s (or regenerate them with `%s`), then run the checks again", t.Layout.Root, ApplyCommand(t.Layout))
 		}
 		return Fail(fix, "%s failed: %s", asked, nginxFirstError(text))
 	}
