@@ -101,31 +101,15 @@ func webhookPort(u *url.URL, def string) string {
 	return def
 }
 
-// dialResolving dials addr as DialContext does, but resolves a host name
-// through asker (--resolver) and tries each address in turn.
+// dialResolving dials addr as DialContext does (ConnectTo first), but
+// resolves a host name through asker (--resolver): net.Dialer's own
+// resolution, which tries each address in turn.
 func (t *Target) dialResolving(asker *dnsAsker) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Resolver: asker.Resolver}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if _, ok := t.ConnectTo[addr]; ok {
 			return t.DialContext(ctx, network, addr)
 		}
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
-		}
-		if net.ParseIP(host) != nil {
-			return t.DialContext(ctx, network, addr)
-		}
-		ips, err := asker.LookupIPAddr(ctx, host)
-		if err != nil {
-			return nil, err
-		}
-		var d net.Dialer
-		for _, ip := range ips {
-			var conn net.Conn
-			if conn, err = d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port)); err == nil {
-				return conn, nil
-			}
-		}
-		return nil, err
+		return d.DialContext(ctx, network, addr)
 	}
 }
