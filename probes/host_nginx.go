@@ -101,7 +101,7 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 			return Fail("check that "+path+" runs", "%s: %v", asked, err)
 		}
 		fix := fmt.Sprintf("fix the line named above, then `%s && systemctl reload nginx`", asked)
-		if t.NginxConf == "" && t.Layout.Root != "" && t.Layout.Root != "/" {
+		if t.nginxTestsTree() {
 			fix = fmt.Sprintf("fix the line named above in the files under %s (or regenerate them with `%s`), then run the checks again", t.Layout.Root, ApplyCommand(t.Layout))
 		}
 		return Fail(fix, "%s failed: %s", asked, nginxFirstError(text))

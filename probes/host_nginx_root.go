@@ -46,11 +46,16 @@ func (t *Target) nginxTreeConf() (conf, prefix string, cleanup func(), err error
 	return conf, t.Layout.Root + "/", cleanup, nil
 }
 
+// nginxTestsTree reports whether `nginx -t` reads a temporary nginx.conf
+// for the tree (under --root, no --nginx-conf), not an nginx.conf of the
+// host's.
+func (t *Target) nginxTestsTree() bool { return t.NginxConf == "" && !t.Layout.IsHost() }
+
 // nginxCommand is the arguments of `nginx -t` (or -T, the flag given):
 // the target's --nginx-conf and prefix, or under --root without them a
 // temporary nginx.conf that reads the tree's files (cleanup removes it).
 func (t *Target) nginxCommand(flag string) (args []string, cleanup func(), err error) {
-	if t.NginxConf != "" || t.Layout.Root == "" || t.Layout.Root == "/" {
+	if !t.nginxTestsTree() {
 		return t.nginxArgs(flag), func() {}, nil
 	}
 	conf, prefix, cleanup, err := t.nginxTreeConf()

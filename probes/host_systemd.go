@@ -119,7 +119,7 @@ func environmentFiles(unit []byte) []string {
 // available, with reason saying why).
 func (t *Target) kumodStarted(ctx context.Context) (started time.Time, source string, needReload bool, reason string) {
 	var why []string
-	if t.Layout.Root == "" || t.Layout.Root == "/" {
+	if t.Layout.IsHost() {
 		st, reload, err := systemdActiveEnter(ctx)
 		if err == nil {
 			return st, "systemd ActiveEnterTimestamp", reload, ""
