@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"time"
@@ -67,15 +68,13 @@ func ValidatePolicy(ctx context.Context, l writer.Layout, opt ValidateOptions) (
 			continue
 		}
 		if err != nil {
-			return v, fmt.Errorf("environment file: %w (write it with kumoup apply)", err)
+			return v, fmt.Errorf("environment file: %w (write it with %s)", err, ApplyCommand(l))
 		}
 		vars, err := model.ParseEnv(b)
 		if err != nil {
 			return v, fmt.Errorf("environment file %s: %w", f.path, err)
 		}
-		for k, val := range vars {
-			env[k] = val
-		}
+		maps.Copy(env, vars)
 		v.EnvFiles = append(v.EnvFiles, f.path)
 	}
 	v.Argv = []string{bin, "--validate", "--policy", l.PolicyInit()}
