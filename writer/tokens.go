@@ -70,14 +70,20 @@ type TokenSources struct {
 func ResolveTokens(a model.Answers, getenv func(string) string, l Layout) (model.Deployment, TokenSources, error) {
 	d := a.Deployment
 	var src TokenSources
+	// The token include on disk, read once: the injection token when no
+	// file or variable gives one, and the rotation in progress.
+	ti, where, incErr := tokenIncludeOnDisk(a.Domain, l)
 	var err error
 	d.InjectionToken, src.Injection, err = resolveToken("injection_token_file", a.InjectionTokenFile, EnvInjectionToken, getenv, func() (string, string, error) {
-		return injectionTokenOnDisk(a.Domain, l)
+		return ti.current, where, incErr
 	})
 	if err != nil {
 		return d, src, err
 	}
-	src.Retired, err = keepRetired(&d, a, l, time.Now())
+	if incErr != nil {
+		return d, src, incErr
+	}
+	src.Retired, err = keepRetired(&d, a, ti, where, time.Now())
 	if err != nil {
 		return d, src, err
 	}
@@ -136,17 +142,17 @@ func ReadTokenFile(field, path string) (string, error) {
 	return s, nil
 }
 
-// keepRetired carries a rotation in progress on disk into d: the retired
+// keepRetired carries a rotation in progress on disk (ti, the token
+// include read from where) into d: the retired
 // injection token stays while its grace period (d's token_grace) runs and
 // is dropped once it is over, which is how the next apply finishes a
 // rotation. A token given in a file or the environment that is not the
 // rotation's new token is refused while the rotation runs: applying it
 // would drop the new token the app may already use (or, for the retired
 // one, undo the rotation).
-func keepRetired(d *model.Deployment, a model.Answers, l Layout, now time.Time) (string, error) {
-	ti, where, err := tokenIncludeOnDisk(a.Domain, l)
-	if err != nil || ti.retired == "" {
-		return "", err
+func keepRetired(d *model.Deployment, a model.Answers, ti tokenInclude, where string, now time.Time) (string, error) {
+	if ti.retired == "" {
+		return "", nil
 	}
 	field := "injection_token_file"
 	if a.InjectionTokenFile == "" {
@@ -193,13 +199,6 @@ func tokenIncludeOnDisk(domain string, l Layout) (tokenInclude, string, error) {
 		}
 	}
 	return tokenInclude{}, "", nil
-}
-
-// injectionTokenOnDisk finds the token include of domain, or of the domain
-// kumoup.yaml names (when the domain is being changed).
-func injectionTokenOnDisk(domain string, l Layout) (string, string, error) {
-	ti, path, err := tokenIncludeOnDisk(domain, l)
-	return ti.current, path, err
 }
 
 func webhookTokenOnDisk(l Layout) (string, string, error) {
