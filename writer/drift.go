@@ -108,17 +108,23 @@ func driftOf(ctx context.Context, path string, rec FileRecord) (Drift, error) {
 		d.NotRegular, d.Kind = true, fileKind(fi.Mode())
 		return d, nil
 	}
-	d.NowMode = fi.Mode().Perm()
-	d.NowUID, d.NowGID, _ = fileOwner(fi)
-	d.Mode = d.NowMode != rec.Perm()
-	d.Owner = d.NowUID != rec.UID || d.NowGID != rec.GID
+	uid, gid, _ := fileOwner(fi)
 	now, err := fsread.ReadOwn(ctx, path, fsread.ConfigLimit)
 	if err != nil {
 		return d, fmt.Errorf("%s: %w%s", rec.Name, err, rootHint(err))
 	}
-	d.now = now
-	d.Content = sha256Hex(now) != rec.SHA256
-	return d, nil
+	return compareRecord(rec, path, now, fi.Mode().Perm(), uid, gid), nil
+}
+
+// compareRecord is how a regular file at path, now holding content now
+// with mode and owner uid:gid, differs from rec.
+func compareRecord(rec FileRecord, path string, now []byte, mode fs.FileMode, uid, gid int) Drift {
+	return Drift{
+		Record: rec, Path: path, now: now, NowMode: mode, NowUID: uid, NowGID: gid,
+		Content: sha256Hex(now) != rec.SHA256,
+		Mode:    mode != rec.Perm(),
+		Owner:   uid != rec.UID || gid != rec.GID,
+	}
 }
 
 // track ties the plan to l's state file: Apply records what it writes,
@@ -148,10 +154,7 @@ func (p *Plan) track(l Layout) {
 			c.HandEdit = "deleted"
 			continue
 		}
-		d := Drift{Record: rec, Path: c.File.Path, now: c.old, NowMode: c.OldMode, NowUID: c.OldUID, NowGID: c.OldGID}
-		d.Content = sha256Hex(c.old) != rec.SHA256
-		d.Mode = c.OldMode != rec.Perm()
-		d.Owner = c.OldUID != rec.UID || c.OldGID != rec.GID
+		d := compareRecord(rec, c.File.Path, c.old, c.OldMode, c.OldUID, c.OldGID)
 		if !d.Changed() {
 			continue
 		}
