@@ -156,14 +156,21 @@ func recordState(ctx context.Context, l Layout, r *Report, chown bool, now time.
 	if err != nil {
 		return fmt.Errorf("record what was written in %s: %w", l.StateFile(), err)
 	}
-	if err := ensureDir(rootOf(File{Root: l.Root}), filepath.Dir(l.StateFile()), 0, RootUID, RootGID, chown); err != nil {
-		return fmt.Errorf("record what was written in %s: %w", l.StateFile(), err)
-	}
-	err = writeAtomic(writeSpec{path: l.StateFile(), content: append(data, '\n'), mode: 0o600, uid: RootUID, gid: RootGID, chown: chown})
-	if err != nil {
+	if err := writePrivate(l, l.StateFile(), append(data, '\n'), chown); err != nil {
 		return fmt.Errorf("record what was written in %s (the files themselves are written): %w", l.StateFile(), err)
 	}
 	return nil
+}
+
+// writePrivate writes content to path, a file of kumoup's own under l
+// (the state file, the pending webhook token): its directory created
+// without following a link, the file written atomically, 0600 root:root
+// (when chown) from the first instant.
+func writePrivate(l Layout, path string, content []byte, chown bool) error {
+	if err := ensureDir(rootOf(File{Root: l.Root}), filepath.Dir(path), 0, RootUID, RootGID, chown); err != nil {
+		return err
+	}
+	return writeAtomic(writeSpec{path: path, content: content, mode: 0o600, uid: RootUID, gid: RootGID, chown: chown})
 }
 
 // allSecrets is secrets and those found in content by their shape.

@@ -66,12 +66,7 @@ func StartWebhookRotation(ctx context.Context, l Layout, token string) error {
 	if err := NoWebhookRotation(ctx, l); err != nil {
 		return err
 	}
-	chown := CanChown()
-	path := l.PendingWebhookFile()
-	if err := ensureDir(rootOf(File{Root: l.Root}), filepath.Dir(path), 0, RootUID, RootGID, chown); err != nil {
-		return err
-	}
-	if err := writeAtomic(writeSpec{path: path, content: []byte(token + "\n"), mode: 0o600, uid: RootUID, gid: RootGID, chown: chown}); err != nil {
+	if err := writePrivate(l, l.PendingWebhookFile(), []byte(token+"\n"), CanChown()); err != nil {
 		return fmt.Errorf("store the new webhook token: %w", err)
 	}
 	return nil
