@@ -177,26 +177,22 @@ func ValidateAddrPort(s string) error {
 	return nil
 }
 
+// validateAddresses reports the problems of each address of a list
+// answer (ValidateFirewallAddress) under "name[i]".
+func validateAddresses(p *Problems, name string, addrs []string) {
+	for i, s := range addrs {
+		field := name + "[" + strconv.Itoa(i) + "]"
+		warn, err := ValidateFirewallAddress(s)
+		p.addErr(field, err)
+		p.addWarn(field, warn)
+	}
+}
+
 // validate reports problems in the firewall answers.
 func (f Firewall) validate(p *Problems) {
-	for i, s := range f.AppAddresses {
-		field := "firewall.app_addresses[" + strconv.Itoa(i) + "]"
-		warn, err := ValidateFirewallAddress(s)
-		p.addErr(field, err)
-		p.addWarn(field, warn)
-	}
-	for i, s := range f.PrometheusAddresses {
-		field := "firewall.prometheus_addresses[" + strconv.Itoa(i) + "]"
-		warn, err := ValidateFirewallAddress(s)
-		p.addErr(field, err)
-		p.addWarn(field, warn)
-	}
-	for i, s := range f.MTAAddresses {
-		field := "firewall.mta_addresses[" + strconv.Itoa(i) + "]"
-		warn, err := ValidateFirewallAddress(s)
-		p.addErr(field, err)
-		p.addWarn(field, warn)
-	}
+	validateAddresses(p, "firewall.app_addresses", f.AppAddresses)
+	validateAddresses(p, "firewall.prometheus_addresses", f.PrometheusAddresses)
+	validateAddresses(p, "firewall.mta_addresses", f.MTAAddresses)
 	allLoopback := len(f.Resolvers) > 0
 	for i, s := range f.Resolvers {
 		err := ValidateResolver(s)
