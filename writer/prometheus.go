@@ -163,8 +163,8 @@ func RenderStatusTimer(l Layout, opt StatusTimerOptions) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []File{
+	return inLayout(l, []File{
 		{Name: "kumoup status service", Path: l.Path(StatusServicePath), Mode: 0o644, Content: service},
 		{Name: "kumoup status timer", Path: l.Path(StatusTimerPath), Mode: 0o644, Content: timer},
-	}, nil
+	}), nil
 }

@@ -209,3 +209,28 @@ func TestSystemdAcceptsTheStatusTimer(t *testing.T) {
 		t.Fatalf("systemd-analyze accepted a missing binary:\n%s", out)
 	}
 }
+
+// TestStatusTimerFilesBelongToTheLayout: like every file kumoup renders,
+// the timer's files carry the layout's root, below which Apply walks
+// their directories without following a link (a --root tree reached
+// through a symbolic link is the operator's choice, not refused).
+func TestStatusTimerFilesBelongToTheLayout(t *testing.T) {
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "tree")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	l := Layout{Root: link}
+	files, err := RenderStatusTimer(l, StatusTimerOptions{Binary: "/usr/local/bin/kumoup", Root: l.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Root != l.Root {
+			t.Errorf("%s: Root %q, want the layout's %q", f.Name, f.Root, l.Root)
+		}
+	}
+	if _, err := NewPlan(files); err != nil {
+		t.Errorf("plan of the status timer under a --root reached through a link: %v", err)
+	}
+}
