@@ -111,24 +111,32 @@ func flockWait(f *os.File, what string, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
-			break
+			return lockFailed(f, what, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return flock(f, what)
 }
 
 // flock locks f exclusively without waiting; f is closed on failure.
 func flock(f *os.File, what string) error {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return fmt.Errorf("%w on %s: wait for it to finish, then re-run", ErrBusy, what)
-		}
-		return fmt.Errorf("lock %s: %w", what, err)
+		return lockFailed(f, what, err)
 	}
 	return nil
+}
+
+// lockFailed closes f and says why it could not be locked: ErrBusy when
+// another apply holds it.
+func lockFailed(f *os.File, what string, err error) error {
+	f.Close()
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return fmt.Errorf("%w on %s: wait for it to finish, then re-run", ErrBusy, what)
+	}
+	return fmt.Errorf("lock %s: %w", what, err)
 }
 
 func (l dirLocks) release() {
