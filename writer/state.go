@@ -101,16 +101,17 @@ func ReadState(ctx context.Context, l Layout) (State, error) {
 	return s, nil
 }
 
-// hostPath is path (under l's root) as a host path.
+// hostPath is path (under l's root) as a host path: the inverse of
+// Layout.Path. A path outside the root is returned as it is.
 func hostPath(l Layout, path string) string {
 	if l.IsHost() {
 		return path
 	}
-	rel, err := filepath.Rel(l.Root, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+	parts, err := below(rootOf(File{Root: l.Root}), path)
+	if err != nil {
 		return path
 	}
-	return "/" + rel
+	return "/" + strings.Join(parts, "/")
 }
 
 func sha256Hex(b []byte) string {
