@@ -327,10 +327,8 @@ func EnvAssignments(data []byte) []EnvAssignment {
 // masked wherever the file is shown.
 func SecretEnvValues(data []byte) []string {
 	secret := map[string]bool{}
-	for _, v := range (Deployment{}).Env() {
-		if v.Secret {
-			secret[v.Name] = true
-		}
+	for _, f := range envFields {
+		secret[f.name] = f.secret
 	}
 	var out []string
 	for _, a := range EnvAssignments(data) {
