@@ -23,14 +23,6 @@ var bootstrapChecks = []Check{
 	{ID: "tls.certificate.obtained", Title: "The certificate has been obtained", Run: checkCertificateObtained},
 }
 
-// CertCommand is the command that obtains the certificate for a layout.
-func CertCommand(l writer.Layout) string {
-	if l.IsHost() {
-		return "sudo kumoup cert"
-	}
-	return "kumoup cert --root " + l.Root
-}
-
 func checkCertificateObtained(_ context.Context, t *Target) Result {
 	if t.Deployment.TLSCertificate == "" || t.Deployment.TLSCertificateKey == "" {
 		return Skip("no certificate paths in the deployment")
@@ -40,7 +32,7 @@ func checkCertificateObtained(_ context.Context, t *Target) Result {
 		return Pass("%s and its key exist", t.Deployment.TLSCertificate)
 	}
 	return Fail(fmt.Sprintf("run `%s`: it checks that %s reaches this host on port 80, obtains the certificate from Let's Encrypt with certbot, sets up its renewal and writes the full site",
-		CertCommand(t.Layout), t.Deployment.Domain),
+		writer.CertCommand(t.Layout), t.Deployment.Domain),
 		"the certificate for %s has not been obtained yet (missing: %s): nginx serves it over HTTP only, HTTPS is off", t.Deployment.Domain, strings.Join(missing, ", "))
 }
 

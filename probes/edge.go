@@ -10,6 +10,7 @@ import (
 
 	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // edgeChecks are the edge family, in catalogue order: what the public name
@@ -142,12 +143,12 @@ func (t *Target) edgeAuthVar() string {
 
 func (t *Target) edgeRemedyAuthMissing(path string) string {
 	return fmt.Sprintf("in %s, `location = %s` must start with the bearer check `if (%s = 0) { return 401; }` before proxy_pass (`%s` restores the generated file); then `nginx -t && systemctl reload nginx`",
-		t.edgeSiteFile(), path, t.edgeAuthVar(), ApplyCommand(t.Layout))
+		t.edgeSiteFile(), path, t.edgeAuthVar(), writer.ApplyCommand(t.Layout))
 }
 
 func (t *Target) edgeRemedyLocationMissing(path string) string {
 	return fmt.Sprintf("add `location = %s` (bearer check, then `proxy_pass http://%s%s;`) to the 443 server in %s, or restore the file with `%s`; then `nginx -t && systemctl reload nginx`",
-		path, t.edgeUpstream(), path, t.edgeSiteFile(), ApplyCommand(t.Layout))
+		path, t.edgeUpstream(), path, t.edgeSiteFile(), writer.ApplyCommand(t.Layout))
 }
 
 func (t *Target) edgeRemedyAuthorizationForwarded() string {
@@ -155,7 +156,7 @@ func (t *Target) edgeRemedyAuthorizationForwarded() string {
 }
 
 func (t *Target) edgeRemedyTokenMismatch() string {
-	return fmt.Sprintf("the token kumoup read is not the one nginx accepts: check %s (or --token-file), restore it with `%s`, then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain), ApplyCommand(t.Layout))
+	return fmt.Sprintf("the token kumoup read is not the one nginx accepts: check %s (or --token-file), restore it with `%s`, then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain), writer.ApplyCommand(t.Layout))
 }
 
 func (t *Target) edgeRemedyKumodDown() string {
@@ -252,9 +253,9 @@ func checkTokenExact(ctx context.Context, t *Target) Result {
 		case resp.Status == http.StatusNotFound:
 			remedy = t.edgeRemedyLocationMissing(model.InjectionPath)
 		case v.name == "case changed" && remedy == "":
-			remedy = fmt.Sprintf("nginx compares plain map keys case-insensitively: in %s the key must be the case-sensitive regex `\"~^Bearer \\Q<token>\\E$\" 1;` (`%s` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain), ApplyCommand(t.Layout))
+			remedy = fmt.Sprintf("nginx compares plain map keys case-insensitively: in %s the key must be the case-sensitive regex `\"~^Bearer \\Q<token>\\E$\" 1;` (`%s` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain), writer.ApplyCommand(t.Layout))
 		case remedy == "":
-			remedy = fmt.Sprintf("the token key in %s must match the whole header, anchored at both ends: `\"~^Bearer \\Q<token>\\E$\" 1;` (`%s` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain), ApplyCommand(t.Layout))
+			remedy = fmt.Sprintf("the token key in %s must match the whole header, anchored at both ends: `\"~^Bearer \\Q<token>\\E$\" 1;` (`%s` restores it); then `systemctl reload nginx`", t.Layout.TokenFile(t.Deployment.Domain), writer.ApplyCommand(t.Layout))
 		}
 	}
 	if len(accepted) > 0 {

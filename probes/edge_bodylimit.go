@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // nginx's and kumod's own defaults when the files do not set a limit.
@@ -84,7 +85,7 @@ func checkBodyLimitFiles(ctx context.Context, t *Target) Result {
 
 	siteText, err := t.readSiteFile(ctx)
 	if err != nil {
-		return Fail("write the nginx site with `"+ApplyCommand(t.Layout)+"`", "cannot read the nginx site: %v", err)
+		return Fail("write the nginx site with `"+writer.ApplyCommand(t.Layout)+"`", "cannot read the nginx site: %v", err)
 	}
 	nginxSizes := nginxMaxBodyRE.FindAllStringSubmatch(nginxCommentRE.ReplaceAllString(string(siteText), ""), -1)
 	var desc []string
@@ -125,7 +126,7 @@ func (t *Target) bodyLimitWant() (string, int64, string) {
 	}
 	wantBytes, _ := model.ParseSize(want)
 	remedy := fmt.Sprintf("nginx's limit must be max_body: `client_max_body_size %s;` in the 443 server of %s and in no location of it (`%s` writes it from max_body, as `request_body_limit = %d` in %s for kumod); then `nginx -t && systemctl reload nginx`",
-		want, t.edgeSiteFile(), ApplyCommand(t.Layout), wantBytes, t.Layout.LuaModule())
+		want, t.edgeSiteFile(), writer.ApplyCommand(t.Layout), wantBytes, t.Layout.LuaModule())
 	return want, wantBytes, remedy
 }
 

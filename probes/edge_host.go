@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // edgeWrongHost is the Host header checkEdgeWrongHost sends with the right
@@ -26,7 +27,7 @@ var edgeWrongHostPaths = []string{"/", model.MetricsPath, "/api/admin/bounce/v1"
 // the connection) and never serve content (its html root's welcome page)
 // or reach kumod.
 func checkEdgeWrongHost(ctx context.Context, t *Target) Result {
-	remedy := fmt.Sprintf("in the default 443 server of %s (the one with ssl_reject_handshake on): `add_header Strict-Transport-Security \"max-age=63072000\" always;` and `return 404;` (`%s` writes them); then `nginx -t && systemctl reload nginx`", t.edgeSiteFile(), ApplyCommand(t.Layout))
+	remedy := fmt.Sprintf("in the default 443 server of %s (the one with ssl_reject_handshake on): `add_header Strict-Transport-Security \"max-age=63072000\" always;` and `return 404;` (`%s` writes them); then `nginx -t && systemctl reload nginx`", t.edgeSiteFile(), writer.ApplyCommand(t.Layout))
 	var seen, open, noHSTS []string
 	for _, p := range edgeWrongHostPaths {
 		resp, err := t.edgeWrongHostGet(ctx, p)

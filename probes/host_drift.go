@@ -23,11 +23,11 @@ func checkFilesDrift(ctx context.Context, t *Target) Result {
 	drift, err := writer.CheckDrift(ctx, t.Layout)
 	switch {
 	case errors.Is(err, writer.ErrNoState):
-		return Skip("no record of what kumoup wrote (%s): the next %s records it", t.Layout.StateFile(), ApplyCommand(t.Layout))
+		return Skip("no record of what kumoup wrote (%s): the next %s records it", t.Layout.StateFile(), writer.ApplyCommand(t.Layout))
 	case errors.Is(err, fs.ErrPermission):
 		return Skip("cannot read what kumoup wrote: %s (run kumoup status as root)", t.redact(err.Error()))
 	case err != nil:
-		return Fail(ApplyCommand(t.Layout)+" rewrites the state file and the managed files", "%s", t.redact(err.Error()))
+		return Fail(writer.ApplyCommand(t.Layout)+" rewrites the state file and the managed files", "%s", t.redact(err.Error()))
 	}
 	var gone, changed []string
 	for _, d := range drift {
@@ -44,10 +44,10 @@ func checkFilesDrift(ctx context.Context, t *Target) Result {
 		if len(changed) > 0 {
 			detail += fmt.Sprintf("; %d changed by hand: %s", len(changed), strings.Join(changed, ", "))
 		}
-		return Fail(Command(t.Layout, "diff")+" shows what is missing; "+ApplyCommand(t.Layout)+" writes it again", "%s", detail)
+		return Fail(writer.Command(t.Layout, "diff")+" shows what is missing; "+writer.ApplyCommand(t.Layout)+" writes it again", "%s", detail)
 	}
 	if len(changed) > 0 {
-		return Warn(Command(t.Layout, "diff")+" shows the changes (secrets masked); "+ApplyCommand(t.Layout)+" restores the files, keeping each edited one as a backup",
+		return Warn(writer.Command(t.Layout, "diff")+" shows the changes (secrets masked); "+writer.ApplyCommand(t.Layout)+" restores the files, keeping each edited one as a backup",
 			"%d of %d managed files changed by hand since the last apply: %s", len(changed), n, strings.Join(changed, ", "))
 	}
 	return Pass("all %d managed files as the last apply wrote them (%s)", n, t.Layout.StateFile())
@@ -60,7 +60,7 @@ func checkTokenRotation(ctx context.Context, t *Target) Result {
 	d, now := t.Deployment, t.now()
 	var notes []string
 	if _, since, err := writer.PendingWebhook(ctx, t.Layout); err == nil {
-		notes = append(notes, fmt.Sprintf("a new webhook token waits since %s for %s", since.UTC().Format("2006-01-02 15:04 MST"), Command(t.Layout, "rotate", "webhook", "--confirm-app-accepts")))
+		notes = append(notes, fmt.Sprintf("a new webhook token waits since %s for %s", since.UTC().Format("2006-01-02 15:04 MST"), writer.Command(t.Layout, "rotate", "webhook", "--confirm-app-accepts")))
 	}
 	if !d.Rotating() {
 		if len(notes) > 0 {
@@ -76,7 +76,7 @@ func checkTokenRotation(ctx context.Context, t *Target) Result {
 	if now.Before(until) {
 		return Pass("%s (retired %s, %s)", status, d.RetiredAt.UTC().Format("2006-01-02 15:04 MST"), model.Fingerprint(d.RetiredInjectionToken))
 	}
-	return Warn("once the app sends the new token: "+Command(t.Layout, "rotate", "injection", "--finish")+" (or "+ApplyCommand(t.Layout)+"), then nginx -t && systemctl reload nginx",
+	return Warn("once the app sends the new token: "+writer.Command(t.Layout, "rotate", "injection", "--finish")+" (or "+writer.ApplyCommand(t.Layout)+"), then nginx -t && systemctl reload nginx",
 		"the retired injection token (%s) is still accepted %s past its grace period, which ended %s",
 		model.Fingerprint(d.RetiredInjectionToken), roundDuration(now.Sub(until)), until.UTC().Format("2006-01-02 15:04 MST"))
 }

@@ -57,7 +57,7 @@ func TestFilesDriftFailsOnAMissingFile(t *testing.T) {
 
 func TestFilesDriftSkipsWithoutAStateFile(t *testing.T) {
 	f := newHostFixture(t) // written by hand, not by apply
-	wantResult(t, hostRun(t, f.target, "host.files.drift"), StatusSkip, "the next "+ApplyCommand(f.target.Layout)+" records it")
+	wantResult(t, hostRun(t, f.target, "host.files.drift"), StatusSkip, "the next "+writer.ApplyCommand(f.target.Layout)+" records it")
 }
 
 func TestTokenRotationPassesWithoutAndDuringARotation(t *testing.T) {
@@ -86,7 +86,7 @@ func TestTokenRotationWarnsPastTheGracePeriod(t *testing.T) {
 	tg := appliedTarget(t, rot)
 	tg.Now = func() time.Time { return retiredAt.Add(5 * 24 * time.Hour) }
 	r := hostRun(t, tg, "host.tokens.rotation")
-	wantResult(t, r, StatusWarn, "still accepted 3 days past its grace period, which ended 2026-12-03 10:00 UTC", Command(tg.Layout, "rotate", "injection", "--finish"))
+	wantResult(t, r, StatusWarn, "still accepted 3 days past its grace period, which ended 2026-12-03 10:00 UTC", writer.Command(tg.Layout, "rotate", "injection", "--finish"))
 }
 
 func TestTokenRotationNotesAPendingWebhookToken(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // fileFacts is what stat says about a path.
@@ -71,13 +72,13 @@ func checkEnvFilePermissions(ctx context.Context, t *Target) Result {
 	path := t.Layout.EnvFile()
 	f, err := statFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Fail(ApplyCommand(t.Layout)+" (it writes "+path+" 0600 root:root)", "%s does not exist", path)
+		return Fail(writer.ApplyCommand(t.Layout)+" (it writes "+path+" 0600 root:root)", "%s does not exist", path)
 	}
 	if err != nil {
 		return Skip("cannot stat %s: %v (run kumoup status as root)", path, errors.Unwrap(err))
 	}
 	if !f.mode.IsRegular() {
-		return Fail("replace it with the file "+ApplyCommand(t.Layout)+" writes", "%s is not a regular file (%s)", path, f.mode.Type())
+		return Fail("replace it with the file "+writer.ApplyCommand(t.Layout)+" writes", "%s is not a regular file (%s)", path, f.mode.Type())
 	}
 	if p := f.privateProblems(); len(p) > 0 {
 		return Fail(fmt.Sprintf("chmod 600 %s && chown root:root %s", path, path),
@@ -99,7 +100,7 @@ func checkEnvFileValues(ctx context.Context, t *Target) Result {
 	}
 	vars, err := model.ParseEnv(b)
 	if err != nil {
-		return Fail("fix that line of "+path+" (or "+ApplyCommand(t.Layout)+"), then systemctl restart kumomta",
+		return Fail("fix that line of "+path+" (or "+writer.ApplyCommand(t.Layout)+"), then systemctl restart kumomta",
 			"%s: %s", path, t.redact(err.Error()))
 	}
 	p := model.ValidateEnv(vars)
@@ -109,7 +110,7 @@ func checkEnvFileValues(ctx context.Context, t *Target) Result {
 			msgs = append(msgs, t.redact(e.Error()))
 			names = append(names, e.Field)
 		}
-		return Fail(fmt.Sprintf("set %s in %s (%s writes them all), then systemctl restart kumomta", strings.Join(names, ", "), path, ApplyCommand(t.Layout)),
+		return Fail(fmt.Sprintf("set %s in %s (%s writes them all), then systemctl restart kumomta", strings.Join(names, ", "), path, writer.ApplyCommand(t.Layout)),
 			"%s: %s", path, strings.Join(msgs, "; "))
 	}
 	return Pass("%s: all %d variables present and valid", path, len(model.EnvNames()))
@@ -136,7 +137,7 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 	f, err := statFile(tokenFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return Fail(ApplyCommand(t.Layout)+" (it writes "+tokenFile+" 0600 root:root in a 0700 directory)", "%s does not exist", tokenFile)
+		return Fail(writer.ApplyCommand(t.Layout)+" (it writes "+tokenFile+" 0600 root:root in a 0700 directory)", "%s does not exist", tokenFile)
 	case err != nil:
 		return Skip("cannot stat %s: %v (run kumoup status as root)", tokenFile, errors.Unwrap(err))
 	}
@@ -161,7 +162,7 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		problems = append(problems, site+" does not exist")
-		fixes = append(fixes, ApplyCommand(t.Layout))
+		fixes = append(fixes, writer.ApplyCommand(t.Layout))
 	case err != nil:
 		return Skip("%s", cannotRead(site, err))
 	default:
@@ -177,7 +178,7 @@ func checkTokenFilePermissions(ctx context.Context, t *Target) Result {
 		}
 		if leaked != "" {
 			problems = append(problems, fmt.Sprintf("%s contains %s (the site file is world-readable)", site, leaked))
-			fixes = append(fixes, fmt.Sprintf("move the map entry from %s into %s (%s), then rotate that token", site, tokenFile, ApplyCommand(t.Layout)))
+			fixes = append(fixes, fmt.Sprintf("move the map entry from %s into %s (%s), then rotate that token", site, tokenFile, writer.ApplyCommand(t.Layout)))
 		}
 	}
 	if len(problems) > 0 {

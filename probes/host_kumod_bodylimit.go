@@ -17,6 +17,7 @@ import (
 
 	"github.com/kumoup/kumoup/internal/fsread"
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // kumodAnswerLimit bounds what is read of kumod's answer's body, and
@@ -42,7 +43,7 @@ func checkKumodBodyLimit(ctx context.Context, t *Target) Result {
 	want, limit, _ := t.bodyLimitWant()
 	if limit <= 0 || limit > model.MaxBodyLimit {
 		r := Skip("not run: max_body %q is not a size from 1 byte to %d: nothing to compare with", want, int64(model.MaxBodyLimit))
-		r.Remedy = "set max_body (like " + model.DefaultMaxBody + ") in " + t.Layout.AnswersFile() + ", then `" + ApplyCommand(t.Layout) + "`"
+		r.Remedy = "set max_body (like " + model.DefaultMaxBody + ") in " + t.Layout.AnswersFile() + ", then `" + writer.ApplyCommand(t.Layout) + "`"
 		return r
 	}
 	files := kumodBodyLimitFile(ctx, t, want, limit)
@@ -67,7 +68,7 @@ func checkKumodBodyLimit(ctx context.Context, t *Target) Result {
 // kumodRemedy is the fix when kumod's limit is not max_body.
 func (t *Target) kumodRemedy(want string, limit int64) string {
 	return fmt.Sprintf("kumod's limit must be max_body (%s): `request_body_limit = %d` in kumo.start_http_listener in %s (kumoup.setup_listener(); `%s` writes it from max_body), and init.lua must start the listener through it; then `systemctl restart kumomta` (nginx's `client_max_body_size %s;` in %s stays equal)",
-		want, limit, t.Layout.LuaModule(), ApplyCommand(t.Layout), want, t.edgeSiteFile())
+		want, limit, t.Layout.LuaModule(), writer.ApplyCommand(t.Layout), want, t.edgeSiteFile())
 }
 
 // kumodLiveBodyLimitOnce is kumodLiveBodyLimit asked once per kumod run
@@ -251,7 +252,7 @@ func kumodBodyLimitFile(ctx context.Context, t *Target, want string, limit int64
 	lua := t.Layout.LuaModule()
 	luaText, err := fsread.Read(ctx, lua, fsread.ConfigLimit)
 	if err != nil {
-		return Fail("write the policy module with `"+ApplyCommand(t.Layout)+"`, then `systemctl restart kumomta`", "cannot read the KumoMTA policy module: %v", err)
+		return Fail("write the policy module with `"+writer.ApplyCommand(t.Layout)+"`, then `systemctl restart kumomta`", "cannot read the KumoMTA policy module: %v", err)
 	}
 	luaCode := luaLineCommentRE.ReplaceAllString(string(luaText), "")
 	var kumod int64 = kumodDefaultRequestLimit
@@ -270,7 +271,7 @@ func kumodBodyLimitFile(ctx context.Context, t *Target, want string, limit int64
 	if strings.Contains(luaCode, "REQUEST_BODY_LIMIT_SUPPORTED = false") {
 		// Rendered for a kumod older than 2024.06.10, which rejects
 		// request_body_limit: only an upgrade lifts its 2 MB default.
-		remedy = fmt.Sprintf("upgrade KumoMTA to %s or later (older kumod has no request_body_limit), then run `%s` and `systemctl restart kumomta`", model.MinKumoVersion, ApplyCommand(t.Layout))
+		remedy = fmt.Sprintf("upgrade KumoMTA to %s or later (older kumod has no request_body_limit), then run `%s` and `systemctl restart kumomta`", model.MinKumoVersion, writer.ApplyCommand(t.Layout))
 	}
 	what := "kumod answers 413 to what nginx lets through"
 	if kumod > limit {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // checkListenerLoopback reads the kernel's TCP tables: every socket
@@ -20,7 +21,7 @@ func checkListenerLoopback(ctx context.Context, t *Target) Result {
 	_, portText, err := net.SplitHostPort(d.Listener)
 	port, perr := strconv.Atoi(portText)
 	if err != nil || perr != nil || port <= 0 || port > 65535 {
-		return Fail("set listener: "+model.DefaultListener+" in "+t.Layout.AnswersFile()+", then "+ApplyCommand(t.Layout),
+		return Fail("set listener: "+model.DefaultListener+" in "+t.Layout.AnswersFile()+", then "+writer.ApplyCommand(t.Layout),
 			"listener %q has no port to look for", d.Listener)
 	}
 	ls, read, err := procTCPListeners(t)

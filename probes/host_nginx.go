@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+
+	"github.com/kumoup/kumoup/writer"
 )
 
 // nginxBinary is the nginx to run: NginxBinary, or "nginx" from PATH.
@@ -102,7 +104,7 @@ func checkNginxConfig(ctx context.Context, t *Target) Result {
 		}
 		fix := fmt.Sprintf("fix the line named above, then `%s && systemctl reload nginx`", asked)
 		if t.nginxTestsTree() {
-			fix = fmt.Sprintf("fix the line named above in the files under %s (or regenerate them with `%s`), then run the checks again", t.Layout.Root, ApplyCommand(t.Layout))
+			fix = fmt.Sprintf("fix the line named above in the files under %s (or regenerate them with `%s`), then run the checks again", t.Layout.Root, writer.ApplyCommand(t.Layout))
 		}
 		return Fail(fix, "%s failed: %s", asked, nginxFirstError(text))
 	}

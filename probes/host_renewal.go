@@ -90,7 +90,7 @@ func checkRenewal(ctx context.Context, t *Target) Result {
 	sched, schedOK := t.renewalScheduler()
 	hook, hookOK := renewalHook(ctx, configDir, d.Domain)
 	hookPath := writer.DeployHookPath(configDir)
-	hookFix := fmt.Sprintf("`%s` writes %s (0755), which runs `%s` after each renewal", CertCommand(t.Layout), hookPath, writer.DefaultReloadCommand)
+	hookFix := fmt.Sprintf("`%s` writes %s (0755), which runs `%s` after each renewal", writer.CertCommand(t.Layout), hookPath, writer.DefaultReloadCommand)
 	schedFix := "`systemctl enable --now certbot.timer` (Debian's certbot package installs it; `apt-get install -y certbot` if it is missing)"
 	switch {
 	case !schedOK && !hookOK:

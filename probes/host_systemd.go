@@ -35,7 +35,7 @@ func checkSystemdEnvFile(ctx context.Context, t *Target) Result {
 	dropDir := filepath.Dir(t.Layout.SystemdDropIn())
 	loader, err := findEnvFileDropIn(ctx, dropDir, []string{envPath, writer.EnvFilePath})
 	if err != nil {
-		return Fail("add `EnvironmentFile="+envPath+"` under [Service] in "+t.Layout.SystemdDropIn()+" ("+ApplyCommand(t.Layout)+" writes it), then "+restartCommand,
+		return Fail("add `EnvironmentFile="+envPath+"` under [Service] in "+t.Layout.SystemdDropIn()+" ("+writer.ApplyCommand(t.Layout)+" writes it), then "+restartCommand,
 			"%v", err)
 	}
 	env, err := os.Stat(envPath)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kumoup/kumoup/model"
+	"github.com/kumoup/kumoup/writer"
 )
 
 // outsideChecks are the checks `kumoup status --from-outside NAME` runs from
@@ -159,7 +160,7 @@ func outsideListenerPort(ctx context.Context, t *Target) Result {
 	}
 	addr := net.JoinHostPort(t.Deployment.Domain, strconv.Itoa(port))
 	return outsideClosed(ctx, t, "kumod's HTTP listener (admin API)",
-		fmt.Sprintf("keep kumod's listener on 127.0.0.1:%d (listener answer) and load the firewall: %s", port, FirewallApplyCommand(t.Layout, "mta")), addr)
+		fmt.Sprintf("keep kumod's listener on 127.0.0.1:%d (listener answer) and load the firewall: %s", port, writer.FirewallApplyCommand(t.Layout, "mta")), addr)
 }
 
 func outsideProxyPort(ctx context.Context, t *Target) Result {
@@ -172,7 +173,7 @@ func outsideProxyPort(ctx context.Context, t *Target) Result {
 		addrs = append(addrs, net.JoinHostPort(ip, strconv.Itoa(port)))
 	}
 	r := outsideClosed(ctx, t, "KumoProxy's SOCKS5 port (an open relay to anyone who reaches it)",
-		"KumoProxy must accept the MTA host(s) only: on the proxy host run "+FirewallApplyCommand(t.Layout, "proxy")+", and listen on the private address (firewall.proxy_listen)", addrs...)
+		"KumoProxy must accept the MTA host(s) only: on the proxy host run "+writer.FirewallApplyCommand(t.Layout, "proxy")+", and listen on the private address (firewall.proxy_listen)", addrs...)
 	if t.Deployment.ProxyPublicIP == "" && r.Status == StatusPass {
 		r.Detail += "; KumoProxy's own public address is unknown here, so only " + t.Deployment.Domain + " was probed (give its address with --proxy IP)"
 	}

@@ -68,7 +68,7 @@ func ValidatePolicy(ctx context.Context, l writer.Layout, opt ValidateOptions) (
 			continue
 		}
 		if err != nil {
-			return v, fmt.Errorf("environment file: %w (write it with %s)", err, ApplyCommand(l))
+			return v, fmt.Errorf("environment file: %w (write it with %s)", err, writer.ApplyCommand(l))
 		}
 		vars, err := model.ParseEnv(b)
 		if err != nil {

@@ -60,13 +60,13 @@ func checkProxyListener(ctx context.Context, t *Target) Result {
 		case ap == want:
 			return Pass("%s: LISTEN on %s", read, want)
 		case ap.Addr().IsUnspecified():
-			return Warn("bind KumoProxy to the private address only: "+Command(t.Layout, "proxy")+" rewrites kumoproxy.service with --listen "+want.String()+", then systemctl daemon-reload && systemctl restart kumoproxy",
+			return Warn("bind KumoProxy to the private address only: "+writer.Command(t.Layout, "proxy")+" rewrites kumoproxy.service with --listen "+want.String()+", then systemctl daemon-reload && systemctl restart kumoproxy",
 				"%s: LISTEN on %s, every address including the public one: only the firewall keeps port %d private", read, ap, want.Port())
 		}
 		onPort = append(onPort, ap.String())
 	}
 	if len(onPort) > 0 {
-		return Fail("run "+Command(t.Layout, "proxy")+" so kumoproxy.service listens on "+want.String()+", then systemctl daemon-reload && systemctl restart kumoproxy",
+		return Fail("run "+writer.Command(t.Layout, "proxy")+" so kumoproxy.service listens on "+want.String()+", then systemctl daemon-reload && systemctl restart kumoproxy",
 			"%s: port %d is bound to %s, not to %s", read, want.Port(), strings.Join(onPort, ", "), want.Addr())
 	}
 	return Fail("start KumoProxy: systemctl enable --now kumoproxy; if it fails, journalctl -u kumoproxy (the private address must be configured on this host)",
@@ -89,7 +89,7 @@ func checkProxyStatus(ctx context.Context, t *Target) Result {
 			continue
 		}
 		if !ap.Addr().IsLoopback() {
-			return Fail("bind the HTTP listener to loopback (firewall.proxy_status_listen: 127.0.0.1:8080, then "+Command(t.Layout, "proxy")+"); the firewall drops the port meanwhile",
+			return Fail("bind the HTTP listener to loopback (firewall.proxy_status_listen: 127.0.0.1:8080, then "+writer.Command(t.Layout, "proxy")+"); the firewall drops the port meanwhile",
 				"%s: an HTTP status/metrics port listens on %s, outside loopback", read, ap)
 		}
 		if status.IsValid() && ap == netip.AddrPortFrom(status.Addr().Unmap(), status.Port()) {
@@ -98,7 +98,7 @@ func checkProxyStatus(ctx context.Context, t *Target) Result {
 	}
 	switch {
 	case status.IsValid() && !running:
-		return Fail("KumoProxy's status listener needs a build with --proxy-config and proxy.start_http_listener: check journalctl -u kumoproxy; with an older build remove firewall.proxy_status_listen and rerun "+Command(t.Layout, "proxy"),
+		return Fail("KumoProxy's status listener needs a build with --proxy-config and proxy.start_http_listener: check journalctl -u kumoproxy; with an older build remove firewall.proxy_status_listen and rerun "+writer.Command(t.Layout, "proxy"),
 			"%s: nothing listens on %s (firewall.proxy_status_listen)", read, status)
 	case status.IsValid():
 		return Pass("%s: status listener on %s, nothing on 8000/8080 outside loopback", read, status)
@@ -117,7 +117,7 @@ func normaliseTable(s string) string {
 func checkProxyFirewall(ctx context.Context, t *Target, nft []string) Result {
 	f, err := writer.RenderFirewall(t.Deployment, writer.HostProxy, t.Layout)
 	if err != nil {
-		return Fail("fix the answers named, then "+Command(t.Layout, "firewall", "--host", "proxy"), "cannot render the proxy host's rules: %v", err)
+		return Fail("fix the answers named, then "+writer.Command(t.Layout, "firewall", "--host", "proxy"), "cannot render the proxy host's rules: %v", err)
 	}
 	want, err := writer.CanonicalTable(ctx, f.Content)
 	if err != nil {
@@ -130,7 +130,7 @@ func checkProxyFirewall(ctx context.Context, t *Target, nft []string) Result {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, nft[0], args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	apply := "load the rules: " + FirewallApplyCommand(t.Layout, "proxy") + " (and include " + f.Path + " from " + t.Layout.Path("/etc/nftables.conf") + " to keep them after a reboot)"
+	apply := "load the rules: " + writer.FirewallApplyCommand(t.Layout, "proxy") + " (and include " + f.Path + " from " + t.Layout.Path("/etc/nftables.conf") + " to keep them after a reboot)"
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "No such file or directory") || strings.Contains(msg, "does not exist") {
@@ -140,7 +140,7 @@ func checkProxyFirewall(ctx context.Context, t *Target, nft []string) Result {
 	}
 	got := stdout.String()
 	if normaliseTable(got) != normaliseTable(want) {
-		return Fail("re-apply the rendered rules: "+FirewallApplyCommand(t.Layout, "proxy")+" (edits belong in the answers, then "+Command(t.Layout, "firewall")+")",
+		return Fail("re-apply the rendered rules: "+writer.FirewallApplyCommand(t.Layout, "proxy")+" (edits belong in the answers, then "+writer.Command(t.Layout, "firewall")+")",
 			"the live `table inet kumoup` differs from %s: %s", f.Path, firstDifference(normaliseTable(want), normaliseTable(got)))
 	}
 	return Pass("the live `table inet kumoup` matches %s: port %d from %s only, input policy drop", f.Path, portOf(t.Deployment.ProxyListenAddress()), strings.Join(t.Deployment.Firewall.MTAAddresses, ", "))
@@ -182,7 +182,7 @@ func checkProxyOutbound25(ctx context.Context, t *Target, mx string) Result {
 	}
 	conn, err := t.DialContext(ctx, "tcp", mx)
 	if err != nil {
-		return Fail(fmt.Sprintf("outbound port %s is blocked: many clouds block port 25 by default (ask the provider to lift it); the proxy host's firewall must accept tcp dport %s out (%s)", port, port, Command(t.Layout, "firewall", "--host", "proxy")),
+		return Fail(fmt.Sprintf("outbound port %s is blocked: many clouds block port 25 by default (ask the provider to lift it); the proxy host's firewall must accept tcp dport %s out (%s)", port, port, writer.Command(t.Layout, "firewall", "--host", "proxy")),
 			"connect to %s: %v", mx, err)
 	}
 	defer conn.Close()

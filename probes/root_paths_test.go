@@ -14,7 +14,6 @@ import (
 	"github.com/kumoup/kumoup/internal/loopback"
 	"github.com/kumoup/kumoup/internal/standin"
 	"github.com/kumoup/kumoup/model"
-	"github.com/kumoup/kumoup/writer"
 )
 
 // closedAddr is a loopback address nothing listens on.
@@ -158,15 +157,6 @@ func TestEveryRemedyOnALiveBrokenSiteNamesTheTreesPaths(t *testing.T) {
 	}
 	if failed < 10 {
 		t.Errorf("only %d checks fail or warn on the broken site", failed)
-	}
-}
-
-func TestApplyCommandNamesTheTreeAndItsAnswers(t *testing.T) {
-	if got, want := ApplyCommand(writer.Layout{}), "kumoup apply --answers /etc/kumoup/kumoup.yaml"; got != want {
-		t.Errorf("host: %q, want %q", got, want)
-	}
-	if got, want := ApplyCommand(writer.Layout{Root: "/srv/tree"}), "kumoup apply --root /srv/tree --answers /srv/tree/etc/kumoup/kumoup.yaml"; got != want {
-		t.Errorf("tree: %q, want %q", got, want)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/kumoup/kumoup/writer"
 )
 
 // tlsSuite12 is a TLS 1.2 cipher suite kumoup can offer, and how it judges it.
@@ -86,7 +88,7 @@ func checkTLSCiphers(ctx context.Context, t *Target) Result {
 		return Fail(t.edgeTransportRemedy(err), "TLS handshake with %s: %v", t.tlsAddr(), err)
 	}
 	remedy := fmt.Sprintf("in the default 443 server and the %s server of %s: `ssl_ciphers %s;` and `ssl_prefer_server_ciphers off;` (Mozilla intermediate; `%s` writes them); then `nginx -t && systemctl reload nginx`",
-		t.Deployment.Domain, t.edgeSiteFile(), tlsMozillaIntermediate, ApplyCommand(t.Layout))
+		t.Deployment.Domain, t.edgeSiteFile(), tlsMozillaIntermediate, writer.ApplyCommand(t.Layout))
 	if len(accepted) == 0 {
 		return Skip("no TLS 1.2 suite kumoup knows was accepted (tls.protocols says whether TLS 1.2 is)")
 	}

@@ -198,7 +198,7 @@ func certSteps(l writer.Layout, cert certStatus) []step {
 	}
 	return append(steps, step{
 		title:         "Obtain the certificate: the site is " + writer.HTTPOnlyNote,
-		manual:        probes.CertCommand(l),
+		manual:        writer.CertCommand(l),
 		manualCommand: true,
 		cert:          true,
 	})

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kumoup/kumoup/probes"
+	"github.com/kumoup/kumoup/writer"
 )
 
 func TestFarewellWithTheCertificateMissingSaysToObtainItFirst(t *testing.T) {
@@ -13,7 +13,7 @@ func TestFarewellWithTheCertificateMissingSaysToObtainItFirst(t *testing.T) {
 	var out bytes.Buffer
 	m.farewell(&out)
 	s := out.String()
-	cmd := probes.CertCommand(m.opt.Layout)
+	cmd := writer.CertCommand(m.opt.Layout)
 	i, j := strings.Index(s, cmd), strings.Index(s, "App connection")
 	if i < 0 || j < 0 || i > j {
 		t.Fatalf("the farewell does not name %q before the connection values:\n%s", cmd, s)

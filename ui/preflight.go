@@ -14,7 +14,6 @@ import (
 
 	"github.com/kumoup/kumoup/acme"
 	"github.com/kumoup/kumoup/model"
-	"github.com/kumoup/kumoup/probes"
 	"github.com/kumoup/kumoup/writer"
 )
 
@@ -53,7 +52,7 @@ func (c certStatus) Missing() bool { return c.Checked && !(c.CertOK && c.KeyOK) 
 // CertbotCommand is the command that obtains the certificate through the
 // ACME webroot nginx serves (certbot --webroot, run by kumoup cert).
 func (c certStatus) CertbotCommand() string {
-	return probes.CertCommand(c.Layout)
+	return writer.CertCommand(c.Layout)
 }
 
 type hostFactsMsg hostFacts

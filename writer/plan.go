@@ -293,7 +293,11 @@ func (p *Plan) Render(w io.Writer) error {
 		fmt.Fprintf(&b, "remove    %s  (temp file left by an interrupted run)\n", l)
 	}
 	if p.HTTPOnly {
-		fmt.Fprintf(&b, "nginx site: %s (missing: %s); `kumoup cert` obtains it\n", HTTPOnlyNote, strings.Join(p.Missing, ", "))
+		cert := "kumoup cert"
+		if p.layout != nil {
+			cert = CertCommand(*p.layout)
+		}
+		fmt.Fprintf(&b, "nginx site: %s (missing: %s); `%s` obtains it\n", HTTPOnlyNote, strings.Join(p.Missing, ", "), cert)
 	}
 	fmt.Fprintf(&b, "plan: %s\n", p.Summary())
 	_, err := io.WriteString(w, b.String())

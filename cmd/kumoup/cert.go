@@ -122,7 +122,7 @@ func runCert(cmd *cobra.Command, opt certOptions) error {
 		var f *acme.Failure
 		if errors.As(err, &f) {
 			fmt.Fprintf(errw, "\nThe certificate was not obtained: %s\nFix: %s\n", f.Cause, f.Fix)
-			fmt.Fprintf(errw, "The site stays HTTP only (valid: nginx serves port 80). Run `%s` again once fixed.\n", probes.CertCommand(layout))
+			fmt.Fprintf(errw, "The site stays HTTP only (valid: nginx serves port 80). Run `%s` again once fixed.\n", writer.CertCommand(layout))
 			return silentExit(exitFailure)
 		}
 		return failure(err)
@@ -141,7 +141,7 @@ func statusCommand(l writer.Layout) string {
 	if l.IsHost() {
 		return "sudo kumoup status"
 	}
-	return "kumoup status --root " + l.Root
+	return writer.Command(l, "status")
 }
 
 // certProgress prints each step and certbot's lines on w.
@@ -179,5 +179,5 @@ func printCertNext(w io.Writer, plan *writer.Plan, l writer.Layout) {
 		return
 	}
 	fmt.Fprintf(w, "\nCertificate\n  The site is %s (missing: %s).\n  After `nginx -t && systemctl reload nginx`, obtain it: %s\n",
-		writer.HTTPOnlyNote, strings.Join(plan.Missing, ", "), probes.CertCommand(l))
+		writer.HTTPOnlyNote, strings.Join(plan.Missing, ", "), writer.CertCommand(l))
 }

@@ -148,8 +148,8 @@ func rotateInjection(cmd *cobra.Command, d model.Deployment, l writer.Layout, op
 	}
 	fmt.Fprintln(out, "\nNext steps")
 	fmt.Fprintln(out, "  1. give the app the new token (the Auth secret of its KumoMTA connection)")
-	fmt.Fprintln(out, "  2. once the app sends it: kumoup rotate injection --finish")
-	fmt.Fprintf(out, "     (the first kumoup apply after %s drops the old token too)\n", next.RetiredUntil().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(out, "  2. once the app sends it: "+writer.Command(l, "rotate", "injection", "--finish"))
+	fmt.Fprintf(out, "     (the first %s after %s drops the old token too)\n", writer.ApplyCommand(l), next.RetiredUntil().UTC().Format("2006-01-02 15:04 MST"))
 	return nil
 }
 
@@ -215,7 +215,7 @@ func rotateWebhook(cmd *cobra.Command, d model.Deployment, l writer.Layout, opt 
 	printNewToken(out, "new webhook token", tok, opt.reveal)
 	fmt.Fprintln(out, "\nNext steps")
 	fmt.Fprintln(out, "  1. make the app accept the new token as well as the current one")
-	fmt.Fprintln(out, "  2. kumoup rotate webhook --confirm-app-accepts (writes it into "+l.EnvFile()+" and restarts kumomta)")
+	fmt.Fprintln(out, "  2. "+writer.Command(l, "rotate", "webhook", "--confirm-app-accepts")+" (writes it into "+l.EnvFile()+" and restarts kumomta)")
 	fmt.Fprintln(out, "  3. once events arrive with the new token, the app can drop the old one")
 	return nil
 }

@@ -1,11 +1,9 @@
-package probes
+package writer
 
 import (
 	"os/exec"
 	"strings"
 	"testing"
-
-	"github.com/kumoup/kumoup/writer"
 )
 
 // TestCommandsQuoteATreeWithSpaces: a remedy's command is pasted into a
@@ -17,7 +15,7 @@ func TestCommandsQuoteATreeWithSpaces(t *testing.T) {
 		t.Fatalf("sh not found: %v", err)
 	}
 	root := "/tmp/my tree/it's"
-	l := writer.Layout{Root: root}
+	l := Layout{Root: root}
 	for _, c := range []struct {
 		cmd  string
 		want []string
@@ -34,7 +32,28 @@ func TestCommandsQuoteATreeWithSpaces(t *testing.T) {
 			t.Errorf("%s\nthe shell reads %q, want %q", c.cmd, got, c.want)
 		}
 	}
-	if got := ApplyCommand(writer.Layout{Root: "/srv/tree"}); strings.Contains(got, "'") {
+	if got := ApplyCommand(Layout{Root: "/srv/tree"}); strings.Contains(got, "'") {
 		t.Errorf("a plain tree is quoted: %s", got)
+	}
+}
+
+func TestApplyCommandNamesTheTreeAndItsAnswers(t *testing.T) {
+	if got, want := ApplyCommand(Layout{}), "kumoup apply --answers /etc/kumoup/kumoup.yaml"; got != want {
+		t.Errorf("host: %q, want %q", got, want)
+	}
+	if got, want := ApplyCommand(Layout{Root: "/srv/tree"}), "kumoup apply --root /srv/tree --answers /srv/tree/etc/kumoup/kumoup.yaml"; got != want {
+		t.Errorf("tree: %q, want %q", got, want)
+	}
+}
+
+func TestCertAndRotateCommandsNameTheTree(t *testing.T) {
+	if got, want := CertCommand(Layout{}), "sudo kumoup cert"; got != want {
+		t.Errorf("host: %q, want %q", got, want)
+	}
+	if got, want := CertCommand(Layout{Root: "/srv/my tree"}), "kumoup cert --root '/srv/my tree'"; got != want {
+		t.Errorf("tree: %q, want %q", got, want)
+	}
+	if got, want := Command(Layout{Root: "/srv/tree"}, "rotate", "injection", "--finish"), "kumoup rotate --root /srv/tree injection --finish"; got != want {
+		t.Errorf("rotate: %q, want %q", got, want)
 	}
 }
