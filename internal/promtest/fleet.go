@@ -45,8 +45,10 @@ var FleetChecks = []string{"edge", "tls"}
 // per host on it, and one Prometheus (1 s scrapes) with the configuration
 // and rules writer renders, the tokens in 0600 credentials files. It
 // returns once Prometheus has every host's check series. Stop ends all.
-func StartFleet(ctx context.Context, dir string, hosts []FleetHost) (f *Fleet, err error) {
-	f = &Fleet{}
+func StartFleet(ctx context.Context, dir string, hosts []FleetHost) (_ *Fleet, err error) {
+	// f is not the named result: a failure returns nil, and the deferred
+	// Stop must still see what was started.
+	f := &Fleet{}
 	defer func() {
 		if err != nil {
 			f.Stop()
